@@ -1,0 +1,182 @@
+//! Outpost's own metrics at `/metrics` in the Prometheus text format, and the
+//! per-listener request counter.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use outpost_clock::Stopwatch;
+
+use crate::AppState;
+
+/// Counters and gauges about Outpost itself.
+#[derive(Debug)]
+pub struct SelfMetrics {
+    started: Stopwatch,
+    start_time_ms: i64,
+    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
+    reloads_ok: AtomicU64,
+    reloads_failed: AtomicU64,
+    last_reload_ok: AtomicU64,
+    last_reload_success_ms: AtomicI64,
+}
+
+impl SelfMetrics {
+    /// Starts the uptime measurement; `now_ms` is the clock's start time.
+    pub fn new(now_ms: i64) -> Self {
+        SelfMetrics {
+            started: Stopwatch::start(),
+            start_time_ms: now_ms,
+            requests: Mutex::new(BTreeMap::new()),
+            reloads_ok: AtomicU64::new(0),
+            reloads_failed: AtomicU64::new(0),
+            last_reload_ok: AtomicU64::new(1),
+            last_reload_success_ms: AtomicI64::new(now_ms),
+        }
+    }
+
+    /// Counts one answered request.
+    pub fn count_request(&self, listener: &'static str, code: u16) {
+        let mut m = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry((listener, code)).or_default() += 1;
+    }
+
+    /// Records a config reload.
+    pub fn record_reload(&self, ok: bool, now_ms: i64) {
+        if ok {
+            self.reloads_ok.fetch_add(1, Ordering::Relaxed);
+            self.last_reload_success_ms.store(now_ms, Ordering::Relaxed);
+        } else {
+            self.reloads_failed.fetch_add(1, Ordering::Relaxed);
+        }
+        self.last_reload_ok.store(ok as u64, Ordering::Relaxed);
+    }
+
+    /// Renders the text exposition format 0.0.4.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(2048);
+        let w = &mut out;
+        let _ = writeln!(
+            w,
+            "# HELP outpost_build_info A metric with a constant '1' value labeled by the version and revision outpost was built from."
+        );
+        let _ = writeln!(w, "# TYPE outpost_build_info gauge");
+        let _ = writeln!(
+            w,
+            "outpost_build_info{{version=\"{}\",revision=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION"),
+            option_env!("OUTPOST_REVISION").unwrap_or("unknown")
+        );
+        let _ = writeln!(
+            w,
+            "# HELP outpost_uptime_seconds Seconds since the process started."
+        );
+        let _ = writeln!(w, "# TYPE outpost_uptime_seconds gauge");
+        let _ = writeln!(
+            w,
+            "outpost_uptime_seconds {}",
+            self.started.elapsed().as_secs_f64()
+        );
+        let _ = writeln!(
+            w,
+            "# HELP outpost_start_time_seconds Clock time the process started at, in Unix seconds."
+        );
+        let _ = writeln!(w, "# TYPE outpost_start_time_seconds gauge");
+        let _ = writeln!(
+            w,
+            "outpost_start_time_seconds {}",
+            self.start_time_ms as f64 / 1000.0
+        );
+        let _ = writeln!(
+            w,
+            "# HELP outpost_http_requests_total Requests answered, per listener and status code."
+        );
+        let _ = writeln!(w, "# TYPE outpost_http_requests_total counter");
+        for ((listener, code), n) in self
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                w,
+                "outpost_http_requests_total{{listener=\"{listener}\",code=\"{code}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            w,
+            "# HELP outpost_config_last_reload_successful Whether the last configuration reload attempt was successful."
+        );
+        let _ = writeln!(w, "# TYPE outpost_config_last_reload_successful gauge");
+        let _ = writeln!(
+            w,
+            "outpost_config_last_reload_successful {}",
+            self.last_reload_ok.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            w,
+            "# HELP outpost_config_last_reload_success_timestamp_seconds Clock time of the last successful configuration load."
+        );
+        let _ = writeln!(
+            w,
+            "# TYPE outpost_config_last_reload_success_timestamp_seconds gauge"
+        );
+        let _ = writeln!(
+            w,
+            "outpost_config_last_reload_success_timestamp_seconds {}",
+            self.last_reload_success_ms.load(Ordering::Relaxed) as f64 / 1000.0
+        );
+        let _ = writeln!(
+            w,
+            "# HELP outpost_config_reloads_total Configuration reloads, by result."
+        );
+        let _ = writeln!(w, "# TYPE outpost_config_reloads_total counter");
+        let _ = writeln!(
+            w,
+            "outpost_config_reloads_total{{result=\"success\"}} {}",
+            self.reloads_ok.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            w,
+            "outpost_config_reloads_total{{result=\"failure\"}} {}",
+            self.reloads_failed.load(Ordering::Relaxed)
+        );
+        out
+    }
+}
+
+async fn metrics(State(s): State<AppState>) -> Response {
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        s.metrics.render(),
+    )
+        .into_response()
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics))
+}
+
+/// Wraps a router so every answered request is counted under `listener`.
+pub(crate) fn count_requests(
+    router: Router,
+    listener: &'static str,
+    metrics: Arc<SelfMetrics>,
+) -> Router {
+    router.layer(middleware::from_fn(move |req: Request, next: Next| {
+        let metrics = metrics.clone();
+        async move {
+            let resp = next.run(req).await;
+            metrics.count_request(listener, resp.status().as_u16());
+            resp
+        }
+    }))
+}

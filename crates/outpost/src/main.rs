@@ -1,0 +1,86 @@
+//! `outpost`: one process standing in for the observability stack of a
+//! monitoring-configs tree. `outpost serve` (the default) opens every listener;
+//! `outpost check` validates configs as promtool and amtool do.
+
+mod check_cmd;
+mod embedded;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Outpost: Prometheus, Alertmanager, Jaeger and Elasticsearch stand-ins in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "outpost", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Load a monitoring-configs stack and serve every listener (the default).
+    Serve(ServeArgs),
+    /// Validate a monitoring-configs directory or single config files.
+    Check(CheckArgs),
+}
+
+/// Which clock runs the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ClockArg {
+    /// Wall-clock time.
+    System,
+    /// Time moves only through /outpost/v1/clock/advance and /set.
+    Manual,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// A monitoring-configs directory; the embedded e-commerce stack when omitted.
+    #[arg(value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// A prometheus.yml to load instead of the directory's.
+    #[arg(long = "prometheus.config", value_name = "FILE")]
+    prometheus_config: Option<PathBuf>,
+    /// An alertmanager.yml to load instead of the directory's.
+    #[arg(long = "alertmanager.config", value_name = "FILE")]
+    alertmanager_config: Option<PathBuf>,
+    /// Host every listener binds to.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    bind: String,
+    /// Override one listener: NAME=HOST:PORT (port 0 picks a free port) or NAME=off.
+    #[arg(long = "listen", value_name = "NAME=ADDR")]
+    listen: Vec<String>,
+    /// Write the bound addresses as JSON to FILE once every listener is ready.
+    #[arg(long = "ports-file", value_name = "FILE")]
+    ports_file: Option<PathBuf>,
+    /// Clock: system time, or a manual clock moved through the API.
+    #[arg(long, value_enum, default_value_t = ClockArg::System)]
+    clock: ClockArg,
+    /// Start time of the manual clock (RFC 3339); now when omitted.
+    #[arg(long = "clock.start", value_name = "TIME")]
+    clock_start: Option<String>,
+    /// Log level filter (error, warn, info, debug, trace or a tracing directive).
+    #[arg(long = "log.level", default_value = "info", value_name = "LEVEL")]
+    log_level: String,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Directories (monitoring-configs trees) or files; the embedded stack when omitted.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Some(Cmd::Check(args)) => check_cmd::run(&args),
+        Some(Cmd::Serve(args)) => serve::run(args),
+        None => serve::run(cli.serve),
+    }
+}

@@ -1,0 +1,338 @@
+//! `outpost serve`: load the stack, open every listener, run until SIGINT/SIGTERM,
+//! reload on SIGHUP or `POST /-/reload`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use outpost_api::{
+    AppState, LISTENERS, ListenerSpec, Protocol, Readiness, Reload, SelfMetrics, router_for,
+};
+use outpost_clock::{Clock, Stopwatch};
+use outpost_config::{Files, Stack, StackPaths, load_stack};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+
+use crate::embedded::EMBEDDED_STACK;
+use crate::{ClockArg, ServeArgs};
+
+/// Longest a graceful shutdown may take before the process exits anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(1800);
+
+pub(crate) fn run(args: ServeArgs) -> ExitCode {
+    let startup = Stopwatch::start();
+    init_tracing(&args.log_level);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(serve(args, startup)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
+fn stack_paths(args: &ServeArgs) -> StackPaths {
+    match (
+        &args.dir,
+        &args.prometheus_config,
+        &args.alertmanager_config,
+    ) {
+        (None, None, None) => StackPaths::tree(Files::Embedded(EMBEDDED_STACK), ""),
+        (dir, prom, am) => StackPaths {
+            files: Files::Disk,
+            root: dir.clone(),
+            prometheus: prom.clone(),
+            alertmanager: am.clone(),
+        },
+    }
+}
+
+fn make_clock(args: &ServeArgs) -> Result<Clock> {
+    Ok(match (args.clock, &args.clock_start) {
+        (ClockArg::System, None) => Clock::system(),
+        (ClockArg::System, Some(_)) => bail!("--clock.start needs --clock manual"),
+        (ClockArg::Manual, None) => Clock::manual_from_now(),
+        (ClockArg::Manual, Some(t)) => {
+            let ts: jiff::Timestamp = t
+                .parse()
+                .with_context(|| format!("invalid --clock.start {t:?}"))?;
+            Clock::manual(ts.as_millisecond())
+        }
+    })
+}
+
+/// Holds the running configuration and swaps in a new one when it validates.
+struct ConfigRuntime {
+    paths: StackPaths,
+    current: watch::Sender<Arc<Stack>>,
+    metrics: Arc<SelfMetrics>,
+    clock: Clock,
+    serialize: Mutex<()>,
+}
+
+fn log_warnings(stack: &Stack) {
+    for w in stack.warnings() {
+        warn!(file = %w.file, line = w.line, "{}", w.message);
+    }
+}
+
+fn error_text(stack: &Stack) -> String {
+    stack
+        .errors()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Reload for ConfigRuntime {
+    fn reload(&self) -> Result<(), String> {
+        let _one_at_a_time = self.serialize.lock().unwrap_or_else(|e| e.into_inner());
+        let stack = load_stack(&self.paths);
+        let now = self.clock.now_ms();
+        if !stack.is_ok() {
+            self.metrics.record_reload(false, now);
+            let msg = error_text(&stack);
+            error!(error = %msg, "error reloading config; keeping the running configuration");
+            return Err(msg);
+        }
+        let warnings = stack.warnings().len();
+        self.current.send_replace(Arc::new(stack));
+        self.metrics.record_reload(true, now);
+        info!(warnings, "completed loading of configuration files");
+        Ok(())
+    }
+}
+
+/// Where each listener binds, after `--bind` and `--listen` are applied.
+fn plan_listeners(bind: &str, overrides: &[String]) -> Result<Vec<(ListenerSpec, Option<String>)>> {
+    let host = if bind.contains(':') && !bind.starts_with('[') {
+        format!("[{bind}]")
+    } else {
+        bind.to_string()
+    };
+    let mut plan: Vec<(ListenerSpec, Option<String>)> = LISTENERS
+        .iter()
+        .map(|l| (*l, Some(format!("{host}:{}", l.port))))
+        .collect();
+    for o in overrides {
+        let (name, value) = o
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--listen {o:?}: expected NAME=HOST:PORT or NAME=off"))?;
+        let Some(slot) = plan.iter_mut().find(|(l, _)| l.name == name) else {
+            let names: Vec<&str> = LISTENERS.iter().map(|l| l.name).collect();
+            bail!(
+                "--listen {o:?}: unknown listener {name:?}; known: {}",
+                names.join(", ")
+            );
+        };
+        slot.1 = match value {
+            "off" => None,
+            v if v.parse::<u16>().is_ok() => Some(format!("{host}:{v}")),
+            v if v.contains(':') => Some(v.to_string()),
+            v => bail!("--listen {o:?}: {v:?} is not HOST:PORT, PORT or off"),
+        };
+    }
+    Ok(plan)
+}
+
+fn write_ports_file(path: &Path, bound: &BTreeMap<&'static str, SocketAddr>) -> Result<()> {
+    let map: serde_json::Map<String, serde_json::Value> = bound
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+        .collect();
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&map)?)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
+    let clock = make_clock(&args)?;
+    let paths = stack_paths(&args);
+    let stack = load_stack(&paths);
+    if !stack.is_ok() {
+        for e in stack.errors() {
+            eprintln!("{e}");
+        }
+        bail!("invalid configuration; run `outpost check` for a per-file report");
+    }
+    log_warnings(&stack);
+    let source = match (&args.dir, paths.files) {
+        (_, Files::Embedded(_)) => "embedded e-commerce stack".to_string(),
+        (Some(d), _) => d.display().to_string(),
+        (None, _) => "config files".to_string(),
+    };
+    info!(
+        source = %source,
+        scrape_jobs = stack.prometheus.as_ref().map_or(0, |p| p.scrape_configs.len()),
+        rule_files = stack.rule_files.len(),
+        receivers = stack.alertmanager.as_ref().map_or(0, |a| a.receivers.len()),
+        clock = clock.mode().as_str(),
+        "configuration loaded"
+    );
+
+    let metrics = Arc::new(SelfMetrics::new(clock.now_ms()));
+    let (config_tx, _config_rx) = watch::channel(Arc::new(stack));
+    let runtime = Arc::new(ConfigRuntime {
+        paths,
+        current: config_tx,
+        metrics: metrics.clone(),
+        clock: clock.clone(),
+        serialize: Mutex::new(()),
+    });
+    let state = AppState {
+        clock: clock.clone(),
+        ready: Readiness::default(),
+        metrics,
+        reloader: runtime.clone(),
+    };
+
+    let plan = plan_listeners(&args.bind, &args.listen)?;
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let mut bound = BTreeMap::new();
+    let mut tasks = Vec::new();
+    for (spec, addr) in plan {
+        let Some(addr) = addr else {
+            info!(listener = spec.name, "listener disabled");
+            continue;
+        };
+        let listener = TcpListener::bind(&addr)
+            .await
+            .with_context(|| format!("listener {}: cannot bind {addr}", spec.name))?;
+        let local = listener.local_addr()?;
+        bound.insert(spec.name, local);
+        let mut rx = shutdown_rx.clone();
+        let task = match spec.protocol {
+            Protocol::Http | Protocol::Grpc => {
+                let router = router_for(spec.name, state.clone());
+                tokio::spawn(async move {
+                    let shutdown = async move {
+                        let _ = rx.wait_for(|s| *s).await;
+                    };
+                    if let Err(e) = axum::serve(listener, router)
+                        .with_graceful_shutdown(shutdown)
+                        .await
+                    {
+                        error!(listener = spec.name, error = %e, "listener failed");
+                    }
+                })
+            }
+            Protocol::Tcp => tokio::spawn(async move {
+                // The Beats (Lumberjack) input lands with the logs stage; until
+                // then the port is held and connections are closed at once.
+                loop {
+                    tokio::select! {
+                        r = listener.accept() => if let Ok((_, peer)) = r {
+                            tracing::debug!(listener = spec.name, %peer, "closing connection: beats input not available yet");
+                        },
+                        _ = rx.wait_for(|s| *s) => break,
+                    }
+                }
+            }),
+        };
+        tasks.push(task);
+        info!(listener = spec.name, addr = %local, stands_in_for = spec.stands_in_for, "listening");
+    }
+
+    state.ready.set(true);
+    if let Some(p) = &args.ports_file {
+        write_ports_file(p, &bound)?;
+    }
+    info!(
+        startup_ms = startup.elapsed().as_secs_f64() * 1000.0,
+        "outpost is ready"
+    );
+
+    wait_for_shutdown(runtime.as_ref()).await?;
+
+    info!("shutting down");
+    state.ready.set(false);
+    let _ = shutdown_tx.send(true);
+    let all = futures_join(tasks);
+    if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
+        warn!("listeners did not close within the grace period; exiting anyway");
+    }
+    info!("bye");
+    Ok(())
+}
+
+async fn futures_join(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+/// Runs until SIGINT or SIGTERM; SIGHUP reloads the configuration.
+async fn wait_for_shutdown(reloader: &dyn Reload) -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = term.recv() => return Ok(()),
+            _ = hup.recv() => {
+                info!("received SIGHUP, reloading configuration");
+                let _ = reloader.reload();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listener_plan_applies_bind_and_overrides() {
+        let plan = plan_listeners(
+            "0.0.0.0",
+            &[
+                "prometheus=127.0.0.1:0".into(),
+                "beats=off".into(),
+                "zipkin=9999".into(),
+            ],
+        )
+        .unwrap();
+        let get = |n: &str| plan.iter().find(|(l, _)| l.name == n).unwrap().1.clone();
+        assert_eq!(get("prometheus").as_deref(), Some("127.0.0.1:0"));
+        assert_eq!(get("beats"), None);
+        assert_eq!(get("zipkin").as_deref(), Some("0.0.0.0:9999"));
+        assert_eq!(get("alertmanager").as_deref(), Some("0.0.0.0:9093"));
+        let e = plan_listeners("127.0.0.1", &["nope=1".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown listener \"nope\""), "{e}");
+        assert!(plan_listeners("127.0.0.1", &["prometheus".into()]).is_err());
+        let v6 = plan_listeners("::1", &[]).unwrap();
+        assert_eq!(v6[0].1.as_deref(), Some("[::1]:9090"));
+    }
+}

@@ -1,0 +1,52 @@
+# Helpers shared by the interop cases. Sourced, not run.
+# Everything runs on loopback; every process started is stopped on exit.
+
+: "${OUTPOST_BIN:?OUTPOST_BIN must point at the outpost binary}"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK=$(mktemp -d /tmp/outpost-interop.XXXXXX)
+PIDS=()
+
+cleanup() {
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] && kill "$p" 2>/dev/null || true
+  done
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] && wait "$p" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_outpost [ARGS...]: every listener on an ephemeral port; sets OUTPOST_PROM and OUTPOST_AM.
+start_outpost() {
+  local ports="$WORK/ports.json" listen=()
+  for l in prometheus alertmanager otlp-grpc otlp-http jaeger-query jaeger-collector-http \
+           jaeger-collector-grpc zipkin elasticsearch beats; do
+    listen+=(--listen "$l=127.0.0.1:0")
+  done
+  "$OUTPOST_BIN" "${listen[@]}" --ports-file "$ports" "$@" 2>"$WORK/outpost.log" &
+  PIDS+=($!)
+  for _ in $(seq 1 500); do
+    [ -s "$ports" ] && break
+    sleep 0.02
+  done
+  [ -s "$ports" ] || { cat "$WORK/outpost.log" >&2; fail "outpost did not become ready"; }
+  OUTPOST_PROM=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["prometheus"])' "$ports")
+  OUTPOST_AM=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["alertmanager"])' "$ports")
+}
+
+# wait_for CMD...: retry a command for up to 30 s.
+wait_for() {
+  for _ in $(seq 1 300); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
