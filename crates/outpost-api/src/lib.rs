@@ -9,17 +9,20 @@ mod lifecycle;
 mod listeners;
 mod metrics;
 mod outpost;
+mod prom;
 
 use std::sync::Arc;
 
 use axum::Router;
 use outpost_clock::Clock;
+use outpost_tsdb::Tsdb;
 
 pub use envelope::{ApiError, ErrorType, success};
 pub use health::{HealthTexts, Readiness};
 pub use lifecycle::Reload;
 pub use listeners::{LISTENERS, ListenerSpec, Protocol};
-pub use metrics::SelfMetrics;
+pub use metrics::{Collector, SelfMetrics};
+pub use prom::RemoteWriteCounters;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -32,6 +35,10 @@ pub struct AppState {
     pub metrics: Arc<SelfMetrics>,
     /// Re-reads the configs.
     pub reloader: Arc<dyn Reload>,
+    /// The metrics store.
+    pub tsdb: Arc<Tsdb>,
+    /// Counts of the remote-write receiver.
+    pub remote_write: Arc<RemoteWriteCounters>,
 }
 
 /// The router of the named listener: health and readiness everywhere, plus
@@ -42,6 +49,7 @@ pub fn router_for(listener: &'static str, state: AppState) -> Router {
     let r = match listener {
         "prometheus" => base
             .merge(metrics::router())
+            .merge(prom::router())
             .merge(lifecycle::router())
             .merge(outpost::router()),
         "alertmanager" => base.merge(lifecycle::router()),
@@ -79,6 +87,8 @@ mod tests {
             clock,
             ready: Readiness::default(),
             reloader: Arc::new(FakeReload(AtomicBool::new(reload_ok))),
+            tsdb: Arc::new(Tsdb::new(outpost_tsdb::Options::default())),
+            remote_write: Arc::new(RemoteWriteCounters::default()),
         }
     }
 

@@ -17,8 +17,11 @@ use outpost_clock::Stopwatch;
 
 use crate::AppState;
 
+/// Renders more metric families into the `/metrics` text (domain crates'
+/// counters, registered by the binary).
+pub type Collector = Box<dyn Fn(&mut String) + Send + Sync>;
+
 /// Counters and gauges about Outpost itself.
-#[derive(Debug)]
 pub struct SelfMetrics {
     started: Stopwatch,
     start_time_ms: i64,
@@ -27,6 +30,13 @@ pub struct SelfMetrics {
     reloads_failed: AtomicU64,
     last_reload_ok: AtomicU64,
     last_reload_success_ms: AtomicI64,
+    collectors: Mutex<Vec<Collector>>,
+}
+
+impl std::fmt::Debug for SelfMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SelfMetrics").finish_non_exhaustive()
+    }
 }
 
 impl SelfMetrics {
@@ -40,7 +50,16 @@ impl SelfMetrics {
             reloads_failed: AtomicU64::new(0),
             last_reload_ok: AtomicU64::new(1),
             last_reload_success_ms: AtomicI64::new(now_ms),
+            collectors: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Adds a collector rendered after the built-in families.
+    pub fn register(&self, c: Collector) {
+        self.collectors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(c);
     }
 
     /// Counts one answered request.
@@ -149,6 +168,14 @@ impl SelfMetrics {
             "outpost_config_reloads_total{{result=\"failure\"}} {}",
             self.reloads_failed.load(Ordering::Relaxed)
         );
+        for c in self
+            .collectors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            c(&mut out);
+        }
         out
     }
 }

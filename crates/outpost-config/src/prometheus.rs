@@ -553,6 +553,10 @@ pub struct ScrapeConfig {
     pub scrape_timeout: PromDuration,
     /// Metrics path (default `/metrics`).
     pub metrics_path: String,
+    /// Protocols offered in the Accept header, most preferred first.
+    pub scrape_protocols: Vec<String>,
+    /// Protocol assumed when a target sends no or an unknown Content-Type.
+    pub fallback_scrape_protocol: Option<String>,
     /// `http` or `https`.
     pub scheme: String,
     /// URL parameters.
@@ -695,6 +699,14 @@ pub fn parse_bytes(s: &str) -> std::result::Result<u64, String> {
     n.checked_mul(1u64 << shift)
         .ok_or_else(|| format!("size {s:?} out of range"))
 }
+
+/// Prometheus 3's default `scrape_protocols`.
+const DEFAULT_SCRAPE_PROTOCOLS: &[&str] = &[
+    "OpenMetricsText1.0.0",
+    "OpenMetricsText0.0.1",
+    "PrometheusText1.0.0",
+    "PrometheusText0.0.4",
+];
 
 const SCRAPE_PROTOCOLS: &[&str] = &[
     "PrometheusProto",
@@ -954,6 +966,9 @@ pub fn parse_prometheus(
         if let Some(p) = &r.scrape_protocols {
             check_protocols(&mut ck, Some(pos), p);
         }
+        if let Some(p) = &r.fallback_scrape_protocol {
+            check_protocols(&mut ck, Some(pos), std::slice::from_ref(p));
+        }
         let http_client = r.http_client();
         http_findings(&mut ck, pos, &ctx, http_client.check(path, files));
         let discovery = r.discovery();
@@ -979,6 +994,17 @@ pub fn parse_prometheus(
             scrape_interval: interval,
             scrape_timeout: timeout,
             metrics_path,
+            scrape_protocols: r
+                .scrape_protocols
+                .clone()
+                .or_else(|| g.scrape_protocols.clone())
+                .unwrap_or_else(|| {
+                    DEFAULT_SCRAPE_PROTOCOLS
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect()
+                }),
+            fallback_scrape_protocol: r.fallback_scrape_protocol.clone(),
             scheme,
             params: r.params.clone(),
             honor_labels: r.honor_labels.unwrap_or(false),

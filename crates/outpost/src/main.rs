@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Load a monitoring-configs stack and serve every listener (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Validate a monitoring-configs directory or single config files.
     Check(CheckArgs),
 }
@@ -64,6 +64,20 @@ struct ServeArgs {
     /// Start time of the manual clock (RFC 3339); now when omitted.
     #[arg(long = "clock.start", value_name = "TIME")]
     clock_start: Option<String>,
+    /// How long samples are kept (Prometheus duration).
+    #[arg(
+        long = "storage.tsdb.retention.time",
+        default_value = "6h",
+        value_name = "DURATION"
+    )]
+    retention: String,
+    /// Most series held at once; new series beyond it are rejected and counted.
+    #[arg(
+        long = "storage.tsdb.max-series",
+        default_value_t = 1_000_000,
+        value_name = "N"
+    )]
+    max_series: usize,
     /// Log level filter (error, warn, info, debug, trace or a tracing directive).
     #[arg(long = "log.level", default_value = "info", value_name = "LEVEL")]
     log_level: String,
@@ -80,7 +94,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
         Some(Cmd::Check(args)) => check_cmd::run(&args),
-        Some(Cmd::Serve(args)) => serve::run(args),
+        Some(Cmd::Serve(args)) => serve::run(*args),
         None => serve::run(cli.serve),
     }
 }

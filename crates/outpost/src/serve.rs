@@ -10,10 +10,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use outpost_api::{
-    AppState, LISTENERS, ListenerSpec, Protocol, Readiness, Reload, SelfMetrics, router_for,
+    AppState, LISTENERS, ListenerSpec, Protocol, Readiness, Reload, RemoteWriteCounters,
+    SelfMetrics, router_for,
 };
 use outpost_clock::{Clock, Stopwatch};
-use outpost_config::{Files, Stack, StackPaths, load_stack};
+use outpost_config::{Files, PromDuration, Stack, StackPaths, load_stack};
+use outpost_tsdb::{Options as TsdbOptions, Tsdb};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{error, info, warn};
@@ -199,7 +201,16 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         "configuration loaded"
     );
 
+    let retention = PromDuration::parse(&args.retention)
+        .map_err(|e| anyhow!("--storage.tsdb.retention.time: {e}"))?;
+    let tsdb = Arc::new(Tsdb::new(TsdbOptions {
+        max_series: args.max_series,
+        ..TsdbOptions::default()
+    }));
     let metrics = Arc::new(SelfMetrics::new(clock.now_ms()));
+    let remote_write = Arc::new(RemoteWriteCounters::default());
+    register_collectors(&metrics, &tsdb, &remote_write);
+    spawn_retention(tsdb.clone(), clock.clone(), retention);
     let (config_tx, _config_rx) = watch::channel(Arc::new(stack));
     let runtime = Arc::new(ConfigRuntime {
         paths,
@@ -213,6 +224,8 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         ready: Readiness::default(),
         metrics,
         reloader: runtime.clone(),
+        tsdb: tsdb.clone(),
+        remote_write,
     };
 
     let plan = plan_listeners(&args.bind, &args.listen)?;
@@ -282,6 +295,99 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     }
     info!("bye");
     Ok(())
+}
+
+/// Adds the TSDB's and the receivers' counters to `/metrics`.
+fn register_collectors(metrics: &SelfMetrics, tsdb: &Arc<Tsdb>, rw: &Arc<RemoteWriteCounters>) {
+    let db = tsdb.clone();
+    metrics.register(Box::new(move |w: &mut String| {
+        use std::fmt::Write as _;
+        let c = db.counters();
+        let mut family = |name: &str, kind: &str, help: &str, v: u64| {
+            let _ = writeln!(w, "# HELP {name} {help}");
+            let _ = writeln!(w, "# TYPE {name} {kind}");
+            let _ = writeln!(w, "{name} {v}");
+        };
+        family(
+            "outpost_tsdb_head_series",
+            "gauge",
+            "Series in the head.",
+            db.num_series() as u64,
+        );
+        family(
+            "outpost_tsdb_head_series_limit",
+            "gauge",
+            "Most series the head holds (--storage.tsdb.max-series).",
+            db.max_series() as u64,
+        );
+        family(
+            "outpost_tsdb_head_samples_appended_total",
+            "counter",
+            "Samples stored.",
+            c.samples_appended,
+        );
+        family(
+            "outpost_tsdb_out_of_order_samples_total",
+            "counter",
+            "Samples rejected as out of order.",
+            c.out_of_order,
+        );
+        family(
+            "outpost_tsdb_duplicate_samples_total",
+            "counter",
+            "Samples rejected as a different value for an existing timestamp.",
+            c.duplicates,
+        );
+        family(
+            "outpost_tsdb_out_of_bounds_samples_total",
+            "counter",
+            "Samples rejected as older than the retention horizon.",
+            c.out_of_bounds,
+        );
+        family(
+            "outpost_tsdb_head_series_created_total",
+            "counter",
+            "Series created.",
+            c.series_created,
+        );
+        family(
+            "outpost_tsdb_head_series_removed_total",
+            "counter",
+            "Series removed by retention.",
+            c.series_removed,
+        );
+        family(
+            "outpost_tsdb_series_limit_rejections_total",
+            "counter",
+            "Series not created because the series limit was reached.",
+            c.series_limit_rejected,
+        );
+        family(
+            "outpost_tsdb_head_chunks_removed_total",
+            "counter",
+            "Chunks dropped by retention.",
+            c.chunks_removed,
+        );
+    }));
+    let rw = rw.clone();
+    metrics.register(Box::new(move |w: &mut String| rw.render(w)));
+}
+
+/// Drops data older than the retention time, once a minute of clock time.
+fn spawn_retention(tsdb: Arc<Tsdb>, clock: Clock, retention: PromDuration) {
+    tokio::spawn(async move {
+        loop {
+            clock.sleep(Duration::from_secs(60)).await;
+            let st = tsdb.truncate(clock.now_ms() - retention.as_millis());
+            if st.series_removed > 0 || st.chunks_removed > 0 {
+                info!(
+                    series_removed = st.series_removed,
+                    chunks_removed = st.chunks_removed,
+                    "retention"
+                );
+            }
+        }
+    });
 }
 
 async fn futures_join(tasks: Vec<tokio::task::JoinHandle<()>>) {

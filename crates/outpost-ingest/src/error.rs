@@ -1,0 +1,23 @@
+//! Errors of push ingest.
+
+/// Ingest errors; each maps to a client error of the receiving protocol.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The body is not valid snappy block data.
+    #[error("snappy decode error: {0}")]
+    Snappy(String),
+    /// The decompressed body is too large.
+    #[error("decompressed body of {len} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// Decoded size.
+        len: usize,
+        /// Limit.
+        limit: usize,
+    },
+    /// The body is not a valid protobuf message.
+    #[error("protobuf decode error: {0}")]
+    Protobuf(String),
+}
+
+/// Result type of this crate.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,213 @@
+//! Prometheus remote write 1.0 receiver logic: snappy block decompression,
+//! protobuf decoding and appending into the TSDB.
+//!
+//! Outcome rules: undecodable bodies are errors (HTTP 400). Series with
+//! invalid labels are skipped and counted (as Prometheus 3 does). Samples the
+//! TSDB rejects (out of order, duplicate timestamp, out of bounds, too far in
+//! the future) are counted and skipped rather than failing the request, so a
+//! sender that re-sends after a restart does not lose the new samples in the
+//! same batch; the counts are returned for the response and self metrics.
+
+use outpost_tsdb::{Error as TsdbError, Labels, Tsdb};
+use prost::Message;
+
+use crate::error::{Error, Result};
+use crate::proto::WriteRequest;
+
+/// Largest decompressed body accepted (as Prometheus 3.9+).
+pub const MAX_DECODED_BYTES: usize = 32 << 20;
+/// Samples further than this in the future are out of bounds.
+const MAX_FUTURE_MS: i64 = 10 * 60 * 1000;
+
+/// What one request did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Series in the request.
+    pub series: u64,
+    /// Samples stored.
+    pub samples_written: u64,
+    /// Samples rejected as out of order.
+    pub out_of_order: u64,
+    /// Samples rejected as duplicates.
+    pub duplicates: u64,
+    /// Samples rejected as out of bounds or too far in the future.
+    pub out_of_bounds: u64,
+    /// Series skipped for invalid labels.
+    pub invalid_series: u64,
+    /// Samples of skipped series.
+    pub invalid_samples: u64,
+    /// Series refused by the series limit.
+    pub series_limit_rejected: u64,
+    /// Native histogram samples received (not stored).
+    pub histograms_dropped: u64,
+    /// Exemplars received (not stored).
+    pub exemplars_dropped: u64,
+}
+
+/// Decodes a snappy-compressed (block format) WriteRequest.
+pub fn decode(body: &[u8]) -> Result<WriteRequest> {
+    let len = snap::raw::decompress_len(body).map_err(|e| Error::Snappy(e.to_string()))?;
+    if len > MAX_DECODED_BYTES {
+        return Err(Error::TooLarge {
+            len,
+            limit: MAX_DECODED_BYTES,
+        });
+    }
+    let raw = snap::raw::Decoder::new()
+        .decompress_vec(body)
+        .map_err(|e| Error::Snappy(e.to_string()))?;
+    WriteRequest::decode(&raw[..]).map_err(|e| Error::Protobuf(e.to_string()))
+}
+
+fn valid_name(s: &str) -> bool {
+    !s.is_empty()
+}
+
+/// Appends a decoded request; `now_ms` bounds future timestamps.
+pub fn write(tsdb: &Tsdb, req: &WriteRequest, now_ms: i64) -> WriteStats {
+    let mut st = WriteStats::default();
+    let mut app = tsdb.appender();
+    for ts in &req.timeseries {
+        st.series += 1;
+        st.histograms_dropped += ts.histograms.len() as u64;
+        st.exemplars_dropped += ts.exemplars.len() as u64;
+        let has_name = ts
+            .labels
+            .iter()
+            .any(|l| l.name == "__name__" && !l.value.is_empty());
+        let labels = if has_name && ts.labels.iter().all(|l| valid_name(&l.name)) {
+            Labels::from_pairs(
+                ts.labels
+                    .iter()
+                    .map(|l| (l.name.as_str(), l.value.as_str())),
+            )
+            .ok()
+        } else {
+            None
+        };
+        let Some(labels) = labels else {
+            st.invalid_series += 1;
+            st.invalid_samples += ts.samples.len() as u64;
+            continue;
+        };
+        let r = match app.series_ref(&labels) {
+            Ok(r) => r,
+            Err(_) => {
+                st.series_limit_rejected += 1;
+                continue;
+            }
+        };
+        for s in &ts.samples {
+            if s.timestamp > now_ms + MAX_FUTURE_MS {
+                st.out_of_bounds += 1;
+                continue;
+            }
+            match app.append(r, s.timestamp, s.value) {
+                Ok(()) => st.samples_written += 1,
+                Err(TsdbError::OutOfOrder) => st.out_of_order += 1,
+                Err(TsdbError::DuplicateTimestamp) => st.duplicates += 1,
+                Err(_) => st.out_of_bounds += 1,
+            }
+        }
+    }
+    st
+}
+
+/// Encodes a request as senders do (protobuf, then snappy block): used by the
+/// load generator and tests.
+pub fn encode(req: &WriteRequest) -> Vec<u8> {
+    let raw = req.encode_to_vec();
+    snap::raw::Encoder::new()
+        .compress_vec(&raw)
+        .expect("snappy compression of a valid buffer")
+}
+
+#[cfg(test)]
+mod tests {
+    use outpost_tsdb::{Matcher, Options};
+
+    use super::*;
+    use crate::proto::{Label, Sample, TimeSeries};
+
+    fn series(labels: &[(&str, &str)], samples: &[(i64, f64)]) -> TimeSeries {
+        TimeSeries {
+            labels: labels
+                .iter()
+                .map(|(n, v)| Label {
+                    name: n.to_string(),
+                    value: v.to_string(),
+                })
+                .collect(),
+            samples: samples
+                .iter()
+                .map(|&(timestamp, value)| Sample { value, timestamp })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn roundtrip_and_append_rules() {
+        let db = Tsdb::new(Options::default());
+        let req = WriteRequest {
+            timeseries: vec![
+                series(
+                    &[("__name__", "a"), ("job", "x")],
+                    &[(1000, 1.0), (2000, 2.0)],
+                ),
+                series(&[("job", "no-name")], &[(1000, 1.0)]),
+                series(
+                    &[("__name__", "b"), ("dup", "1"), ("dup", "2")],
+                    &[(1000, 1.0)],
+                ),
+            ],
+            metadata: vec![],
+        };
+        let body = encode(&req);
+        let decoded = decode(&body).unwrap();
+        assert_eq!(decoded, req);
+        let st = write(&db, &decoded, 10_000);
+        assert_eq!(
+            (
+                st.series,
+                st.samples_written,
+                st.invalid_series,
+                st.invalid_samples
+            ),
+            (3, 2, 2, 2)
+        );
+        let again = WriteRequest {
+            timeseries: vec![series(
+                &[("__name__", "a"), ("job", "x")],
+                &[(1500, 9.0), (2000, 3.0), (3000, 3.0), (10_000_000, 1.0)],
+            )],
+            metadata: vec![],
+        };
+        let st = write(&db, &again, 10_000);
+        assert_eq!(
+            (
+                st.samples_written,
+                st.out_of_order,
+                st.duplicates,
+                st.out_of_bounds
+            ),
+            (1, 1, 1, 1)
+        );
+        let s = db.select(&[Matcher::equal("__name__", "a")], 0, i64::MAX);
+        assert_eq!(s[0].samples().count(), 3);
+    }
+
+    #[test]
+    fn corrupt_bodies_are_errors() {
+        assert!(matches!(
+            decode(b"not snappy at all"),
+            Err(Error::Snappy(_))
+        ));
+        let garbage = snap::raw::Encoder::new()
+            .compress_vec(&[0xff, 0xff, 0xff, 0x01, 0x02])
+            .unwrap();
+        assert!(matches!(decode(&garbage), Err(Error::Protobuf(_))));
+        let empty = decode(&snap::raw::Encoder::new().compress_vec(&[]).unwrap()).unwrap();
+        assert!(empty.timeseries.is_empty());
+    }
+}
