@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use outpost_clock::Clock;
+use outpost_scrape::ScrapeManager;
 use outpost_tsdb::Tsdb;
 
 pub use envelope::{ApiError, ErrorType, success};
@@ -39,6 +40,8 @@ pub struct AppState {
     pub tsdb: Arc<Tsdb>,
     /// Counts of the remote-write receiver.
     pub remote_write: Arc<RemoteWriteCounters>,
+    /// The scrape manager (targets and their health).
+    pub scrape: Arc<ScrapeManager>,
 }
 
 /// The router of the named listener: health and readiness everywhere, plus
@@ -82,13 +85,15 @@ mod tests {
     }
 
     fn state(clock: Clock, reload_ok: bool) -> AppState {
+        let tsdb = Arc::new(Tsdb::new(outpost_tsdb::Options::default()));
         AppState {
             metrics: Arc::new(SelfMetrics::new(clock.now_ms())),
-            clock,
+            clock: clock.clone(),
             ready: Readiness::default(),
             reloader: Arc::new(FakeReload(AtomicBool::new(reload_ok))),
-            tsdb: Arc::new(Tsdb::new(outpost_tsdb::Options::default())),
+            tsdb: tsdb.clone(),
             remote_write: Arc::new(RemoteWriteCounters::default()),
+            scrape: Arc::new(ScrapeManager::new(tsdb, clock.clone(), None)),
         }
     }
 

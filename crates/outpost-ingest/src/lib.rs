@@ -11,4 +11,4 @@ pub mod proto {
 }
 
 pub use error::{Error, Result};
-pub use remote_write::{MAX_DECODED_BYTES, WriteStats, decode, encode, write};
+pub use remote_write::{MAX_DECODED_BYTES, WriteStats, decode, encode, receive, write};

@@ -1,12 +1,14 @@
 //! Prometheus remote write 1.0 receiver logic: snappy block decompression,
 //! protobuf decoding and appending into the TSDB.
 //!
-//! Outcome rules: undecodable bodies are errors (HTTP 400). Series with
-//! invalid labels are skipped and counted (as Prometheus 3 does). Samples the
-//! TSDB rejects (out of order, duplicate timestamp, out of bounds, too far in
-//! the future) are counted and skipped rather than failing the request, so a
-//! sender that re-sends after a restart does not lose the new samples in the
-//! same batch; the counts are returned for the response and self metrics.
+//! Outcome rules: undecodable bodies are errors (HTTP 400) and store nothing.
+//! Series with invalid labels are skipped and counted (as Prometheus 3 does).
+//! Samples the TSDB rejects (out of order, duplicate timestamp, out of bounds,
+//! too far in the future) are counted and skipped rather than failing the
+//! request, so a sender that re-sends after a restart does not lose the new
+//! samples of the same batch; the counts are returned for the self metrics.
+
+mod wire;
 
 use outpost_tsdb::{Error as TsdbError, Labels, Tsdb};
 use prost::Message;
@@ -44,8 +46,7 @@ pub struct WriteStats {
     pub exemplars_dropped: u64,
 }
 
-/// Decodes a snappy-compressed (block format) WriteRequest.
-pub fn decode(body: &[u8]) -> Result<WriteRequest> {
+fn decompress(body: &[u8]) -> Result<Vec<u8>> {
     let len = snap::raw::decompress_len(body).map_err(|e| Error::Snappy(e.to_string()))?;
     if len > MAX_DECODED_BYTES {
         return Err(Error::TooLarge {
@@ -53,64 +54,15 @@ pub fn decode(body: &[u8]) -> Result<WriteRequest> {
             limit: MAX_DECODED_BYTES,
         });
     }
-    let raw = snap::raw::Decoder::new()
+    snap::raw::Decoder::new()
         .decompress_vec(body)
-        .map_err(|e| Error::Snappy(e.to_string()))?;
+        .map_err(|e| Error::Snappy(e.to_string()))
+}
+
+/// Decodes a snappy-compressed (block format) WriteRequest into owned types.
+pub fn decode(body: &[u8]) -> Result<WriteRequest> {
+    let raw = decompress(body)?;
     WriteRequest::decode(&raw[..]).map_err(|e| Error::Protobuf(e.to_string()))
-}
-
-fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-}
-
-/// Appends a decoded request; `now_ms` bounds future timestamps.
-pub fn write(tsdb: &Tsdb, req: &WriteRequest, now_ms: i64) -> WriteStats {
-    let mut st = WriteStats::default();
-    let mut app = tsdb.appender();
-    for ts in &req.timeseries {
-        st.series += 1;
-        st.histograms_dropped += ts.histograms.len() as u64;
-        st.exemplars_dropped += ts.exemplars.len() as u64;
-        let has_name = ts
-            .labels
-            .iter()
-            .any(|l| l.name == "__name__" && !l.value.is_empty());
-        let labels = if has_name && ts.labels.iter().all(|l| valid_name(&l.name)) {
-            Labels::from_pairs(
-                ts.labels
-                    .iter()
-                    .map(|l| (l.name.as_str(), l.value.as_str())),
-            )
-            .ok()
-        } else {
-            None
-        };
-        let Some(labels) = labels else {
-            st.invalid_series += 1;
-            st.invalid_samples += ts.samples.len() as u64;
-            continue;
-        };
-        let r = match app.series_ref(&labels) {
-            Ok(r) => r,
-            Err(_) => {
-                st.series_limit_rejected += 1;
-                continue;
-            }
-        };
-        for s in &ts.samples {
-            if s.timestamp > now_ms + MAX_FUTURE_MS {
-                st.out_of_bounds += 1;
-                continue;
-            }
-            match app.append(r, s.timestamp, s.value) {
-                Ok(()) => st.samples_written += 1,
-                Err(TsdbError::OutOfOrder) => st.out_of_order += 1,
-                Err(TsdbError::DuplicateTimestamp) => st.duplicates += 1,
-                Err(_) => st.out_of_bounds += 1,
-            }
-        }
-    }
-    st
 }
 
 /// Encodes a request as senders do (protobuf, then snappy block): used by the
@@ -120,6 +72,100 @@ pub fn encode(req: &WriteRequest) -> Vec<u8> {
     snap::raw::Encoder::new()
         .compress_vec(&raw)
         .expect("snappy compression of a valid buffer")
+}
+
+/// Counts one sample's append outcome.
+fn count(st: &mut WriteStats, r: std::result::Result<(), TsdbError>) {
+    match r {
+        Ok(()) => st.samples_written += 1,
+        Err(TsdbError::OutOfOrder) => st.out_of_order += 1,
+        Err(TsdbError::DuplicateTimestamp) => st.duplicates += 1,
+        Err(_) => st.out_of_bounds += 1,
+    }
+}
+
+/// Whether sorted, non-empty pairs form a storable series (3.x rules).
+fn valid(labels: &[(&str, &str)]) -> bool {
+    labels.iter().any(|(n, _)| *n == "__name__")
+        && labels.iter().all(|(n, _)| !n.is_empty())
+        && labels.windows(2).all(|w| w[0].0 != w[1].0)
+}
+
+/// The receive hot path: decompresses, validates the whole message, then
+/// appends it series by series with borrowed labels (no allocation per sample).
+pub fn receive(tsdb: &Tsdb, body: &[u8], now_ms: i64) -> Result<WriteStats> {
+    let raw = decompress(body)?;
+    // First pass: a corrupt message is rejected before anything is stored.
+    wire::for_each_series(&raw, |_| {}).map_err(Error::Protobuf)?;
+    let mut st = WriteStats::default();
+    let mut app = tsdb.appender();
+    let mut labels: Vec<(&str, &str)> = Vec::with_capacity(16);
+    wire::for_each_series(&raw, |ts| {
+        st.series += 1;
+        st.histograms_dropped += ts.histograms;
+        st.exemplars_dropped += ts.exemplars;
+        labels.clear();
+        labels.extend(ts.labels.iter().filter(|(_, v)| !v.is_empty()));
+        labels.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        if !valid(&labels) {
+            st.invalid_series += 1;
+            st.invalid_samples += ts.samples.len() as u64;
+            return;
+        }
+        let Ok(r) = app.series_ref_pairs(&labels) else {
+            st.series_limit_rejected += 1;
+            return;
+        };
+        for &(t, v) in &ts.samples {
+            if t > now_ms + MAX_FUTURE_MS {
+                st.out_of_bounds += 1;
+                continue;
+            }
+            count(&mut st, app.append(r, t, v));
+        }
+    })
+    .map_err(Error::Protobuf)?;
+    Ok(st)
+}
+
+/// Appends a decoded request (owned types; the same rules as [`receive`]).
+pub fn write(tsdb: &Tsdb, req: &WriteRequest, now_ms: i64) -> WriteStats {
+    let mut st = WriteStats::default();
+    let mut app = tsdb.appender();
+    for ts in &req.timeseries {
+        st.series += 1;
+        st.histograms_dropped += ts.histograms.len() as u64;
+        st.exemplars_dropped += ts.exemplars.len() as u64;
+        let mut pairs: Vec<(&str, &str)> = ts
+            .labels
+            .iter()
+            .filter(|l| !l.value.is_empty())
+            .map(|l| (l.name.as_str(), l.value.as_str()))
+            .collect();
+        pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let labels = if valid(&pairs) {
+            Labels::from_pairs(pairs).ok()
+        } else {
+            None
+        };
+        let Some(labels) = labels else {
+            st.invalid_series += 1;
+            st.invalid_samples += ts.samples.len() as u64;
+            continue;
+        };
+        let Ok(r) = app.series_ref(&labels) else {
+            st.series_limit_rejected += 1;
+            continue;
+        };
+        for s in &ts.samples {
+            if s.timestamp > now_ms + MAX_FUTURE_MS {
+                st.out_of_bounds += 1;
+                continue;
+            }
+            count(&mut st, app.append(r, s.timestamp, s.value));
+        }
+    }
+    st
 }
 
 #[cfg(test)]
@@ -152,7 +198,7 @@ mod tests {
         let req = WriteRequest {
             timeseries: vec![
                 series(
-                    &[("__name__", "a"), ("job", "x")],
+                    &[("job", "x"), ("__name__", "a")],
                     &[(1000, 1.0), (2000, 2.0)],
                 ),
                 series(&[("job", "no-name")], &[(1000, 1.0)]),
@@ -164,9 +210,8 @@ mod tests {
             metadata: vec![],
         };
         let body = encode(&req);
-        let decoded = decode(&body).unwrap();
-        assert_eq!(decoded, req);
-        let st = write(&db, &decoded, 10_000);
+        assert_eq!(decode(&body).unwrap(), req);
+        let st = receive(&db, &body, 10_000).unwrap();
         assert_eq!(
             (
                 st.series,
@@ -183,7 +228,7 @@ mod tests {
             )],
             metadata: vec![],
         };
-        let st = write(&db, &again, 10_000);
+        let st = receive(&db, &encode(&again), 10_000).unwrap();
         assert_eq!(
             (
                 st.samples_written,
@@ -195,18 +240,34 @@ mod tests {
         );
         let s = db.select(&[Matcher::equal("__name__", "a")], 0, i64::MAX);
         assert_eq!(s[0].samples().count(), 3);
+        // The owned-types path applies the same rules.
+        let db2 = Tsdb::new(Options::default());
+        let st2 = write(&db2, &req, 10_000);
+        assert_eq!((st2.samples_written, st2.invalid_series), (2, 2));
     }
 
     #[test]
-    fn corrupt_bodies_are_errors() {
+    fn corrupt_bodies_are_errors_and_store_nothing() {
+        let db = Tsdb::new(Options::default());
         assert!(matches!(
-            decode(b"not snappy at all"),
+            receive(&db, b"not snappy at all", 0),
             Err(Error::Snappy(_))
         ));
         let garbage = snap::raw::Encoder::new()
             .compress_vec(&[0xff, 0xff, 0xff, 0x01, 0x02])
             .unwrap();
         assert!(matches!(decode(&garbage), Err(Error::Protobuf(_))));
+        assert!(matches!(receive(&db, &garbage, 0), Err(Error::Protobuf(_))));
+        // A valid series followed by garbage: nothing is stored.
+        let mut raw = WriteRequest {
+            timeseries: vec![series(&[("__name__", "a")], &[(1, 1.0)])],
+            metadata: vec![],
+        }
+        .encode_to_vec();
+        raw.extend_from_slice(&[0x0a, 0x7f]);
+        let body = snap::raw::Encoder::new().compress_vec(&raw).unwrap();
+        assert!(matches!(receive(&db, &body, 0), Err(Error::Protobuf(_))));
+        assert_eq!(db.num_series(), 0);
         let empty = decode(&snap::raw::Encoder::new().compress_vec(&[]).unwrap()).unwrap();
         assert!(empty.timeseries.is_empty());
     }

@@ -79,6 +79,22 @@ impl Appender<'_> {
         created
     }
 
+    /// Like [`Appender::series_ref`] for borrowed pairs sorted by name with
+    /// non-empty values (the receive hot path: no allocation when the series
+    /// exists). Unsorted or duplicate names are an error.
+    pub fn series_ref_pairs(&mut self, pairs: &[(&str, &str)]) -> Result<SeriesRef> {
+        if pairs.windows(2).any(|w| w[0].0 >= w[1].0) || pairs.iter().any(|(_, v)| v.is_empty()) {
+            let labels = Labels::from_pairs(pairs.iter().copied()).map_err(Error::InvalidLabels)?;
+            return self.series_ref(&labels);
+        }
+        let hash = hash_labels(pairs.iter().copied());
+        if let Some(r) = self.guard.as_ref().and_then(|g| g.find_pairs(hash, pairs)) {
+            return Ok(r);
+        }
+        let labels = Labels::from_pairs(pairs.iter().copied()).map_err(Error::InvalidLabels)?;
+        self.series_ref(&labels)
+    }
+
     /// Appends one sample to an existing series, with Prometheus' rules:
     /// older than the newest sample is out of order; the same timestamp with
     /// a different value is a duplicate; the same sample again is a no-op.

@@ -109,6 +109,17 @@ impl Index {
         )
     }
 
+    /// Finds a series by sorted, non-empty `(name, value)` pairs without allocating.
+    pub(crate) fn find_pairs(&self, hash: u64, pairs: &[(&str, &str)]) -> Option<SeriesRef> {
+        self.by_hash.get(&hash)?.iter().copied().find(|r| {
+            let s = &self.series[r];
+            s.labels.len() == pairs.len()
+                && s.labels.iter().zip(pairs).all(|(&(n, v), (ln, lv))| {
+                    &**self.symbols.get(n) == *ln && &**self.symbols.get(v) == *lv
+                })
+        })
+    }
+
     pub(crate) fn find(&self, hash: u64, labels: &Labels) -> Option<SeriesRef> {
         self.by_hash.get(&hash)?.iter().copied().find(|r| {
             let s = &self.series[r];

@@ -226,3 +226,34 @@ fn concurrent_appenders_and_readers() {
     assert_eq!(db.num_series(), 80);
     assert_eq!(db.counters().samples_appended, 80 * 200);
 }
+
+#[test]
+fn series_ref_pairs_finds_the_same_series_and_sorts_when_needed() {
+    let db = db();
+    let mut app = db.appender();
+    let a = app
+        .series_ref(&l(&[("__name__", "m"), ("job", "x")]))
+        .unwrap();
+    assert_eq!(
+        app.series_ref_pairs(&[("__name__", "m"), ("job", "x")])
+            .unwrap(),
+        a
+    );
+    assert_eq!(
+        app.series_ref_pairs(&[("job", "x"), ("__name__", "m")])
+            .unwrap(),
+        a,
+        "unsorted input"
+    );
+    assert_eq!(
+        app.series_ref_pairs(&[("__name__", "m"), ("empty", ""), ("job", "x")])
+            .unwrap(),
+        a,
+        "empty values dropped"
+    );
+    assert!(app.series_ref_pairs(&[("a", "1"), ("a", "2")]).is_err());
+    let b = app
+        .series_ref_pairs(&[("__name__", "m"), ("job", "y")])
+        .unwrap();
+    assert_ne!(a, b);
+}

@@ -4,6 +4,7 @@
 
 mod check_cmd;
 mod embedded;
+mod loadgen;
 mod serve;
 
 use std::path::PathBuf;
@@ -27,6 +28,9 @@ enum Cmd {
     Serve(Box<ServeArgs>),
     /// Validate a monitoring-configs directory or single config files.
     Check(CheckArgs),
+    /// Generate load against a receiver and report throughput.
+    #[command(subcommand)]
+    Loadgen(loadgen::LoadgenCmd),
 }
 
 /// Which clock runs the process.
@@ -92,8 +96,11 @@ struct CheckArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // One TLS crypto provider (ring) for every HTTP client of the process.
+    outpost_scrape::install_crypto_provider();
     match cli.cmd {
         Some(Cmd::Check(args)) => check_cmd::run(&args),
+        Some(Cmd::Loadgen(cmd)) => loadgen::run(cmd),
         Some(Cmd::Serve(args)) => serve::run(*args),
         None => serve::run(cli.serve),
     }

@@ -15,6 +15,7 @@ use outpost_api::{
 };
 use outpost_clock::{Clock, Stopwatch};
 use outpost_config::{Files, PromDuration, Stack, StackPaths, load_stack};
+use outpost_scrape::ScrapeManager;
 use outpost_tsdb::{Options as TsdbOptions, Tsdb};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -211,7 +212,11 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     let remote_write = Arc::new(RemoteWriteCounters::default());
     register_collectors(&metrics, &tsdb, &remote_write);
     spawn_retention(tsdb.clone(), clock.clone(), retention);
-    let (config_tx, _config_rx) = watch::channel(Arc::new(stack));
+    let files = paths.files;
+    let (config_tx, config_rx) = watch::channel(Arc::new(stack));
+    let scrape = Arc::new(ScrapeManager::new(tsdb.clone(), clock.clone(), None));
+    register_scrape_collector(&metrics, &scrape);
+    spawn_config_followers(config_rx, scrape.clone(), files);
     let runtime = Arc::new(ConfigRuntime {
         paths,
         current: config_tx,
@@ -226,6 +231,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         reloader: runtime.clone(),
         tsdb: tsdb.clone(),
         remote_write,
+        scrape: scrape.clone(),
     };
 
     let plan = plan_listeners(&args.bind, &args.listen)?;
@@ -288,6 +294,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
 
     info!("shutting down");
     state.ready.set(false);
+    scrape.stop();
     let _ = shutdown_tx.send(true);
     let all = futures_join(tasks);
     if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
@@ -371,6 +378,75 @@ fn register_collectors(metrics: &SelfMetrics, tsdb: &Arc<Tsdb>, rw: &Arc<RemoteW
     }));
     let rw = rw.clone();
     metrics.register(Box::new(move |w: &mut String| rw.render(w)));
+}
+
+/// Applies every new configuration to the subsystems that run it.
+fn spawn_config_followers(
+    mut rx: watch::Receiver<Arc<Stack>>,
+    scrape: Arc<ScrapeManager>,
+    files: Files,
+) {
+    tokio::spawn(async move {
+        loop {
+            let stack = rx.borrow_and_update().clone();
+            if let Some(p) = &stack.prometheus {
+                scrape.apply(p, files);
+            }
+            if rx.changed().await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Adds the scrape counters to `/metrics`.
+fn register_scrape_collector(metrics: &SelfMetrics, scrape: &Arc<ScrapeManager>) {
+    let scrape = scrape.clone();
+    metrics.register(Box::new(move |w: &mut String| {
+        use std::fmt::Write as _;
+        let s = scrape.stats();
+        let mut family = |name: &str, help: &str, v: u64| {
+            let _ = writeln!(w, "# HELP {name} {help}");
+            let _ = writeln!(w, "# TYPE {name} counter");
+            let _ = writeln!(w, "{name} {v}");
+        };
+        family("outpost_scrapes_total", "Scrapes attempted.", s.scrapes);
+        family(
+            "outpost_scrapes_failed_total",
+            "Scrapes that failed.",
+            s.failed,
+        );
+        family(
+            "outpost_scrape_sample_out_of_order_total",
+            "Scraped samples rejected as out of order.",
+            s.sample_out_of_order,
+        );
+        family(
+            "outpost_scrape_sample_duplicate_timestamp_total",
+            "Scraped samples rejected as duplicates.",
+            s.sample_duplicate_timestamp,
+        );
+        family(
+            "outpost_scrape_sample_out_of_bounds_total",
+            "Scraped samples rejected as out of bounds.",
+            s.sample_out_of_bounds,
+        );
+        family(
+            "outpost_scrape_exceeded_sample_limit_total",
+            "Scrapes failed by sample_limit.",
+            s.exceeded_sample_limit,
+        );
+        family(
+            "outpost_scrape_exceeded_body_size_limit_total",
+            "Scrapes failed by body_size_limit.",
+            s.exceeded_body_size_limit,
+        );
+        family(
+            "outpost_scrape_exceeded_label_limits_total",
+            "Scrapes failed by label limits.",
+            s.exceeded_label_limits,
+        );
+    }));
 }
 
 /// Drops data older than the retention time, once a minute of clock time.

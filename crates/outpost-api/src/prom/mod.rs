@@ -1,15 +1,24 @@
-//! The Prometheus API family on the prometheus listener. Today: the
-//! remote-write receiver; the query API lands with the PromQL issue.
+//! The Prometheus API family on the prometheus listener: the remote-write
+//! receiver, targets, series and label metadata. The query endpoints land
+//! with the PromQL issue.
 
+mod params;
 mod remote_write;
+mod series;
+mod targets;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 
 pub use remote_write::RemoteWriteCounters;
 
 use crate::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/write", post(remote_write::handle))
+    Router::new()
+        .route("/api/v1/write", post(remote_write::handle))
+        .route("/api/v1/targets", get(targets::handle))
+        .route("/api/v1/series", get(series::series).post(series::series))
+        .route("/api/v1/labels", get(series::labels).post(series::labels))
+        .route("/api/v1/label/{name}/values", get(series::label_values))
 }

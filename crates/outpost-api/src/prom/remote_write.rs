@@ -134,11 +134,10 @@ pub(super) async fn handle(State(s): State<AppState>, headers: HeaderMap, body: 
             ),
         );
     }
-    let req = match outpost_ingest::decode(&body) {
-        Ok(r) => r,
+    let st = match outpost_ingest::receive(&s.tsdb, &body, s.clock.now_ms()) {
+        Ok(st) => st,
         Err(e) => return reject(&s, StatusCode::BAD_REQUEST, e.to_string()),
     };
-    let st = outpost_ingest::write(&s.tsdb, &req, s.clock.now_ms());
     let c = &s.remote_write;
     c.requests_ok.fetch_add(1, Ordering::Relaxed);
     c.samples_written

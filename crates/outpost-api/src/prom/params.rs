@@ -1,0 +1,211 @@
+//! Request parameters of the Prometheus API: the query string plus, for POST,
+//! an `application/x-www-form-urlencoded` body; repeated keys (`match[]`) kept.
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use outpost_tsdb::{MatchType, Matcher};
+use promql_parser::label::MatchOp;
+use promql_parser::parser::Expr;
+
+use crate::envelope::ApiError;
+
+/// Decoded parameters in order.
+#[derive(Debug, Default)]
+pub(crate) struct Params(Vec<(String, String)>);
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-decodes a form component (`+` is a space).
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn parse_into(out: &mut Vec<(String, String)>, s: &str) {
+    for part in s.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        out.push((decode(k), decode(v)));
+    }
+}
+
+impl Params {
+    /// From the raw query and, when form-encoded, the body.
+    pub(crate) fn new(query: Option<&str>, headers: &HeaderMap, body: &Bytes) -> Self {
+        let mut v = Vec::new();
+        if let Some(q) = query {
+            parse_into(&mut v, q);
+        }
+        let form = headers
+            .get("content-type")
+            .and_then(|c| c.to_str().ok())
+            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+        if form && let Ok(s) = std::str::from_utf8(body) {
+            parse_into(&mut v, s);
+        }
+        Params(v)
+    }
+
+    /// The first value of a key.
+    pub(crate) fn get(&self, k: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a key.
+    pub(crate) fn all(&self, k: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// A time parameter (RFC 3339 or Unix seconds) in ms, or `default`.
+    pub(crate) fn time(&self, k: &str, default: i64) -> Result<i64, ApiError> {
+        match self.get(k) {
+            None | Some("") => Ok(default),
+            Some(s) => parse_time(s).map_err(|_| {
+                ApiError::bad_data(format!(
+                    "invalid parameter \"{k}\": cannot parse \"{s}\" to a valid timestamp"
+                ))
+            }),
+        }
+    }
+
+    /// The `limit` parameter (0 = none).
+    pub(crate) fn limit(&self) -> Result<usize, ApiError> {
+        match self.get("limit") {
+            None | Some("") => Ok(0),
+            Some(s) => s.parse::<usize>().map_err(|_| {
+                ApiError::bad_data(format!(
+                    "invalid parameter \"limit\": cannot parse \"{s}\" to a valid limit"
+                ))
+            }),
+        }
+    }
+
+    /// The `match[]` selectors as matcher sets (one set per selector and `or` branch).
+    pub(crate) fn selectors(&self) -> Result<Vec<Vec<Matcher>>, ApiError> {
+        let mut out = Vec::new();
+        for s in self.all("match[]") {
+            out.extend(
+                parse_selector(s).map_err(|e| {
+                    ApiError::bad_data(format!("invalid parameter \"match[]\": {e}"))
+                })?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Parses a time as Prometheus' API does.
+pub(crate) fn parse_time(s: &str) -> Result<i64, ()> {
+    if let Ok(f) = s.parse::<f64>() {
+        if f.is_finite() {
+            return Ok((f * 1000.0).round() as i64);
+        }
+        return Err(());
+    }
+    s.parse::<jiff::Timestamp>()
+        .map(|t| t.as_millisecond())
+        .map_err(|_| ())
+}
+
+fn convert(m: &promql_parser::label::Matcher) -> Result<Matcher, String> {
+    let (kind, value) = match &m.op {
+        MatchOp::Equal => (MatchType::Equal, m.value.clone()),
+        MatchOp::NotEqual => (MatchType::NotEqual, m.value.clone()),
+        MatchOp::Re(_) => (MatchType::Regex, m.value.clone()),
+        MatchOp::NotRe(_) => (MatchType::NotRegex, m.value.clone()),
+    };
+    Matcher::new(kind, m.name.clone(), value)
+}
+
+/// A series selector (`up{job="a"}`) to matcher sets.
+pub(crate) fn parse_selector(s: &str) -> Result<Vec<Vec<Matcher>>, String> {
+    let expr = promql_parser::parser::parse(s)?;
+    let Expr::VectorSelector(vs) = expr else {
+        return Err(format!(
+            "1:1: parse error: unexpected expression; expected a series selector, got {s:?}"
+        ));
+    };
+    let mut base: Vec<Matcher> = vs
+        .matchers
+        .matchers
+        .iter()
+        .map(convert)
+        .collect::<Result<_, _>>()?;
+    if let Some(name) = &vs.name
+        && !base.iter().any(|m| m.name == "__name__")
+    {
+        base.push(Matcher::equal("__name__", name.clone()));
+    }
+    if vs.matchers.or_matchers.is_empty() {
+        return Ok(vec![base]);
+    }
+    vs.matchers
+        .or_matchers
+        .iter()
+        .map(|set| {
+            let mut v: Vec<Matcher> = set.iter().map(convert).collect::<Result<_, _>>()?;
+            v.extend(base.iter().cloned());
+            Ok(v)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_decoding_and_repeated_keys() {
+        let p = Params::new(
+            Some("match%5B%5D=up%7Bjob%3D%22a%22%7D&match[]=b&start=1.5&x=a+b"),
+            &HeaderMap::new(),
+            &Bytes::new(),
+        );
+        assert_eq!(p.all("match[]"), vec!["up{job=\"a\"}", "b"]);
+        assert_eq!(p.get("x"), Some("a b"));
+        assert_eq!(p.time("start", 0).unwrap(), 1500);
+        assert_eq!(p.time("end", 7).unwrap(), 7);
+        assert!(p.time("x", 0).is_err());
+        assert_eq!(decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn selectors() {
+        let sets = parse_selector("up{job=~\"a|b\"}").unwrap();
+        assert_eq!(sets[0].len(), 2);
+        assert!(parse_selector("sum(up)").is_err());
+        assert!(
+            parse_selector("{job=\"\"}").is_err(),
+            "needs a non-empty matcher"
+        );
+    }
+}
