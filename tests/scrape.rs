@@ -113,6 +113,19 @@ fn file_sd_target_is_scraped_on_the_manual_clock() {
     assert_eq!(limited["data"].as_array().unwrap().len(), 2);
     assert_eq!(limited["warnings"][0], "results truncated due to limit");
 
+    let status = json(&format!("{base}/api/v1/status/tsdb?limit=3"));
+    let head = &status["data"]["headStats"];
+    assert!(head["numSeries"].as_u64().unwrap() > 10, "{status}");
+    assert!(head["chunkCount"].as_u64().unwrap() > 10);
+    assert_eq!(
+        status["data"]["seriesCountByMetricName"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(status["data"]["labelValueCountByLabelName"][0]["name"].is_string());
+
     let (code, body) = get(&format!("{base}/api/v1/series?match[]=sum(up"));
     assert_eq!(code, 400, "{body}");
     assert!(

@@ -2,7 +2,6 @@
 //! mutation or truncation of them, and a throughput smoke test.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use crate::{Entry, Format, MetricType, Parser};
 
@@ -268,39 +267,4 @@ fn never_panics_on_random_bytes() {
         drain(&bytes, Format::PrometheusText);
         drain(&bytes, Format::OpenMetrics);
     }
-}
-
-/// Repeats the node_exporter fixture to ~4 MiB and reports MiB/s. Run with
-/// `cargo test --release -p outpost-exposition -- --ignored --nocapture`.
-#[test]
-#[ignore = "timing; run in release"]
-fn throughput_smoke() {
-    let all = fixtures();
-    let node = &all.iter().find(|f| f.0 == "node_exporter.txt").unwrap().2;
-    let mut input = Vec::new();
-    while input.len() < 4 << 20 {
-        input.extend_from_slice(node);
-    }
-    let mut best = f64::MAX;
-    let mut samples = 0;
-    for _ in 0..20 {
-        let start = Instant::now();
-        samples = 0;
-        let mut sum = 0.0;
-        let mut parser = Parser::new(&input, Format::PrometheusText);
-        while let Some(entry) = parser.next().unwrap() {
-            if let Entry::Sample(s) = entry {
-                samples += 1;
-                sum += s.value + s.labels.len() as f64;
-            }
-        }
-        std::hint::black_box(sum);
-        best = best.min(start.elapsed().as_secs_f64());
-    }
-    let mib = input.len() as f64 / (1024.0 * 1024.0);
-    println!(
-        "text 0.0.4: {mib:.1} MiB, {samples} samples, best {:.2} ms, {:.0} MiB/s",
-        best * 1e3,
-        mib / best
-    );
 }

@@ -498,7 +498,7 @@ impl ScrapeLoop {
                     for (n, v) in s.labels.iter() {
                         ls.set(n.to_string(), v.to_string());
                     }
-                    self.merge_target_labels(&mut ls);
+                    merge_target_labels(&mut ls, self.target.public_labels(), cfg.honor_labels);
                     let series = if relabel(&mut ls, &cfg.metric_relabel_configs) {
                         check_labels(&ls, &cfg).inspect_err(|_| {
                             self.job
@@ -582,30 +582,6 @@ impl ScrapeLoop {
         Ok(())
     }
 
-    /// Adds the target's labels to an exposed label set (honor_labels rules).
-    fn merge_target_labels(&self, ls: &mut LabelSet) {
-        let mut target: Vec<(&str, &str)> = self.target.public_labels().collect();
-        if self.job.cfg.honor_labels {
-            for (n, v) in target {
-                if ls.get(n).is_none() {
-                    ls.set(n.to_string(), v.to_string());
-                }
-            }
-            return;
-        }
-        target.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(b.0)));
-        for (n, v) in target {
-            if let Some(exposed) = ls.get(n).map(str::to_string) {
-                let mut name = format!("exported_{n}");
-                while ls.get(&name).is_some() {
-                    name = format!("exported_{name}");
-                }
-                ls.set(name, exposed);
-            }
-            ls.set(n.to_string(), v.to_string());
-        }
-    }
-
     /// Staleness for series not seen this time, cache eviction, report series.
     fn finish(&mut self, ts: i64, result: &Result<(), String>, out: &ScrapeOutcome, duration: f64) {
         let tsdb = self.job.tsdb.clone();
@@ -648,6 +624,36 @@ impl ScrapeLoop {
             };
             let _ = app.append(r, ts, values[i]);
         }
+    }
+}
+
+/// Adds a target's labels to an exposed label set. Without honor_labels the
+/// target wins and a clashing exposed label is kept as `exported_<name>`
+/// (shortest names first); with honor_labels the exposed labels win.
+fn merge_target_labels<'a>(
+    ls: &mut LabelSet,
+    target: impl Iterator<Item = (&'a str, &'a str)>,
+    honor_labels: bool,
+) {
+    let mut target: Vec<(&str, &str)> = target.collect();
+    if honor_labels {
+        for (n, v) in target {
+            if ls.get(n).is_none() {
+                ls.set(n.to_string(), v.to_string());
+            }
+        }
+        return;
+    }
+    target.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(b.0)));
+    for (n, v) in target {
+        if let Some(exposed) = ls.get(n).map(str::to_string) {
+            let mut name = format!("exported_{n}");
+            while ls.get(&name).is_some() {
+                name = format!("exported_{name}");
+            }
+            ls.set(name, exposed);
+        }
+        ls.set(n.to_string(), v.to_string());
     }
 }
 
@@ -729,6 +735,66 @@ mod tests {
         assert_eq!(
             accept_header(&protocols),
             "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
+        );
+    }
+
+    fn set(pairs: &[(&str, &str)]) -> LabelSet {
+        LabelSet::from_pairs(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())))
+    }
+
+    #[test]
+    fn target_labels_win_unless_honor_labels() {
+        let target = [("instance", "h:1"), ("job", "app")];
+        let mut ls = set(&[
+            ("__name__", "m"),
+            ("job", "exposed"),
+            ("exported_job", "taken"),
+        ]);
+        merge_target_labels(&mut ls, target.iter().copied(), false);
+        assert_eq!(
+            ls,
+            set(&[
+                ("__name__", "m"),
+                ("exported_exported_job", "exposed"),
+                ("exported_job", "taken"),
+                ("instance", "h:1"),
+                ("job", "app")
+            ])
+        );
+        let mut ls = set(&[("__name__", "m"), ("job", "exposed")]);
+        merge_target_labels(&mut ls, target.iter().copied(), true);
+        assert_eq!(
+            ls,
+            set(&[("__name__", "m"), ("instance", "h:1"), ("job", "exposed")])
+        );
+    }
+
+    #[test]
+    fn label_limits() {
+        use std::path::Path;
+        let yaml = "scrape_configs:\n  - job_name: j\n    label_limit: 2\n    label_value_length_limit: 3\n";
+        let (c, _) = outpost_config::parse_prometheus(
+            &outpost_config::Files::Embedded(&[]),
+            Path::new("p.yml"),
+            "p.yml",
+            yaml.into(),
+        )
+        .unwrap();
+        let cfg = &c.scrape_configs[0];
+        assert!(check_labels(&set(&[("__name__", "m"), ("a", "1")]), cfg).is_ok());
+        assert!(
+            check_labels(&set(&[("__name__", "m"), ("a", "1"), ("b", "2")]), cfg)
+                .unwrap_err()
+                .starts_with("label_limit exceeded")
+        );
+        assert!(
+            check_labels(&set(&[("__name__", "m"), ("a", "long")]), cfg)
+                .unwrap_err()
+                .starts_with("label_value_length_limit exceeded")
+        );
+        assert_eq!(
+            check_labels(&set(&[("a", "1")]), cfg).unwrap_err(),
+            "missing metric name (__name__ label)"
         );
     }
 

@@ -5,6 +5,7 @@
 mod params;
 mod remote_write;
 mod series;
+mod status;
 mod targets;
 
 use axum::Router;
@@ -21,4 +22,5 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/series", get(series::series).post(series::series))
         .route("/api/v1/labels", get(series::labels).post(series::labels))
         .route("/api/v1/label/{name}/values", get(series::label_values))
+        .route("/api/v1/status/tsdb", get(status::tsdb))
 }

@@ -73,3 +73,60 @@ impl HttpSd {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::routing::get;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn fetches_groups_and_keeps_them_when_the_server_fails() {
+        let ok = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = ok.clone();
+        let app = Router::new().route(
+            "/sd",
+            get(move || {
+                let ok = flag.load(std::sync::atomic::Ordering::SeqCst);
+                async move {
+                    if ok {
+                        (
+                            axum::http::StatusCode::OK,
+                            [("content-type", "application/json")],
+                            r#"[{"targets":["a:1","b:2"],"labels":{"dc":"x"}}]"#,
+                        )
+                    } else {
+                        (
+                            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                            [("content-type", "text/plain")],
+                            "no",
+                        )
+                    }
+                }
+            }),
+        );
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/sd", l.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        crate::http::install_crypto_provider();
+        let cfg = HttpSdConfig {
+            url: url.clone(),
+            refresh_interval: outpost_config::PromDuration::from_secs(60),
+            ..serde_saphyr::from_str(&format!("url: {url}\n")).unwrap()
+        };
+        let mut sd = HttpSd::new(&cfg, reqwest::Client::new());
+        let g = sd.poll(0).await.to_vec();
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].targets.len(), 2);
+        assert_eq!(g[0].labels["dc"], "x");
+        assert_eq!(g[0].labels["__meta_url"], url);
+        ok.store(false, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(sd.poll(30_000).await.len(), 1, "not due yet");
+        assert_eq!(
+            sd.poll(60_000).await.len(),
+            1,
+            "failed refresh keeps the previous groups"
+        );
+    }
+}
