@@ -8,6 +8,7 @@ mod health;
 mod lifecycle;
 mod listeners;
 mod metrics;
+mod otlp;
 mod outpost;
 mod prom;
 
@@ -23,6 +24,7 @@ pub use health::{HealthTexts, Readiness};
 pub use lifecycle::Reload;
 pub use listeners::{LISTENERS, ListenerSpec, Protocol};
 pub use metrics::{Collector, SelfMetrics};
+pub use otlp::OtlpCounters;
 pub use prom::RemoteWriteCounters;
 
 /// What every handler can reach.
@@ -42,6 +44,8 @@ pub struct AppState {
     pub remote_write: Arc<RemoteWriteCounters>,
     /// The scrape manager (targets and their health).
     pub scrape: Arc<ScrapeManager>,
+    /// Counts of the OTLP metrics receivers.
+    pub otlp: Arc<OtlpCounters>,
 }
 
 /// The router of the named listener: health and readiness everywhere, plus
@@ -53,12 +57,18 @@ pub fn router_for(listener: &'static str, state: AppState) -> Router {
         "prometheus" => base
             .merge(metrics::router())
             .merge(prom::router())
+            .merge(otlp::prometheus_router())
             .merge(lifecycle::router())
             .merge(outpost::router()),
         "alertmanager" => base.merge(lifecycle::router()),
+        "otlp-http" => base.merge(otlp::http_router()),
         _ => base,
     };
-    metrics::count_requests(r.with_state(state.clone()), listener, state.metrics)
+    let mut r = r.with_state(state.clone());
+    if listener == "otlp-grpc" {
+        r = r.merge(otlp::grpc_router(state.clone()));
+    }
+    metrics::count_requests(r, listener, state.metrics)
 }
 
 #[cfg(test)]
@@ -94,6 +104,7 @@ mod tests {
             tsdb: tsdb.clone(),
             remote_write: Arc::new(RemoteWriteCounters::default()),
             scrape: Arc::new(ScrapeManager::new(tsdb, clock.clone(), None)),
+            otlp: Arc::new(OtlpCounters::default()),
         }
     }
 

@@ -17,6 +17,18 @@ pub enum Error {
     /// The body is not a valid protobuf message.
     #[error("protobuf decode error: {0}")]
     Protobuf(String),
+    /// The body is not valid gzip data.
+    #[error("gzip decode error: {0}")]
+    Gzip(String),
+    /// The gzip body decompresses to more than the limit.
+    #[error("gzip body decompresses to more than {limit} bytes")]
+    GzipTooLarge {
+        /// Limit.
+        limit: usize,
+    },
+    /// The body is not a valid OTLP/JSON message.
+    #[error("otlp json decode error: {0}")]
+    Json(String),
 }
 
 /// Result type of this crate.

@@ -2,6 +2,7 @@
 //! (OTLP metrics arrive in the same crate).
 
 mod error;
+mod otlp;
 mod remote_write;
 
 /// Remote-write protobuf messages compiled from `proto/prometheus/remote.proto`.
@@ -11,4 +12,9 @@ pub mod proto {
 }
 
 pub use error::{Error, Result};
+pub use otlp::{
+    OtlpEncoding, OtlpOptions, OtlpWriteStats, TranslationStrategy, decode_otlp_metrics,
+    otlp_proto, write_otlp_metrics,
+};
+pub use otlp_proto::collector::metrics::v1::ExportMetricsServiceRequest;
 pub use remote_write::{MAX_DECODED_BYTES, WriteStats, decode, encode, receive, write};

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use outpost_api::{
-    AppState, LISTENERS, ListenerSpec, Protocol, Readiness, Reload, RemoteWriteCounters,
-    SelfMetrics, router_for,
+    AppState, LISTENERS, ListenerSpec, OtlpCounters, Protocol, Readiness, Reload,
+    RemoteWriteCounters, SelfMetrics, router_for,
 };
 use outpost_clock::{Clock, Stopwatch};
 use outpost_config::{Files, PromDuration, Stack, StackPaths, load_stack};
@@ -211,6 +211,11 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     let metrics = Arc::new(SelfMetrics::new(clock.now_ms()));
     let remote_write = Arc::new(RemoteWriteCounters::default());
     register_collectors(&metrics, &tsdb, &remote_write);
+    let otlp = Arc::new(OtlpCounters::default());
+    {
+        let otlp = otlp.clone();
+        metrics.register(Box::new(move |w: &mut String| otlp.render(w)));
+    }
     spawn_retention(tsdb.clone(), clock.clone(), retention);
     let files = paths.files;
     let (config_tx, config_rx) = watch::channel(Arc::new(stack));
@@ -232,6 +237,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         tsdb: tsdb.clone(),
         remote_write,
         scrape: scrape.clone(),
+        otlp: otlp.clone(),
     };
 
     let plan = plan_listeners(&args.bind, &args.listen)?;
