@@ -300,3 +300,176 @@ async fn removed_targets_get_end_of_run_staleness_and_unreachable_ones_are_down(
     );
     mgr.stop();
 }
+
+/// A simulated cluster serving the seed's `kubernetes-pods` job.
+struct FakeCluster(String);
+
+impl outpost_scrape::KubernetesCluster for FakeCluster {
+    fn discover(
+        &self,
+        sd: &outpost_config::KubernetesSdConfig,
+    ) -> Vec<outpost_scrape::TargetGroup> {
+        assert_eq!(sd.role, "pod");
+        let pod = |name: &str, scrape: &str| {
+            std::collections::BTreeMap::from([
+                ("__address__".to_string(), "10.9.9.9:8080".to_string()),
+                (
+                    "__meta_kubernetes_namespace".to_string(),
+                    "shop".to_string(),
+                ),
+                ("__meta_kubernetes_pod_name".to_string(), name.to_string()),
+                (
+                    "__meta_kubernetes_pod_label_app".to_string(),
+                    "checkout".to_string(),
+                ),
+                (
+                    "__meta_kubernetes_pod_annotation_prometheus_io_scrape".to_string(),
+                    scrape.to_string(),
+                ),
+                (
+                    "__meta_kubernetes_pod_annotation_prometheus_io_port".to_string(),
+                    self.0.rsplit(':').next().unwrap().to_string(),
+                ),
+                (
+                    "__meta_kubernetes_pod_annotation_prometheus_io_path".to_string(),
+                    "/metrics".to_string(),
+                ),
+            ])
+        };
+        vec![outpost_scrape::TargetGroup {
+            source: "pods".into(),
+            targets: vec![pod("checkout-1", "true"), pod("batch-1", "false")],
+            labels: Default::default(),
+        }]
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubernetes_sd_targets_come_from_a_plugged_in_cluster() {
+    let (addr, _app) = start_target().await;
+    let seed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/ecommerce/prometheus/prometheus.yml"
+    ))
+    .unwrap();
+    let (cfg, _) = parse_prometheus(
+        &Files::Disk,
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/ecommerce/prometheus/prometheus.yml"
+        )),
+        "prometheus.yml",
+        seed,
+    )
+    .unwrap();
+    let mut cfg = cfg;
+    cfg.scrape_configs
+        .retain(|j| j.job_name == "kubernetes-pods");
+    let db = Arc::new(Tsdb::new(Options::default()));
+    let clock = Clock::manual(1_700_000_000_000);
+    let mgr = ScrapeManager::new(
+        db.clone(),
+        clock.clone(),
+        Some(Arc::new(FakeCluster(addr.clone()))),
+    );
+    mgr.apply(&cfg, Files::Disk);
+    wait_until("pod discovered", || mgr.active_targets().len() == 1).await;
+    let t = &mgr.active_targets()[0];
+    // The seed's relabeling: keep annotated pods, address from the port annotation, labelmap, namespace/pod labels.
+    let port = addr.rsplit(':').next().unwrap();
+    assert_eq!(t.scrape_url, format!("http://10.9.9.9:{port}/metrics"));
+    let labels: std::collections::BTreeMap<_, _> = t.labels.iter().cloned().collect();
+    assert_eq!(labels["app"], "checkout");
+    assert_eq!(labels["kubernetes_namespace"], "shop");
+    assert_eq!(labels["kubernetes_pod_name"], "checkout-1");
+    assert_eq!(
+        mgr.dropped_targets().len(),
+        1,
+        "the pod without the scrape annotation is dropped"
+    );
+    mgr.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gzip_bodies_and_bearer_tokens() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "s3cret\n").unwrap();
+    let router = Router::new().route(
+        "/metrics",
+        get(|headers: axum::http::HeaderMap| async move {
+            if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer s3cret") {
+                return (StatusCode::UNAUTHORIZED, "no").into_response();
+            }
+            assert_eq!(headers["accept-encoding"], "gzip");
+            assert!(
+                headers["accept"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("application/openmetrics-text;version=1.0.0")
+            );
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(b"# TYPE zipped gauge\nzipped 5\n").unwrap();
+            (
+                [
+                    ("content-type", "text/plain; version=0.0.4"),
+                    ("content-encoding", "gzip"),
+                ],
+                enc.finish().unwrap(),
+            )
+                .into_response()
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
+    let yaml = |auth: &str| {
+        format!(
+            "scrape_configs:\n  - job_name: z\n    scrape_interval: 15s\n    static_configs: [{{targets: ['{addr}']}}]\n{auth}"
+        )
+    };
+    let db = Arc::new(Tsdb::new(Options::default()));
+    let clock = Clock::manual(1_700_000_000_000);
+    let mgr = ScrapeManager::new(db.clone(), clock.clone(), None);
+    let no_auth = parse_prometheus(&Files::Disk, Path::new("/tmp/p.yml"), "p.yml", yaml(""))
+        .unwrap()
+        .0;
+    mgr.apply(&no_auth, Files::Disk);
+    wait_until("discovery", || mgr.active_targets().len() == 1).await;
+    clock.advance(Duration::from_secs(15)).unwrap();
+    wait_until("unauthorized scrape", || {
+        mgr.active_targets()[0].health.health == Health::Down
+    })
+    .await;
+    assert_eq!(
+        mgr.active_targets()[0].health.last_error,
+        "server returned HTTP status 401 Unauthorized"
+    );
+    let with_auth = parse_prometheus(
+        &Files::Disk,
+        Path::new("/tmp/p.yml"),
+        "p.yml",
+        yaml(&format!(
+            "    bearer_token_file: {}\n",
+            token_file.display()
+        )),
+    )
+    .unwrap()
+    .0;
+    mgr.apply(&with_auth, Files::Disk);
+    wait_until("new pool", || {
+        mgr.active_targets()
+            .first()
+            .is_some_and(|t| t.health.health == Health::Unknown)
+    })
+    .await;
+    clock.advance(Duration::from_secs(15)).unwrap();
+    wait_until("authorized scrape", || {
+        mgr.active_targets()[0].health.health == Health::Up
+    })
+    .await;
+    let t = mgr.active_targets()[0].health.last_scrape_ms;
+    assert_eq!(value_at(&db, "zipped", t), Some(5.0));
+    mgr.stop();
+}
