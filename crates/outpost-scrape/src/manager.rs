@@ -179,6 +179,7 @@ impl ScrapeManager {
             accept: accept_header(&sc.scrape_protocols),
             counters: self.counters.clone(),
             seed,
+            forced_error: Mutex::new(None),
         });
         let mut discovery = JobDiscovery::new(
             &sc.discovery,
@@ -327,12 +328,20 @@ fn sync_targets(
         let _ = l.stop.send(Some(Stop::Removed));
         false
     });
+    // As Prometheus: beyond target_limit every loop of the pool fails its
+    // scrapes (up = 0, staleness markers) until the targets fit again.
     let limit = shared.cfg.target_limit;
+    let total = (st.loops.len() + keep.len()) as u64;
+    let forced = (limit > 0 && total > limit)
+        .then(|| format!("target_limit exceeded (number of targets: {total}, limit: {limit})"));
+    if let Some(e) = &forced {
+        tracing::warn!(job = %shared.cfg.job_name, error = %e, "scrape pool over its target limit");
+    }
+    *shared
+        .forced_error
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = forced;
     for (h, t) in keep {
-        if limit > 0 && st.loops.len() as u64 >= limit {
-            tracing::warn!(job = %shared.cfg.job_name, limit, "target_limit exceeded; target not scraped");
-            continue;
-        }
         let health = Arc::new(Mutex::new(TargetHealth::default()));
         let (tx, rx) = watch::channel(None);
         let lp = ScrapeLoop::new(shared.clone(), t.clone(), health.clone());

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use outpost_clock::{Clock, Stopwatch};
 use outpost_config::ScrapeConfig;
-use outpost_exposition::{Entry, Format, MetricType, Parser};
+use outpost_exposition::{Entry, Format, Parser};
 use outpost_tsdb::{Error as TsdbError, Labels, SeriesRef, Tsdb, stale_nan};
 use tokio::sync::watch;
 
@@ -108,6 +108,8 @@ pub(crate) struct JobShared {
     pub(crate) accept: String,
     pub(crate) counters: Arc<ScrapeCounters>,
     pub(crate) seed: u64,
+    /// Set while the pool exceeds target_limit: every loop fails with it.
+    pub(crate) forced_error: Mutex<Option<String>>,
 }
 
 /// Why a loop stops.
@@ -165,19 +167,6 @@ fn format_for(content_type: &str, fallback: Option<&str>) -> Result<Format, Stri
                 "received unsupported Content-Type {content_type:?} and no fallback_scrape_protocol specified for target"
             )),
         },
-    }
-}
-
-fn type_name(t: MetricType) -> &'static str {
-    match t {
-        MetricType::Counter => "counter",
-        MetricType::Gauge => "gauge",
-        MetricType::Histogram => "histogram",
-        MetricType::GaugeHistogram => "gaugehistogram",
-        MetricType::Summary => "summary",
-        MetricType::Info => "info",
-        MetricType::StateSet => "stateset",
-        MetricType::Unknown => "unknown",
     }
 }
 
@@ -298,13 +287,21 @@ impl ScrapeLoop {
         let sw = Stopwatch::start();
         self.job.counters.scrapes.fetch_add(1, Ordering::Relaxed);
         self.iter += 1;
-        let fetched = tokio::time::timeout(self.timeout, self.fetch()).await;
-        let fetched = match fetched {
-            Ok(r) => r,
-            Err(_) => Err(format!(
-                "Get {:?}: context deadline exceeded",
-                self.target.url
-            )),
+        let forced = self
+            .job
+            .forced_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let fetched = match forced {
+            Some(e) => Err(e),
+            None => match tokio::time::timeout(self.timeout, self.fetch()).await {
+                Ok(r) => r,
+                Err(_) => Err(format!(
+                    "Get {:?}: context deadline exceeded",
+                    self.target.url
+                )),
+            },
         };
         let mut outcome = ScrapeOutcome::default();
         let result = match fetched {
@@ -442,7 +439,7 @@ impl ScrapeLoop {
                 Entry::Sample(s) => s,
                 Entry::Type { metric, kind } => {
                     metadata.entry(metric.to_string()).or_default().kind =
-                        type_name(kind).to_string();
+                        kind.as_str().to_string();
                     continue;
                 }
                 Entry::Help { metric, text } => {

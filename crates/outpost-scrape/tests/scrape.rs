@@ -473,3 +473,34 @@ async fn gzip_bodies_and_bearer_tokens() {
     assert_eq!(value_at(&db, "zipped", t), Some(5.0));
     mgr.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn target_limit_fails_every_loop_of_the_pool() {
+    let (a, _app_a) = start_target().await;
+    let (b, _app_b) = start_target().await;
+    let yaml = format!(
+        "scrape_configs:\n  - job_name: j\n    scrape_interval: 15s\n    target_limit: 1\n    static_configs: [{{targets: ['{a}', '{b}']}}]\n"
+    );
+    let cfg = parse_prometheus(&Files::Disk, Path::new("/tmp/p.yml"), "p.yml", yaml)
+        .unwrap()
+        .0;
+    let db = Arc::new(Tsdb::new(Options::default()));
+    let clock = Clock::manual(1_700_000_000_000);
+    let mgr = ScrapeManager::new(db.clone(), clock.clone(), None);
+    mgr.apply(&cfg, Files::Disk);
+    wait_until("discovery", || mgr.active_targets().len() == 2).await;
+    clock.advance(Duration::from_secs(16)).unwrap();
+    wait_until("both scraped", || {
+        mgr.active_targets()
+            .iter()
+            .all(|t| t.health.health == Health::Down)
+    })
+    .await;
+    for t in mgr.active_targets() {
+        assert_eq!(
+            t.health.last_error,
+            "target_limit exceeded (number of targets: 2, limit: 1)"
+        );
+    }
+    mgr.stop();
+}

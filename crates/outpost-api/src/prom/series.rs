@@ -73,6 +73,21 @@ pub(super) async fn series(
     Ok(limited(out, p.limit()?))
 }
 
+/// Runs `query` once with no matchers, or per selector with the results merged.
+fn merged(
+    sets: &[Vec<outpost_tsdb::Matcher>],
+    query: impl Fn(&[outpost_tsdb::Matcher]) -> Vec<String>,
+) -> Vec<String> {
+    if sets.is_empty() {
+        return query(&[]);
+    }
+    let mut all = BTreeSet::new();
+    for set in sets {
+        all.extend(query(set));
+    }
+    all.into_iter().collect()
+}
+
 pub(super) async fn labels(
     State(s): State<AppState>,
     RawQuery(q): RawQuery,
@@ -82,15 +97,7 @@ pub(super) async fn labels(
     let p = Params::new(q.as_deref(), &headers, &body);
     let sets = p.selectors()?;
     let (start, end) = range(&p)?;
-    let names: Vec<String> = if sets.is_empty() {
-        s.tsdb.label_names(&[], start, end)
-    } else {
-        let mut all = BTreeSet::new();
-        for set in &sets {
-            all.extend(s.tsdb.label_names(set, start, end));
-        }
-        all.into_iter().collect()
-    };
+    let names = merged(&sets, |m| s.tsdb.label_names(m, start, end));
     Ok(limited(names, p.limit()?))
 }
 
@@ -114,14 +121,6 @@ pub(super) async fn label_values(
     }
     let sets = p.selectors()?;
     let (start, end) = range(&p)?;
-    let values: Vec<String> = if sets.is_empty() {
-        s.tsdb.label_values(&name, &[], start, end)
-    } else {
-        let mut all = BTreeSet::new();
-        for set in &sets {
-            all.extend(s.tsdb.label_values(&name, set, start, end));
-        }
-        all.into_iter().collect()
-    };
+    let values = merged(&sets, |m| s.tsdb.label_values(&name, m, start, end));
     Ok(limited(values, p.limit()?))
 }
