@@ -46,6 +46,8 @@ pub struct AppState {
     pub scrape: Arc<ScrapeManager>,
     /// Counts of the OTLP metrics receivers.
     pub otlp: Arc<OtlpCounters>,
+    /// The PromQL engine.
+    pub promql: Arc<outpost_promql::Engine>,
 }
 
 /// The router of the named listener: health and readiness everywhere, plus
@@ -103,8 +105,12 @@ mod tests {
             reloader: Arc::new(FakeReload(AtomicBool::new(reload_ok))),
             tsdb: tsdb.clone(),
             remote_write: Arc::new(RemoteWriteCounters::default()),
-            scrape: Arc::new(ScrapeManager::new(tsdb, clock.clone(), None)),
+            scrape: Arc::new(ScrapeManager::new(tsdb.clone(), clock.clone(), None)),
             otlp: Arc::new(OtlpCounters::default()),
+            promql: Arc::new(outpost_promql::Engine::new(
+                tsdb.clone(),
+                Default::default(),
+            )),
         }
     }
 

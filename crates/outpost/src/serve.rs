@@ -238,6 +238,10 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         remote_write,
         scrape: scrape.clone(),
         otlp: otlp.clone(),
+        promql: Arc::new(outpost_promql::Engine::new(
+            tsdb.clone(),
+            Default::default(),
+        )),
     };
 
     let plan = plan_listeners(&args.bind, &args.listen)?;

@@ -3,6 +3,7 @@
 //! with the PromQL issue.
 
 mod params;
+mod query;
 mod remote_write;
 mod series;
 mod status;
@@ -23,4 +24,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/labels", get(series::labels).post(series::labels))
         .route("/api/v1/label/{name}/values", get(series::label_values))
         .route("/api/v1/status/tsdb", get(status::tsdb))
+        .route("/api/v1/query", get(query::instant).post(query::instant))
+        .route("/api/v1/query_range", get(query::range).post(query::range))
 }

@@ -1,0 +1,194 @@
+//! `/api/v1/query` and `/api/v1/query_range` (GET and POST), with
+//! Prometheus' result encoding: values as strings (`NaN`, `+Inf`),
+//! timestamps as float seconds, and `warnings`/`infos` annotations.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use outpost_promql::{Error as QueryError, Output, Value};
+use serde::Serialize;
+use serde_json::{Value as Json_, json};
+
+use super::params::{Params, parse_time};
+use crate::AppState;
+use crate::envelope::{ApiError, ErrorType};
+
+/// The one mapping from engine errors to Prometheus' error types.
+fn query_error(e: QueryError) -> ApiError {
+    let kind = match &e {
+        QueryError::Parse(_) => ErrorType::BadData,
+        QueryError::Execution(_) | QueryError::TooManySamples | QueryError::Unsupported(_) => {
+            ErrorType::Execution
+        }
+        QueryError::Timeout(_) => ErrorType::Timeout,
+    };
+    let message = match &e {
+        QueryError::Parse(m) => format!("invalid parameter \"query\": {m}"),
+        other => other.to_string(),
+    };
+    ApiError { kind, message }
+}
+
+/// A float as Prometheus writes sample values.
+pub(crate) fn format_value(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v == f64::INFINITY {
+        "+Inf".into()
+    } else if v == f64::NEG_INFINITY {
+        "-Inf".into()
+    } else {
+        format!("{v}")
+    }
+}
+
+fn ts(t: i64) -> Json_ {
+    // Seconds with millisecond precision, as a JSON number.
+    if t % 1000 == 0 {
+        json!(t / 1000)
+    } else {
+        json!(t as f64 / 1000.0)
+    }
+}
+
+fn metric(l: &outpost_tsdb::Labels) -> BTreeMap<&str, &str> {
+    l.iter().collect()
+}
+
+fn encode(v: &Value) -> Json_ {
+    match v {
+        Value::Scalar { t, v } => {
+            json!({"resultType": "scalar", "result": [ts(*t), format_value(*v)]})
+        }
+        Value::String { t, v } => json!({"resultType": "string", "result": [ts(*t), v]}),
+        Value::Vector(samples) => json!({
+            "resultType": "vector",
+            "result": samples.iter().map(|s| json!({"metric": metric(&s.labels), "value": [ts(s.t), format_value(s.v)]})).collect::<Vec<_>>(),
+        }),
+        Value::Matrix(series) => json!({
+            "resultType": "matrix",
+            "result": series.iter().map(|s| json!({
+                "metric": metric(&s.labels),
+                "values": s.points.iter().map(|(t, v)| json!([ts(*t), format_value(*v)])).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+#[derive(Serialize)]
+struct Body {
+    status: &'static str,
+    data: Json_,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    infos: Vec<String>,
+}
+
+fn respond(out: Output) -> Response {
+    Json(Body {
+        status: "success",
+        data: encode(&out.value),
+        warnings: out.warnings,
+        infos: out.infos,
+    })
+    .into_response()
+}
+
+fn query_param(p: &Params) -> Result<String, ApiError> {
+    match p.get("query") {
+        Some(q) if !q.trim().is_empty() => Ok(q.to_string()),
+        _ => Err(ApiError::bad_data(
+            "invalid parameter \"query\": 1:1: parse error: no expression found in input",
+        )),
+    }
+}
+
+/// A step: float seconds or a Prometheus duration.
+fn parse_step(s: &str) -> Result<i64, ApiError> {
+    if let Ok(f) = s.parse::<f64>()
+        && f.is_finite()
+    {
+        return Ok((f * 1000.0).round() as i64);
+    }
+    outpost_config::PromDuration::parse(s)
+        .map(|d| d.as_millis())
+        .map_err(|_| {
+            ApiError::bad_data(format!(
+                "invalid parameter \"step\": cannot parse \"{s}\" to a valid duration"
+            ))
+        })
+}
+
+pub(super) async fn instant(
+    State(s): State<AppState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let p = Params::new(q.as_deref(), &headers, &body);
+    let query = query_param(&p)?;
+    let t = p.time("time", s.clock.now_ms())?;
+    let engine = s.promql.clone();
+    let out = tokio_blocking(move || engine.instant(&query, t))
+        .await
+        .map_err(query_error)?;
+    Ok(respond(out))
+}
+
+pub(super) async fn range(
+    State(s): State<AppState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let p = Params::new(q.as_deref(), &headers, &body);
+    let query = query_param(&p)?;
+    let required = |k: &str| -> Result<i64, ApiError> {
+        let v = p.get(k).ok_or_else(|| {
+            ApiError::bad_data(format!(
+                "invalid parameter \"{k}\": cannot parse \"\" to a valid timestamp"
+            ))
+        })?;
+        parse_time(v).map_err(|_| {
+            ApiError::bad_data(format!(
+                "invalid parameter \"{k}\": cannot parse \"{v}\" to a valid timestamp"
+            ))
+        })
+    };
+    let start = required("start")?;
+    let end = required("end")?;
+    if end < start {
+        return Err(ApiError::bad_data(
+            "invalid parameter \"end\": end timestamp must not be before start time",
+        ));
+    }
+    let step = parse_step(p.get("step").unwrap_or(""))?;
+    if step <= 0 {
+        return Err(ApiError::bad_data(
+            "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer",
+        ));
+    }
+    if (end - start) / step > 11_000 {
+        return Err(ApiError::bad_data(
+            "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
+        ));
+    }
+    let engine = s.promql.clone();
+    let out = tokio_blocking(move || engine.range(&query, start, end, step))
+        .await
+        .map_err(query_error)?;
+    Ok(respond(out))
+}
+
+/// Runs CPU-bound evaluation on the blocking pool, off the async workers.
+async fn tokio_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(v) => v,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}

@@ -1,0 +1,198 @@
+//! Engine behaviour on small data sets (the `.test` scripts cover the rest).
+#![allow(clippy::type_complexity)] // literal test tables read best inline
+
+use std::sync::Arc;
+
+use outpost_tsdb::{Labels, Options, Tsdb, stale_nan};
+
+use crate::{Engine, EngineOptions, Error, Value};
+
+fn engine(series: &[(&[(&str, &str)], &[(i64, f64)])]) -> Engine {
+    let db = Arc::new(Tsdb::new(Options::default()));
+    let mut app = db.appender();
+    for (labels, points) in series {
+        let l = Labels::from_pairs(labels.iter().copied()).unwrap();
+        for &(t, v) in *points {
+            app.append_labels(&l, t, v).unwrap();
+        }
+    }
+    drop(app);
+    Engine::new(db, EngineOptions::default())
+}
+
+fn vector(e: &Engine, q: &str, t: i64) -> Vec<(String, f64)> {
+    match e.instant(q, t).unwrap().value {
+        Value::Vector(v) => v.into_iter().map(|s| (s.labels.to_string(), s.v)).collect(),
+        other => panic!("{q}: {other:?}"),
+    }
+}
+
+fn counter(i: i64) -> Vec<(i64, f64)> {
+    (0..=i).map(|k| (k * 15_000, (k * 10) as f64)).collect()
+}
+
+#[test]
+fn selectors_lookback_and_staleness() {
+    let e = engine(&[
+        (
+            &[("__name__", "up"), ("job", "a")],
+            &[(0, 1.0), (60_000, 0.0)],
+        ),
+        (
+            &[("__name__", "up"), ("job", "b")],
+            &[(0, 1.0), (30_000, stale_nan())],
+        ),
+    ]);
+    assert_eq!(
+        vector(&e, "up", 45_000),
+        vec![("up{job=\"a\"}".into(), 1.0)]
+    );
+    assert_eq!(
+        vector(&e, "up", 60_000),
+        vec![("up{job=\"a\"}".into(), 0.0)]
+    );
+    assert_eq!(vector(&e, "up", 360_000).len(), 0, "past the 5m lookback");
+    assert_eq!(
+        vector(&e, "up offset 1m", 60_000).len(),
+        2,
+        "both had a sample at 0"
+    );
+    assert_eq!(vector(&e, "up @ 0", 999_000).len(), 2);
+}
+
+#[test]
+fn rate_and_aggregations() {
+    let c = counter(40);
+    let e = engine(&[
+        (
+            &[
+                ("__name__", "http_requests_total"),
+                ("job", "a"),
+                ("code", "200"),
+            ],
+            &c,
+        ),
+        (
+            &[
+                ("__name__", "http_requests_total"),
+                ("job", "a"),
+                ("code", "500"),
+            ],
+            &c,
+        ),
+        (
+            &[
+                ("__name__", "http_requests_total"),
+                ("job", "b"),
+                ("code", "200"),
+            ],
+            &c,
+        ),
+    ]);
+    let r = vector(
+        &e,
+        "rate(http_requests_total{code=\"200\", job=\"a\"}[5m])",
+        600_000,
+    );
+    assert_eq!(r.len(), 1);
+    assert!((r[0].1 - 10.0 / 15.0).abs() < 1e-9, "{r:?}");
+    assert_eq!(r[0].0, "{code=\"200\", job=\"a\"}");
+    let s = vector(&e, "sum by (job) (rate(http_requests_total[5m]))", 600_000);
+    assert_eq!(s.len(), 2);
+    assert_eq!(
+        vector(&e, "count(http_requests_total)", 600_000),
+        vec![("{}".into(), 3.0)]
+    );
+    let top = vector(&e, "topk(1, http_requests_total)", 600_000);
+    assert_eq!(top.len(), 1);
+    let ratio = vector(
+        &e,
+        "sum by (job) (rate(http_requests_total{code=\"500\"}[5m])) / sum by (job) (rate(http_requests_total[5m]))",
+        600_000,
+    );
+    assert_eq!(ratio, vec![("{job=\"a\"}".into(), 0.5)]);
+}
+
+#[test]
+fn binary_matching_errors_and_bool() {
+    let e = engine(&[
+        (&[("__name__", "a"), ("x", "1"), ("y", "1")], &[(0, 1.0)]),
+        (&[("__name__", "a"), ("x", "1"), ("y", "2")], &[(0, 2.0)]),
+        (&[("__name__", "b"), ("x", "1")], &[(0, 10.0)]),
+    ]);
+    assert_eq!(vector(&e, "a * on(x) group_left b", 0).len(), 2);
+    let err = e.instant("a * on(x) b", 0).unwrap_err();
+    assert!(
+        matches!(err, Error::Execution(ref m) if m.contains("many-to-one matching must be explicit")),
+        "{err:?}"
+    );
+    let err = e.instant("b * on(x) a", 0).unwrap_err();
+    assert!(
+        matches!(err, Error::Execution(ref m) if m.contains("found duplicate series for the match group")),
+        "{err:?}"
+    );
+    assert_eq!(
+        vector(&e, "a > bool 1", 0),
+        vec![
+            ("{x=\"1\", y=\"1\"}".into(), 0.0),
+            ("{x=\"1\", y=\"2\"}".into(), 1.0)
+        ]
+    );
+    assert_eq!(
+        vector(&e, "a > 1", 0),
+        vec![("a{x=\"1\", y=\"2\"}".into(), 2.0)]
+    );
+    assert!(matches!(e.instant("sum(", 0), Err(Error::Parse(_))));
+}
+
+#[test]
+fn range_queries_and_subqueries() {
+    let e = engine(&[(&[("__name__", "m")], &counter(40))]);
+    let out = e.range("m", 0, 60_000, 15_000).unwrap();
+    let Value::Matrix(m) = out.value else {
+        panic!()
+    };
+    assert_eq!(
+        m[0].points,
+        vec![
+            (0, 0.0),
+            (15_000, 10.0),
+            (30_000, 20.0),
+            (45_000, 30.0),
+            (60_000, 40.0)
+        ]
+    );
+    let v = vector(&e, "max_over_time(m[2m:1m])", 600_000);
+    assert_eq!(v, vec![("{}".into(), 400.0)]);
+    assert!(matches!(e.range("m[5m]", 0, 10, 1), Err(Error::Parse(_))));
+    assert!(matches!(
+        e.instant("histogram_count(m)", 0),
+        Err(Error::Unsupported(_))
+    ));
+}
+
+#[test]
+fn histogram_quantile_over_classic_buckets() {
+    let b = |le: &'static str, v: f64| -> (Vec<(&'static str, &'static str)>, Vec<(i64, f64)>) {
+        (vec![("__name__", "h_bucket"), ("le", le)], vec![(0, v)])
+    };
+    let data = [
+        b("0.1", 10.0),
+        b("0.5", 50.0),
+        b("1", 90.0),
+        b("+Inf", 100.0),
+    ];
+    let refs: Vec<(&[(&str, &str)], &[(i64, f64)])> = data
+        .iter()
+        .map(|(l, p)| (l.as_slice(), p.as_slice()))
+        .collect();
+    let e = engine(&refs);
+    let v = vector(&e, "histogram_quantile(0.5, h_bucket)", 0);
+    assert_eq!(v.len(), 1);
+    assert!((v[0].1 - 0.5).abs() < 1e-9, "{v:?}");
+    let v = vector(&e, "histogram_quantile(0.99, h_bucket)", 0);
+    assert_eq!(
+        v[0].1, 1.0,
+        "the +Inf bucket answers the largest finite bound"
+    );
+}
