@@ -48,6 +48,10 @@ pub struct AppState {
     pub otlp: Arc<OtlpCounters>,
     /// The PromQL engine.
     pub promql: Arc<outpost_promql::Engine>,
+    /// The running configuration.
+    pub config: tokio::sync::watch::Receiver<Arc<outpost_config::Stack>>,
+    /// Command-line flags as `/api/v1/status/flags` shows them.
+    pub flags: Arc<std::collections::BTreeMap<String, String>>,
 }
 
 /// The router of the named listener: health and readiness everywhere, plus
@@ -111,6 +115,8 @@ mod tests {
                 tsdb.clone(),
                 Default::default(),
             )),
+            config: tokio::sync::watch::channel(Arc::new(outpost_config::Stack::default())).1,
+            flags: Arc::new(Default::default()),
         }
     }
 

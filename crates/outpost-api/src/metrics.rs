@@ -54,6 +54,16 @@ impl SelfMetrics {
         }
     }
 
+    /// Clock time the process started at (ms).
+    pub fn start_time_ms(&self) -> i64 {
+        self.start_time_ms
+    }
+
+    /// Clock time of the last successful configuration load (ms).
+    pub fn last_reload_success_ms(&self) -> i64 {
+        self.last_reload_success_ms.load(Ordering::Relaxed)
+    }
+
     /// Adds a collector rendered after the built-in families.
     pub fn register(&self, c: Collector) {
         self.collectors

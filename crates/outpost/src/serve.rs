@@ -242,6 +242,8 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
             tsdb.clone(),
             Default::default(),
         )),
+        config: runtime.current.subscribe(),
+        flags: Arc::new(flag_map(&args)),
     };
 
     let plan = plan_listeners(&args.bind, &args.listen)?;
@@ -388,6 +390,29 @@ fn register_collectors(metrics: &SelfMetrics, tsdb: &Arc<Tsdb>, rw: &Arc<RemoteW
     }));
     let rw = rw.clone();
     metrics.register(Box::new(move |w: &mut String| rw.render(w)));
+}
+
+/// The flags as `/api/v1/status/flags` lists them.
+fn flag_map(a: &ServeArgs) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    let path = |p: &Option<std::path::PathBuf>| {
+        p.as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
+    m.insert("config.file".into(), path(&a.prometheus_config));
+    m.insert(
+        "alertmanager.config.file".into(),
+        path(&a.alertmanager_config),
+    );
+    m.insert("web.listen-address".into(), a.bind.clone());
+    m.insert("storage.tsdb.retention.time".into(), a.retention.clone());
+    m.insert("storage.tsdb.max-series".into(), a.max_series.to_string());
+    m.insert("query.lookback-delta".into(), "5m".into());
+    m.insert("query.max-samples".into(), "50000000".into());
+    m.insert("query.timeout".into(), "2m".into());
+    m.insert("clock".into(), format!("{:?}", a.clock).to_lowercase());
+    m
 }
 
 /// Applies every new configuration to the subsystems that run it.

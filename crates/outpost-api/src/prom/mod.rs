@@ -2,6 +2,7 @@
 //! receiver, targets, series and label metadata. The query endpoints land
 //! with the PromQL issue.
 
+mod meta;
 mod params;
 mod query;
 mod remote_write;
@@ -25,5 +26,20 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/label/{name}/values", get(series::label_values))
         .route("/api/v1/status/tsdb", get(status::tsdb))
         .route("/api/v1/query", get(query::instant).post(query::instant))
+        .route("/api/v1/status/buildinfo", get(meta::buildinfo))
+        .route("/api/v1/status/config", get(meta::config))
+        .route("/api/v1/status/flags", get(meta::flags))
+        .route("/api/v1/status/runtimeinfo", get(meta::runtimeinfo))
+        .route("/api/v1/metadata", get(meta::metadata))
+        .route("/api/v1/targets/metadata", get(meta::targets_metadata))
+        .route(
+            "/api/v1/format_query",
+            get(meta::format_query).post(meta::format_query),
+        )
+        .route(
+            "/api/v1/query_exemplars",
+            get(meta::query_exemplars).post(meta::query_exemplars),
+        )
+        .route("/federate", get(meta::federate))
         .route("/api/v1/query_range", get(query::range).post(query::range))
 }
