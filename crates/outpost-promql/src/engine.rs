@@ -80,7 +80,7 @@ impl Val {
 }
 
 /// A selector's series with every sample the query may need.
-type Fetched = Arc<Vec<(Labels, Vec<(i64, f64)>)>>;
+pub(crate) type Fetched = Arc<Vec<(Labels, Vec<(i64, f64)>)>>;
 
 /// Per-query state: the selector cache, the time range, annotations.
 pub(crate) struct Ctx<'a> {
@@ -92,6 +92,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) infos: Vec<String>,
     samples: usize,
     watch: Stopwatch,
+    /// Labels without `__name__`, per fetched series (selector node, index).
+    pub(crate) unnamed: HashMap<(usize, usize), Labels>,
 }
 
 fn system_time_ms(t: &SystemTime) -> i64 {
@@ -331,6 +333,7 @@ impl<'a> Ctx<'a> {
             infos: Vec::new(),
             samples: 0,
             watch: Stopwatch::start(),
+            unnamed: HashMap::new(),
         }
     }
 
@@ -357,7 +360,12 @@ impl<'a> Ctx<'a> {
     }
 
     /// The time a selector or subquery reads at, after `@` and `offset`.
-    fn base_time(&self, at: &Option<AtModifier>, offset: &Option<Offset>, t: i64) -> i64 {
+    pub(crate) fn base_time(
+        &self,
+        at: &Option<AtModifier>,
+        offset: &Option<Offset>,
+        t: i64,
+    ) -> i64 {
         let at_t = match at {
             None => t,
             Some(AtModifier::Start) => self.start,
@@ -368,7 +376,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Every series of a selector with the samples it may need in this query.
-    fn fetch(&mut self, vs: &VectorSelector, range_ms: i64) -> Result<Fetched> {
+    pub(crate) fn fetch(&mut self, vs: &VectorSelector, range_ms: i64) -> Result<Fetched> {
         let key = vs as *const VectorSelector as usize;
         if let Some(c) = self.cache.get(&key) {
             return Ok(c.clone());

@@ -594,6 +594,58 @@ pub(crate) fn call(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             };
             Ok(map(v, |x| date_part(name, x)))
         }
+        "rate" | "increase" | "delta" | "irate" | "idelta" | "resets" | "changes"
+        | "avg_over_time" | "sum_over_time" | "count_over_time" | "min_over_time"
+        | "max_over_time" | "stddev_over_time" | "stdvar_over_time" | "present_over_time"
+            if c.args.args.len() == 1 && matches!(unparen(arg(c, 0)?), Expr::MatrixSelector(_)) =>
+        {
+            // Fast path: windows are slices of the per-query selector cache; no
+            // copy of points and one name-dropped label set per series per query.
+            let Expr::MatrixSelector(ms) = unparen(arg(c, 0)?) else {
+                unreachable!("checked by the guard")
+            };
+            let range = ms.range.as_millis() as i64;
+            let data = ctx.fetch(&ms.vs, range)?;
+            let key = &ms.vs as *const _ as usize;
+            let end = ctx.base_time(&ms.vs.at, &ms.vs.offset, t);
+            let start = end - range;
+            let mut out = Vec::new();
+            let mut buf: Vec<(i64, f64)> = Vec::new();
+            for (i, (labels, pts)) in data.iter().enumerate() {
+                let lo = pts.partition_point(|(ts, _)| *ts <= start);
+                let hi = pts.partition_point(|(ts, _)| *ts <= end);
+                let mut window = &pts[lo..hi];
+                if window.iter().any(|(_, v)| outpost_tsdb::is_stale_nan(*v)) {
+                    buf.clear();
+                    buf.extend(
+                        window
+                            .iter()
+                            .copied()
+                            .filter(|(_, v)| !outpost_tsdb::is_stale_nan(*v)),
+                    );
+                    window = &buf;
+                }
+                if window.is_empty() {
+                    continue;
+                }
+                let v = match name {
+                    "rate" => extrapolated(window, start, end, true, true),
+                    "increase" => extrapolated(window, start, end, true, false),
+                    "delta" => extrapolated(window, start, end, false, false),
+                    "irate" => instant_delta(window, true),
+                    "idelta" => instant_delta(window, false),
+                    other => over_time(other, window, f64::NAN),
+                };
+                let Some(v) = v else { continue };
+                let labels = ctx
+                    .unnamed
+                    .entry((key, i))
+                    .or_insert_with(|| drop_name(labels))
+                    .clone();
+                out.push(Sample { labels, t, v });
+            }
+            Ok(Val::Vector(out))
+        }
         "rate"
         | "increase"
         | "delta"
