@@ -13,16 +13,43 @@ const T0: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
 fn load(op: &Outpost) {
     let series = |labels: &[(&str, &str)], f: &dyn Fn(i64) -> f64| TimeSeries {
-        labels: labels.iter().map(|(n, v)| Label { name: n.to_string(), value: v.to_string() }).collect(),
-        samples: (0..=40).map(|i| Sample { value: f(i), timestamp: T0 + i * 15_000 }).collect(),
+        labels: labels
+            .iter()
+            .map(|(n, v)| Label {
+                name: n.to_string(),
+                value: v.to_string(),
+            })
+            .collect(),
+        samples: (0..=40)
+            .map(|i| Sample {
+                value: f(i),
+                timestamp: T0 + i * 15_000,
+            })
+            .collect(),
         ..Default::default()
     };
     let req = WriteRequest {
         timeseries: vec![
-            series(&[("__name__", "http_requests_total"), ("job", "api"), ("code", "200")], &|i| (i * 30) as f64),
-            series(&[("__name__", "http_requests_total"), ("job", "api"), ("code", "500")], &|i| (i * 3) as f64),
+            series(
+                &[
+                    ("__name__", "http_requests_total"),
+                    ("job", "api"),
+                    ("code", "200"),
+                ],
+                &|i| (i * 30) as f64,
+            ),
+            series(
+                &[
+                    ("__name__", "http_requests_total"),
+                    ("job", "api"),
+                    ("code", "500"),
+                ],
+                &|i| (i * 3) as f64,
+            ),
             series(&[("__name__", "temperature"), ("room", "a")], &|_| f64::NAN),
-            series(&[("__name__", "temperature"), ("room", "b")], &|i| 20.5 + i as f64),
+            series(&[("__name__", "temperature"), ("room", "b")], &|i| {
+                20.5 + i as f64
+            }),
         ],
         metadata: vec![],
     };
@@ -37,19 +64,49 @@ fn load(op: &Outpost) {
 
 fn json(url: &str) -> (u16, Value) {
     let (code, body) = get(url);
-    (code, serde_json::from_str(&body).unwrap_or_else(|_| panic!("{url}: {body}")))
+    (
+        code,
+        serde_json::from_str(&body).unwrap_or_else(|_| panic!("{url}: {body}")),
+    )
 }
 
 fn form(url: &str, pairs: &[(&str, &str)]) -> (u16, Value) {
-    let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", v.replace('%', "%25").replace('&', "%26").replace('+', "%2B").replace(' ', "+").replace('=', "%3D").replace('{', "%7B").replace('}', "%7D").replace('"', "%22"))).collect();
-    let r = http().post(url).header("Content-Type", "application/x-www-form-urlencoded").body(body.join("&")).send().unwrap();
+    let body: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                v.replace('%', "%25")
+                    .replace('&', "%26")
+                    .replace('+', "%2B")
+                    .replace(' ', "+")
+                    .replace('=', "%3D")
+                    .replace('{', "%7B")
+                    .replace('}', "%7D")
+                    .replace('"', "%22")
+            )
+        })
+        .collect();
+    let r = http()
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body.join("&"))
+        .send()
+        .unwrap();
     let code = r.status().as_u16();
     (code, r.json().unwrap())
 }
 
 #[test]
 fn query_api_answers_as_prometheus() {
-    let op = Outpost::start(&["--clock", "manual", "--clock.start", "2026-01-01T00:10:00Z", "--prometheus.config", "/dev/null"]);
+    let op = Outpost::start(&[
+        "--clock",
+        "manual",
+        "--clock.start",
+        "2026-01-01T00:10:00Z",
+        "--prometheus.config",
+        "/dev/null",
+    ]);
     load(&op);
     let base = op.url("prometheus");
     let t = (T0 + 600_000) / 1000;
@@ -58,17 +115,31 @@ fn query_api_answers_as_prometheus() {
     let (code, v) = json(&format!("{base}/api/v1/query?query=temperature&time={t}"));
     assert_eq!(code, 200, "{v}");
     assert_eq!(v["data"]["resultType"], "vector");
-    assert_eq!(v["data"]["result"][0]["metric"], serde_json::json!({"__name__": "temperature", "room": "a"}));
-    assert_eq!(v["data"]["result"][0]["value"], serde_json::json!([t, "NaN"]));
+    assert_eq!(
+        v["data"]["result"][0]["metric"],
+        serde_json::json!({"__name__": "temperature", "room": "a"})
+    );
+    assert_eq!(
+        v["data"]["result"][0]["value"],
+        serde_json::json!([t, "NaN"])
+    );
     assert_eq!(v["data"]["result"][1]["value"][1], "60.5");
     // The default time is the (manual) clock.
     let (_, v) = json(&format!("{base}/api/v1/query?query=time()"));
-    assert_eq!(v["data"], serde_json::json!({"resultType": "scalar", "result": [t, format!("{t}")]}));
+    assert_eq!(
+        v["data"],
+        serde_json::json!({"resultType": "scalar", "result": [t, format!("{t}")]})
+    );
 
     // POST form, as Grafana sends query_range.
     let (code, v) = form(
         &format!("{base}/api/v1/query_range"),
-        &[("query", "sum by (job) (rate(http_requests_total[5m]))"), ("start", &(t - 60).to_string()), ("end", &t.to_string()), ("step", "30s")],
+        &[
+            ("query", "sum by (job) (rate(http_requests_total[5m]))"),
+            ("start", &(t - 60).to_string()),
+            ("end", &t.to_string()),
+            ("step", "30s"),
+        ],
     );
     assert_eq!(code, 200, "{v}");
     assert_eq!(v["data"]["resultType"], "matrix");
@@ -76,22 +147,60 @@ fn query_api_answers_as_prometheus() {
     assert_eq!(values.len(), 3);
     let first: f64 = values[0][1].as_str().unwrap().parse().unwrap();
     assert!((first - 2.2).abs() < 1e-9, "{first}");
-    assert_eq!(v["data"]["result"][0]["metric"], serde_json::json!({"job": "api"}));
+    assert_eq!(
+        v["data"]["result"][0]["metric"],
+        serde_json::json!({"job": "api"})
+    );
 
     // Errors: bad_data 400, execution 422.
-    let (code, v) = json(&format!("{base}/api/v1/query?query=sum(rate(http_requests_total[5m]"));
-    assert_eq!((code, v["errorType"].as_str()), (400, Some("bad_data")), "{v}");
-    assert!(v["error"].as_str().unwrap().starts_with("invalid parameter \"query\": "), "{v}");
-    let (code, v) = json(&format!("{base}/api/v1/query?query=http_requests_total%20%2B%20on(job)%20http_requests_total"));
-    assert_eq!((code, v["errorType"].as_str()), (422, Some("execution")), "{v}");
-    let (code, v) = json(&format!("{base}/api/v1/query_range?query=up&start={t}&end={}&step=0", t - 1));
-    assert_eq!((code, v["errorType"].as_str()), (400, Some("bad_data")), "{v}");
-    let (code, v) = json(&format!("{base}/api/v1/query_range?query=up&start=0&end=100000000&step=1"));
+    let (code, v) = json(&format!(
+        "{base}/api/v1/query?query=sum(rate(http_requests_total[5m]"
+    ));
+    assert_eq!(
+        (code, v["errorType"].as_str()),
+        (400, Some("bad_data")),
+        "{v}"
+    );
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid parameter \"query\": "),
+        "{v}"
+    );
+    let (code, v) = json(&format!(
+        "{base}/api/v1/query?query=http_requests_total%20%2B%20on(job)%20http_requests_total"
+    ));
+    assert_eq!(
+        (code, v["errorType"].as_str()),
+        (422, Some("execution")),
+        "{v}"
+    );
+    let (code, v) = json(&format!(
+        "{base}/api/v1/query_range?query=up&start={t}&end={}&step=0",
+        t - 1
+    ));
+    assert_eq!(
+        (code, v["errorType"].as_str()),
+        (400, Some("bad_data")),
+        "{v}"
+    );
+    let (code, v) = json(&format!(
+        "{base}/api/v1/query_range?query=up&start=0&end=100000000&step=1"
+    ));
     assert_eq!(code, 400, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("11,000 points"), "{v}");
-    let (code, v) = json(&format!("{base}/api/v1/query?query=histogram_count(temperature)"));
+    assert!(
+        v["error"].as_str().unwrap().contains("11,000 points"),
+        "{v}"
+    );
+    let (code, v) = json(&format!(
+        "{base}/api/v1/query?query=histogram_count(temperature)"
+    ));
     assert_eq!(code, 422, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("not supported"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("not supported"),
+        "{v}"
+    );
 
     // Status endpoints Grafana and promtool read.
     let (_, v) = json(&format!("{base}/api/v1/status/buildinfo"));
@@ -102,13 +211,23 @@ fn query_api_answers_as_prometheus() {
     assert!(v["data"]["yaml"].is_string());
     let (_, v) = json(&format!("{base}/api/v1/status/runtimeinfo"));
     assert_eq!(v["data"]["reloadConfigSuccess"], true);
-    let (_, v) = json(&format!("{base}/api/v1/format_query?query=sum(rate(x[5m]))by(job)"));
+    let (_, v) = json(&format!(
+        "{base}/api/v1/format_query?query=sum(rate(x[5m]))by(job)"
+    ));
     assert_eq!(v["data"], "sum by (job) (rate(x[5m]))");
     let (_, v) = json(&format!("{base}/api/v1/query_exemplars?query=up"));
     assert_eq!(v["data"], serde_json::json!([]));
 
     // Federation: the latest sample of each matching series.
-    let (code, text) = get(&format!("{base}/federate?match[]=temperature%7Broom%3D%22b%22%7D"));
+    let (code, text) = get(&format!(
+        "{base}/federate?match[]=temperature%7Broom%3D%22b%22%7D"
+    ));
     assert_eq!(code, 200);
-    assert_eq!(text, format!("# TYPE temperature untyped\ntemperature{{room=\"b\"}} 60.5 {}\n", T0 + 600_000));
+    assert_eq!(
+        text,
+        format!(
+            "# TYPE temperature untyped\ntemperature{{room=\"b\"}} 60.5 {}\n",
+            T0 + 600_000
+        )
+    );
 }

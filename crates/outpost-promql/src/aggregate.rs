@@ -125,6 +125,15 @@ pub(crate) fn aggregate(ctx: &mut Ctx<'_>, a: &AggregateExpr, t: i64) -> Result<
     } else {
         None
     };
+    if op == "quantile"
+        && let Some(q) = param
+        && !q.is_nan()
+        && !(0.0..=1.0).contains(&q)
+    {
+        ctx.warn(format!(
+            "PromQL warning: quantile value should be between 0 and 1, got {q}"
+        ));
+    }
     let input = match ctx.eval(&a.expr, t)? {
         Val::Vector(v) => v,
         other => {

@@ -8,6 +8,7 @@ mod engine;
 mod error;
 mod functions;
 mod ops;
+pub mod promqltest;
 mod value;
 
 pub use engine::{Engine, EngineOptions, Output};

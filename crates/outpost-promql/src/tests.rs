@@ -204,7 +204,10 @@ fn random_expressions_never_panic() {
     let e = engine(&[
         (&[("__name__", "a"), ("job", "x"), ("le", "0.5")], &c),
         (&[("__name__", "a"), ("job", "y"), ("le", "+Inf")], &c),
-        (&[("__name__", "b"), ("job", "x")], &[(0, f64::NAN), (15_000, f64::INFINITY), (30_000, -1.0)]),
+        (
+            &[("__name__", "b"), ("job", "x")],
+            &[(0, f64::NAN), (15_000, f64::INFINITY), (30_000, -1.0)],
+        ),
     ]);
     let mut seed = 0x1234_5678_9abc_def1u64;
     let mut rnd = move |n: u64| {
@@ -229,16 +232,73 @@ fn random_expressions_never_panic() {
         }
         let sub = |rnd: &mut dyn FnMut(u64) -> u64| generate(rnd, depth - 1);
         match rnd(12) {
-            0 => format!("({} {} {})", sub(rnd), ["+", "-", "*", "/", "%", "^", "==", ">", "< bool", "and", "or", "unless", "atan2"][rnd(13) as usize], sub(rnd)),
-            1 => format!("{}({})", ["sum", "avg", "min", "max", "count", "group", "stddev", "stdvar"][rnd(8) as usize], sub(rnd)),
-            2 => format!("{} by (job) ({})", ["sum", "max", "count"][rnd(3) as usize], sub(rnd)),
+            0 => format!(
+                "({} {} {})",
+                sub(rnd),
+                [
+                    "+", "-", "*", "/", "%", "^", "==", ">", "< bool", "and", "or", "unless",
+                    "atan2"
+                ][rnd(13) as usize],
+                sub(rnd)
+            ),
+            1 => format!(
+                "{}({})",
+                [
+                    "sum", "avg", "min", "max", "count", "group", "stddev", "stdvar"
+                ][rnd(8) as usize],
+                sub(rnd)
+            ),
+            2 => format!(
+                "{} by (job) ({})",
+                ["sum", "max", "count"][rnd(3) as usize],
+                sub(rnd)
+            ),
             3 => format!("topk({}, {})", rnd(4), sub(rnd)),
             4 => format!("quantile(0.{}, {})", rnd(10), sub(rnd)),
-            5 => format!("{}(a[{}m])", ["rate", "increase", "delta", "irate", "deriv", "changes", "resets", "avg_over_time", "stddev_over_time", "last_over_time"][rnd(10) as usize], rnd(6) + 1),
-            6 => format!("{}({})", ["abs", "ceil", "floor", "exp", "ln", "sqrt", "sgn", "sort", "sort_desc", "timestamp", "absent"][rnd(11) as usize], sub(rnd)),
-            7 => format!("max_over_time(({})[{}m:{}s])", sub(rnd), rnd(5) + 1, (rnd(4) + 1) * 15),
+            5 => format!(
+                "{}(a[{}m])",
+                [
+                    "rate",
+                    "increase",
+                    "delta",
+                    "irate",
+                    "deriv",
+                    "changes",
+                    "resets",
+                    "avg_over_time",
+                    "stddev_over_time",
+                    "last_over_time"
+                ][rnd(10) as usize],
+                rnd(6) + 1
+            ),
+            6 => format!(
+                "{}({})",
+                [
+                    "abs",
+                    "ceil",
+                    "floor",
+                    "exp",
+                    "ln",
+                    "sqrt",
+                    "sgn",
+                    "sort",
+                    "sort_desc",
+                    "timestamp",
+                    "absent"
+                ][rnd(11) as usize],
+                sub(rnd)
+            ),
+            7 => format!(
+                "max_over_time(({})[{}m:{}s])",
+                sub(rnd),
+                rnd(5) + 1,
+                (rnd(4) + 1) * 15
+            ),
             8 => format!("histogram_quantile(0.{}, {})", rnd(10), sub(rnd)),
-            9 => format!("label_replace({}, \"n\", \"$1\", \"job\", \"(.*)\")", sub(rnd)),
+            9 => format!(
+                "label_replace({}, \"n\", \"$1\", \"job\", \"(.*)\")",
+                sub(rnd)
+            ),
             10 => format!("clamp({}, {}, {})", sub(rnd), rnd(5), rnd(50)),
             _ => format!("-({})", sub(rnd)),
         }
@@ -251,5 +311,8 @@ fn random_expressions_never_panic() {
         }
         let _ = e.range(&q, 0, 600_000, 60_000);
     }
-    assert!(evaluated > 100, "most generated queries should evaluate: {evaluated}");
+    assert!(
+        evaluated > 100,
+        "most generated queries should evaluate: {evaluated}"
+    );
 }

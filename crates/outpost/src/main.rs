@@ -28,6 +28,8 @@ enum Cmd {
     Serve(Box<ServeArgs>),
     /// Validate a monitoring-configs directory or single config files.
     Check(CheckArgs),
+    /// Run PromQL test scripts (Prometheus' promqltest format).
+    Promqltest(PromqltestArgs),
     /// Generate load against a receiver and report throughput.
     #[command(subcommand)]
     Loadgen(loadgen::LoadgenCmd),
@@ -88,10 +90,37 @@ struct ServeArgs {
 }
 
 #[derive(Debug, Args)]
+struct PromqltestArgs {
+    /// `.test` files.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct CheckArgs {
     /// Directories (monitoring-configs trees) or files; the embedded stack when omitted.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
+}
+
+/// Runs the scripts; prints each failure with file and line, then the totals.
+fn promqltest(args: &PromqltestArgs) -> ExitCode {
+    let mut total = outpost_promql::promqltest::Summary::default();
+    for f in &args.files {
+        match outpost_promql::promqltest::run_file(f) {
+            Ok(s) => total.merge(s),
+            Err(e) => {
+                eprintln!("{}: {e}", f.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    println!("{total}");
+    if total.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn main() -> ExitCode {
@@ -101,6 +130,7 @@ fn main() -> ExitCode {
     match cli.cmd {
         Some(Cmd::Check(args)) => check_cmd::run(&args),
         Some(Cmd::Loadgen(cmd)) => loadgen::run(cmd),
+        Some(Cmd::Promqltest(args)) => promqltest(&args),
         Some(Cmd::Serve(args)) => serve::run(*args),
         None => serve::run(cli.serve),
     }
