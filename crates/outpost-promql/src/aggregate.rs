@@ -50,7 +50,13 @@ pub(crate) fn quantile(q: f64, values: &mut [f64]) -> f64 {
     if q > 1.0 {
         return f64::INFINITY;
     }
-    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    // NaN sorts below every number, as Prometheus sorts quantile inputs.
+    values.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        _ => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
+    });
     let n = values.len() as f64;
     let rank = q * (n - 1.0);
     let lower = rank.floor().max(0.0);
@@ -113,6 +119,15 @@ pub(crate) fn aggregate(ctx: &mut Ctx<'_>, a: &AggregateExpr, t: i64) -> Result<
         }
         _ => None,
     };
+    if matches!(op.as_str(), "topk" | "bottomk" | "limitk" | "limit_ratio")
+        && param.is_some_and(f64::is_nan)
+    {
+        return Err(Error::Execution(if op == "limit_ratio" {
+            "Ratio value is NaN".into()
+        } else {
+            "Parameter value is NaN".into()
+        }));
+    }
     let label_param = if op == "count_values" {
         match a.param.as_ref().map(|p| ctx.eval(p, t)).transpose()? {
             Some(Val::Str(s)) => Some(s),
@@ -127,7 +142,6 @@ pub(crate) fn aggregate(ctx: &mut Ctx<'_>, a: &AggregateExpr, t: i64) -> Result<
     };
     if op == "quantile"
         && let Some(q) = param
-        && !q.is_nan()
         && !(0.0..=1.0).contains(&q)
     {
         ctx.warn(format!(

@@ -94,6 +94,11 @@ pub(crate) struct Ctx<'a> {
     watch: Stopwatch,
     /// Labels without `__name__`, per fetched series (selector node, index).
     pub(crate) unnamed: HashMap<(usize, usize), Labels>,
+    /// The span of evaluation times of the node being evaluated (the query
+    /// range, or a subquery's span).
+    window: (i64, i64),
+    /// Whether this is a range query (some functions warn then).
+    pub(crate) range_query: bool,
 }
 
 fn system_time_ms(t: &SystemTime) -> i64 {
@@ -205,6 +210,7 @@ impl Engine {
         }
         let expr = Self::parse(query)?;
         let mut ctx = Ctx::new(self, start_ms, end_ms);
+        ctx.range_query = true;
         let mut out: HashMap<Labels, Vec<(i64, f64)>> = HashMap::new();
         let mut order: Vec<Labels> = Vec::new();
         let mut t = start_ms;
@@ -334,6 +340,8 @@ impl<'a> Ctx<'a> {
             samples: 0,
             watch: Stopwatch::start(),
             unnamed: HashMap::new(),
+            window: (start, end),
+            range_query: false,
         }
     }
 
@@ -382,17 +390,15 @@ impl<'a> Ctx<'a> {
             return Ok(c.clone());
         }
         let off = offset_ms(&vs.offset);
+        // Every time this node can be evaluated at lies in the current window.
         let (lo, hi) = match &vs.at {
-            None => (self.start - off, self.end - off),
+            None => (self.window.0 - off, self.window.1 - off),
             Some(_) => {
-                let b1 = self.base_time(&vs.at, &vs.offset, self.start);
-                (b1, b1)
+                let b = self.base_time(&vs.at, &vs.offset, self.start);
+                (b, b)
             }
         };
-        // Subqueries can move evaluation outside [start, end]; read generously.
-        let mint = lo
-            .saturating_sub(range_ms.max(self.engine.opts.lookback_ms))
-            .saturating_sub(self.sub_extent());
+        let mint = lo.saturating_sub(range_ms.max(self.engine.opts.lookback_ms));
         let maxt = hi;
         let sets = convert_matchers(vs)?;
         let mut out: Vec<(Labels, Vec<(i64, f64)>)> = Vec::new();
@@ -413,11 +419,6 @@ impl<'a> Ctx<'a> {
         Ok(arc)
     }
 
-    /// Extra history subqueries may ask selectors for (set while evaluating one).
-    fn sub_extent(&self) -> i64 {
-        SUB_EXTENT.with(|c| c.get())
-    }
-
     pub(crate) fn eval(&mut self, e: &Expr, t: i64) -> Result<Val> {
         match e {
             Expr::NumberLiteral(n) => Ok(Val::Scalar(n.val)),
@@ -426,9 +427,15 @@ impl<'a> Ctx<'a> {
             Expr::Unary(u) => match self.eval(&u.expr, t)? {
                 Val::Scalar(v) => Ok(Val::Scalar(-v)),
                 Val::Vector(mut s) => {
+                    let mut seen = std::collections::HashSet::new();
                     for x in &mut s {
                         x.v = -x.v;
                         x.labels = ops::drop_name(&x.labels);
+                        if !seen.insert(x.labels.clone()) {
+                            return Err(Error::Execution(
+                                "vector cannot contain metrics with the same labelset".into(),
+                            ));
+                        }
                     }
                     Ok(Val::Vector(s))
                 }
@@ -497,8 +504,16 @@ impl<'a> Ctx<'a> {
                 if ts <= from {
                     ts += step;
                 }
-                let prev = SUB_EXTENT.with(|c| c.get());
-                SUB_EXTENT.with(|c| c.set(prev.max(range + step + (t - base).abs())));
+                // The inner expression is evaluated over the whole span this
+                // subquery can cover during the query.
+                let inner = match &sq.at {
+                    Some(_) => (base - range, base),
+                    None => {
+                        let off = offset_ms(&sq.offset);
+                        (self.window.0 - off - range, self.window.1 - off)
+                    }
+                };
+                let prev = std::mem::replace(&mut self.window, inner);
                 let mut acc: HashMap<Labels, Vec<(i64, f64)>> = HashMap::new();
                 let mut order = Vec::new();
                 let mut r = Ok(());
@@ -526,7 +541,7 @@ impl<'a> Ctx<'a> {
                     }
                     ts += step;
                 }
-                SUB_EXTENT.with(|c| c.set(prev));
+                self.window = prev;
                 r?;
                 Ok(Val::Matrix(
                     order
@@ -544,8 +559,4 @@ impl<'a> Ctx<'a> {
             Expr::Extension(_) => Err(Error::Unsupported("extension expressions".into())),
         }
     }
-}
-
-thread_local! {
-    static SUB_EXTENT: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
 }

@@ -137,27 +137,25 @@ fn extrapolated(
         }
     }
     let mut to_start = (ft - start) as f64 / 1000.0;
-    let to_end = (end - lt) as f64 / 1000.0;
+    let mut to_end = (end - lt) as f64 / 1000.0;
     let sampled = (lt - ft) as f64 / 1000.0;
     let avg = sampled / (points.len() - 1) as f64;
+    // Extrapolate by at most half a sample interval beyond the samples...
+    let threshold = avg * 1.1;
+    if to_start >= threshold {
+        to_start = avg / 2.0;
+    }
+    if to_end >= threshold {
+        to_end = avg / 2.0;
+    }
+    // ...and never to before a counter would have been zero.
     if counter && result > 0.0 && fv >= 0.0 {
         let to_zero = sampled * (fv / result);
         if to_zero < to_start {
             to_start = to_zero;
         }
     }
-    let threshold = avg * 1.1;
-    let mut interval = sampled;
-    interval += if to_start >= threshold {
-        avg / 2.0
-    } else {
-        to_start
-    };
-    interval += if to_end >= threshold {
-        avg / 2.0
-    } else {
-        to_end
-    };
+    let interval = sampled + to_start + to_end;
     let mut factor = interval / sampled;
     if rate {
         factor /= (end - start) as f64 / 1000.0;
@@ -419,17 +417,20 @@ fn absent_labels(e: &Expr) -> Labels {
         Expr::MatrixSelector(ms) => &ms.vs,
         _ => return Labels::default(),
     };
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    let mut dup: Vec<String> = Vec::new();
-    for m in &vs.matchers.matchers {
-        if matches!(m.op, MatchOp::Equal) && m.name != "__name__" {
-            if pairs.iter().any(|(n, _)| *n == m.name) {
-                dup.push(m.name.clone());
-            }
-            pairs.push((m.name.clone(), m.value.clone()));
-        }
-    }
-    pairs.retain(|(n, _)| !dup.contains(n));
+    let uses = |name: &str| {
+        vs.matchers
+            .matchers
+            .iter()
+            .filter(|m| m.name == name)
+            .count()
+    };
+    let pairs: Vec<(String, String)> = vs
+        .matchers
+        .matchers
+        .iter()
+        .filter(|m| matches!(m.op, MatchOp::Equal) && m.name != "__name__" && uses(&m.name) == 1)
+        .map(|m| (m.name.clone(), m.value.clone()))
+        .collect();
     Labels::from_pairs(pairs).unwrap_or_default()
 }
 
@@ -446,6 +447,17 @@ fn check_unique(v: &[Sample]) -> Result<()> {
 }
 
 pub(crate) fn call(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
+    let v = call_inner(ctx, c, t)?;
+    if let Val::Vector(samples) = &v {
+        check_unique(samples)?;
+    }
+    if ctx.range_query && c.func.name.starts_with("sort") {
+        ctx.warn("PromQL warning: sort is ineffective for range queries since results are always ordered by labels".into());
+    }
+    Ok(v)
+}
+
+fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
     let name = c.func.name;
     match name {
         "time" => return Ok(Val::Scalar(t as f64 / 1000.0)),
@@ -780,8 +792,15 @@ pub(crate) fn call(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             let src = string(ctx, arg(c, 3)?, t)?;
             let re_src = string(ctx, arg(c, 4)?, t)?;
             let re = Regex::new(&format!("^(?s:{re_src})$")).map_err(|e| {
+                // The regex crate's message spans lines; keep its last one.
+                let text = e.to_string();
+                let detail = text
+                    .lines()
+                    .rfind(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim();
                 Error::Execution(format!(
-                    "invalid regular expression in label_replace(): {re_src}: {e}"
+                    "invalid regular expression in label_replace(): {re_src}: {detail}"
                 ))
             })?;
             if !outpost_tsdb_valid_name(&dst) {
@@ -850,11 +869,8 @@ pub(crate) fn call(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             }
             v.sort_by(|a, b| {
                 for n in &names {
-                    let o = a
-                        .labels
-                        .get(n)
-                        .unwrap_or("")
-                        .cmp(b.labels.get(n).unwrap_or(""));
+                    let o =
+                        natural_cmp(a.labels.get(n).unwrap_or(""), b.labels.get(n).unwrap_or(""));
                     if o != std::cmp::Ordering::Equal {
                         return if name == "sort_by_label_desc" {
                             o.reverse()
@@ -875,7 +891,7 @@ pub(crate) fn call(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
         "histogram_quantile" => {
             let q = scalar(ctx, arg(c, 0)?, t)?;
             let v = vector(ctx, arg(c, 1)?, t)?;
-            if !(0.0..=1.0).contains(&q) && !q.is_nan() {
+            if !(0.0..=1.0).contains(&q) {
                 ctx.warn(format!(
                     "PromQL warning: quantile value should be between 0 and 1, got {q}"
                 ));
@@ -913,6 +929,38 @@ pub(crate) fn call(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             Ok(Val::Vector(out))
         }
         other => Err(Error::Unsupported(format!("function {other}()"))),
+    }
+}
+
+/// Natural order: digit runs compare as numbers (`cpu="2"` before `cpu="10"`).
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, _) => return std::cmp::Ordering::Less,
+            (_, None) => return std::cmp::Ordering::Greater,
+            (Some(p), Some(q)) if p.is_ascii_digit() && q.is_ascii_digit() => {
+                let dx = x.iter().take_while(|c| c.is_ascii_digit()).count();
+                let dy = y.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (nx, ny) = (&x[..dx], &y[..dy]);
+                let tx = nx.iter().skip_while(|c| **c == b'0').count();
+                let ty = ny.iter().skip_while(|c| **c == b'0').count();
+                let o = tx.cmp(&ty).then_with(|| nx[dx - tx..].cmp(&ny[dy - ty..]));
+                if o != std::cmp::Ordering::Equal {
+                    return o;
+                }
+                x = &x[dx..];
+                y = &y[dy..];
+            }
+            (Some(p), Some(q)) => {
+                if p != q {
+                    return p.cmp(q);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
     }
 }
 

@@ -81,6 +81,9 @@ fn strip_strings(expr: &str) -> String {
 /// operators, `anchored`/`smoothed` range selectors).
 pub(crate) fn experimental_feature(expr: &str) -> Option<&'static str> {
     let s = strip_strings(expr);
+    if s.contains("info(") && !s.contains("_info(") {
+        return Some("the experimental info() function");
+    }
     if ANCHORED_SMOOTHED.is_match(&s) {
         return Some("anchored/smoothed range selector modifiers");
     }
