@@ -191,11 +191,12 @@ pub(crate) fn aggregate(ctx: &mut Ctx<'_>, a: &AggregateExpr, t: i64) -> Result<
                 let mut k = KahanSum::default();
                 vals().for_each(|v| k.add(v));
                 let sum = k.value();
-                let avg = if sum.is_infinite() && vals().all(|v| v.is_finite()) {
-                    // Overflowed: the incremental mean stays finite.
+                let avg = if !sum.is_finite() && vals().all(|v| v.is_finite()) {
+                    // Overflowed: a running mean that scales before adding stays finite.
                     let mut mean = 0.0;
                     for (i, v) in vals().enumerate() {
-                        mean += (v - mean) / (i as f64 + 1.0);
+                        let n = i as f64 + 1.0;
+                        mean = mean * ((n - 1.0) / n) + v / n;
                     }
                     mean
                 } else {

@@ -218,10 +218,12 @@ fn over_time(name: &str, pts: &[(i64, f64)], param: f64) -> Option<f64> {
             let mut k = KahanSum::default();
             vals().for_each(|v| k.add(v));
             let s = k.value();
-            if s.is_infinite() && vals().all(f64::is_finite) {
+            if !s.is_finite() && vals().all(f64::is_finite) {
+                // Overflowed: a running mean that scales before adding stays finite.
                 let mut mean = 0.0;
                 for (i, v) in vals().enumerate() {
-                    mean += (v - mean) / (i as f64 + 1.0);
+                    let n = i as f64 + 1.0;
+                    mean = mean * ((n - 1.0) / n) + v / n;
                 }
                 mean
             } else {
@@ -269,6 +271,7 @@ fn over_time(name: &str, pts: &[(i64, f64)], param: f64) -> Option<f64> {
             let mut v: Vec<f64> = vals().collect();
             quantile(param, &mut v)
         }
+        "mad_over_time" if vals().any(f64::is_nan) => f64::NAN,
         "mad_over_time" => {
             let mut v: Vec<f64> = vals().collect();
             let med = quantile(0.5, &mut v);
