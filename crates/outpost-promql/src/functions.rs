@@ -903,9 +903,7 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             let mut groups: std::collections::HashMap<Labels, (Vec<(f64, f64)>, String)> =
                 Default::default();
             for s in v {
-                let Some(le) = s.labels.get("le") else {
-                    continue;
-                };
+                let le = s.labels.get("le").unwrap_or("");
                 let Ok(le) = parse_le(le) else {
                     ctx.warn(format!("PromQL warning: bucket label \"le\" is missing or has a malformed value of {le:?} for metric name {:?}", s.labels.metric_name().unwrap_or("")));
                     continue;
