@@ -116,6 +116,18 @@ fn offset_ms(o: &Option<Offset>) -> i64 {
     }
 }
 
+/// Parses a series selector (`up{job="a"}`, also `{a="1" or b="2"}`) into
+/// matcher sets, one per `or` branch, as the series and labels APIs take them.
+pub fn parse_selector(s: &str) -> Result<Vec<Vec<Matcher>>> {
+    let expr = promql_parser::parser::parse(s).map_err(|e| Error::Parse(e.trim().to_string()))?;
+    match expr {
+        Expr::VectorSelector(vs) => convert_matchers(&vs),
+        _ => Err(Error::Parse(format!(
+            "1:1: parse error: unexpected expression; expected a series selector, got {s:?}"
+        ))),
+    }
+}
+
 fn convert_matchers(vs: &VectorSelector) -> Result<Vec<Vec<Matcher>>> {
     let conv = |m: &promql_parser::label::Matcher| -> Result<Matcher> {
         let kind = match m.op {

@@ -11,7 +11,7 @@ mod ops;
 pub mod promqltest;
 mod value;
 
-pub use engine::{Engine, EngineOptions, Output};
+pub use engine::{Engine, EngineOptions, Output, parse_selector};
 pub use error::{Error, Result};
 pub use value::{Sample, Series, Value};
 

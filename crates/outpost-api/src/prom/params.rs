@@ -3,9 +3,7 @@
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
-use outpost_tsdb::{MatchType, Matcher};
-use promql_parser::label::MatchOp;
-use promql_parser::parser::Expr;
+use outpost_tsdb::Matcher;
 
 use crate::envelope::ApiError;
 
@@ -136,47 +134,9 @@ pub(crate) fn parse_time(s: &str) -> Result<i64, ()> {
         .map_err(|_| ())
 }
 
-fn convert(m: &promql_parser::label::Matcher) -> Result<Matcher, String> {
-    let (kind, value) = match &m.op {
-        MatchOp::Equal => (MatchType::Equal, m.value.clone()),
-        MatchOp::NotEqual => (MatchType::NotEqual, m.value.clone()),
-        MatchOp::Re(_) => (MatchType::Regex, m.value.clone()),
-        MatchOp::NotRe(_) => (MatchType::NotRegex, m.value.clone()),
-    };
-    Matcher::new(kind, m.name.clone(), value)
-}
-
 /// A series selector (`up{job="a"}`) to matcher sets.
 pub(crate) fn parse_selector(s: &str) -> Result<Vec<Vec<Matcher>>, String> {
-    let expr = promql_parser::parser::parse(s)?;
-    let Expr::VectorSelector(vs) = expr else {
-        return Err(format!(
-            "1:1: parse error: unexpected expression; expected a series selector, got {s:?}"
-        ));
-    };
-    let mut base: Vec<Matcher> = vs
-        .matchers
-        .matchers
-        .iter()
-        .map(convert)
-        .collect::<Result<_, _>>()?;
-    if let Some(name) = &vs.name
-        && !base.iter().any(|m| m.name == "__name__")
-    {
-        base.push(Matcher::equal("__name__", name.clone()));
-    }
-    if vs.matchers.or_matchers.is_empty() {
-        return Ok(vec![base]);
-    }
-    vs.matchers
-        .or_matchers
-        .iter()
-        .map(|set| {
-            let mut v: Vec<Matcher> = set.iter().map(convert).collect::<Result<_, _>>()?;
-            v.extend(base.iter().cloned());
-            Ok(v)
-        })
-        .collect()
+    outpost_promql::parse_selector(s).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
