@@ -316,3 +316,28 @@ fn random_expressions_never_panic() {
         "most generated queries should evaluate: {evaluated}"
     );
 }
+
+/// Regression: Prometheus 3 limits left extrapolation to half a sample interval
+/// first and only then cuts it at the counter's zero point (2.x did it the
+/// other way round). Data and expectation as upstream's functions.test.
+#[test]
+fn increase_extrapolation_applies_the_threshold_before_the_zero_cutoff() {
+    let five = |start: f64| -> Vec<(i64, f64)> {
+        (0..=10)
+            .map(|k| (k * 300_000, start + 10.0 * k as f64))
+            .collect()
+    };
+    let (dings, bumms) = (five(10.0), five(1.0));
+    let e = engine(&[
+        (&[("__name__", "c"), ("path", "dings")], &dings),
+        (&[("__name__", "c"), ("path", "bumms")], &bumms),
+    ]);
+    let v = vector(&e, "increase(c[100m])", 3_000_000);
+    assert_eq!(
+        v,
+        vec![
+            ("{path=\"bumms\"}".into(), 101.0),
+            ("{path=\"dings\"}".into(), 105.0)
+        ]
+    );
+}
