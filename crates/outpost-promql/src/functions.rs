@@ -899,38 +899,147 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                     "PromQL warning: quantile value should be between 0 and 1, got {q}"
                 ));
             }
-            let mut order: Vec<Labels> = Vec::new();
-            let mut groups: std::collections::HashMap<Labels, (Vec<(f64, f64)>, String)> =
-                Default::default();
-            for s in v {
-                let le = s.labels.get("le").unwrap_or("");
-                let Ok(le) = parse_le(le) else {
-                    ctx.warn(format!("PromQL warning: bucket label \"le\" is missing or has a malformed value of {le:?} for metric name {:?}", s.labels.metric_name().unwrap_or("")));
-                    continue;
-                };
-                let key = Labels::from_pairs(
-                    s.labels
-                        .iter()
-                        .filter(|(n, _)| *n != "le" && *n != "__name__"),
-                )
-                .unwrap_or_default();
-                let metric = s.labels.metric_name().unwrap_or("").to_string();
-                let e = groups.entry(key.clone()).or_insert_with(|| {
-                    order.push(key.clone());
-                    (Vec::new(), metric)
-                });
-                e.0.push((le, s.v));
-            }
-            let mut out = Vec::new();
-            for k in order {
-                let (mut buckets, metric) = groups.remove(&k).unwrap_or_default();
-                let v = bucket_quantile(q, &mut buckets, ctx, &metric);
-                out.push(Sample { labels: k, t, v });
-            }
-            Ok(Val::Vector(out))
+            let groups = bucket_groups(ctx, v);
+            Ok(Val::Vector(
+                groups
+                    .into_iter()
+                    .map(|(labels, mut buckets, metric)| Sample {
+                        labels,
+                        t,
+                        v: bucket_quantile(q, &mut buckets, ctx, &metric),
+                    })
+                    .collect(),
+            ))
+        }
+        "histogram_fraction" => {
+            let lower = scalar(ctx, arg(c, 0)?, t)?;
+            let upper = scalar(ctx, arg(c, 1)?, t)?;
+            let v = vector(ctx, arg(c, 2)?, t)?;
+            let groups = bucket_groups(ctx, v);
+            Ok(Val::Vector(
+                groups
+                    .into_iter()
+                    .map(|(labels, mut buckets, _)| Sample {
+                        labels,
+                        t,
+                        v: bucket_fraction(lower, upper, &mut buckets),
+                    })
+                    .collect(),
+            ))
         }
         other => Err(Error::Unsupported(format!("function {other}()"))),
     }
+}
+
+/// One classic histogram: its labels (without `le` and `__name__`), its
+/// `(upper bound, count)` buckets, and its metric name.
+type BucketGroup = (Labels, Vec<(f64, f64)>, String);
+
+/// Classic histogram buckets grouped by their labels, in first-seen order.
+fn bucket_groups(ctx: &mut Ctx<'_>, v: Vec<Sample>) -> Vec<BucketGroup> {
+    let mut out: Vec<BucketGroup> = Vec::new();
+    let mut index: std::collections::HashMap<Labels, usize> = Default::default();
+    for s in v {
+        let le = s.labels.get("le").unwrap_or("");
+        let Ok(le) = parse_le(le) else {
+            ctx.warn(format!(
+                "PromQL warning: bucket label \"le\" is missing or has a malformed value of {le:?} for metric name {:?}",
+                s.labels.metric_name().unwrap_or("")
+            ));
+            continue;
+        };
+        let key = Labels::from_pairs(
+            s.labels
+                .iter()
+                .filter(|(n, _)| *n != "le" && *n != "__name__"),
+        )
+        .unwrap_or_default();
+        let i = *index.entry(key.clone()).or_insert_with(|| {
+            out.push((
+                key,
+                Vec::new(),
+                s.labels.metric_name().unwrap_or("").to_string(),
+            ));
+            out.len() - 1
+        });
+        out[i].1.push((le, s.v));
+    }
+    out
+}
+
+/// The fraction of observations between `lower` and `upper`, interpolating
+/// linearly inside buckets (the first bucket starts at 0 when its bound is positive).
+fn bucket_fraction(lower: f64, upper: f64, buckets: &mut [(f64, f64)]) -> f64 {
+    buckets.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+    if buckets.last().is_none_or(|b| b.0 != f64::INFINITY) {
+        return f64::NAN;
+    }
+    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(buckets.len());
+    for &(le, c) in buckets.iter() {
+        match merged.last_mut() {
+            Some(last) if last.0 == le => last.1 += c,
+            _ => merged.push((le, c)),
+        }
+    }
+    let count = merged[merged.len() - 1].1;
+    if count == 0.0 || lower.is_nan() || upper.is_nan() {
+        return f64::NAN;
+    }
+    if lower >= upper {
+        return 0.0;
+    }
+    let (mut rank, mut lower_rank, mut upper_rank) = (0.0, 0.0, 0.0);
+    let (mut lower_set, mut upper_set) = (false, false);
+    for (i, &(upper_bound, bucket_count)) in merged.iter().enumerate() {
+        let lower_bound = if i > 0 {
+            merged[i - 1].0
+        } else if upper_bound > 0.0 {
+            0.0
+        } else {
+            f64::NEG_INFINITY
+        };
+        // Buckets of infinite width hold no interpolated observations: a value
+        // inside one counts as sitting at its finite edge.
+        let interpolate = |v: f64| {
+            if lower_bound == f64::NEG_INFINITY {
+                bucket_count
+            } else if upper_bound == f64::INFINITY {
+                rank
+            } else {
+                rank + (bucket_count - rank) * (v - lower_bound) / (upper_bound - lower_bound)
+            }
+        };
+        if !lower_set && lower_bound >= lower {
+            lower_rank = rank;
+            lower_set = true;
+        }
+        if !upper_set && lower_bound >= upper {
+            upper_rank = rank;
+            upper_set = true;
+        }
+        if lower_set && upper_set {
+            break;
+        }
+        if !lower_set && lower_bound < lower && upper_bound > lower {
+            lower_rank = interpolate(lower);
+            lower_set = true;
+        }
+        if !upper_set && lower_bound < upper && upper_bound > upper {
+            upper_rank = interpolate(upper);
+            upper_set = true;
+        }
+        if lower_set && upper_set {
+            break;
+        }
+        rank = bucket_count;
+    }
+    if !lower_set || lower_rank > count {
+        lower_rank = count;
+    }
+    if !upper_set || upper_rank > count {
+        upper_rank = count;
+    }
+    (upper_rank - lower_rank) / count
 }
 
 /// Natural order: digit runs compare as numbers (`cpu="2"` before `cpu="10"`).

@@ -341,3 +341,27 @@ fn increase_extrapolation_applies_the_threshold_before_the_zero_cutoff() {
         ]
     );
 }
+
+#[test]
+fn histogram_fraction_over_classic_buckets() {
+    let b = |le: &'static str, v: f64| -> (Vec<(&'static str, &'static str)>, Vec<(i64, f64)>) {
+        (vec![("__name__", "h_bucket"), ("le", le)], vec![(0, v)])
+    };
+    let data = [b("1", 25.0), b("2", 50.0), b("4", 100.0), b("+Inf", 100.0)];
+    let refs: Vec<(&[(&str, &str)], &[(i64, f64)])> = data
+        .iter()
+        .map(|(l, p)| (l.as_slice(), p.as_slice()))
+        .collect();
+    let e = engine(&refs);
+    let v = vector(&e, "histogram_fraction(0, 2, h_bucket)", 0);
+    assert!((v[0].1 - 0.5).abs() < 1e-12, "{v:?}");
+    let v = vector(&e, "histogram_fraction(1.5, 3, h_bucket)", 0);
+    assert!(
+        (v[0].1 - 0.375).abs() < 1e-12,
+        "interpolated inside buckets: {v:?}"
+    );
+    assert_eq!(
+        vector(&e, "histogram_fraction(3, 1, h_bucket)", 0)[0].1,
+        0.0
+    );
+}
