@@ -50,3 +50,11 @@ wait_for() {
   done
   return 1
 }
+
+# start_node_exporter: a real node_exporter on loopback; sets NE_PORT.
+start_node_exporter() {
+  NE_PORT=$(free_port)
+  prometheus-node-exporter --web.listen-address="127.0.0.1:$NE_PORT" --log.level=warn 2>"$WORK/ne.log" &
+  PIDS+=($!)
+  wait_for curl -fsS "http://127.0.0.1:$NE_PORT/metrics" || fail "node_exporter did not start"
+}

@@ -17,4 +17,4 @@ pub use otlp::{
     otlp_proto, write_otlp_metrics,
 };
 pub use otlp_proto::collector::metrics::v1::ExportMetricsServiceRequest;
-pub use remote_write::{MAX_DECODED_BYTES, WriteStats, decode, encode, receive, write};
+pub use remote_write::{MAX_DECODED_BYTES, WriteStats, decode, encode, receive};

@@ -10,7 +10,7 @@
 
 mod wire;
 
-use outpost_tsdb::{Error as TsdbError, Labels, Tsdb};
+use outpost_tsdb::{Error as TsdbError, Tsdb};
 use prost::Message;
 
 use crate::error::{Error, Result};
@@ -128,46 +128,6 @@ pub fn receive(tsdb: &Tsdb, body: &[u8], now_ms: i64) -> Result<WriteStats> {
     Ok(st)
 }
 
-/// Appends a decoded request (owned types; the same rules as [`receive`]).
-pub fn write(tsdb: &Tsdb, req: &WriteRequest, now_ms: i64) -> WriteStats {
-    let mut st = WriteStats::default();
-    let mut app = tsdb.appender();
-    for ts in &req.timeseries {
-        st.series += 1;
-        st.histograms_dropped += ts.histograms.len() as u64;
-        st.exemplars_dropped += ts.exemplars.len() as u64;
-        let mut pairs: Vec<(&str, &str)> = ts
-            .labels
-            .iter()
-            .filter(|l| !l.value.is_empty())
-            .map(|l| (l.name.as_str(), l.value.as_str()))
-            .collect();
-        pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let labels = if valid(&pairs) {
-            Labels::from_pairs(pairs).ok()
-        } else {
-            None
-        };
-        let Some(labels) = labels else {
-            st.invalid_series += 1;
-            st.invalid_samples += ts.samples.len() as u64;
-            continue;
-        };
-        let Ok(r) = app.series_ref(&labels) else {
-            st.series_limit_rejected += 1;
-            continue;
-        };
-        for s in &ts.samples {
-            if s.timestamp > now_ms + MAX_FUTURE_MS {
-                st.out_of_bounds += 1;
-                continue;
-            }
-            count(&mut st, app.append(r, s.timestamp, s.value));
-        }
-    }
-    st
-}
-
 #[cfg(test)]
 mod tests {
     use outpost_tsdb::{Matcher, Options};
@@ -240,10 +200,6 @@ mod tests {
         );
         let s = db.select(&[Matcher::equal("__name__", "a")], 0, i64::MAX);
         assert_eq!(s[0].samples().count(), 3);
-        // The owned-types path applies the same rules.
-        let db2 = Tsdb::new(Options::default());
-        let st2 = write(&db2, &req, 10_000);
-        assert_eq!((st2.samples_written, st2.invalid_series), (2, 2));
     }
 
     #[test]

@@ -437,6 +437,19 @@ fn absent_labels(e: &Expr) -> Labels {
     Labels::from_pairs(pairs).unwrap_or_default()
 }
 
+/// `absent()`'s answer: nothing when the input had samples, else 1 with the
+/// labels of the selector's equality matchers.
+fn absent(present: bool, e: &Expr, t: i64) -> Val {
+    if present {
+        return Val::Vector(Vec::new());
+    }
+    Val::Vector(vec![Sample {
+        labels: absent_labels(e),
+        t,
+        v: 1.0,
+    }])
+}
+
 fn check_unique(v: &[Sample]) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
     for s in v {
@@ -765,28 +778,12 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             ))
         }
         "absent" => {
-            let v = vector(ctx, arg(c, 0)?, t)?;
-            Ok(Val::Vector(if v.is_empty() {
-                vec![Sample {
-                    labels: absent_labels(arg(c, 0)?),
-                    t,
-                    v: 1.0,
-                }]
-            } else {
-                Vec::new()
-            }))
+            let present = !vector(ctx, arg(c, 0)?, t)?.is_empty();
+            Ok(absent(present, arg(c, 0)?, t))
         }
         "absent_over_time" => {
-            let (m, _, _) = range_arg(ctx, arg(c, 0)?, t)?;
-            Ok(Val::Vector(if m.is_empty() {
-                vec![Sample {
-                    labels: absent_labels(arg(c, 0)?),
-                    t,
-                    v: 1.0,
-                }]
-            } else {
-                Vec::new()
-            }))
+            let present = !range_arg(ctx, arg(c, 0)?, t)?.0.is_empty();
+            Ok(absent(present, arg(c, 0)?, t))
         }
         "label_replace" => {
             let v = vector(ctx, arg(c, 0)?, t)?;

@@ -4,10 +4,8 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
-ne_port=$(free_port)
-prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" --log.level=warn 2>"$WORK/ne.log" &
-PIDS+=($!)
-wait_for curl -fsS "http://127.0.0.1:$ne_port/metrics" || fail "node_exporter did not start"
+start_node_exporter
+ne_port=$NE_PORT
 
 mkdir -p "$WORK/stack/prometheus"
 cat >"$WORK/stack/prometheus/prometheus.yml" <<YAML

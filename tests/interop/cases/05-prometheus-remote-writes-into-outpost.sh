@@ -4,9 +4,8 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
-ne_port=$(free_port)
-prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" --log.level=warn 2>"$WORK/ne.log" &
-PIDS+=($!)
+start_node_exporter
+ne_port=$NE_PORT
 start_outpost
 prom_port=$(free_port)
 cat >"$WORK/prometheus.yml" <<YAML

@@ -5,9 +5,8 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
-ne_port=$(free_port)
-prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" --log.level=warn 2>"$WORK/ne.log" &
-PIDS+=($!)
+start_node_exporter
+ne_port=$NE_PORT
 printf "global: {}\n" >"$WORK/empty.yml"
 start_outpost --prometheus.config "$WORK/empty.yml"
 prom_port=$(free_port)

@@ -143,15 +143,19 @@ pub(super) async fn targets_metadata(
     Ok(success(out))
 }
 
+/// The `query` parameter parsed, or Prometheus' bad_data error.
+fn parse_query(p: &Params) -> Result<promql_parser::parser::Expr, ApiError> {
+    promql_parser::parser::parse(p.get("query").unwrap_or(""))
+        .map_err(|e| ApiError::bad_data(format!("invalid parameter \"query\": {}", e.trim())))
+}
+
 pub(super) async fn format_query(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let p = Params::new(q.as_deref(), &headers, &body);
-    let query = p.get("query").unwrap_or("");
-    let expr = promql_parser::parser::parse(query)
-        .map_err(|e| ApiError::bad_data(format!("invalid parameter \"query\": {}", e.trim())))?;
+    let expr = parse_query(&p)?;
     Ok(success(expr.prettify()))
 }
 
@@ -162,9 +166,7 @@ pub(super) async fn query_exemplars(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let p = Params::new(q.as_deref(), &headers, &body);
-    let query = p.get("query").unwrap_or("");
-    promql_parser::parser::parse(query)
-        .map_err(|e| ApiError::bad_data(format!("invalid parameter \"query\": {}", e.trim())))?;
+    parse_query(&p)?;
     Ok(success(Vec::<()>::new()))
 }
 
