@@ -1,0 +1,1 @@
+//! Alertmanager stand-in (work in progress).

@@ -1,0 +1,1 @@
+//! Rule evaluation (work in progress).
