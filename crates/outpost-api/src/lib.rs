@@ -3,6 +3,7 @@
 //! domain crates. Later stages add the PromQL API, the Alertmanager v2 API,
 //! OTLP, Jaeger and Elasticsearch families here.
 
+mod am;
 mod envelope;
 mod health;
 mod lifecycle;
@@ -50,8 +51,12 @@ pub struct AppState {
     pub promql: Arc<outpost_promql::Engine>,
     /// The running configuration.
     pub config: tokio::sync::watch::Receiver<Arc<outpost_config::Stack>>,
+    /// The rule manager (rule groups, alerts).
+    pub rules: outpost_rules::RuleManager,
     /// Command-line flags as `/api/v1/status/flags` shows them.
     pub flags: Arc<std::collections::BTreeMap<String, String>>,
+    /// The Alertmanager stand-in; its API is served when set.
+    pub alertmanager: Option<outpost_alertmanager::Alertmanager>,
 }
 
 /// The router of the named listener: health and readiness everywhere, plus
@@ -66,6 +71,9 @@ pub fn router_for(listener: &'static str, state: AppState) -> Router {
             .merge(otlp::prometheus_router())
             .merge(lifecycle::router())
             .merge(outpost::router()),
+        "alertmanager" if state.alertmanager.is_some() => {
+            base.merge(lifecycle::router()).merge(am::router())
+        }
         "alertmanager" => base.merge(lifecycle::router()),
         "otlp-http" => base.merge(otlp::http_router()),
         _ => base,
@@ -100,7 +108,7 @@ mod tests {
         }
     }
 
-    fn state(clock: Clock, reload_ok: bool) -> AppState {
+    pub(crate) fn state(clock: Clock, reload_ok: bool) -> AppState {
         let tsdb = Arc::new(Tsdb::new(outpost_tsdb::Options::default()));
         AppState {
             metrics: Arc::new(SelfMetrics::new(clock.now_ms())),
@@ -117,6 +125,13 @@ mod tests {
             )),
             config: tokio::sync::watch::channel(Arc::new(outpost_config::Stack::default())).1,
             flags: Arc::new(Default::default()),
+            alertmanager: None,
+            rules: outpost_rules::RuleManager::new(
+                clock.clone(),
+                tsdb.clone(),
+                Arc::new(outpost_promql::Engine::new(tsdb.clone(), Default::default())),
+                None,
+            ),
         }
     }
 

@@ -68,6 +68,11 @@ impl PromDuration {
         Ok(PromDuration(Duration::from_millis(total)))
     }
 
+    /// A duration of `ms` milliseconds (negative values clamp to zero).
+    pub fn from_millis(ms: i64) -> Self {
+        PromDuration(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+    }
+
     /// The duration in milliseconds.
     pub fn as_millis(&self) -> i64 {
         i64::try_from(self.0.as_millis()).unwrap_or(i64::MAX)

@@ -23,7 +23,8 @@ mod yaml;
 
 pub use alertmanager::{
     AlertmanagerConfig, AmGlobal, EmailConfig, GroupBy, InhibitRule, PagerdutyConfig, Receiver,
-    Route, SlackConfig, WebhookConfig, load_alertmanager, parse_alertmanager,
+    Route, SlackConfig, TimeInterval, TimeIntervalDef, WebhookConfig, load_alertmanager,
+    parse_alertmanager,
 };
 pub use check::Pos;
 pub use duration::PromDuration;

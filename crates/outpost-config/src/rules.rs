@@ -256,6 +256,15 @@ fn check_rule(ck: &mut Checker, group: &str, index: usize, r: &Spanned<RawRule>)
             fail(ck, rpos, format!("invalid label name: {k}"));
         }
     }
+    if r.alert.is_some() {
+        for (what, map) in [("label", &r.labels), ("annotation", &r.annotations)] {
+            for (k, v) in map {
+                if let Err(e) = outpost_template::check(&name, v) {
+                    fail(ck, rpos, format!("{what} {k:?}: {e}"));
+                }
+            }
+        }
+    }
     if r.labels.contains_key("__name__") {
         fail(ck, rpos, "invalid label name: __name__".into());
     }
@@ -286,6 +295,23 @@ mod tests {
 
     fn parse(text: &str) -> Result<(RuleFile, Vec<Diagnostic>)> {
         parse_rule_file(Path::new("r.yml"), "r.yml", text)
+    }
+
+    #[test]
+    fn template_syntax_errors_fail_at_load_as_promtool_reports_them() {
+        let err = parse(
+            "groups:\n  - name: g\n    rules:\n      - alert: Bad\n        expr: up == 0\n        labels:\n          sev: \"{{ nosuch }}\"\n        annotations:\n          summary: \"{{ $labels.x \"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(r#"group "g", rule 1, "Bad": label "sev": template: __alert_Bad:1: function "nosuch" not defined"#),
+            "{err}"
+        );
+        assert!(
+            err.contains(r#"group "g", rule 1, "Bad": annotation "summary": template: __alert_Bad:1: unclosed action"#),
+            "{err}"
+        );
     }
 
     #[test]

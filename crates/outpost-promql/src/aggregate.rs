@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use outpost_tsdb::Labels;
 use promql_parser::parser::{AggregateExpr, LabelModifier};
 
-use crate::engine::{Ctx, Val};
+use crate::engine::{Ctx, Elem, Val};
 use crate::error::{Error, Result};
 use crate::ops::with_label;
-use crate::value::Sample;
+use crate::xxhash::labels_hash;
 
 /// Kahan–Neumaier compensated sum, as Prometheus sums.
 #[derive(Default, Clone, Copy)]
@@ -78,6 +78,15 @@ pub(crate) fn format_go_float(v: f64) -> String {
     }
 }
 
+/// Whether `limit_ratio(ratio, ...)` keeps the series: Prometheus places each
+/// series at `hash(labels) / u64::MAX` in [0, 1] and keeps the ones below a
+/// positive ratio, or at or above `1 + ratio` for a negative one, so
+/// `limit_ratio(r)` and `limit_ratio(r - 1)` are complements.
+pub(crate) fn ratio_keeps(ratio: f64, labels: &Labels) -> bool {
+    let offset = labels_hash(labels) as f64 / u64::MAX as f64;
+    (ratio >= 0.0 && offset < ratio) || (ratio < 0.0 && offset >= 1.0 + ratio)
+}
+
 fn grouping(a: &AggregateExpr) -> (bool, Vec<String>) {
     match &a.modifier {
         Some(LabelModifier::Include(l)) => (true, l.labels.clone()),
@@ -128,6 +137,17 @@ pub(crate) fn aggregate(ctx: &mut Ctx<'_>, a: &AggregateExpr, t: i64) -> Result<
             "Parameter value is NaN".into()
         }));
     }
+    if op == "limit_ratio"
+        && let Some(r) = param
+        && !(-1.0..=1.0).contains(&r)
+    {
+        let capped = r.clamp(-1.0, 1.0);
+        ctx.warn(format!(
+            "PromQL warning: ratio value should be between -1 and 1, got {}, capping to {}",
+            format_go_float(r),
+            format_go_float(capped)
+        ));
+    }
     let label_param = if op == "count_values" {
         match a.param.as_ref().map(|p| ctx.eval(p, t)).transpose()? {
             Some(Val::Str(s)) => Some(s),
@@ -160,7 +180,7 @@ pub(crate) fn aggregate(ctx: &mut Ctx<'_>, a: &AggregateExpr, t: i64) -> Result<
     let (by, names) = grouping(a);
     // Groups in order of first appearance.
     let mut order: Vec<Labels> = Vec::new();
-    let mut groups: HashMap<Labels, Vec<Sample>> = HashMap::new();
+    let mut groups: HashMap<Labels, Vec<Elem>> = HashMap::new();
     for s in input {
         let g = group_labels(&s.labels, by, &names);
         match groups.get_mut(&g) {
@@ -176,10 +196,13 @@ pub(crate) fn aggregate(ctx: &mut Ctx<'_>, a: &AggregateExpr, t: i64) -> Result<
         let members = groups.remove(&g).unwrap_or_default();
         let vals = || members.iter().map(|s| s.v);
         let n = members.len() as f64;
-        let single = |v: f64| Sample {
+        // The group's name is dropped at the end when any member's is.
+        let drop_name = members.iter().any(|s| s.drop_name);
+        let single = |v: f64| Elem {
             labels: g.clone(),
             t,
             v,
+            drop_name,
         };
         match op.as_str() {
             "sum" => {
@@ -241,11 +264,7 @@ pub(crate) fn aggregate(ctx: &mut Ctx<'_>, a: &AggregateExpr, t: i64) -> Result<
                     }
                 }
                 for (k, c) in counts {
-                    out.push(Sample {
-                        labels: with_label(&g, &label, &k),
-                        t,
-                        v: c,
-                    });
+                    out.push(Elem::new(with_label(&g, &label, &k), t, c));
                 }
             }
             "topk" | "bottomk" | "limitk" => {
@@ -274,7 +293,14 @@ pub(crate) fn aggregate(ctx: &mut Ctx<'_>, a: &AggregateExpr, t: i64) -> Result<
                 }
                 out.extend(m.into_iter().take(k));
             }
-            "limit_ratio" => return Err(Error::Unsupported("limit_ratio (experimental)".into())),
+            "limit_ratio" => {
+                let ratio = param.unwrap_or(0.0).clamp(-1.0, 1.0);
+                out.extend(
+                    members
+                        .into_iter()
+                        .filter(|s| ratio_keeps(ratio, &s.labels)),
+                );
+            }
             other => return Err(Error::Unsupported(format!("aggregation {other}"))),
         }
     }

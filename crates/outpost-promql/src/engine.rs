@@ -15,6 +15,7 @@ use promql_parser::parser::{AtModifier, Expr, Offset, VectorSelector};
 use crate::error::{Error, Result};
 use crate::functions;
 use crate::ops;
+use crate::range_eval;
 use crate::value::{Sample, Series, Value};
 
 /// Engine settings.
@@ -28,6 +29,12 @@ pub struct EngineOptions {
     pub timeout: Duration,
     /// Step of subqueries without one (the evaluation interval, 1m).
     pub default_subquery_step_ms: i64,
+    /// Prometheus' `promql-delayed-name-removal` feature (off by default, as in
+    /// Prometheus 3; upstream's test harness turns it on): operators and
+    /// functions mark `__name__` for removal and the labels are dropped only
+    /// when the query's result is built, so `__name__` can still be grouped
+    /// on or copied by `label_replace` in between.
+    pub delayed_name_removal: bool,
 }
 
 impl Default for EngineOptions {
@@ -37,6 +44,7 @@ impl Default for EngineOptions {
             max_samples: 50_000_000,
             timeout: Duration::from_secs(120),
             default_subquery_step_ms: 60_000,
+            delayed_name_removal: false,
         }
     }
 }
@@ -59,13 +67,48 @@ pub struct Engine {
     opts: EngineOptions,
 }
 
+/// One element of an instant vector during evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Elem {
+    /// Series labels.
+    pub(crate) labels: Labels,
+    /// Evaluation timestamp in ms.
+    pub(crate) t: i64,
+    /// Value.
+    pub(crate) v: f64,
+    /// Whether `__name__` (with `__type__` and `__unit__`) is to be dropped
+    /// when the result is built (delayed name removal only).
+    pub(crate) drop_name: bool,
+}
+
+impl Elem {
+    /// An element whose name is kept.
+    pub(crate) fn new(labels: Labels, t: i64, v: f64) -> Self {
+        Elem {
+            labels,
+            t,
+            v,
+            drop_name: false,
+        }
+    }
+}
+
+/// One series of a range vector during evaluation, with its pending name drop.
+#[derive(Debug, Clone)]
+pub(crate) struct RSeries {
+    /// Labels and points.
+    pub(crate) series: Series,
+    /// As [`Elem::drop_name`].
+    pub(crate) drop_name: bool,
+}
+
 /// An intermediate value during evaluation at one time.
 #[derive(Debug, Clone)]
 pub(crate) enum Val {
     Scalar(f64),
     Str(String),
-    Vector(Vec<Sample>),
-    Matrix(Vec<Series>),
+    Vector(Vec<Elem>),
+    Matrix(Vec<RSeries>),
 }
 
 impl Val {
@@ -128,7 +171,8 @@ pub fn parse_selector(s: &str) -> Result<Vec<Vec<Matcher>>> {
     }
 }
 
-fn convert_matchers(vs: &VectorSelector) -> Result<Vec<Vec<Matcher>>> {
+/// A selector's matcher sets, one per `or` branch, with its metric name.
+pub(crate) fn convert_matchers(vs: &VectorSelector) -> Result<Vec<Vec<Matcher>>> {
     let conv = |m: &promql_parser::label::Matcher| -> Result<Matcher> {
         let kind = match m.op {
             MatchOp::Equal => MatchType::Equal,
@@ -174,6 +218,11 @@ impl Engine {
         &self.opts
     }
 
+    #[cfg(test)]
+    pub(crate) fn tsdb_for_tests(&self) -> Arc<Tsdb> {
+        self.tsdb.clone()
+    }
+
     fn parse(query: &str) -> Result<Expr> {
         let expr =
             promql_parser::parser::parse(query).map_err(|e| Error::Parse(e.trim().to_string()))?;
@@ -189,13 +238,15 @@ impl Engine {
         let value = match v {
             Val::Scalar(v) => Value::Scalar { t: t_ms, v },
             Val::Str(s) => Value::String { t: t_ms, v: s },
-            Val::Vector(mut s) => {
+            Val::Vector(v) => {
+                let mut s = finish_vector(v)?;
                 if !preserves_order(&expr) {
                     s.sort_by(|a, b| a.labels.cmp(&b.labels));
                 }
                 Value::Vector(s)
             }
-            Val::Matrix(mut m) => {
+            Val::Matrix(m) => {
+                let mut m = finish_matrix(m)?;
                 m.sort_by(|a, b| a.labels.cmp(&b.labels));
                 Value::Matrix(m)
             }
@@ -223,6 +274,34 @@ impl Engine {
         let expr = Self::parse(query)?;
         let mut ctx = Ctx::new(self, start_ms, end_ms);
         ctx.range_query = true;
+        if range_eval::supported(&expr) {
+            let steps: Vec<i64> = (0..=(end_ms - start_ms) / step_ms)
+                .map(|i| start_ms + i * step_ms)
+                .collect();
+            if let Some(cols) = range_eval::eval(&mut ctx, &expr, &steps)? {
+                let m = cols
+                    .into_iter()
+                    .map(|c| RSeries {
+                        series: Series {
+                            labels: c.labels,
+                            points: steps
+                                .iter()
+                                .zip(c.vals)
+                                .filter_map(|(&t, v)| v.map(|v| (t, v)))
+                                .collect(),
+                        },
+                        drop_name: c.drop_name,
+                    })
+                    .collect();
+                let mut series = finish_matrix(m)?;
+                series.sort_by(|a, b| a.labels.cmp(&b.labels));
+                return Ok(Output {
+                    value: Value::Matrix(series),
+                    warnings: ctx.warnings,
+                    infos: ctx.infos,
+                });
+            }
+        }
         let mut out: HashMap<Labels, Vec<(i64, f64)>> = HashMap::new();
         let mut order: Vec<Labels> = Vec::new();
         let mut t = start_ms;
@@ -230,13 +309,7 @@ impl Engine {
             match ctx.eval(&expr, t)? {
                 Val::Scalar(v) => push_point(&mut out, &mut order, Labels::default(), t, v),
                 Val::Vector(samples) => {
-                    let mut seen = std::collections::HashSet::new();
-                    for s in samples {
-                        if !seen.insert(s.labels.clone()) {
-                            return Err(Error::Execution(
-                                "vector cannot contain metrics with the same labelset".into(),
-                            ));
-                        }
+                    for s in finish_vector(samples)? {
                         push_point(&mut out, &mut order, s.labels, t, s.v);
                     }
                 }
@@ -264,6 +337,71 @@ impl Engine {
             infos: ctx.infos,
         })
     }
+}
+
+/// The result vector: pending name drops applied, then every label set unique.
+fn finish_vector(v: Vec<Elem>) -> Result<Vec<Sample>> {
+    let any_drop = v.iter().any(|e| e.drop_name);
+    let out: Vec<Sample> = v
+        .into_iter()
+        .map(|e| Sample {
+            labels: if e.drop_name {
+                ops::drop_name(&e.labels)
+            } else {
+                e.labels
+            },
+            t: e.t,
+            v: e.v,
+        })
+        .collect();
+    if any_drop {
+        let mut seen = std::collections::HashSet::with_capacity(out.len());
+        if !out.iter().all(|s| seen.insert(&s.labels)) {
+            return Err(duplicate_labelset());
+        }
+    }
+    Ok(out)
+}
+
+/// The result matrix: pending name drops applied; series that end up with
+/// the same labels are merged when their points do not collide.
+fn finish_matrix(m: Vec<RSeries>) -> Result<Vec<Series>> {
+    if !m.iter().any(|s| s.drop_name) {
+        return Ok(m.into_iter().map(|s| s.series).collect());
+    }
+    let mut out: Vec<Series> = Vec::with_capacity(m.len());
+    let mut index: HashMap<Labels, usize> = HashMap::new();
+    for s in m {
+        let labels = if s.drop_name {
+            ops::drop_name(&s.series.labels)
+        } else {
+            s.series.labels
+        };
+        match index.get(&labels) {
+            Some(&i) => {
+                let into = &mut out[i].points;
+                for p in s.series.points {
+                    if into.iter().any(|q| q.0 == p.0) {
+                        return Err(duplicate_labelset());
+                    }
+                    into.push(p);
+                }
+                into.sort_by_key(|p| p.0);
+            }
+            None => {
+                index.insert(labels.clone(), out.len());
+                out.push(Series {
+                    labels,
+                    points: s.series.points,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn duplicate_labelset() -> Error {
+    Error::Execution("vector cannot contain metrics with the same labelset".into())
 }
 
 fn push_point(
@@ -318,7 +456,10 @@ fn check_supported(e: &Expr) -> Result<()> {
         Expr::Subquery(s) => check_supported(&s.expr),
         Expr::Call(c) => {
             if c.func.name.starts_with("histogram_")
-                && !matches!(c.func.name, "histogram_quantile" | "histogram_fraction")
+                && !matches!(
+                    c.func.name,
+                    "histogram_quantile" | "histogram_quantiles" | "histogram_fraction"
+                )
             {
                 return Err(Error::Unsupported(format!(
                     "native histogram function {}()",
@@ -365,6 +506,21 @@ impl<'a> Ctx<'a> {
             return Err(Error::Timeout("query execution".into()));
         }
         Ok(())
+    }
+
+    /// Drops `__name__` (and `__type__`, `__unit__`) from an element now, or
+    /// marks it for removal at the end under delayed name removal.
+    pub(crate) fn drop_name(&self, e: &mut Elem) {
+        if self.engine.opts.delayed_name_removal {
+            e.drop_name = true;
+        } else {
+            e.labels = ops::drop_name(&e.labels);
+        }
+    }
+
+    /// Whether name removal is delayed to the end of the query.
+    pub(crate) fn delayed(&self) -> bool {
+        self.engine.opts.delayed_name_removal
     }
 
     pub(crate) fn warn(&mut self, w: String) {
@@ -442,11 +598,9 @@ impl<'a> Ctx<'a> {
                     let mut seen = std::collections::HashSet::new();
                     for x in &mut s {
                         x.v = -x.v;
-                        x.labels = ops::drop_name(&x.labels);
+                        self.drop_name(x);
                         if !seen.insert(x.labels.clone()) {
-                            return Err(Error::Execution(
-                                "vector cannot contain metrics with the same labelset".into(),
-                            ));
+                            return Err(duplicate_labelset());
                         }
                     }
                     Ok(Val::Vector(s))
@@ -471,11 +625,7 @@ impl<'a> Ctx<'a> {
                     if ts <= base - lb || is_stale_nan(v) {
                         continue;
                     }
-                    out.push(Sample {
-                        labels: labels.clone(),
-                        t,
-                        v,
-                    });
+                    out.push(Elem::new(labels.clone(), t, v));
                 }
                 Ok(Val::Vector(out))
             }
@@ -495,9 +645,12 @@ impl<'a> Ctx<'a> {
                     if points.is_empty() {
                         continue;
                     }
-                    out.push(Series {
-                        labels: labels.clone(),
-                        points,
+                    out.push(RSeries {
+                        series: Series {
+                            labels: labels.clone(),
+                            points,
+                        },
+                        drop_name: false,
                     });
                 }
                 Ok(Val::Matrix(out))
@@ -528,11 +681,15 @@ impl<'a> Ctx<'a> {
                 let prev = std::mem::replace(&mut self.window, inner);
                 let mut acc: HashMap<Labels, Vec<(i64, f64)>> = HashMap::new();
                 let mut order = Vec::new();
+                let mut drops: HashMap<Labels, bool> = HashMap::new();
                 let mut r = Ok(());
                 while ts <= base {
                     match self.eval(&sq.expr, ts) {
                         Ok(Val::Vector(s)) => {
                             for x in s {
+                                if x.drop_name {
+                                    drops.insert(x.labels.clone(), true);
+                                }
                                 push_point(&mut acc, &mut order, x.labels, ts, x.v);
                             }
                         }
@@ -560,7 +717,11 @@ impl<'a> Ctx<'a> {
                         .into_iter()
                         .map(|l| {
                             let points = acc.remove(&l).unwrap_or_default();
-                            Series { labels: l, points }
+                            let drop_name = drops.contains_key(&l);
+                            RSeries {
+                                series: Series { labels: l, points },
+                                drop_name,
+                            }
                         })
                         .collect(),
                 ))

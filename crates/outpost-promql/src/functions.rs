@@ -6,10 +6,9 @@ use promql_parser::parser::{Call, Expr};
 use regex::Regex;
 
 use crate::aggregate::{KahanSum, quantile};
-use crate::engine::{Ctx, Val};
+use crate::engine::{Ctx, Elem, RSeries, Val};
 use crate::error::{Error, Result};
-use crate::ops::{drop_name, with_label};
-use crate::value::{Sample, Series};
+use crate::ops::{drop_name, is_metadata_label, with_label};
 
 fn arg(c: &Call, i: usize) -> Result<&Expr> {
     c.args
@@ -39,7 +38,7 @@ fn string(ctx: &mut Ctx<'_>, e: &Expr, t: i64) -> Result<String> {
     }
 }
 
-fn vector(ctx: &mut Ctx<'_>, e: &Expr, t: i64) -> Result<Vec<Sample>> {
+fn vector(ctx: &mut Ctx<'_>, e: &Expr, t: i64) -> Result<Vec<Elem>> {
     match ctx.eval(e, t)? {
         Val::Vector(v) => Ok(v),
         other => Err(Error::Execution(format!(
@@ -57,7 +56,7 @@ fn unparen(e: &Expr) -> &Expr {
 }
 
 /// A range-vector argument with the bounds of its window: `(series, start, end)`.
-fn range_arg(ctx: &mut Ctx<'_>, e: &Expr, t: i64) -> Result<(Vec<Series>, i64, i64)> {
+fn range_arg(ctx: &mut Ctx<'_>, e: &Expr, t: i64) -> Result<(Vec<RSeries>, i64, i64)> {
     let (range, end) = match unparen(e) {
         Expr::MatrixSelector(ms) => (
             ms.range.as_millis() as i64,
@@ -103,20 +102,28 @@ fn ctx_base(
 }
 
 /// Applies `f` to every sample's value, dropping the metric name.
-fn map(v: Vec<Sample>, f: impl Fn(f64) -> f64) -> Val {
+fn map(ctx: &Ctx<'_>, v: Vec<Elem>, f: impl Fn(f64) -> f64) -> Val {
     Val::Vector(
         v.into_iter()
-            .map(|s| Sample {
-                labels: drop_name(&s.labels),
-                t: s.t,
-                v: f(s.v),
+            .map(|mut s| {
+                s.v = f(s.v);
+                ctx.drop_name(&mut s);
+                s
             })
             .collect(),
     )
 }
 
+/// The output element of a function over a range vector: the name dropped
+/// (now, or at the end under delayed name removal).
+fn dropped(ctx: &Ctx<'_>, labels: &Labels, t: i64, v: f64) -> Elem {
+    let mut e = Elem::new(labels.clone(), t, v);
+    ctx.drop_name(&mut e);
+    e
+}
+
 /// Prometheus' extrapolated rate/increase/delta.
-fn extrapolated(
+pub(crate) fn extrapolated(
     points: &[(i64, f64)],
     start: i64,
     end: i64,
@@ -163,7 +170,7 @@ fn extrapolated(
     Some(result * factor)
 }
 
-fn instant_delta(points: &[(i64, f64)], rate: bool) -> Option<f64> {
+pub(crate) fn instant_delta(points: &[(i64, f64)], rate: bool) -> Option<f64> {
     if points.len() < 2 {
         return None;
     }
@@ -211,7 +218,7 @@ fn linear_regression(points: &[(i64, f64)], at: i64) -> (f64, f64) {
     (slope, sy / n - slope * sx / n)
 }
 
-fn over_time(name: &str, pts: &[(i64, f64)], param: f64) -> Option<f64> {
+pub(crate) fn over_time(name: &str, pts: &[(i64, f64)], param: f64) -> Option<f64> {
     let vals = || pts.iter().map(|p| p.1);
     Some(match name {
         "avg_over_time" => {
@@ -270,6 +277,24 @@ fn over_time(name: &str, pts: &[(i64, f64)], param: f64) -> Option<f64> {
         "quantile_over_time" => {
             let mut v: Vec<f64> = vals().collect();
             quantile(param, &mut v)
+        }
+        "ts_of_first_over_time" => pts.first()?.0 as f64 / 1000.0,
+        "ts_of_last_over_time" => pts.last()?.0 as f64 / 1000.0,
+        "ts_of_min_over_time" | "ts_of_max_over_time" => {
+            // The latest sample holding the extreme value; NaN only when all are.
+            let (mut acc, mut ts) = (f64::NAN, pts.first()?.0);
+            for &(t, v) in pts {
+                let better = if name == "ts_of_min_over_time" {
+                    v <= acc
+                } else {
+                    v >= acc
+                };
+                if acc.is_nan() || better {
+                    acc = v;
+                    ts = t;
+                }
+            }
+            ts as f64 / 1000.0
         }
         "mad_over_time" if vals().any(f64::is_nan) => f64::NAN,
         "mad_over_time" => {
@@ -340,7 +365,7 @@ fn date_part(name: &str, secs: f64) -> f64 {
     }
 }
 
-fn bucket_quantile(q: f64, buckets: &mut [(f64, f64)], ctx: &mut Ctx<'_>, metric: &str) -> f64 {
+pub(crate) fn bucket_quantile(q: f64, buckets: &mut [(f64, f64)], ctx: &mut Ctx<'_>, metric: &str) -> f64 {
     if q.is_nan() {
         return f64::NAN;
     }
@@ -402,7 +427,7 @@ fn bucket_quantile(q: f64, buckets: &mut [(f64, f64)], ctx: &mut Ctx<'_>, metric
     start + (end - start) * (rank / count)
 }
 
-fn sort_values(v: &mut [Sample], desc: bool) {
+fn sort_values(v: &mut [Elem], desc: bool) {
     v.sort_by(|a, b| match (a.v.is_nan(), b.v.is_nan()) {
         (true, true) => std::cmp::Ordering::Equal,
         (true, false) => std::cmp::Ordering::Greater,
@@ -443,20 +468,17 @@ fn absent(present: bool, e: &Expr, t: i64) -> Val {
     if present {
         return Val::Vector(Vec::new());
     }
-    Val::Vector(vec![Sample {
-        labels: absent_labels(e),
-        t,
-        v: 1.0,
-    }])
+    Val::Vector(vec![Elem::new(absent_labels(e), t, 1.0)])
 }
 
-fn check_unique(v: &[Sample]) -> Result<()> {
-    let mut seen = std::collections::HashSet::new();
+fn check_unique(v: &[Elem]) -> Result<()> {
+    if v.len() < 2 {
+        return Ok(());
+    }
+    let mut seen = std::collections::HashSet::with_capacity(v.len());
     for s in v {
         if !seen.insert(&s.labels) {
-            return Err(Error::Execution(
-                "vector cannot contain metrics with the same labelset".into(),
-            ));
+            return Err(crate::engine::duplicate_labelset());
         }
     }
     Ok(())
@@ -480,11 +502,7 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
         "pi" => return Ok(Val::Scalar(std::f64::consts::PI)),
         "vector" => {
             let v = scalar(ctx, arg(c, 0)?, t)?;
-            return Ok(Val::Vector(vec![Sample {
-                labels: Labels::default(),
-                t,
-                v,
-            }]));
+            return Ok(Val::Vector(vec![Elem::new(Labels::default(), t, v)]));
         }
         "scalar" => {
             let v = vector(ctx, arg(c, 0)?, t)?;
@@ -513,21 +531,18 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                     .filter_map(|s| {
                         let ts = series
                             .iter()
-                            .find(|x| x.labels == s.labels)?
+                            .find(|x| x.series.labels == s.labels)?
+                            .series
                             .points
                             .last()?
                             .0;
-                        Some(Sample {
-                            labels: drop_name(&s.labels),
-                            t,
-                            v: ts as f64 / 1000.0,
-                        })
+                        Some(dropped(ctx, &s.labels, t, ts as f64 / 1000.0))
                     })
                     .collect();
                 return Ok(Val::Vector(out));
             }
             let v = vector(ctx, arg(c, 0)?, t)?;
-            return Ok(map(v, |_| t as f64 / 1000.0));
+            return Ok(map(ctx, v, |_| t as f64 / 1000.0));
         }
         _ => {}
     }
@@ -569,7 +584,7 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                 "deg" => f64::to_degrees,
                 _ => f64::to_radians,
             };
-            Ok(map(v, f))
+            Ok(map(ctx, v, f))
         }
         "round" => {
             let v = vector(ctx, arg(c, 0)?, t)?;
@@ -578,7 +593,7 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                 None => 1.0,
             };
             let inv = 1.0 / to;
-            Ok(map(v, |x| (x * inv + 0.5).floor() / inv))
+            Ok(map(ctx, v, |x| (x * inv + 0.5).floor() / inv))
         }
         "clamp" => {
             let v = vector(ctx, arg(c, 0)?, t)?;
@@ -586,12 +601,12 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             if hi < lo {
                 return Ok(Val::Vector(Vec::new()));
             }
-            Ok(map(v, |x| x.max(lo).min(hi)))
+            Ok(map(ctx, v, |x| x.max(lo).min(hi)))
         }
         "clamp_min" => {
             let v = vector(ctx, arg(c, 0)?, t)?;
             let lo = scalar(ctx, arg(c, 1)?, t)?;
-            Ok(map(v, |x| {
+            Ok(map(ctx, v, |x| {
                 if x.is_nan() || lo.is_nan() {
                     f64::NAN
                 } else {
@@ -602,7 +617,7 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
         "clamp_max" => {
             let v = vector(ctx, arg(c, 0)?, t)?;
             let hi = scalar(ctx, arg(c, 1)?, t)?;
-            Ok(map(v, |x| {
+            Ok(map(ctx, v, |x| {
                 if x.is_nan() || hi.is_nan() {
                     f64::NAN
                 } else {
@@ -614,13 +629,9 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
         | "month" | "year" => {
             let v = match c.args.args.first() {
                 Some(e) => vector(ctx, e, t)?,
-                None => vec![Sample {
-                    labels: Labels::default(),
-                    t,
-                    v: t as f64 / 1000.0,
-                }],
+                None => vec![Elem::new(Labels::default(), t, t as f64 / 1000.0)],
             };
-            Ok(map(v, |x| date_part(name, x)))
+            Ok(map(ctx, v, |x| date_part(name, x)))
         }
         "rate" | "increase" | "delta" | "irate" | "idelta" | "resets" | "changes"
         | "avg_over_time" | "sum_over_time" | "count_over_time" | "min_over_time"
@@ -638,6 +649,7 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             let end = ctx.base_time(&ms.vs.at, &ms.vs.offset, t);
             let start = end - range;
             let mut out = Vec::new();
+            let delayed = ctx.delayed();
             let mut buf: Vec<(i64, f64)> = Vec::new();
             for (i, (labels, pts)) in data.iter().enumerate() {
                 let lo = pts.partition_point(|(ts, _)| *ts <= start);
@@ -665,12 +677,21 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                     other => over_time(other, window, f64::NAN),
                 };
                 let Some(v) = v else { continue };
+                if delayed {
+                    out.push(Elem {
+                        labels: labels.clone(),
+                        t,
+                        v,
+                        drop_name: true,
+                    });
+                    continue;
+                }
                 let labels = ctx
                     .unnamed
                     .entry((key, i))
                     .or_insert_with(|| drop_name(labels))
                     .clone();
-                out.push(Sample { labels, t, v });
+                out.push(Elem::new(labels, t, v));
             }
             Ok(Val::Vector(out))
         }
@@ -694,6 +715,10 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
         | "stddev_over_time"
         | "stdvar_over_time"
         | "mad_over_time"
+        | "ts_of_first_over_time"
+        | "ts_of_last_over_time"
+        | "ts_of_min_over_time"
+        | "ts_of_max_over_time"
         | "double_exponential_smoothing"
         | "holt_winters" => {
             let (series, start, end) = range_arg(ctx, arg(c, 0)?, t)?;
@@ -716,7 +741,11 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             }
             let keep_name = matches!(name, "last_over_time" | "first_over_time");
             let mut out = Vec::new();
-            for s in series {
+            for RSeries {
+                series: s,
+                drop_name: input_drop,
+            } in series
+            {
                 let p = &s.points;
                 let v = match name {
                     "rate" => extrapolated(p, start, end, true, true),
@@ -746,12 +775,16 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                     other => over_time(other, p, params.first().copied().unwrap_or(f64::NAN)),
                 };
                 if let Some(v) = v {
-                    let labels = if keep_name {
-                        s.labels
+                    if keep_name {
+                        out.push(Elem {
+                            labels: s.labels,
+                            t,
+                            v,
+                            drop_name: input_drop,
+                        });
                     } else {
-                        drop_name(&s.labels)
-                    };
-                    out.push(Sample { labels, t, v });
+                        out.push(dropped(ctx, &s.labels, t, v));
+                    }
                 }
             }
             Ok(Val::Vector(out))
@@ -768,11 +801,8 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                 series
                     .into_iter()
                     .filter_map(|s| {
-                        over_time("quantile_over_time", &s.points, q).map(|v| Sample {
-                            labels: drop_name(&s.labels),
-                            t,
-                            v,
-                        })
+                        over_time("quantile_over_time", &s.series.points, q)
+                            .map(|v| dropped(ctx, &s.series.labels, t, v))
                     })
                     .collect(),
             ))
@@ -808,7 +838,7 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                     "invalid destination label name in label_replace(): {dst}"
                 )));
             }
-            let out: Vec<Sample> = v
+            let out: Vec<Elem> = v
                 .into_iter()
                 .map(|s| {
                     let val = s.labels.get(&src).unwrap_or("").to_string();
@@ -816,8 +846,11 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                         Some(caps) => {
                             let mut res = String::new();
                             caps.expand(&repl, &mut res);
-                            Sample {
+                            // Writing `__name__` keeps it.
+                            let drop_name = s.drop_name && dst != "__name__";
+                            Elem {
                                 labels: with_label(&s.labels, &dst, &res),
+                                drop_name,
                                 ..s
                             }
                         }
@@ -841,14 +874,16 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                     "invalid destination label name in label_join(): {dst}"
                 )));
             }
-            let out: Vec<Sample> = v
+            let out: Vec<Elem> = v
                 .into_iter()
                 .map(|s| {
                     let joined: Vec<&str> =
                         srcs.iter().map(|n| s.labels.get(n).unwrap_or("")).collect();
                     let joined = joined.join(&sep);
-                    Sample {
+                    let drop_name = s.drop_name && dst != "__name__";
+                    Elem {
                         labels: with_label(&s.labels, &dst, &joined),
+                        drop_name,
                         ..s
                     }
                 })
@@ -900,13 +935,40 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             Ok(Val::Vector(
                 groups
                     .into_iter()
-                    .map(|(labels, mut buckets, metric)| Sample {
-                        labels,
-                        t,
-                        v: bucket_quantile(q, &mut buckets, ctx, &metric),
+                    .map(|(labels, mut buckets, metric)| {
+                        Elem::new(labels, t, bucket_quantile(q, &mut buckets, ctx, &metric))
                     })
                     .collect(),
             ))
+        }
+        "histogram_quantiles" => {
+            let v = vector(ctx, arg(c, 0)?, t)?;
+            let label = string(ctx, arg(c, 1)?, t)?;
+            let mut qs = Vec::new();
+            for e in c.args.args.iter().skip(2) {
+                let q = scalar(ctx, e, t)?;
+                if !(0.0..=1.0).contains(&q) {
+                    ctx.warn(format!(
+                        "PromQL warning: quantile value should be between 0 and 1, got {}",
+                        crate::aggregate::format_go_float(q)
+                    ));
+                }
+                qs.push(q);
+            }
+            let groups = bucket_groups(ctx, v);
+            let mut out = Vec::with_capacity(groups.len() * qs.len());
+            for (labels, mut buckets, metric) in groups {
+                for &q in &qs {
+                    let v = bucket_quantile(q, &mut buckets, ctx, &metric);
+                    out.push(Elem::new(
+                        with_label(&labels, &label, &quantile_label(q)),
+                        t,
+                        v,
+                    ));
+                }
+            }
+            check_unique(&out)?;
+            Ok(Val::Vector(out))
         }
         "histogram_fraction" => {
             let lower = scalar(ctx, arg(c, 0)?, t)?;
@@ -916,10 +978,8 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             Ok(Val::Vector(
                 groups
                     .into_iter()
-                    .map(|(labels, mut buckets, _)| Sample {
-                        labels,
-                        t,
-                        v: bucket_fraction(lower, upper, &mut buckets),
+                    .map(|(labels, mut buckets, _)| {
+                        Elem::new(labels, t, bucket_fraction(lower, upper, &mut buckets))
                     })
                     .collect(),
             ))
@@ -933,7 +993,7 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
 type BucketGroup = (Labels, Vec<(f64, f64)>, String);
 
 /// Classic histogram buckets grouped by their labels, in first-seen order.
-fn bucket_groups(ctx: &mut Ctx<'_>, v: Vec<Sample>) -> Vec<BucketGroup> {
+fn bucket_groups(ctx: &mut Ctx<'_>, v: Vec<Elem>) -> Vec<BucketGroup> {
     let mut out: Vec<BucketGroup> = Vec::new();
     let mut index: std::collections::HashMap<Labels, usize> = Default::default();
     for s in v {
@@ -945,15 +1005,16 @@ fn bucket_groups(ctx: &mut Ctx<'_>, v: Vec<Sample>) -> Vec<BucketGroup> {
             ));
             continue;
         };
-        let key = Labels::from_pairs(
-            s.labels
-                .iter()
-                .filter(|(n, _)| *n != "le" && *n != "__name__"),
-        )
-        .unwrap_or_default();
-        let i = *index.entry(key.clone()).or_insert_with(|| {
+        // Buckets group by every label but `le` (the name too, so two
+        // histograms that differ only by name stay apart and then collide).
+        let key = Labels::from_pairs(s.labels.iter().filter(|(n, _)| *n != "le"))
+            .unwrap_or_default();
+        let i = *index.entry(key).or_insert_with(|| {
+            let out_labels =
+                Labels::from_pairs(s.labels.iter().filter(|(n, _)| *n != "le" && !is_metadata_label(n)))
+                    .unwrap_or_default();
             out.push((
-                key,
+                out_labels,
                 Vec::new(),
                 s.labels.metric_name().unwrap_or("").to_string(),
             ));
@@ -1071,7 +1132,18 @@ fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-fn parse_le(s: &str) -> std::result::Result<f64, ()> {
+/// The label value `histogram_quantiles` gives a quantile: Go's shortest
+/// form with at least one decimal (`0.0`, `0.25`, `1.0`, `NaN`).
+fn quantile_label(q: f64) -> String {
+    let s = crate::aggregate::format_go_float(q);
+    if q.is_finite() && !s.contains(['.', 'e']) {
+        format!("{s}.0")
+    } else {
+        s
+    }
+}
+
+pub(crate) fn parse_le(s: &str) -> std::result::Result<f64, ()> {
     match s.trim() {
         "+Inf" | "Inf" | "+inf" | "inf" => Ok(f64::INFINITY),
         "-Inf" | "-inf" => Ok(f64::NEG_INFINITY),

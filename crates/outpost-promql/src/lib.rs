@@ -8,8 +8,10 @@ mod engine;
 mod error;
 mod functions;
 mod ops;
+mod range_eval;
 pub mod promqltest;
 mod value;
+mod xxhash;
 
 pub use engine::{Engine, EngineOptions, Output, parse_selector};
 pub use error::{Error, Result};

@@ -7,16 +7,22 @@ use std::collections::{HashMap, HashSet};
 use outpost_tsdb::Labels;
 use promql_parser::parser::{BinaryExpr, LabelModifier, VectorMatchCardinality};
 
-use crate::engine::{Ctx, Val};
+use crate::engine::{Ctx, Elem, Val};
 use crate::error::{Error, Result};
-use crate::value::Sample;
 
-/// Labels without `__name__`.
+/// Whether a label is one of the metric's identity labels that go away with
+/// its name: `__name__`, and the `__type__` and `__unit__` metadata labels.
+pub(crate) fn is_metadata_label(name: &str) -> bool {
+    matches!(name, "__name__" | "__type__" | "__unit__")
+}
+
+/// Labels without `__name__`, `__type__` and `__unit__` (Prometheus drops the
+/// metadata labels together with the name).
 pub(crate) fn drop_name(l: &Labels) -> Labels {
-    if l.get("__name__").is_none() {
+    if !l.iter().any(|(n, _)| is_metadata_label(n)) {
         return l.clone();
     }
-    Labels::from_pairs(l.iter().filter(|(n, _)| *n != "__name__")).unwrap_or_default()
+    Labels::from_pairs(l.iter().filter(|(n, _)| !is_metadata_label(n))).unwrap_or_default()
 }
 
 /// Labels with `name` set (or removed when `value` is empty).
@@ -98,14 +104,24 @@ pub(crate) fn binary(ctx: &mut Ctx<'_>, b: &BinaryExpr, t: i64) -> Result<Val> {
             let (v, _) = elem(&op, l, r, true);
             Ok(Val::Scalar(v))
         }
-        (Val::Vector(vs), Val::Scalar(s)) => {
-            Ok(Val::Vector(vector_scalar(&op, vs, s, false, return_bool)))
-        }
-        (Val::Scalar(s), Val::Vector(vs)) => {
-            Ok(Val::Vector(vector_scalar(&op, vs, s, true, return_bool)))
-        }
+        (Val::Vector(vs), Val::Scalar(s)) => Ok(Val::Vector(vector_scalar(
+            ctx,
+            &op,
+            vs,
+            s,
+            false,
+            return_bool,
+        ))),
+        (Val::Scalar(s), Val::Vector(vs)) => Ok(Val::Vector(vector_scalar(
+            ctx,
+            &op,
+            vs,
+            s,
+            true,
+            return_bool,
+        ))),
         (Val::Vector(l), Val::Vector(r)) => {
-            vector_vector(&op, b, l, r, return_bool).map(Val::Vector)
+            vector_vector(ctx, &op, b, l, r, return_bool).map(Val::Vector)
         }
         (l, r) => Err(Error::Execution(format!(
             "binary expression must contain only scalar and instant vector types, got {} and {}",
@@ -116,12 +132,13 @@ pub(crate) fn binary(ctx: &mut Ctx<'_>, b: &BinaryExpr, t: i64) -> Result<Val> {
 }
 
 fn vector_scalar(
+    ctx: &Ctx<'_>,
     op: &str,
-    vs: Vec<Sample>,
+    vs: Vec<Elem>,
     s: f64,
     scalar_left: bool,
     return_bool: bool,
-) -> Vec<Sample> {
+) -> Vec<Elem> {
     let cmp = is_comparison(op);
     let drop = !cmp || return_bool;
     vs.into_iter()
@@ -136,7 +153,7 @@ fn vector_scalar(
             }
             x.v = v;
             if drop {
-                x.labels = drop_name(&x.labels);
+                ctx.drop_name(&mut x);
             }
             Some(x)
         })
@@ -157,18 +174,19 @@ fn matching(b: &BinaryExpr) -> (bool, Vec<String>, VectorMatchCardinality) {
     }
 }
 
-fn describe(samples: &[&Sample]) -> String {
+fn describe(samples: &[&Elem]) -> String {
     let v: Vec<String> = samples.iter().map(|s| s.labels.to_string()).collect();
     format!("[{}]", v.join(", "))
 }
 
 fn vector_vector(
+    ctx: &Ctx<'_>,
     op: &str,
     b: &BinaryExpr,
-    lhs: Vec<Sample>,
-    rhs: Vec<Sample>,
+    lhs: Vec<Elem>,
+    rhs: Vec<Elem>,
     return_bool: bool,
-) -> Result<Vec<Sample>> {
+) -> Result<Vec<Elem>> {
     let (on, names, card) = matching(b);
     match op {
         "and" => {
@@ -213,8 +231,8 @@ fn vector_vector(
     let one_to_one = matches!(card, VectorMatchCardinality::OneToOne);
     // "many" side first after the swap.
     let (many, one) = if swap { (rhs, lhs) } else { (lhs, rhs) };
-    let mut one_by_sig: HashMap<String, &Sample> = HashMap::new();
-    let mut dups: HashMap<String, Vec<&Sample>> = HashMap::new();
+    let mut one_by_sig: HashMap<String, &Elem> = HashMap::new();
+    let mut dups: HashMap<String, Vec<&Elem>> = HashMap::new();
     for s in &one {
         let sig = signature(&s.labels, on, &names);
         if let Some(prev) = one_by_sig.insert(sig.clone(), s) {
@@ -232,7 +250,6 @@ fn vector_vector(
         )));
     }
     let cmp = is_comparison(op);
-    let drop = !cmp || return_bool;
     let mut out = Vec::new();
     let mut seen_sig: HashSet<String> = HashSet::new();
     let mut seen_labels: HashSet<Labels> = HashSet::new();
@@ -251,9 +268,15 @@ fn vector_vector(
         if !keep {
             continue;
         }
-        let mut labels = if drop {
+        // Arithmetic drops the name at once; `bool` comparisons drop it as
+        // other operations do (delayed under delayed name removal).
+        let mut drop_name_later = m.drop_name;
+        let mut labels = if !cmp || (return_bool && !ctx.delayed()) {
             drop_name(&m.labels)
         } else {
+            if return_bool {
+                drop_name_later = true;
+            }
             m.labels.clone()
         };
         if one_to_one {
@@ -274,7 +297,12 @@ fn vector_vector(
                 "multiple matches for labels: grouping labels must ensure unique matches".into(),
             ));
         }
-        out.push(Sample { labels, t: m.t, v });
+        out.push(Elem {
+            labels,
+            t: m.t,
+            v,
+            drop_name: drop_name_later,
+        });
     }
     Ok(out)
 }

@@ -365,3 +365,154 @@ fn histogram_fraction_over_classic_buckets() {
         0.0
     );
 }
+
+fn delayed(e: &Engine) -> Engine {
+    Engine::new(
+        e.tsdb_for_tests(),
+        EngineOptions {
+            delayed_name_removal: true,
+            ..EngineOptions::default()
+        },
+    )
+}
+
+/// Regression: Prometheus drops `__type__` and `__unit__` together with
+/// `__name__`, by default as well as with delayed name removal.
+#[test]
+fn metadata_labels_go_with_the_name() {
+    let e = engine(&[(
+        &[
+            ("__name__", "req_total"),
+            ("__type__", "counter"),
+            ("__unit__", "requests"),
+            ("job", "a"),
+        ],
+        &counter(20),
+    )]);
+    for e in [&e, &delayed(&e)] {
+        assert_eq!(vector(e, "-req_total", 300_000), vec![("{job=\"a\"}".into(), -200.0)]);
+        assert_eq!(
+            vector(e, "req_total", 300_000),
+            vec![(
+                "req_total{__type__=\"counter\", __unit__=\"requests\", job=\"a\"}".into(),
+                200.0
+            )]
+        );
+    }
+}
+
+/// Regression: by default names are dropped as soon as a function runs
+/// (Prometheus 3 without `promql-delayed-name-removal`), so two metrics that
+/// only differ by name collide; delayed name removal sums them.
+#[test]
+fn name_removal_is_immediate_by_default_and_delayed_on_request() {
+    let e = engine(&[
+        (&[("__name__", "a_total"), ("env", "1")], &counter(40)),
+        (&[("__name__", "b_total"), ("env", "1")], &counter(40)),
+    ]);
+    let q = r#"sum by (env) (rate({env="1"}[5m]))"#;
+    assert!(matches!(e.instant(q, 600_000), Err(Error::Execution(_))));
+    let d = delayed(&e);
+    assert_eq!(vector(&d, q, 600_000), vec![("{env=\"1\"}".into(), 4.0 / 3.0)]);
+    let q = r#"sum by (__name__) (rate({env="1"}[5m]))"#;
+    assert!(matches!(d.instant(q, 600_000), Err(Error::Execution(_))));
+    assert!(matches!(
+        d.range(q, 300_000, 600_000, 60_000),
+        Err(Error::Execution(_))
+    ));
+}
+
+/// Range queries evaluated series-at-a-time agree bit for bit with instant
+/// queries at each step (the step-wise evaluator).
+#[test]
+fn range_evaluation_matches_instant_queries_at_every_step() {
+    let les = ["0.1", "0.5", "1", "+Inf"];
+    let mut owned: Vec<(Vec<(String, String)>, Vec<(i64, f64)>)> = Vec::new();
+    for i in 0..24 {
+        let job = format!("j{}", i % 3);
+        let mut pts: Vec<(i64, f64)> = (0..80)
+            .filter(|k| (k + i) % 7 != 0) // gaps
+            .map(|k| (k * 15_000 + i, ((k * (i + 1)) % 50) as f64 * 1.5))
+            .collect();
+        if i % 5 == 0 {
+            pts[30].1 = stale_nan();
+        }
+        let labels = if i % 2 == 0 {
+            vec![
+                ("__name__".to_string(), "c_total".to_string()),
+                ("instance".into(), format!("i{i}")),
+                ("job".into(), job),
+            ]
+        } else {
+            vec![
+                ("__name__".to_string(), "h_bucket".to_string()),
+                ("instance".into(), format!("i{}", i / 8)),
+                ("job".into(), job),
+                ("le".into(), les[(i as usize / 2) % les.len()].to_string()),
+            ]
+        };
+        owned.push((labels, pts));
+    }
+    let db = Arc::new(Tsdb::new(Options::default()));
+    let mut app = db.appender();
+    for (l, pts) in &owned {
+        let l = Labels::from_pairs(l.iter().map(|(a, b)| (a.as_str(), b.as_str()))).unwrap();
+        for &(t, v) in pts {
+            app.append_labels(&l, t, v).unwrap();
+        }
+    }
+    drop(app);
+    let plain = Engine::new(db.clone(), EngineOptions::default());
+    let queries = [
+        "c_total",
+        "c_total offset 1m",
+        "rate(c_total[1m])",
+        "sum by (job) (rate(c_total[2m]))",
+        "avg without (instance) (irate(c_total[1m]))",
+        "max(delta(c_total[90s]))",
+        "min by (job) (c_total)",
+        "count(count_over_time(c_total[1m]))",
+        "stddev(sum_over_time(c_total[1m]))",
+        "stdvar by (job) (changes(c_total[3m]))",
+        "group by (job) (resets(c_total[3m]))",
+        "histogram_quantile(0.9, sum by (le) (rate(h_bucket[2m])))",
+        "histogram_quantile(0.5, rate(h_bucket[2m]))",
+        "sum by (le, job) (increase(h_bucket[2m] offset 30s))",
+    ];
+    for e in [&plain, &delayed(&plain)] {
+        for q in queries {
+            let (start, end, step) = (120_000, 1_140_000, 30_000);
+            let Value::Matrix(m) = e.range(q, start, end, step).unwrap().value else {
+                panic!("{q}: not a matrix")
+            };
+            let mut t = start;
+            while t <= end {
+                let Value::Vector(mut want) = e.instant(q, t).unwrap().value else {
+                    panic!("{q}: not a vector")
+                };
+                want.sort_by(|a, b| a.labels.cmp(&b.labels));
+                let got: Vec<(Labels, f64)> = m
+                    .iter()
+                    .filter_map(|s| {
+                        s.points
+                            .iter()
+                            .find(|p| p.0 == t)
+                            .map(|p| (s.labels.clone(), p.1))
+                    })
+                    .collect();
+                let want: Vec<(Labels, f64)> = want.into_iter().map(|s| (s.labels, s.v)).collect();
+                assert_eq!(got.len(), want.len(), "{q} at {t}");
+                for (g, w) in got.iter().zip(&want) {
+                    assert_eq!(g.0, w.0, "{q} at {t}");
+                    assert!(
+                        g.1.to_bits() == w.1.to_bits() || (g.1.is_nan() && w.1.is_nan()),
+                        "{q} at {t}: {} vs {}",
+                        g.1,
+                        w.1
+                    );
+                }
+                t += step;
+            }
+        }
+    }
+}

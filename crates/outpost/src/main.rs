@@ -5,7 +5,9 @@
 mod check_cmd;
 mod embedded;
 mod loadgen;
+mod rules_rt;
 mod serve;
+mod test_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +32,9 @@ enum Cmd {
     Check(CheckArgs),
     /// Run PromQL test scripts (Prometheus' promqltest format).
     Promqltest(PromqltestArgs),
+    /// Run unit tests (`test rules`: promtool's rule unit tests).
+    #[command(subcommand)]
+    Test(test_cmd::TestCmd),
     /// Generate load against a receiver and report throughput.
     #[command(subcommand)]
     Loadgen(loadgen::LoadgenCmd),
@@ -85,6 +90,9 @@ struct ServeArgs {
     )]
     max_series: usize,
     /// Log level filter (error, warn, info, debug, trace or a tracing directive).
+    /// The URL Outpost is reachable at (alert generator links, templates' `$externalURL`).
+    #[arg(long = "web.external-url", value_name = "URL")]
+    external_url: Option<String>,
     #[arg(long = "log.level", default_value = "info", value_name = "LEVEL")]
     log_level: String,
 }
@@ -131,6 +139,7 @@ fn main() -> ExitCode {
         Some(Cmd::Check(args)) => check_cmd::run(&args),
         Some(Cmd::Loadgen(cmd)) => loadgen::run(cmd),
         Some(Cmd::Promqltest(args)) => promqltest(&args),
+        Some(Cmd::Test(cmd)) => test_cmd::run(cmd),
         Some(Cmd::Serve(args)) => serve::run(*args),
         None => serve::run(cli.serve),
     }

@@ -229,6 +229,17 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         clock: clock.clone(),
         serialize: Mutex::new(()),
     });
+    let engine = Arc::new(outpost_promql::Engine::new(tsdb.clone(), Default::default()));
+    let rules = crate::rules_rt::start(
+        &clock,
+        &tsdb,
+        &engine,
+        &metrics,
+        runtime.current.subscribe(),
+        external_url(&args),
+        alertmanager_port(&args),
+        None,
+    );
     let state = AppState {
         clock: clock.clone(),
         ready: Readiness::default(),
@@ -238,10 +249,8 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         remote_write,
         scrape: scrape.clone(),
         otlp: otlp.clone(),
-        promql: Arc::new(outpost_promql::Engine::new(
-            tsdb.clone(),
-            Default::default(),
-        )),
+        promql: engine,
+        rules: rules.manager.clone(),
         config: runtime.current.subscribe(),
         flags: Arc::new(flag_map(&args)),
     };
@@ -307,6 +316,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     info!("shutting down");
     state.ready.set(false);
     scrape.stop();
+    rules.manager.stop();
     let _ = shutdown_tx.send(true);
     let all = futures_join(tasks);
     if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
@@ -413,6 +423,32 @@ fn flag_map(a: &ServeArgs) -> BTreeMap<String, String> {
     m.insert("query.timeout".into(), "2m".into());
     m.insert("clock".into(), format!("{:?}", a.clock).to_lowercase());
     m
+}
+
+/// `--web.external-url`, or `http://<hostname>:<prometheus port>`.
+fn external_url(args: &ServeArgs) -> String {
+    if let Some(u) = &args.external_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_string());
+    format!("http://{host}:{}", listener_port(args, "prometheus", 9090))
+}
+
+/// The port of the alertmanager listener.
+fn alertmanager_port(args: &ServeArgs) -> u16 {
+    listener_port(args, "alertmanager", 9093)
+}
+
+/// The configured port of a listener (`--listen NAME=ADDR`), else its default.
+fn listener_port(args: &ServeArgs, name: &str, default: u16) -> u16 {
+    args.listen
+        .iter()
+        .rev()
+        .find_map(|l| {
+            let (n, addr) = l.split_once('=')?;
+            (n == name).then(|| addr.rsplit_once(':')?.1.parse().ok())?
+        })
+        .unwrap_or(default)
 }
 
 /// Applies every new configuration to the subsystems that run it.

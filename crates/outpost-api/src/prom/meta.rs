@@ -144,7 +144,7 @@ pub(super) async fn targets_metadata(
 }
 
 /// The `query` parameter parsed, or Prometheus' bad_data error.
-fn parse_query(p: &Params) -> Result<promql_parser::parser::Expr, ApiError> {
+pub(super) fn parse_query(p: &Params) -> Result<promql_parser::parser::Expr, ApiError> {
     promql_parser::parser::parse(p.get("query").unwrap_or(""))
         .map_err(|e| ApiError::bad_data(format!("invalid parameter \"query\": {}", e.trim())))
 }

@@ -4,8 +4,10 @@
 
 mod meta;
 mod params;
+mod parse_query;
 mod query;
 mod remote_write;
+mod rules;
 mod series;
 mod status;
 mod targets;
@@ -40,6 +42,9 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/query_exemplars",
             get(meta::query_exemplars).post(meta::query_exemplars),
         )
+        .route("/api/v1/parse_query", get(parse_query::handle).post(parse_query::handle))
         .route("/federate", get(meta::federate))
+        .route("/api/v1/rules", get(rules::rules).post(rules::rules))
+        .route("/api/v1/alerts", get(rules::alerts))
         .route("/api/v1/query_range", get(query::range).post(query::range))
 }

@@ -139,6 +139,35 @@ pub(crate) fn selected_names(expr: &str) -> Option<Vec<String>> {
     (!nameless).then_some(names)
 }
 
+/// Whether some selector of the query can select one of `series`: the
+/// labels of the first such series; `Err` if the query does not parse.
+pub(crate) fn selects_any<'a>(
+    expr: &str,
+    series: &'a [outpost_tsdb::Labels],
+) -> Result<Option<&'a outpost_tsdb::Labels>, ()> {
+    let ast = parser::parse(expr).map_err(|_| ())?;
+    let mut sets = Vec::new();
+    let mut bad = false;
+    walk(&ast, &mut |e| {
+        let vs = match e {
+            Expr::VectorSelector(vs) => vs,
+            Expr::MatrixSelector(ms) => &ms.vs,
+            _ => return,
+        };
+        match crate::engine::convert_matchers(vs) {
+            Ok(s) => sets.extend(s),
+            Err(_) => bad = true,
+        }
+    });
+    if bad {
+        return Err(());
+    }
+    Ok(series.iter().find(|l| {
+        sets.iter()
+            .any(|set| set.iter().all(|m| m.matches(l.get(&m.name).unwrap_or(""))))
+    }))
+}
+
 fn selector_name(vs: &VectorSelector) -> Option<String> {
     if let Some(n) = &vs.name {
         return Some(n.clone());

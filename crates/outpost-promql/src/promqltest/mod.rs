@@ -44,7 +44,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use outpost_tsdb::{Options, Tsdb};
+use outpost_tsdb::{Labels, Options, Tsdb};
 
 use crate::engine::{Engine, EngineOptions, Output};
 use crate::error::Error;
@@ -61,6 +61,8 @@ pub struct Summary {
     pub failed: usize,
     /// Evaluations skipped as unsupported.
     pub skipped: usize,
+    /// How many evaluations were skipped for each reason.
+    pub skip_reasons: std::collections::BTreeMap<String, usize>,
     /// One line per failure: `file.test:123: message`.
     pub failures: Vec<String>,
 }
@@ -71,6 +73,9 @@ impl Summary {
         self.passed += other.passed;
         self.failed += other.failed;
         self.skipped += other.skipped;
+        for (reason, n) in other.skip_reasons {
+            *self.skip_reasons.entry(reason).or_default() += n;
+        }
         self.failures.extend(other.failures);
     }
 
@@ -106,7 +111,10 @@ pub fn run_script(name: &str, text: &str) -> Summary {
     for r in run_detailed(text, |tsdb| Engine::new(tsdb, engine_options())) {
         match r.outcome {
             Outcome::Pass => summary.passed += 1,
-            Outcome::Skip(_) => summary.skipped += 1,
+            Outcome::Skip(reason) => {
+                summary.skipped += 1;
+                *summary.skip_reasons.entry(reason).or_default() += 1;
+            }
             Outcome::Fail(msg) => {
                 summary.failed += 1;
                 summary.failures.push(format!("{name}:{}: {msg}", r.line));
@@ -118,12 +126,14 @@ pub fn run_script(name: &str, text: &str) -> Summary {
 
 /// The engine settings of upstream's test engine: 5m lookback, 10,000
 /// samples a query at most (`DefaultMaxSamplesPerQuery`), 100s timeout,
-/// 1m default subquery step.
+/// 1m default subquery step, delayed name removal on
+/// (`EnableDelayedNameRemoval: true` in upstream's `NewTestEngine`).
 fn engine_options() -> EngineOptions {
     EngineOptions {
         lookback_ms: 5 * 60 * 1000,
         max_samples: 10_000,
         timeout: Duration::from_secs(100),
+        delayed_name_removal: true,
         ..EngineOptions::default()
     }
 }
@@ -213,6 +223,10 @@ struct Runner<Q, F> {
     engine: Q,
     /// Metric names with native histogram samples or start timestamps.
     unsupported: HashSet<String>,
+    /// The series behind `unsupported`: the loaded ones with native histogram
+    /// samples or start timestamps, and the native histograms
+    /// `load_with_nhcb` derives (base name, no `le`).
+    unsupported_series: Vec<Labels>,
 }
 
 impl<Q: Querier, F: Fn(Arc<Tsdb>) -> Q> Runner<Q, F> {
@@ -224,6 +238,7 @@ impl<Q: Querier, F: Fn(Arc<Tsdb>) -> Q> Runner<Q, F> {
             tsdb,
             engine,
             unsupported: HashSet::new(),
+            unsupported_series: Vec::new(),
         }
     }
 
@@ -231,6 +246,7 @@ impl<Q: Querier, F: Fn(Arc<Tsdb>) -> Q> Runner<Q, F> {
         self.tsdb = Arc::new(Tsdb::new(Options::default()));
         self.engine = (self.make)(self.tsdb.clone());
         self.unsupported.clear();
+        self.unsupported_series.clear();
     }
 
     fn load(&mut self, load: &LoadCmd) -> Result<(), String> {
@@ -239,6 +255,7 @@ impl<Q: Querier, F: Fn(Arc<Tsdb>) -> Q> Runner<Q, F> {
             let name = s.desc.labels.metric_name().unwrap_or_default().to_string();
             if s.desc.histogram || s.start_timestamps {
                 self.unsupported.insert(name.clone());
+                self.unsupported_series.push(s.desc.labels.clone());
             }
             if load.with_nhcb
                 && let Some(base) = ["_bucket", "_count", "_sum"]
@@ -246,6 +263,15 @@ impl<Q: Querier, F: Fn(Arc<Tsdb>) -> Q> Runner<Q, F> {
                     .find_map(|suffix| name.strip_suffix(suffix))
             {
                 self.unsupported.insert(base.to_string());
+                let derived = Labels::from_pairs(s.desc.labels.iter().filter_map(|(n, v)| {
+                    match n {
+                        "le" => None,
+                        "__name__" => Some((n, base)),
+                        _ => Some((n, v)),
+                    }
+                }))
+                .unwrap_or_default();
+                self.unsupported_series.push(derived);
             }
             if s.desc.histogram {
                 continue;
@@ -272,7 +298,16 @@ impl<Q: Querier, F: Fn(Arc<Tsdb>) -> Q> Runner<Q, F> {
             return Outcome::Skip("native histogram function".into());
         }
         if !self.unsupported.is_empty() {
-            match expr::selected_names(&ev.expr) {
+            // Only evaluations whose selectors can reach such a series are skipped.
+            match expr::selects_any(&ev.expr, &self.unsupported_series) {
+                Ok(None) => {}
+                Ok(Some(l)) => {
+                    return Outcome::Skip(format!(
+                        "selects {}, loaded with native histograms or start timestamps",
+                        l.metric_name().unwrap_or("")
+                    ));
+                }
+                Err(()) => match expr::selected_names(&ev.expr) {
                 Some(names) => {
                     if let Some(n) = names.iter().find(|n| self.unsupported.contains(*n)) {
                         return Outcome::Skip(format!(
@@ -287,6 +322,7 @@ impl<Q: Querier, F: Fn(Arc<Tsdb>) -> Q> Runner<Q, F> {
                             .into(),
                     );
                 }
+            },
             }
         }
         let res = if ev.is_range {
@@ -537,4 +573,36 @@ fn fmt_ms(ms: i64) -> String {
     } else {
         format!("{ms}ms")
     }
+}
+
+/// Parses a series description in the expanding notation of test scripts
+/// and `promtool test rules` input series (`metric{labels} 1+2x3 _ stale`):
+/// the labels and one entry per position, `None` for a gap (`_`); `stale` is
+/// the staleness NaN. Native histogram values (`{{...}}`) are an error.
+pub fn parse_series(
+    line: &str,
+) -> std::result::Result<(outpost_tsdb::Labels, Vec<Option<f64>>), String> {
+    let desc = parse::parse_series_desc(line)?;
+    if desc.histogram {
+        return Err("native histogram values are not supported".to_string());
+    }
+    let values = desc
+        .values
+        .into_iter()
+        .map(|v| match v {
+            SeqValue::Omitted => None,
+            SeqValue::Value(f) => Some(f),
+        })
+        .collect();
+    Ok((desc.labels, values))
+}
+
+/// Parses a series' labels in the notation of test scripts (`name`,
+/// `name{a="b"}` or `{__name__="x"}`), with nothing after them.
+pub fn parse_labels(text: &str) -> std::result::Result<outpost_tsdb::Labels, String> {
+    let (labels, rest) = parse::parse_metric(text.trim())?;
+    if !rest.trim().is_empty() {
+        return Err(format!("unexpected {:?} after the labels", rest.trim()));
+    }
+    Ok(labels)
 }

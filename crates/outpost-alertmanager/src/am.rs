@@ -1,0 +1,1067 @@
+//! [`Alertmanager`]: the alert store, the dispatcher with its aggregation
+//! groups and timers on the clock, the notification pipeline, and the
+//! read side the API uses.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use outpost_clock::Clock;
+use outpost_config::{AlertmanagerConfig, Matcher};
+use tokio::sync::{Notify, watch};
+
+use crate::alert::{
+    Alert, Fingerprint, GO_ZERO_MS, LabelSet, PostableAlert, format_rfc3339_nano,
+    labelset_string, validate,
+};
+use crate::error::{Error, Result};
+use crate::inhibit::InhibitSnapshot;
+use crate::metrics::{self, Gauges, Metrics};
+use crate::nflog::{NFLOG_RETENTION_MS, NflogEntry, NflogKey, needs_update};
+use crate::notify::{self, Integration, Kind, WebhookMessage, quote_meta};
+use crate::outbox::{Notification, NotificationFilter, NotificationStatus, NotifiedAlert, Outbox};
+use crate::persist::Persister;
+use crate::render::{self, Data};
+use crate::route::RouteTree;
+use crate::silence::{PostableSilence, Silence, SilenceChange, SilenceState, Silences};
+use crate::timeinterval;
+
+/// Settings of the stand-in.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Deliver Slack/PagerDuty notifications to their URLs (webhooks always are).
+    pub deliver: bool,
+    /// Where silences and the notification log persist; in memory when `None`.
+    pub data_dir: Option<PathBuf>,
+    /// The URL Alertmanager is reachable at (`externalURL`), without trailing `/`.
+    pub external_url: String,
+    /// Most alerts stored; more are rejected and counted.
+    pub max_alerts: usize,
+    /// Most aggregation groups; alerts that would open more are counted.
+    pub max_groups: usize,
+    /// Most silences (including expired ones kept for the retention).
+    pub max_silences: usize,
+    /// Notifications kept in the outbox (oldest dropped first).
+    pub max_outbox: usize,
+    /// Shortest time a flush may spend retrying (Alertmanager: 10s).
+    pub min_notify_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            deliver: false,
+            data_dir: None,
+            external_url: "http://localhost:9093".into(),
+            max_alerts: 100_000,
+            max_groups: 10_000,
+            max_silences: 10_000,
+            max_outbox: 1_000,
+            min_notify_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The query of `GET /api/v2/alerts` and `/alerts/groups`.
+#[derive(Debug, Clone)]
+pub struct AlertQuery {
+    /// Label matchers (a matcher on `""` matches a missing label).
+    pub filter: Vec<Matcher>,
+    /// Receiver regex (anchored).
+    pub receiver: Option<String>,
+    /// Include unsuppressed alerts.
+    pub active: bool,
+    /// Include silenced alerts.
+    pub silenced: bool,
+    /// Include inhibited alerts.
+    pub inhibited: bool,
+    /// Accepted and ignored, as upstream.
+    pub unprocessed: bool,
+}
+
+impl Default for AlertQuery {
+    fn default() -> Self {
+        AlertQuery {
+            filter: Vec::new(),
+            receiver: None,
+            active: true,
+            silenced: true,
+            inhibited: true,
+            unprocessed: true,
+        }
+    }
+}
+
+/// An alert with its status, as the API lists it.
+#[derive(Debug, Clone)]
+pub struct AlertView {
+    /// The stored alert.
+    pub alert: Alert,
+    /// Receivers of every route it matches.
+    pub receivers: Vec<String>,
+    /// `active` or `suppressed`.
+    pub state: &'static str,
+    /// Ids of active silences muting it, sorted.
+    pub silenced_by: Vec<String>,
+    /// The first inhibiting source, if any.
+    pub inhibited_by: Vec<String>,
+}
+
+/// An aggregation group as the API lists it.
+#[derive(Debug, Clone)]
+pub struct AlertGroupView {
+    /// Group labels.
+    pub labels: LabelSet,
+    /// Receiver of the group's route.
+    pub receiver: String,
+    /// Its alerts (flush order).
+    pub alerts: Vec<AlertView>,
+}
+
+/// A silence and its state now.
+#[derive(Debug, Clone)]
+pub struct SilenceView {
+    /// The silence.
+    pub silence: Silence,
+    /// State now.
+    pub state: SilenceState,
+}
+
+/// One route a label set reaches (route tester).
+#[derive(Debug, Clone)]
+pub struct RoutedTo {
+    /// Receiver name.
+    pub receiver: String,
+    /// Route key.
+    pub route_key: String,
+}
+
+struct Running {
+    config: AlertmanagerConfig,
+    tree: RouteTree,
+    integrations: HashMap<String, Vec<Integration>>,
+}
+
+impl Running {
+    fn new(config: &AlertmanagerConfig) -> Self {
+        let base = config
+            .path
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let integrations = config
+            .receivers
+            .iter()
+            .map(|r| (r.name.clone(), notify::integrations(r, &base)))
+            .collect();
+        Running {
+            tree: RouteTree::new(&config.route),
+            config: config.clone(),
+            integrations,
+        }
+    }
+}
+
+type GroupId = (usize, String);
+
+struct Group {
+    route: usize,
+    key: String,
+    labels: LabelSet,
+    alerts: HashMap<Fingerprint, Alert>,
+    next_flush: i64,
+    flushed: bool,
+    flushing: bool,
+}
+
+struct State {
+    running: Arc<Running>,
+    alerts: HashMap<Fingerprint, Alert>,
+    groups: HashMap<GroupId, Group>,
+    silences: Silences,
+    nflog: HashMap<NflogKey, NflogEntry>,
+    last_maintenance: i64,
+    last_gc: i64,
+}
+
+struct Inner {
+    clock: Clock,
+    opts: Options,
+    state: Mutex<State>,
+    wake: Notify,
+    metrics: Metrics,
+    outbox: Mutex<Outbox>,
+    persist: Option<Persister>,
+    started_ms: i64,
+    stop: watch::Sender<bool>,
+}
+
+/// The Alertmanager stand-in. Cheap to clone; every clone is the same instance.
+#[derive(Clone)]
+pub struct Alertmanager {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Alertmanager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Alertmanager").finish_non_exhaustive()
+    }
+}
+
+const MAINTENANCE_MS: i64 = 30_000;
+const ALERT_GC_MS: i64 = 30 * 60_000;
+
+fn alert_order(a: &Alert, b: &Alert) -> std::cmp::Ordering {
+    // Alertmanager's AlertSlice.Less: job, then instance (present first), then labels.
+    for name in ["job", "instance"] {
+        match (a.labels.get(name), b.labels.get(name)) {
+            (Some(x), Some(y)) if x != y => return x.cmp(y),
+            (Some(_), None) => return std::cmp::Ordering::Less,
+            (None, Some(_)) => return std::cmp::Ordering::Greater,
+            _ => {}
+        }
+    }
+    labelset_string(&a.labels).cmp(&labelset_string(&b.labels))
+}
+
+fn notified(a: &Alert, now: i64) -> NotifiedAlert {
+    let resolved = a.resolved_at(now);
+    NotifiedAlert {
+        status: if resolved { "resolved" } else { "firing" }.into(),
+        labels: a.labels.clone(),
+        annotations: a.annotations.clone(),
+        starts_at: format_rfc3339_nano(a.starts_at),
+        ends_at: format_rfc3339_nano(if resolved { a.ends_at } else { GO_ZERO_MS }),
+        generator_url: a.generator_url.clone(),
+        fingerprint: a.fingerprint.to_string(),
+    }
+}
+
+impl Alertmanager {
+    /// Starts the stand-in with a validated config: opens the data dir (if
+    /// any), loads silences and the notification log, and spawns the
+    /// dispatcher on the current tokio runtime.
+    pub fn start(config: &AlertmanagerConfig, clock: Clock, opts: Options) -> Result<Self> {
+        let mut silences = Silences::new(opts.max_silences);
+        let mut nflog = HashMap::new();
+        let persist = match &opts.data_dir {
+            None => None,
+            Some(dir) => {
+                let (p, loaded) = Persister::open(dir)?;
+                tracing::info!(
+                    file = %p.path.display(),
+                    silences = loaded.silences.len(),
+                    nflog_entries = loaded.nflog.len(),
+                    "loaded alertmanager state"
+                );
+                for s in loaded.silences {
+                    silences.load(s);
+                }
+                nflog.extend(loaded.nflog);
+                Some(p)
+            }
+        };
+        let now = clock.now_ms();
+        let (stop, _) = watch::channel(false);
+        let am = Alertmanager {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    running: Arc::new(Running::new(config)),
+                    alerts: HashMap::new(),
+                    groups: HashMap::new(),
+                    silences,
+                    nflog,
+                    last_maintenance: now,
+                    last_gc: now,
+                }),
+                clock,
+                wake: Notify::new(),
+                metrics: Metrics::new(),
+                outbox: Mutex::new(Outbox::new(opts.max_outbox)),
+                persist,
+                started_ms: now,
+                stop,
+                opts,
+            }),
+        };
+        let inner = am.inner.clone();
+        tokio::spawn(async move { run_dispatcher(inner).await });
+        Ok(am)
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stops the dispatcher and flushes pending writes.
+    pub fn stop(&self) {
+        let _ = self.inner.stop.send(true);
+        self.sync();
+    }
+
+    /// Waits until every persisted change so far is on disk.
+    pub fn sync(&self) {
+        if let Some(p) = &self.inner.persist {
+            p.sync();
+        }
+    }
+
+    /// Swaps in a new configuration: the dispatcher is rebuilt and every
+    /// stored alert is grouped again (the notification log prevents repeats).
+    pub fn apply_config(&self, config: &AlertmanagerConfig) {
+        let now = self.inner.clock.now_ms();
+        let mut st = self.state();
+        if st.running.config == *config {
+            return;
+        }
+        st.running = Arc::new(Running::new(config));
+        st.groups.clear();
+        let alerts: Vec<Alert> = st.alerts.values().cloned().collect();
+        for a in &alerts {
+            insert_into_groups(&mut st, &self.inner, a, now);
+        }
+        drop(st);
+        tracing::info!(receivers = config.receivers.len(), "alertmanager configuration applied");
+        self.inner.wake.notify_one();
+    }
+
+    /// Stores alerts as `POST /api/v2/alerts` does: every valid alert is
+    /// stored and dispatched; if any was invalid the error lists the messages.
+    pub fn put_alerts(&self, alerts: Vec<PostableAlert>) -> Result<()> {
+        let now = self.inner.clock.now_ms();
+        let m = &self.inner.metrics;
+        let mut st = self.state();
+        let rt = st.running.config.global.resolve_timeout.as_millis();
+        let mut errors = Vec::new();
+        for p in alerts {
+            let a = match validate(p, now, rt) {
+                Ok(a) => a,
+                Err(e) => {
+                    m.invalid.fetch_add(1, Ordering::Relaxed);
+                    errors.push(e);
+                    continue;
+                }
+            };
+            if a.ends_at > now {
+                m.received_firing.fetch_add(1, Ordering::Relaxed);
+            } else {
+                m.received_resolved.fetch_add(1, Ordering::Relaxed);
+            }
+            let a = match st.alerts.get(&a.fingerprint) {
+                Some(old) if old.overlaps(&a) => old.merge(&a, now),
+                Some(_) => a,
+                None if st.alerts.len() >= self.inner.opts.max_alerts => {
+                    m.alerts_rejected_cap.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                None => a,
+            };
+            st.alerts.insert(a.fingerprint, a.clone());
+            insert_into_groups(&mut st, &self.inner, &a, now);
+        }
+        drop(st);
+        self.inner.wake.notify_one();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::InvalidAlerts(errors))
+        }
+    }
+
+    /// The clock this instance runs on.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// When it started (Unix ms).
+    pub fn started_ms(&self) -> i64 {
+        self.inner.started_ms
+    }
+
+    /// The external URL.
+    pub fn external_url(&self) -> &str {
+        &self.inner.opts.external_url
+    }
+
+    /// The running configuration.
+    pub fn config(&self) -> AlertmanagerConfig {
+        self.state().running.config.clone()
+    }
+
+    /// Receiver names in config order.
+    pub fn receivers(&self) -> Vec<String> {
+        self.state()
+            .running
+            .config
+            .receivers
+            .iter()
+            .map(|r| r.name.clone())
+            .collect()
+    }
+
+    /// Routes an alert with these labels reaches.
+    pub fn routes_for(&self, labels: &LabelSet) -> Vec<RoutedTo> {
+        let running = self.state().running.clone();
+        running
+            .tree
+            .match_labels(labels)
+            .into_iter()
+            .map(|i| {
+                let n = running.tree.node(i);
+                RoutedTo {
+                    receiver: n.opts.receiver.clone(),
+                    route_key: n.key.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Alerts with status, filtered, sorted by fingerprint; resolved ones are not listed.
+    pub fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertView>> {
+        let receiver_re = compile_receiver(q)?;
+        let now = self.inner.clock.now_ms();
+        let st = self.state();
+        let inh =
+            InhibitSnapshot::new(&st.running.config.inhibit_rules, st.alerts.values(), now);
+        let mut out: Vec<AlertView> = st
+            .alerts
+            .values()
+            .filter(|a| !a.resolved_at(now))
+            .filter_map(|a| view(&st, &inh, a, now, q, receiver_re.as_ref()))
+            .collect();
+        out.sort_by_key(|v| v.alert.fingerprint);
+        Ok(out)
+    }
+
+    /// Aggregation groups with their alerts, filtered as [`Alertmanager::alerts`].
+    pub fn alert_groups(&self, q: &AlertQuery) -> Result<Vec<AlertGroupView>> {
+        let receiver_re = compile_receiver(q)?;
+        let now = self.inner.clock.now_ms();
+        let st = self.state();
+        let inh =
+            InhibitSnapshot::new(&st.running.config.inhibit_rules, st.alerts.values(), now);
+        let mut out = Vec::new();
+        for g in st.groups.values() {
+            let receiver = st.running.tree.node(g.route).opts.receiver.clone();
+            if let Some(re) = &receiver_re
+                && !re.is_match(&receiver)
+            {
+                continue;
+            }
+            let mut alerts: Vec<&Alert> = g.alerts.values().filter(|a| !a.resolved_at(now)).collect();
+            alerts.sort_by(|a, b| alert_order(a, b));
+            let views: Vec<AlertView> = alerts
+                .into_iter()
+                .filter_map(|a| view(&st, &inh, a, now, q, None))
+                .collect();
+            if views.is_empty() {
+                continue;
+            }
+            out.push(AlertGroupView {
+                labels: g.labels.clone(),
+                receiver,
+                alerts: views,
+            });
+        }
+        out.sort_by(|a, b| {
+            (labelset_string(&a.labels), &a.receiver).cmp(&(labelset_string(&b.labels), &b.receiver))
+        });
+        Ok(out)
+    }
+
+    /// Silences in Alertmanager's order (active, pending, expired), each
+    /// containing every filter matcher among its own.
+    pub fn silences(&self, filter: &[Matcher]) -> Vec<SilenceView> {
+        let now = self.inner.clock.now_ms();
+        let st = self.state();
+        let mut out: Vec<SilenceView> = st
+            .silences
+            .all()
+            .filter(|s| filter.iter().all(|f| s.matchers.contains(f)))
+            .map(|s| SilenceView {
+                state: s.state(now),
+                silence: s.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            let key = |v: &SilenceView| -> (SilenceState, i64) {
+                match v.state {
+                    SilenceState::Active => (v.state, v.silence.ends_at),
+                    SilenceState::Pending => (v.state, v.silence.starts_at),
+                    SilenceState::Expired => (v.state, -v.silence.ends_at),
+                }
+            };
+            key(a).cmp(&key(b))
+        });
+        out
+    }
+
+    /// One silence.
+    pub fn silence(&self, id: &str) -> Option<SilenceView> {
+        let now = self.inner.clock.now_ms();
+        self.state().silences.get(id).map(|s| SilenceView {
+            state: s.state(now),
+            silence: s.clone(),
+        })
+    }
+
+    /// Creates or updates a silence; returns its id.
+    pub fn set_silence(&self, p: PostableSilence) -> Result<String> {
+        let now = self.inner.clock.now_ms();
+        let (id, changes) = self.state().silences.set(p, now)?;
+        self.persist_silences(changes);
+        Ok(id)
+    }
+
+    /// Expires a silence (already expired ones are left as they are).
+    pub fn expire_silence(&self, id: &str) -> Result<()> {
+        let now = self.inner.clock.now_ms();
+        let change = self.state().silences.expire(id, now)?;
+        self.persist_silences(change.into_iter().collect());
+        Ok(())
+    }
+
+    fn persist_silences(&self, changes: Vec<SilenceChange>) {
+        if let Some(p) = &self.inner.persist {
+            for c in changes {
+                let SilenceChange::Upsert(s) = c;
+                p.put_silence(&s);
+            }
+        }
+    }
+
+    /// Notifications in the outbox.
+    pub fn notifications(&self, f: &NotificationFilter) -> Vec<Notification> {
+        self.inner
+            .outbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .list(f)
+    }
+
+    /// `(notifications_total, notifications_failed_total)` of an integration.
+    pub fn notification_counts(&self, integration: &str) -> (u64, u64) {
+        let p = self.inner.metrics.get(integration);
+        (p.notifications, p.failed)
+    }
+
+    /// Appends the `alertmanager_*` metrics in the text format.
+    pub fn render_metrics(&self, w: &mut String) {
+        let now = self.inner.clock.now_ms();
+        let mut g = Gauges::default();
+        {
+            let st = self.state();
+            let inh =
+                InhibitSnapshot::new(&st.running.config.inhibit_rules, st.alerts.values(), now);
+            for a in st.alerts.values().filter(|a| !a.resolved_at(now)) {
+                let suppressed = inh.inhibited_by(&a.labels, a.fingerprint).is_some()
+                    || !st.silences.silenced_by(&a.labels, now).is_empty();
+                if suppressed {
+                    g.alerts_suppressed += 1;
+                } else {
+                    g.alerts_active += 1;
+                }
+            }
+            let mut counts = [0u64; 3];
+            for s in st.silences.all() {
+                counts[match s.state(now) {
+                    SilenceState::Active => 0,
+                    SilenceState::Pending => 1,
+                    SilenceState::Expired => 2,
+                }] += 1;
+            }
+            g.silences = [
+                ("active", counts[0]),
+                ("pending", counts[1]),
+                ("expired", counts[2]),
+            ];
+            g.groups = st.groups.len() as u64;
+            g.silences_rejected = st.silences.rejected;
+        }
+        {
+            let o = self.inner.outbox.lock().unwrap_or_else(|e| e.into_inner());
+            g.outbox = o.len() as u64;
+            g.outbox_dropped = o.dropped;
+        }
+        metrics::render(&self.inner.metrics, &g, w);
+    }
+}
+
+fn compile_receiver(q: &AlertQuery) -> Result<Option<regex::Regex>> {
+    q.receiver
+        .as_ref()
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            regex::Regex::new(&format!("^(?:{r})$"))
+                .map_err(|e| Error::BadMatcher(format!("failed to parse receiver param: {e}")))
+        })
+        .transpose()
+}
+
+fn view(
+    st: &State,
+    inh: &InhibitSnapshot<'_>,
+    a: &Alert,
+    now: i64,
+    q: &AlertQuery,
+    receiver_re: Option<&regex::Regex>,
+) -> Option<AlertView> {
+    if !q
+        .filter
+        .iter()
+        .all(|m| m.matches(a.labels.get(&m.name).map(String::as_str).unwrap_or("")))
+    {
+        return None;
+    }
+    let receivers: Vec<String> = st
+        .running
+        .tree
+        .match_labels(&a.labels)
+        .into_iter()
+        .map(|i| st.running.tree.node(i).opts.receiver.clone())
+        .collect();
+    if let Some(re) = receiver_re
+        && !receivers.iter().any(|r| re.is_match(r))
+    {
+        return None;
+    }
+    let silenced_by = st.silences.silenced_by(&a.labels, now);
+    let inhibited_by: Vec<String> = inh
+        .inhibited_by(&a.labels, a.fingerprint)
+        .map(|f| f.to_string())
+        .into_iter()
+        .collect();
+    let suppressed = !silenced_by.is_empty() || !inhibited_by.is_empty();
+    if !q.active && !suppressed {
+        return None;
+    }
+    if !q.silenced && !silenced_by.is_empty() {
+        return None;
+    }
+    if !q.inhibited && !inhibited_by.is_empty() {
+        return None;
+    }
+    Some(AlertView {
+        alert: a.clone(),
+        receivers,
+        state: if suppressed { "suppressed" } else { "active" },
+        silenced_by,
+        inhibited_by,
+    })
+}
+
+fn insert_into_groups(st: &mut State, inner: &Inner, a: &Alert, now: i64) {
+    let running = st.running.clone();
+    for route in running.tree.match_labels(&a.labels) {
+        let node = running.tree.node(route);
+        let labels = running.tree.group_labels(route, &a.labels);
+        let key = format!("{}:{}", node.key, labelset_string(&labels));
+        let id = (route, key);
+        if !st.groups.contains_key(&id) {
+            if st.groups.len() >= inner.opts.max_groups {
+                inner
+                    .metrics
+                    .groups_rejected_cap
+                    .fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            st.groups.insert(
+                id.clone(),
+                Group {
+                    route,
+                    key: id.1.clone(),
+                    labels,
+                    alerts: HashMap::new(),
+                    next_flush: now + node.opts.group_wait_ms,
+                    flushed: false,
+                    flushing: false,
+                },
+            );
+        }
+        let Some(g) = st.groups.get_mut(&id) else {
+            continue;
+        };
+        g.alerts.insert(a.fingerprint, a.clone());
+        if !g.flushed && a.starts_at + node.opts.group_wait_ms < now {
+            g.next_flush = g.next_flush.min(now);
+        }
+    }
+}
+
+async fn run_dispatcher(inner: Arc<Inner>) {
+    let mut stop = inner.stop.subscribe();
+    loop {
+        let notified = inner.wake.notified();
+        let (due, next) = {
+            let mut st = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+            let now = inner.clock.now_ms();
+            maintenance(&mut st, &inner, now);
+            let running = st.running.clone();
+            let mut due = Vec::new();
+            let mut next = now + MAINTENANCE_MS;
+            for (id, g) in st.groups.iter_mut() {
+                if g.flushing {
+                    continue;
+                }
+                if g.next_flush <= now {
+                    g.next_flush = now + running.tree.node(g.route).opts.group_interval_ms;
+                    due.push(id.clone());
+                }
+                next = next.min(g.next_flush);
+            }
+            (due, next)
+        };
+        for id in due {
+            let inner = inner.clone();
+            tokio::spawn(async move { flush(inner, id).await });
+        }
+        tokio::select! {
+            _ = inner.clock.sleep_until(next) => {}
+            _ = notified => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+fn maintenance(st: &mut State, inner: &Inner, now: i64) {
+    if now - st.last_maintenance >= MAINTENANCE_MS {
+        st.last_maintenance = now;
+        st.groups.retain(|_, g| g.flushing || !g.alerts.is_empty());
+        st.nflog.retain(|_, e| e.expires_at >= now);
+        let gone = st.silences.gc(now);
+        if let Some(p) = &inner.persist {
+            for id in &gone {
+                p.delete_silence(id);
+            }
+            p.expire_nflog(now);
+        }
+    }
+    if now - st.last_gc >= ALERT_GC_MS {
+        st.last_gc = now;
+        st.alerts.retain(|_, a| !a.resolved_at(now));
+    }
+}
+
+/// One integration's work in a flush.
+struct Job {
+    integration: Integration,
+    key: NflogKey,
+    entry: NflogEntry,
+    send: Option<Vec<Alert>>,
+}
+
+async fn flush(inner: Arc<Inner>, id: GroupId) {
+    let now = inner.clock.now_ms();
+    let prepared = {
+        let mut st = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+        let running = st.running.clone();
+        let inh = InhibitSnapshot::new(&running.config.inhibit_rules, st.alerts.values(), now);
+        let Some(g) = st.groups.get(&id) else {
+            return;
+        };
+        if g.alerts.is_empty() {
+            return;
+        }
+        let mut snapshot: Vec<Alert> = g.alerts.values().cloned().collect();
+        snapshot.sort_by(alert_order);
+        let node = running.tree.node(g.route);
+        let group_labels = g.labels.clone();
+        let group_key = g.key.clone();
+        // Mute stages: inhibition, active/mute time intervals, silences.
+        let mut kept: Vec<Alert> = snapshot
+            .iter()
+            .filter(|a| inh.inhibited_by(&a.labels, a.fingerprint).is_none())
+            .cloned()
+            .collect();
+        let intervals = &running.config.time_interval_defs;
+        if !node.opts.active_time_intervals.is_empty()
+            && !timeinterval::any_active(intervals, &node.opts.active_time_intervals, now)
+        {
+            kept.clear();
+        }
+        if timeinterval::any_active(intervals, &node.opts.mute_time_intervals, now) {
+            kept.clear();
+        }
+        kept.retain(|a| st.silences.silenced_by(&a.labels, now).is_empty());
+        let receiver = node.opts.receiver.clone();
+        let repeat = node.opts.repeat_interval_ms;
+        let group_interval = node.opts.group_interval_ms;
+        let firing: BTreeSet<u64> = kept
+            .iter()
+            .filter(|a| !a.resolved_at(now))
+            .map(|a| a.fingerprint.0)
+            .collect();
+        let resolved: BTreeSet<u64> = kept
+            .iter()
+            .filter(|a| a.resolved_at(now))
+            .map(|a| a.fingerprint.0)
+            .collect();
+        let mut jobs = Vec::new();
+        if !kept.is_empty() {
+            for integ in running.integrations.get(&receiver).into_iter().flatten() {
+                let key = NflogKey {
+                    group_key: group_key.clone(),
+                    receiver: receiver.clone(),
+                    integration: integ.name.clone(),
+                    index: integ.index,
+                };
+                let prev = st.nflog.get(&key);
+                if !needs_update(prev, &firing, &resolved, integ.send_resolved, repeat, now) {
+                    continue;
+                }
+                let to_send: Vec<Alert> = kept
+                    .iter()
+                    .filter(|a| integ.send_resolved || !a.resolved_at(now))
+                    .cloned()
+                    .collect();
+                jobs.push(Job {
+                    integration: integ.clone(),
+                    entry: NflogEntry {
+                        firing: firing.clone(),
+                        resolved: resolved.clone(),
+                        ts: now,
+                        expires_at: now + NFLOG_RETENTION_MS.min(2 * repeat),
+                    },
+                    key,
+                    send: (!to_send.is_empty()).then_some(to_send),
+                });
+            }
+        }
+        if let Some(g) = st.groups.get_mut(&id) {
+            g.flushing = true;
+        }
+        (snapshot, jobs, receiver, group_key, group_labels, group_interval)
+    };
+    let (snapshot, jobs, receiver, group_key, group_labels, group_interval) = prepared;
+    let timeout = Duration::from_millis(u64::try_from(group_interval).unwrap_or(0))
+        .max(inner.opts.min_notify_timeout);
+    let mut handles = Vec::new();
+    for job in jobs {
+        let inner = inner.clone();
+        let receiver = receiver.clone();
+        let group_key = group_key.clone();
+        let group_labels = group_labels.clone();
+        handles.push(tokio::spawn(async move {
+            let ok = match &job.send {
+                None => {
+                    inner
+                        .metrics
+                        .with(&job.integration.name, |p| p.notifications += 1);
+                    true
+                }
+                Some(alerts) => {
+                    run_integration(
+                        &inner,
+                        &job.integration,
+                        &receiver,
+                        &group_key,
+                        &group_labels,
+                        alerts,
+                        timeout,
+                    )
+                    .await
+                }
+            };
+            (ok, job.key, job.entry)
+        }));
+    }
+    let mut all_ok = true;
+    let mut logged = Vec::new();
+    for h in handles {
+        match h.await {
+            Ok((true, k, e)) => logged.push((k, e)),
+            _ => all_ok = false,
+        }
+    }
+    {
+        let mut st = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+        for (k, e) in logged {
+            if let Some(p) = &inner.persist {
+                p.put_nflog(&k, &e);
+            }
+            st.nflog.insert(k, e);
+        }
+        if let Some(g) = st.groups.get_mut(&id) {
+            g.flushing = false;
+            g.flushed = true;
+            if all_ok {
+                for a in snapshot.iter().filter(|a| a.resolved_at(now)) {
+                    if g
+                        .alerts
+                        .get(&a.fingerprint)
+                        .is_some_and(|cur| cur.updated_at == a.updated_at)
+                    {
+                        g.alerts.remove(&a.fingerprint);
+                    }
+                }
+            }
+        }
+    }
+    inner.wake.notify_one();
+}
+
+async fn run_integration(
+    inner: &Inner,
+    integ: &Integration,
+    receiver: &str,
+    group_key: &str,
+    group_labels: &LabelSet,
+    alerts: &[Alert],
+    timeout: Duration,
+) -> bool {
+    let now = inner.clock.now_ms();
+    let name = integ.name.as_str();
+    inner.metrics.with(name, |p| p.notifications += 1);
+    let mut all: Vec<NotifiedAlert> = alerts.iter().map(|a| notified(a, now)).collect();
+    let mut truncated = 0u64;
+    if let Kind::Webhook(c) = &integ.kind
+        && c.max_alerts > 0
+        && all.len() as u64 > c.max_alerts
+    {
+        truncated = all.len() as u64 - c.max_alerts;
+        all.truncate(usize::try_from(c.max_alerts).unwrap_or(usize::MAX));
+    }
+    let status = if all.iter().any(|a| a.status == "firing") {
+        "firing"
+    } else {
+        "resolved"
+    };
+    let data = Data {
+        receiver: quote_meta(receiver),
+        status: status.into(),
+        common_labels: notify::common(all.iter().map(|a| &a.labels)),
+        common_annotations: notify::common(all.iter().map(|a| &a.annotations)),
+        alerts: all.clone(),
+        group_labels: group_labels.clone(),
+        external_url: inner.opts.external_url.trim_end_matches('/').to_string(),
+    };
+    let base = PathBuf::new();
+    let (result, attempts, message): (Result<(), String>, u32, serde_json::Value) = match &integ
+        .kind
+    {
+        Kind::Webhook(c) => {
+            let msg = WebhookMessage {
+                receiver: data.receiver.clone(),
+                status,
+                alerts: &data.alerts,
+                group_labels: &data.group_labels,
+                common_labels: &data.common_labels,
+                common_annotations: &data.common_annotations,
+                external_url: &data.external_url,
+                version: "4",
+                group_key,
+                truncated_alerts: truncated,
+            };
+            let mut body = serde_json::to_vec(&msg).unwrap_or_default();
+            let value = serde_json::to_value(&msg).unwrap_or_default();
+            body.push(b'\n');
+            let url = match (&c.url, &c.url_file) {
+                (Some(u), _) => Ok(u.clone()),
+                (None, Some(f)) => std::fs::read_to_string(f)
+                    .map(|s| s.trim().to_string())
+                    .map_err(|e| format!("reading url_file {f:?}: {e}")),
+                (None, None) => Err("webhook has no url".to_string()),
+            };
+            match url {
+                Err(e) => (Err(e), 0, value),
+                Ok(url) => {
+                    let client = integ.client.clone().unwrap_or_default();
+                    let t = (!c.timeout.is_zero()).then(|| {
+                        Duration::from_millis(u64::try_from(c.timeout.as_millis()).unwrap_or(0))
+                    });
+                    let (r, n) = notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
+                        notify::post_json(&client, &url, body.clone(), &c.http_config, &base, t, &[])
+                    })
+                    .await;
+                    (r, n, value)
+                }
+            }
+        }
+        Kind::Email(c) => (Ok(()), 0, render::email(c, &data)),
+        Kind::Slack(c) => {
+            let v = render::slack(c, &data);
+            match (&c.api_url, inner.opts.deliver) {
+                (Some(url), true) => {
+                    let mut payload = v.clone();
+                    if let Some(o) = payload.as_object_mut() {
+                        o.remove("unrendered");
+                    }
+                    let body = serde_json::to_vec(&payload).unwrap_or_default();
+                    let client = integ.client.clone().unwrap_or_default();
+                    let (r, n) = notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
+                        notify::post_json(&client, url, body.clone(), &c.http_config, &base, None, &[])
+                    })
+                    .await;
+                    (r, n, v)
+                }
+                _ => (Ok(()), 0, v),
+            }
+        }
+        Kind::Pagerduty(c) => {
+            let v = render::pagerduty(c, &data, group_key);
+            if inner.opts.deliver {
+                let mut payload = v.clone();
+                if let Some(o) = payload.as_object_mut() {
+                    o.remove("unrendered");
+                    o.insert(
+                        "routing_key".into(),
+                        serde_json::Value::String(c.routing_key.clone().unwrap_or_default()),
+                    );
+                }
+                let body = serde_json::to_vec(&payload).unwrap_or_default();
+                let client = integ.client.clone().unwrap_or_default();
+                let (r, n) = notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
+                    notify::post_json(&client, &c.url, body.clone(), &c.http_config, &base, None, &[429])
+                })
+                .await;
+                (r, n, v)
+            } else {
+                (Ok(()), 0, v)
+            }
+        }
+        Kind::Other => (
+            Ok(()),
+            0,
+            serde_json::json!({ "subject": data.subject() }),
+        ),
+    };
+    let delivered = attempts > 0;
+    let (status, error) = match &result {
+        Ok(()) if delivered => (NotificationStatus::Delivered, None),
+        Ok(()) => (NotificationStatus::Rendered, None),
+        Err(e) => (NotificationStatus::Failed, Some(e.clone())),
+    };
+    if let Err(e) = &result {
+        inner.metrics.with(name, |p| p.failed += 1);
+        tracing::warn!(receiver, integration = name, group_key, attempts, error = %e, "notify failed");
+    } else {
+        tracing::debug!(receiver, integration = name, group_key, "notified");
+    }
+    inner
+        .outbox
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Notification {
+            id: 0,
+            time: crate::alert::format_api_time(now),
+            time_ms: now,
+            receiver: receiver.to_string(),
+            integration: name.to_string(),
+            index: integ.index,
+            status,
+            group_key: group_key.to_string(),
+            group_labels: group_labels.clone(),
+            group_status: status_text(status, &data),
+            alerts: all,
+            message,
+            attempts,
+            error,
+        });
+    result.is_ok()
+}
+
+fn status_text(_s: NotificationStatus, d: &Data) -> String {
+    d.status.clone()
+}

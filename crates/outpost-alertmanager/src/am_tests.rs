@@ -1,0 +1,307 @@
+//! Dispatcher tests on a manual clock with a real webhook receiver.
+
+use std::path::Path;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::post;
+use outpost_clock::Clock;
+use outpost_config::{AlertmanagerConfig, Files, MatchOp, Matcher, parse_alertmanager};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::alert::{LabelSet, PostableAlert};
+use crate::am::{AlertQuery, Alertmanager, Options};
+use crate::outbox::NotificationFilter;
+use crate::silence::PostableSilence;
+
+const T0: i64 = 1_795_514_400_000; // 2026-11-24T10:00:00Z
+
+fn config(yaml: &str) -> AlertmanagerConfig {
+    parse_alertmanager(
+        &Files::Embedded(&[]),
+        Path::new("alertmanager.yml"),
+        "alertmanager.yml",
+        yaml.to_string(),
+    )
+    .unwrap()
+    .0
+}
+
+/// A webhook receiver on 127.0.0.1: returns its URL and the bodies it gets.
+async fn receiver(status: u16) -> (String, mpsc::UnboundedReceiver<Value>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/",
+        post(move |body: String| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(serde_json::from_str::<Value>(&body).unwrap());
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (format!("http://{addr}/"), rx)
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<Value>) -> Value {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("no webhook within 10s")
+        .unwrap()
+}
+
+async fn none(rx: &mut mpsc::UnboundedReceiver<Value>) {
+    if let Ok(Some(v)) = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
+        panic!("unexpected webhook: {v}");
+    }
+}
+
+fn alert(pairs: &[(&str, &str)], ends_at: Option<i64>) -> PostableAlert {
+    PostableAlert {
+        labels: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<LabelSet>(),
+        starts_at: Some(T0),
+        ends_at,
+        ..Default::default()
+    }
+}
+
+fn names(v: &Value) -> Vec<(String, String)> {
+    v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["labels"]["instance"].as_str().unwrap_or("").to_string(),
+                a["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timers_group_wait_interval_repeat_and_resolved() {
+    let (url, mut rx) = receiver(200).await;
+    let cfg = config(&format!(
+        "route:\n  receiver: web.hook\n  group_by: [alertname]\n  group_wait: 30s\n  group_interval: 5m\n  repeat_interval: 1h\nreceivers:\n  - name: web.hook\n    webhook_configs: [{{url: '{url}'}}]\n"
+    ));
+    let clock = Clock::manual(T0);
+    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    am.put_alerts(vec![alert(&[("alertname", "X"), ("instance", "a")], Some(T0 + 3_600_000 * 3))])
+        .unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(29)).unwrap();
+    none(&mut rx).await;
+    clock.advance(Duration::from_secs(1)).unwrap();
+    let m = next(&mut rx).await;
+    assert_eq!(m["receiver"], "web\\.hook");
+    assert_eq!(m["groupKey"], "{}:{alertname=\"X\"}");
+    assert_eq!(m["version"], "4");
+    assert_eq!(m["status"], "firing");
+    assert_eq!(m["alerts"][0]["endsAt"], "0001-01-01T00:00:00Z");
+    assert_eq!(m["alerts"][0]["startsAt"], "2026-11-24T10:00:00Z");
+    assert_eq!(names(&m), [("a".into(), "firing".into())]);
+    let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 10, "{keys:?}");
+
+    // A new alert in the flushed group waits for the next group_interval tick.
+    am.put_alerts(vec![alert(&[("alertname", "X"), ("instance", "b")], Some(T0 + 3_600_000 * 3))])
+        .unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(60)).unwrap();
+    none(&mut rx).await;
+    clock.advance(Duration::from_secs(240)).unwrap(); // T0+5m30s
+    let m = next(&mut rx).await;
+    assert_eq!(
+        names(&m),
+        [("a".into(), "firing".into()), ("b".into(), "firing".into())]
+    );
+
+    // Unchanged: nothing at the next ticks until repeat_interval has passed.
+    for _ in 0..11 {
+        clock.advance(Duration::from_secs(300)).unwrap();
+        settle().await;
+    }
+    none(&mut rx).await; // T0+1h0m30s: 55m after the last send
+    clock.advance(Duration::from_secs(300)).unwrap(); // 60m after
+    let m = next(&mut rx).await;
+    assert_eq!(names(&m).len(), 2, "repeat");
+
+    // Resolve one: sent at the next tick (webhook send_resolved defaults to true).
+    let now = clock.now_ms();
+    am.put_alerts(vec![alert(&[("alertname", "X"), ("instance", "a")], Some(now))])
+        .unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(300)).unwrap();
+    let m = next(&mut rx).await;
+    assert_eq!(
+        names(&m),
+        [("a".into(), "resolved".into()), ("b".into(), "firing".into())]
+    );
+    assert_ne!(m["alerts"][0]["endsAt"], "0001-01-01T00:00:00Z");
+    settle().await;
+    // The resolved alert left the group after the successful flush.
+    let groups = am.alert_groups(&AlertQuery::default()).unwrap();
+    assert_eq!(groups[0].alerts.len(), 1);
+    let n = am.notifications(&NotificationFilter::default());
+    assert_eq!(n.len(), 4);
+    am.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silences_and_inhibition_mute_notifications() {
+    let (url, mut rx) = receiver(200).await;
+    let cfg = config(&format!(
+        "route:\n  receiver: w\n  group_by: ['...']\n  group_wait: 10s\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\ninhibit_rules:\n  - source_matchers: [severity=critical]\n    target_matchers: [severity=warning]\n    equal: [cluster]\n"
+    ));
+    let clock = Clock::manual(T0);
+    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    am.set_silence(PostableSilence {
+        id: None,
+        matchers: vec![Matcher::new("alertname", MatchOp::Equal, "Silenced").unwrap()],
+        starts_at: T0,
+        ends_at: T0 + 3_600_000,
+        created_by: "t".into(),
+        comment: "c".into(),
+    })
+    .unwrap();
+    let end = Some(T0 + 3_600_000);
+    am.put_alerts(vec![
+        alert(&[("alertname", "Silenced")], end),
+        alert(&[("alertname", "Src"), ("severity", "critical")], end),
+        alert(&[("alertname", "Tgt"), ("severity", "warning")], end),
+    ])
+    .unwrap();
+    let all = am.alerts(&AlertQuery::default()).unwrap();
+    let state = |n: &str| {
+        all.iter()
+            .find(|v| v.alert.labels["alertname"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(state("Silenced").state, "suppressed");
+    assert_eq!(state("Silenced").silenced_by.len(), 1);
+    assert_eq!(state("Tgt").inhibited_by, [state("Src").alert.fingerprint.to_string()]);
+    assert_eq!(state("Src").state, "active");
+    settle().await;
+    clock.advance(Duration::from_secs(10)).unwrap();
+    let m = next(&mut rx).await;
+    assert_eq!(m["alerts"][0]["labels"]["alertname"], "Src");
+    none(&mut rx).await;
+    let active_only = am
+        .alerts(&AlertQuery {
+            silenced: false,
+            inhibited: false,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(active_only.len(), 1);
+    am.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_webhook_is_retried_and_counted_without_blocking_others() {
+    let (bad_url, mut bad_rx) = receiver(500).await;
+    let (good_url, mut good_rx) = receiver(200).await;
+    let cfg = config(&format!(
+        "route:\n  receiver: bad\n  group_wait: 1s\n  group_interval: 1s\n  routes:\n    - matchers: [team=good]\n      receiver: good\nreceivers:\n  - name: bad\n    webhook_configs: [{{url: '{bad_url}'}}]\n  - name: good\n    webhook_configs: [{{url: '{good_url}'}}]\n"
+    ));
+    let clock = Clock::manual(T0);
+    let opts = Options {
+        min_notify_timeout: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let am = Alertmanager::start(&cfg, clock.clone(), opts).unwrap();
+    let end = Some(T0 + 3_600_000);
+    am.put_alerts(vec![
+        alert(&[("alertname", "A"), ("team", "bad")], end),
+        alert(&[("alertname", "B"), ("team", "good")], end),
+    ])
+    .unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(1)).unwrap();
+    // The good receiver is served at once while the bad one retries.
+    let m = next(&mut good_rx).await;
+    assert_eq!(m["alerts"][0]["labels"]["alertname"], "B");
+    next(&mut bad_rx).await;
+    next(&mut bad_rx).await; // retried
+    for _ in 0..100 {
+        if am.notification_counts("webhook").1 == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(am.notification_counts("webhook").1, 1);
+    let failed = am.notifications(&NotificationFilter {
+        status: Some("failed".into()),
+        ..Default::default()
+    });
+    assert_eq!(failed.len(), 1);
+    assert!(
+        failed[0].error.as_deref().unwrap().contains("unexpected status code 500"),
+        "{:?}",
+        failed[0].error
+    );
+    let mut text = String::new();
+    am.render_metrics(&mut text);
+    assert!(
+        text.contains("alertmanager_notifications_failed_total{integration=\"webhook\"} 1\n"),
+        "{text}"
+    );
+    am.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silences_and_nflog_survive_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, mut rx) = receiver(200).await;
+    let cfg = config(&format!(
+        "route:\n  receiver: w\n  group_wait: 1s\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\n"
+    ));
+    let opts = Options {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    let clock = Clock::manual(T0);
+    let id = {
+        let am = Alertmanager::start(&cfg, clock.clone(), opts.clone()).unwrap();
+        let id = am
+            .set_silence(PostableSilence {
+                id: None,
+                matchers: vec![Matcher::new("a", MatchOp::Equal, "1").unwrap()],
+                starts_at: T0,
+                ends_at: T0 + 3_600_000,
+                created_by: "t".into(),
+                comment: "c".into(),
+            })
+            .unwrap();
+        am.put_alerts(vec![alert(&[("alertname", "X")], Some(T0 + 3_600_000))])
+            .unwrap();
+        settle().await;
+        clock.advance(Duration::from_secs(1)).unwrap();
+        next(&mut rx).await;
+        settle().await;
+        am.stop();
+        id
+    };
+    let am = Alertmanager::start(&cfg, clock.clone(), opts).unwrap();
+    assert_eq!(am.silence(&id).unwrap().silence.created_by, "t");
+    // The same alert again: the log says it was sent, so no repeat.
+    am.put_alerts(vec![alert(&[("alertname", "X")], Some(T0 + 3_600_000))])
+        .unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(5)).unwrap();
+    none(&mut rx).await;
+    am.stop();
+}

@@ -1,0 +1,288 @@
+//! Integrations: the webhook's real POST, the outbox for the others (real
+//! delivery of Slack/PagerDuty payloads with `deliver`), and retries with
+//! Alertmanager's backoff.
+
+use std::path::Path;
+use std::time::Duration;
+
+use outpost_clock::{Clock, Stopwatch};
+use outpost_config::{
+    EmailConfig, HttpClientConfig, PagerdutyConfig, Receiver, SlackConfig, WebhookConfig,
+    resolve_relative,
+};
+use serde::Serialize;
+
+use crate::alert::LabelSet;
+use crate::metrics::Metrics;
+use crate::outbox::NotifiedAlert;
+
+/// `User-Agent` of notification requests, as Alertmanager 0.25 sends it.
+pub(crate) const USER_AGENT: &str = "Alertmanager/0.25.0";
+
+/// One integration of a receiver.
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    Webhook(WebhookConfig),
+    Email(EmailConfig),
+    Slack(SlackConfig),
+    Pagerduty(PagerdutyConfig),
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Integration {
+    pub(crate) name: String,
+    pub(crate) index: usize,
+    pub(crate) send_resolved: bool,
+    pub(crate) kind: Kind,
+    pub(crate) client: Option<reqwest::Client>,
+}
+
+fn client_for(c: &HttpClientConfig, base: &Path) -> Option<reqwest::Client> {
+    match outpost_scrape::build_client(c, base) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot build notification http client; using defaults");
+            None
+        }
+    }
+}
+
+/// The integrations of a receiver, in Alertmanager's order.
+pub(crate) fn integrations(r: &Receiver, base: &Path) -> Vec<Integration> {
+    let mut out = Vec::new();
+    for (i, c) in r.webhook_configs.iter().enumerate() {
+        out.push(Integration {
+            name: "webhook".into(),
+            index: i,
+            send_resolved: c.send_resolved,
+            client: client_for(&c.http_config, base),
+            kind: Kind::Webhook(c.clone()),
+        });
+    }
+    for (i, c) in r.email_configs.iter().enumerate() {
+        out.push(Integration {
+            name: "email".into(),
+            index: i,
+            send_resolved: c.send_resolved,
+            client: None,
+            kind: Kind::Email(c.clone()),
+        });
+    }
+    for (i, c) in r.pagerduty_configs.iter().enumerate() {
+        out.push(Integration {
+            name: "pagerduty".into(),
+            index: i,
+            send_resolved: c.send_resolved,
+            client: client_for(&c.http_config, base),
+            kind: Kind::Pagerduty(c.clone()),
+        });
+    }
+    for (i, c) in r.slack_configs.iter().enumerate() {
+        out.push(Integration {
+            name: "slack".into(),
+            index: i,
+            send_resolved: c.send_resolved,
+            client: client_for(&c.http_config, base),
+            kind: Kind::Slack(c.clone()),
+        });
+    }
+    for (kind, n) in &r.other {
+        let name = kind.trim_end_matches("_configs").to_string();
+        let send_resolved = !matches!(name.as_str(), "wechat" | "rocketchat");
+        for i in 0..*n {
+            out.push(Integration {
+                name: name.clone(),
+                index: i,
+                send_resolved,
+                client: None,
+                kind: Kind::Other,
+            });
+        }
+    }
+    out
+}
+
+/// Alertmanager's webhook body (field order as Go encodes it).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WebhookMessage<'a> {
+    pub(crate) receiver: String,
+    pub(crate) status: &'a str,
+    pub(crate) alerts: &'a [NotifiedAlert],
+    pub(crate) group_labels: &'a LabelSet,
+    pub(crate) common_labels: &'a LabelSet,
+    pub(crate) common_annotations: &'a LabelSet,
+    #[serde(rename = "externalURL")]
+    pub(crate) external_url: &'a str,
+    pub(crate) version: &'a str,
+    pub(crate) group_key: &'a str,
+    pub(crate) truncated_alerts: u64,
+}
+
+/// `regexp.QuoteMeta`.
+pub(crate) fn quote_meta(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Key/value pairs equal in every alert (`commonLabels`, `commonAnnotations`).
+pub(crate) fn common<'a>(maps: impl Iterator<Item = &'a LabelSet>) -> LabelSet {
+    let mut it = maps;
+    let Some(first) = it.next() else {
+        return LabelSet::new();
+    };
+    let mut c = first.clone();
+    for m in it {
+        c.retain(|k, v| m.get(k) == Some(v));
+    }
+    c
+}
+
+/// A failed attempt: the message and whether to retry.
+pub(crate) struct AttemptError {
+    pub(crate) message: String,
+    pub(crate) retry: bool,
+}
+
+fn apply_auth(
+    mut req: reqwest::RequestBuilder,
+    c: &HttpClientConfig,
+    base: &Path,
+) -> reqwest::RequestBuilder {
+    let read = |f: &str| {
+        std::fs::read_to_string(resolve_relative(base, f))
+            .ok()
+            .map(|s| s.trim().to_string())
+    };
+    if let Some(b) = &c.basic_auth {
+        let pass = b
+            .password
+            .clone()
+            .or_else(|| b.password_file.as_deref().and_then(read));
+        req = req.basic_auth(&b.username, pass);
+    }
+    if let Some(t) = c
+        .bearer_token
+        .clone()
+        .or_else(|| c.bearer_token_file.as_deref().and_then(read))
+    {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    } else if let Some(z) = &c.authorization
+        && let Some(cred) = z
+            .credentials
+            .clone()
+            .or_else(|| z.credentials_file.as_deref().and_then(read))
+    {
+        let kind = z.kind.clone().unwrap_or_else(|| "Bearer".into());
+        req = req.header("Authorization", format!("{kind} {cred}"));
+    }
+    req
+}
+
+/// One POST with Alertmanager's status rule (2xx ok, 5xx retried, others final).
+pub(crate) async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    body: Vec<u8>,
+    http: &HttpClientConfig,
+    base: &Path,
+    timeout: Option<Duration>,
+    retry_codes: &[u16],
+) -> Result<(), AttemptError> {
+    let mut req = client
+        .post(url)
+        .header("Content-Type", "application/json")
+        .header("User-Agent", USER_AGENT)
+        .body(body);
+    req = apply_auth(req, http, base);
+    if let Some(t) = timeout {
+        req = req.timeout(t);
+    }
+    match req.send().await {
+        Err(e) => Err(AttemptError {
+            message: format!("post {url:?}: {e}"),
+            retry: true,
+        }),
+        Ok(resp) => {
+            let code = resp.status().as_u16();
+            if (200..300).contains(&code) {
+                return Ok(());
+            }
+            let text = resp.text().await.unwrap_or_default();
+            let mut message = format!("unexpected status code {code}");
+            if !text.is_empty() {
+                message.push_str(&format!(": {text}"));
+            }
+            Err(AttemptError {
+                message,
+                retry: code >= 500 || retry_codes.contains(&code),
+            })
+        }
+    }
+}
+
+/// Retries `attempt` with exponential backoff (500ms ×1.5, ±50% jitter, 60s
+/// cap) until it succeeds, fails for good, or the deadline passes (clock time
+/// or, whichever comes first, the same span of elapsed time).
+pub(crate) async fn with_retry<F, Fut>(
+    clock: &Clock,
+    metrics: &Metrics,
+    integration: &str,
+    timeout: Duration,
+    mut attempt: F,
+) -> (Result<(), String>, u32)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), AttemptError>>,
+{
+    let deadline_ms = clock.now_ms() + i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
+    let watch = Stopwatch::start();
+    let mut backoff = Duration::from_millis(500);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        metrics.with(integration, |p| p.requests += 1);
+        let err = match attempt().await {
+            Ok(()) => return (Ok(()), attempts),
+            Err(e) => e,
+        };
+        metrics.with(integration, |p| p.requests_failed += 1);
+        tracing::debug!(integration, attempts, error = %err.message, "notify attempt failed");
+        if !err.retry {
+            return (Err(err.message), attempts);
+        }
+        let jitter = 0.5 + fastrand::f64();
+        let wait = backoff.mul_f64(jitter);
+        let elapsed = watch.elapsed();
+        if clock.now_ms() >= deadline_ms || elapsed + wait >= timeout {
+            return (
+                Err(format!("{} (gave up after {attempts} attempts)", err.message)),
+                attempts,
+            );
+        }
+        tokio::time::sleep(wait).await;
+        backoff = (backoff.mul_f64(1.5)).min(Duration::from_secs(60));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_meta_and_common() {
+        assert_eq!(quote_meta("team.a"), "team\\.a");
+        let a: LabelSet = [("a".into(), "1".into()), ("b".into(), "2".into())].into();
+        let b: LabelSet = [("a".into(), "1".into()), ("b".into(), "3".into())].into();
+        let c = common([a, b].iter());
+        assert_eq!(c.len(), 1);
+        assert_eq!(c["a"], "1");
+    }
+}

@@ -1,0 +1,182 @@
+//! `GET|POST /api/v2/alerts` and `GET /api/v2/alerts/groups`.
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use outpost_alertmanager::{AlertQuery, Alertmanager, Error, LabelSet, PostableAlert, parse_time};
+use outpost_config::parse_matchers;
+use serde_json::Value;
+
+use super::models::{AlertGroup, GettableAlert, ReceiverRef};
+use super::{AmError, json_ok, query_pairs};
+use crate::AppState;
+
+pub(super) fn am(s: &AppState) -> Result<&Alertmanager, AmError> {
+    s.alertmanager
+        .as_ref()
+        .ok_or(AmError::Empty(StatusCode::SERVICE_UNAVAILABLE))
+}
+
+fn parse_failed(why: impl std::fmt::Display) -> AmError {
+    AmError::Swagger(
+        400,
+        format!("parsing alerts body from \"\" failed, because {why}"),
+    )
+}
+
+fn string_map(v: Option<&Value>, what: &str) -> Result<LabelSet, AmError> {
+    match v {
+        None | Some(Value::Null) => Ok(LabelSet::new()),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                _ => Err(parse_failed(format!(
+                    "json: cannot unmarshal {v} into Go struct field {what} of type string"
+                ))),
+            })
+            .collect(),
+        Some(other) => Err(parse_failed(format!(
+            "json: cannot unmarshal {other} into Go struct field {what} of type models.LabelSet"
+        ))),
+    }
+}
+
+fn time_field(v: Option<&Value>) -> Result<Option<i64>, AmError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => parse_time(s).map_err(parse_failed),
+        Some(other) => Err(parse_failed(format!("invalid date-time {other}"))),
+    }
+}
+
+/// Decodes the body as go-swagger binds it; the first problem wins.
+fn decode_alerts(body: &[u8]) -> Result<Vec<PostableAlert>, AmError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(AmError::Swagger(602, "alerts in body is required".into()));
+    }
+    let v: Value = serde_json::from_slice(body).map_err(parse_failed)?;
+    let Value::Array(items) = v else {
+        return Err(parse_failed(
+            "json: cannot unmarshal object into Go value of type models.PostableAlerts",
+        ));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let mut missing_labels = None;
+    for (i, item) in items.iter().enumerate() {
+        let Value::Object(o) = item else {
+            return Err(parse_failed(format!(
+                "json: cannot unmarshal {item} into Go value of type models.PostableAlert"
+            )));
+        };
+        if missing_labels.is_none() && o.get("labels").is_none_or(Value::is_null) {
+            missing_labels = Some(i);
+        }
+        let generator_url = match o.get("generatorURL") {
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
+        };
+        out.push(PostableAlert {
+            labels: string_map(o.get("labels"), "labels")?,
+            annotations: string_map(o.get("annotations"), "annotations")?,
+            starts_at: time_field(o.get("startsAt"))?,
+            ends_at: time_field(o.get("endsAt"))?,
+            generator_url,
+        });
+    }
+    if let Some(i) = missing_labels {
+        return Err(AmError::Swagger(602, format!("{i}.labels in body is required")));
+    }
+    Ok(out)
+}
+
+pub(super) async fn post_alerts(State(s): State<AppState>, body: Bytes) -> Response {
+    let am = match am(&s) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let alerts = match decode_alerts(&body) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    match am.put_alerts(alerts) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e @ Error::InvalidAlerts(_)) => {
+            AmError::Text(StatusCode::BAD_REQUEST, e.to_string()).into_response()
+        }
+        Err(e) => AmError::Text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+fn parse_bool(k: &str, v: &str) -> Result<bool, AmError> {
+    match v {
+        "true" | "1" | "t" | "T" | "TRUE" | "True" => Ok(true),
+        "false" | "0" | "f" | "F" | "FALSE" | "False" => Ok(false),
+        _ => Err(AmError::Text(
+            StatusCode::BAD_REQUEST,
+            format!("{k} in query must be of type bool: {v:?}"),
+        )),
+    }
+}
+
+/// The filters of `GET /alerts` and `/alerts/groups`.
+pub(super) fn alert_query(q: Option<&str>) -> Result<AlertQuery, AmError> {
+    let mut out = AlertQuery::default();
+    for (k, v) in query_pairs(q) {
+        match k.as_str() {
+            "active" => out.active = parse_bool(&k, &v)?,
+            "silenced" => out.silenced = parse_bool(&k, &v)?,
+            "inhibited" => out.inhibited = parse_bool(&k, &v)?,
+            "unprocessed" => out.unprocessed = parse_bool(&k, &v)?,
+            "muted" => {
+                parse_bool(&k, &v)?;
+            }
+            "receiver" => out.receiver = Some(v),
+            "filter" => out.filter.extend(
+                parse_matchers(&v).map_err(|e| AmError::Text(StatusCode::BAD_REQUEST, e))?,
+            ),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn query_error(e: Error) -> AmError {
+    AmError::Text(StatusCode::BAD_REQUEST, e.to_string())
+}
+
+pub(super) async fn get_alerts(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let run = || -> Result<Response, AmError> {
+        let am = am(&s)?;
+        let q = alert_query(q.as_deref())?;
+        let list: Vec<GettableAlert> = am
+            .alerts(&q)
+            .map_err(query_error)?
+            .into_iter()
+            .map(GettableAlert::from)
+            .collect();
+        Ok(json_ok(&list))
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
+pub(super) async fn get_groups(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let run = || -> Result<Response, AmError> {
+        let am = am(&s)?;
+        let q = alert_query(q.as_deref())?;
+        let list: Vec<AlertGroup> = am
+            .alert_groups(&q)
+            .map_err(query_error)?
+            .into_iter()
+            .map(|g| AlertGroup {
+                labels: g.labels,
+                receiver: ReceiverRef { name: g.receiver },
+                alerts: g.alerts.into_iter().map(GettableAlert::from).collect(),
+            })
+            .collect();
+        Ok(json_ok(&list))
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}

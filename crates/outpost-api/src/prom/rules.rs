@@ -1,0 +1,192 @@
+//! `GET /api/v1/rules` and `GET /api/v1/alerts` in Prometheus' JSON shape.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use outpost_rules::{AlertInfo, AlertState, GroupInfo, RuleInfo, format_go_e, rfc3339_nano};
+use outpost_tsdb::Matcher;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::params::Params;
+use crate::AppState;
+use crate::envelope::{ApiError, success};
+
+const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+fn time(ms: Option<i64>) -> String {
+    ms.map_or_else(|| ZERO_TIME.to_string(), rfc3339_nano)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiAlert {
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+    state: &'static str,
+    active_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keep_firing_since: Option<String>,
+    value: String,
+}
+
+fn api_alert(a: &AlertInfo) -> ApiAlert {
+    ApiAlert {
+        labels: a.labels.clone(),
+        annotations: a.annotations.clone(),
+        state: a.state.as_str(),
+        active_at: rfc3339_nano(a.active_at_ms),
+        keep_firing_since: a.keep_firing_since_ms.map(rfc3339_nano),
+        value: format_go_e(a.value, false),
+    }
+}
+
+fn rule_json(r: &RuleInfo, exclude_alerts: bool) -> Value {
+    let mut m = serde_json::Map::new();
+    match &r.alerting {
+        Some(a) => {
+            let state = match a.state {
+                None => "unknown",
+                Some(AlertState::Inactive) => "inactive",
+                Some(s) => s.as_str(),
+            };
+            m.insert("state".into(), state.into());
+            m.insert("name".into(), r.name.clone().into());
+            m.insert("query".into(), r.query.clone().into());
+            m.insert("duration".into(), json!(a.duration_secs));
+            m.insert("keepFiringFor".into(), json!(a.keep_firing_for_secs));
+            m.insert("labels".into(), json!(r.labels));
+            m.insert("annotations".into(), json!(a.annotations));
+            let alerts = if exclude_alerts {
+                Value::Null
+            } else {
+                json!(a.alerts.iter().map(api_alert).collect::<Vec<_>>())
+            };
+            m.insert("alerts".into(), alerts);
+        }
+        None => {
+            m.insert("name".into(), r.name.clone().into());
+            m.insert("query".into(), r.query.clone().into());
+            m.insert("labels".into(), json!(r.labels));
+        }
+    }
+    m.insert("health".into(), r.health.as_str().into());
+    if let Some(e) = &r.last_error {
+        m.insert("lastError".into(), e.clone().into());
+    }
+    m.insert("evaluationTime".into(), json!(r.evaluation_secs));
+    m.insert("lastEvaluation".into(), time(r.last_evaluation_ms).into());
+    let kind = if r.alerting.is_some() {
+        "alerting"
+    } else {
+        "recording"
+    };
+    m.insert("type".into(), kind.into());
+    Value::Object(m)
+}
+
+fn matches_sets(sets: &[Vec<Matcher>], labels: &BTreeMap<String, String>) -> bool {
+    sets.is_empty()
+        || sets.iter().any(|set| {
+            set.iter().all(|m| {
+                let v = labels.get(&m.name).map(String::as_str).unwrap_or("");
+                m.matches(v)
+            })
+        })
+}
+
+pub(super) async fn rules(
+    State(s): State<AppState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let p = Params::new(q.as_deref(), &headers, &body);
+    let kind = match p.get("type").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") => None,
+        Some("alert") => Some(true),
+        Some("record") => Some(false),
+        Some(other) => {
+            return Err(ApiError::bad_data(format!(
+                "invalid parameter \"type\": not supported value {other:?}"
+            )));
+        }
+    };
+    let exclude_alerts = match p.get("exclude_alerts") {
+        None | Some("") => false,
+        Some(v) => parse_bool(v).ok_or_else(|| {
+            ApiError::bad_data(format!(
+                "parsing exclude_alerts: strconv.ParseBool: parsing {v:?}: invalid syntax"
+            ))
+        })?,
+    };
+    let names = p.all("rule_name[]");
+    let groups_f = p.all("rule_group[]");
+    let files = p.all("file[]");
+    let sets = if p.all("match[]").is_empty() {
+        Vec::new()
+    } else {
+        let sets = p.selectors()?;
+        for set in &sets {
+            if set.iter().all(|m| m.matches("")) {
+                return Err(ApiError::bad_data(
+                    "match[] must contain at least one non-empty matcher",
+                ));
+            }
+        }
+        sets
+    };
+    let groups: Vec<Value> = s
+        .rules
+        .groups()
+        .iter()
+        .filter(|g| groups_f.is_empty() || groups_f.contains(&g.name.as_str()))
+        .filter(|g| files.is_empty() || files.contains(&g.file.as_str()))
+        .filter_map(|g: &GroupInfo| {
+            let rules: Vec<Value> = g
+                .rules
+                .iter()
+                .filter(|r| kind.is_none_or(|alert| r.alerting.is_some() == alert))
+                .filter(|r| names.is_empty() || names.contains(&r.name.as_str()))
+                .filter(|r| matches_sets(&sets, &r.labels))
+                .map(|r| rule_json(r, exclude_alerts))
+                .collect();
+            if rules.is_empty() {
+                return None;
+            }
+            Some(json!({
+                "name": g.name,
+                "file": g.file,
+                "rules": rules,
+                "interval": g.interval_secs,
+                "limit": g.limit,
+                "evaluationTime": g.evaluation_secs,
+                "lastEvaluation": time(g.last_evaluation_ms),
+            }))
+        })
+        .collect();
+    Ok(success(json!({ "groups": groups })))
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+pub(super) async fn alerts(State(s): State<AppState>) -> Response {
+    let alerts: Vec<ApiAlert> = s
+        .rules
+        .groups()
+        .iter()
+        .flat_map(|g| g.rules.iter())
+        .filter_map(|r| r.alerting.as_ref())
+        .flat_map(|a| a.alerts.iter().map(api_alert))
+        .collect();
+    success(json!({ "alerts": alerts }))
+}
