@@ -120,7 +120,11 @@ impl Alert {
 
 /// Turns a posted alert into a stored one (Alertmanager's defaults and
 /// checks, v0.25 order); the error is Alertmanager's message.
-pub(crate) fn validate(p: PostableAlert, now: i64, resolve_timeout_ms: i64) -> Result<Alert, String> {
+pub(crate) fn validate(
+    p: PostableAlert,
+    now: i64,
+    resolve_timeout_ms: i64,
+) -> Result<Alert, String> {
     let mut labels = p.labels;
     labels.retain(|_, v| !v.is_empty());
     let starts_at = match (p.starts_at, p.ends_at) {
@@ -249,8 +253,11 @@ mod tests {
             "d2aeefc389ca7746"
         );
         assert_eq!(
-            Fingerprint::of(&ls(&[("alertname", "HighLatency"), ("severity", "critical")]))
-                .to_string(),
+            Fingerprint::of(&ls(&[
+                ("alertname", "HighLatency"),
+                ("severity", "critical")
+            ]))
+            .to_string(),
             "476c2d9d67794906"
         );
     }
@@ -324,9 +331,18 @@ mod tests {
 
     #[test]
     fn time_formats() {
-        assert_eq!(format_api_time(1_714_557_600_000), "2024-05-01T10:00:00.000Z");
-        assert_eq!(format_rfc3339_nano(1_714_557_600_000), "2024-05-01T10:00:00Z");
-        assert_eq!(format_rfc3339_nano(1_714_557_600_120), "2024-05-01T10:00:00.12Z");
+        assert_eq!(
+            format_api_time(1_714_557_600_000),
+            "2024-05-01T10:00:00.000Z"
+        );
+        assert_eq!(
+            format_rfc3339_nano(1_714_557_600_000),
+            "2024-05-01T10:00:00Z"
+        );
+        assert_eq!(
+            format_rfc3339_nano(1_714_557_600_120),
+            "2024-05-01T10:00:00.12Z"
+        );
         assert_eq!(format_rfc3339_nano(GO_ZERO_MS), "0001-01-01T00:00:00Z");
         assert_eq!(parse_time("0001-01-01T00:00:00Z").unwrap(), None);
         assert_eq!(

@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use outpost_clock::Clock;
-use outpost_config::{AlertmanagerConfig, Matcher};
+use outpost_config::{AlertmanagerConfig, Files, Matcher};
+use outpost_template::TemplateSet;
 use tokio::sync::{Notify, watch};
 
 use crate::alert::{
-    Alert, Fingerprint, GO_ZERO_MS, LabelSet, PostableAlert, format_rfc3339_nano,
-    labelset_string, validate,
+    Alert, Fingerprint, GO_ZERO_MS, LabelSet, PostableAlert, format_rfc3339_nano, labelset_string,
+    validate,
 };
 use crate::error::{Error, Result};
 use crate::inhibit::InhibitSnapshot;
@@ -23,7 +24,7 @@ use crate::nflog::{NFLOG_RETENTION_MS, NflogEntry, NflogKey, needs_update};
 use crate::notify::{self, Integration, Kind, WebhookMessage, quote_meta};
 use crate::outbox::{Notification, NotificationFilter, NotificationStatus, NotifiedAlert, Outbox};
 use crate::persist::Persister;
-use crate::render::{self, Data};
+use crate::render::{self, Renderer};
 use crate::route::RouteTree;
 use crate::silence::{PostableSilence, Silence, SilenceChange, SilenceState, Silences};
 use crate::timeinterval;
@@ -47,6 +48,8 @@ pub struct Options {
     pub max_outbox: usize,
     /// Shortest time a flush may spend retrying (Alertmanager: 10s).
     pub min_notify_timeout: Duration,
+    /// Where the config's template files are read from.
+    pub files: Files,
 }
 
 impl Default for Options {
@@ -60,6 +63,7 @@ impl Default for Options {
             max_silences: 10_000,
             max_outbox: 1_000,
             min_notify_timeout: Duration::from_secs(10),
+            files: Files::Disk,
         }
     }
 }
@@ -142,21 +146,19 @@ struct Running {
     config: AlertmanagerConfig,
     tree: RouteTree,
     integrations: HashMap<String, Vec<Integration>>,
+    templates: TemplateSet,
 }
 
 impl Running {
-    fn new(config: &AlertmanagerConfig) -> Self {
-        let base = config
-            .path
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_default();
+    fn new(config: &AlertmanagerConfig, files: &Files) -> Self {
+        let base = config.path.parent().map(PathBuf::from).unwrap_or_default();
         let integrations = config
             .receivers
             .iter()
             .map(|r| (r.name.clone(), notify::integrations(r, &base)))
             .collect();
         Running {
+            templates: render::template_set(&config.templates, files),
             tree: RouteTree::new(&config.route),
             config: config.clone(),
             integrations,
@@ -268,7 +270,7 @@ impl Alertmanager {
         let am = Alertmanager {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
-                    running: Arc::new(Running::new(config)),
+                    running: Arc::new(Running::new(config, &opts.files)),
                     alerts: HashMap::new(),
                     groups: HashMap::new(),
                     silences,
@@ -316,14 +318,17 @@ impl Alertmanager {
         if st.running.config == *config {
             return;
         }
-        st.running = Arc::new(Running::new(config));
+        st.running = Arc::new(Running::new(config, &self.inner.opts.files));
         st.groups.clear();
         let alerts: Vec<Alert> = st.alerts.values().cloned().collect();
         for a in &alerts {
             insert_into_groups(&mut st, &self.inner, a, now);
         }
         drop(st);
-        tracing::info!(receivers = config.receivers.len(), "alertmanager configuration applied");
+        tracing::info!(
+            receivers = config.receivers.len(),
+            "alertmanager configuration applied"
+        );
         self.inner.wake.notify_one();
     }
 
@@ -423,8 +428,7 @@ impl Alertmanager {
         let receiver_re = compile_receiver(q)?;
         let now = self.inner.clock.now_ms();
         let st = self.state();
-        let inh =
-            InhibitSnapshot::new(&st.running.config.inhibit_rules, st.alerts.values(), now);
+        let inh = InhibitSnapshot::new(&st.running.config.inhibit_rules, st.alerts.values(), now);
         let mut out: Vec<AlertView> = st
             .alerts
             .values()
@@ -440,8 +444,7 @@ impl Alertmanager {
         let receiver_re = compile_receiver(q)?;
         let now = self.inner.clock.now_ms();
         let st = self.state();
-        let inh =
-            InhibitSnapshot::new(&st.running.config.inhibit_rules, st.alerts.values(), now);
+        let inh = InhibitSnapshot::new(&st.running.config.inhibit_rules, st.alerts.values(), now);
         let mut out = Vec::new();
         for g in st.groups.values() {
             let receiver = st.running.tree.node(g.route).opts.receiver.clone();
@@ -450,7 +453,8 @@ impl Alertmanager {
             {
                 continue;
             }
-            let mut alerts: Vec<&Alert> = g.alerts.values().filter(|a| !a.resolved_at(now)).collect();
+            let mut alerts: Vec<&Alert> =
+                g.alerts.values().filter(|a| !a.resolved_at(now)).collect();
             alerts.sort_by(|a, b| alert_order(a, b));
             let views: Vec<AlertView> = alerts
                 .into_iter()
@@ -466,7 +470,8 @@ impl Alertmanager {
             });
         }
         out.sort_by(|a, b| {
-            (labelset_string(&a.labels), &a.receiver).cmp(&(labelset_string(&b.labels), &b.receiver))
+            (labelset_string(&a.labels), &a.receiver)
+                .cmp(&(labelset_string(&b.labels), &b.receiver))
         });
         Ok(out)
     }
@@ -832,9 +837,17 @@ async fn flush(inner: Arc<Inner>, id: GroupId) {
         if let Some(g) = st.groups.get_mut(&id) {
             g.flushing = true;
         }
-        (snapshot, jobs, receiver, group_key, group_labels, group_interval)
+        (
+            snapshot,
+            jobs,
+            receiver,
+            group_key,
+            group_labels,
+            group_interval,
+            running,
+        )
     };
-    let (snapshot, jobs, receiver, group_key, group_labels, group_interval) = prepared;
+    let (snapshot, jobs, receiver, group_key, group_labels, group_interval, running) = prepared;
     let timeout = Duration::from_millis(u64::try_from(group_interval).unwrap_or(0))
         .max(inner.opts.min_notify_timeout);
     let mut handles = Vec::new();
@@ -843,6 +856,7 @@ async fn flush(inner: Arc<Inner>, id: GroupId) {
         let receiver = receiver.clone();
         let group_key = group_key.clone();
         let group_labels = group_labels.clone();
+        let running = running.clone();
         handles.push(tokio::spawn(async move {
             let ok = match &job.send {
                 None => {
@@ -854,6 +868,7 @@ async fn flush(inner: Arc<Inner>, id: GroupId) {
                 Some(alerts) => {
                     run_integration(
                         &inner,
+                        &running.templates,
                         &job.integration,
                         &receiver,
                         &group_key,
@@ -888,8 +903,7 @@ async fn flush(inner: Arc<Inner>, id: GroupId) {
             g.flushed = true;
             if all_ok {
                 for a in snapshot.iter().filter(|a| a.resolved_at(now)) {
-                    if g
-                        .alerts
+                    if g.alerts
                         .get(&a.fingerprint)
                         .is_some_and(|cur| cur.updated_at == a.updated_at)
                     {
@@ -902,8 +916,11 @@ async fn flush(inner: Arc<Inner>, id: GroupId) {
     inner.wake.notify_one();
 }
 
+/// Sends (or renders) one notification with retries; records it in the outbox.
+#[allow(clippy::too_many_arguments)] // one call site; the flush's context, spelled out
 async fn run_integration(
     inner: &Inner,
+    templates: &TemplateSet,
     integ: &Integration,
     receiver: &str,
     group_key: &str,
@@ -928,108 +945,139 @@ async fn run_integration(
     } else {
         "resolved"
     };
-    let data = Data {
-        receiver: quote_meta(receiver),
-        status: status.into(),
-        common_labels: notify::common(all.iter().map(|a| &a.labels)),
-        common_annotations: notify::common(all.iter().map(|a| &a.annotations)),
-        alerts: all.clone(),
-        group_labels: group_labels.clone(),
-        external_url: inner.opts.external_url.trim_end_matches('/').to_string(),
-    };
+    let external_url = inner.opts.external_url.trim_end_matches('/').to_string();
     let base = PathBuf::new();
-    let (result, attempts, message): (Result<(), String>, u32, serde_json::Value) = match &integ
-        .kind
-    {
-        Kind::Webhook(c) => {
-            let msg = WebhookMessage {
-                receiver: data.receiver.clone(),
-                status,
-                alerts: &data.alerts,
-                group_labels: &data.group_labels,
-                common_labels: &data.common_labels,
-                common_annotations: &data.common_annotations,
-                external_url: &data.external_url,
-                version: "4",
-                group_key,
-                truncated_alerts: truncated,
-            };
-            let mut body = serde_json::to_vec(&msg).unwrap_or_default();
-            let value = serde_json::to_value(&msg).unwrap_or_default();
-            body.push(b'\n');
-            let url = match (&c.url, &c.url_file) {
-                (Some(u), _) => Ok(u.clone()),
-                (None, Some(f)) => std::fs::read_to_string(f)
-                    .map(|s| s.trim().to_string())
-                    .map_err(|e| format!("reading url_file {f:?}: {e}")),
-                (None, None) => Err("webhook has no url".to_string()),
-            };
-            match url {
-                Err(e) => (Err(e), 0, value),
-                Ok(url) => {
-                    let client = integ.client.clone().unwrap_or_default();
-                    let t = (!c.timeout.is_zero()).then(|| {
-                        Duration::from_millis(u64::try_from(c.timeout.as_millis()).unwrap_or(0))
-                    });
-                    let (r, n) = notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
-                        notify::post_json(&client, &url, body.clone(), &c.http_config, &base, t, &[])
-                    })
-                    .await;
-                    (r, n, value)
+    let data = render::data(receiver, group_labels, alerts, &external_url, now);
+    let mut r = Renderer::new(templates, &data);
+    let rendered = match &integ.kind {
+        Kind::Webhook(_) => serde_json::Value::Null,
+        Kind::Email(c) => r.email(c),
+        Kind::Slack(c) => r.slack(c),
+        Kind::Pagerduty(c) => r.pagerduty(c, group_key),
+        Kind::Other => serde_json::json!({ "subject": r.subject() }),
+    };
+    let template_errors = std::mem::take(&mut r.errors);
+    let (result, attempts, message): (Result<(), String>, u32, serde_json::Value) =
+        if !template_errors.is_empty() {
+            (
+                Err(format!("template: {}", template_errors.join("; "))),
+                0,
+                rendered,
+            )
+        } else {
+            match &integ.kind {
+                Kind::Webhook(c) => {
+                    let common_labels = notify::common(all.iter().map(|a| &a.labels));
+                    let common_annotations = notify::common(all.iter().map(|a| &a.annotations));
+                    let msg = WebhookMessage {
+                        receiver: quote_meta(receiver),
+                        status,
+                        alerts: &all,
+                        group_labels,
+                        common_labels: &common_labels,
+                        common_annotations: &common_annotations,
+                        external_url: &external_url,
+                        version: "4",
+                        group_key,
+                        truncated_alerts: truncated,
+                    };
+                    let mut body = serde_json::to_vec(&msg).unwrap_or_default();
+                    let value = serde_json::to_value(&msg).unwrap_or_default();
+                    body.push(b'\n');
+                    let url = match (&c.url, &c.url_file) {
+                        (Some(u), _) => Ok(u.clone()),
+                        (None, Some(f)) => std::fs::read_to_string(f)
+                            .map(|s| s.trim().to_string())
+                            .map_err(|e| format!("reading url_file {f:?}: {e}")),
+                        (None, None) => Err("webhook has no url".to_string()),
+                    };
+                    match url {
+                        Err(e) => (Err(e), 0, value),
+                        Ok(url) => {
+                            let client = integ.client.clone().unwrap_or_default();
+                            let t = (!c.timeout.is_zero()).then(|| {
+                                Duration::from_millis(
+                                    u64::try_from(c.timeout.as_millis()).unwrap_or(0),
+                                )
+                            });
+                            let (r, n) = notify::with_retry(
+                                &inner.clock,
+                                &inner.metrics,
+                                name,
+                                timeout,
+                                || {
+                                    notify::post_json(
+                                        &client,
+                                        &url,
+                                        body.clone(),
+                                        &c.http_config,
+                                        &base,
+                                        t,
+                                        &[],
+                                    )
+                                },
+                            )
+                            .await;
+                            (r, n, value)
+                        }
+                    }
                 }
-            }
-        }
-        Kind::Email(c) => (Ok(()), 0, render::email(c, &data)),
-        Kind::Slack(c) => {
-            let v = render::slack(c, &data);
-            match (&c.api_url, inner.opts.deliver) {
-                (Some(url), true) => {
-                    let mut payload = v.clone();
+                Kind::Slack(c) if inner.opts.deliver && c.api_url.is_some() => {
+                    let url = c.api_url.clone().unwrap_or_default();
+                    let body = serde_json::to_vec(&rendered).unwrap_or_default();
+                    let client = integ.client.clone().unwrap_or_default();
+                    let (r, n) =
+                        notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
+                            notify::post_json(
+                                &client,
+                                &url,
+                                body.clone(),
+                                &c.http_config,
+                                &base,
+                                None,
+                                &[],
+                            )
+                        })
+                        .await;
+                    (r, n, rendered)
+                }
+                Kind::Pagerduty(c) if inner.opts.deliver => {
+                    let mut payload = rendered.clone();
                     if let Some(o) = payload.as_object_mut() {
-                        o.remove("unrendered");
+                        o.insert(
+                            "routing_key".into(),
+                            serde_json::Value::String(
+                                c.routing_key
+                                    .clone()
+                                    .or_else(|| c.service_key.clone())
+                                    .unwrap_or_default(),
+                            ),
+                        );
                     }
                     let body = serde_json::to_vec(&payload).unwrap_or_default();
                     let client = integ.client.clone().unwrap_or_default();
-                    let (r, n) = notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
-                        notify::post_json(&client, url, body.clone(), &c.http_config, &base, None, &[])
-                    })
-                    .await;
-                    (r, n, v)
+                    let (r, n) =
+                        notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
+                            notify::post_json(
+                                &client,
+                                &c.url,
+                                body.clone(),
+                                &c.http_config,
+                                &base,
+                                None,
+                                &[429],
+                            )
+                        })
+                        .await;
+                    (r, n, rendered)
                 }
-                _ => (Ok(()), 0, v),
+                // Email (SMTP delivery is not implemented) and every other
+                // integration: rendered into the outbox.
+                _ => (Ok(()), 0, rendered),
             }
-        }
-        Kind::Pagerduty(c) => {
-            let v = render::pagerduty(c, &data, group_key);
-            if inner.opts.deliver {
-                let mut payload = v.clone();
-                if let Some(o) = payload.as_object_mut() {
-                    o.remove("unrendered");
-                    o.insert(
-                        "routing_key".into(),
-                        serde_json::Value::String(c.routing_key.clone().unwrap_or_default()),
-                    );
-                }
-                let body = serde_json::to_vec(&payload).unwrap_or_default();
-                let client = integ.client.clone().unwrap_or_default();
-                let (r, n) = notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
-                    notify::post_json(&client, &c.url, body.clone(), &c.http_config, &base, None, &[429])
-                })
-                .await;
-                (r, n, v)
-            } else {
-                (Ok(()), 0, v)
-            }
-        }
-        Kind::Other => (
-            Ok(()),
-            0,
-            serde_json::json!({ "subject": data.subject() }),
-        ),
-    };
-    let delivered = attempts > 0;
-    let (status, error) = match &result {
-        Ok(()) if delivered => (NotificationStatus::Delivered, None),
+        };
+    let (status_out, error) = match &result {
+        Ok(()) if attempts > 0 => (NotificationStatus::Delivered, None),
         Ok(()) => (NotificationStatus::Rendered, None),
         Err(e) => (NotificationStatus::Failed, Some(e.clone())),
     };
@@ -1050,18 +1098,14 @@ async fn run_integration(
             receiver: receiver.to_string(),
             integration: name.to_string(),
             index: integ.index,
-            status,
+            status: status_out,
             group_key: group_key.to_string(),
             group_labels: group_labels.clone(),
-            group_status: status_text(status, &data),
+            group_status: status.to_string(),
             alerts: all,
             message,
             attempts,
             error,
         });
     result.is_ok()
-}
-
-fn status_text(_s: NotificationStatus, d: &Data) -> String {
-    d.status.clone()
 }

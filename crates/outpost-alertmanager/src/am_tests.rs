@@ -98,8 +98,11 @@ async fn timers_group_wait_interval_repeat_and_resolved() {
     ));
     let clock = Clock::manual(T0);
     let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
-    am.put_alerts(vec![alert(&[("alertname", "X"), ("instance", "a")], Some(T0 + 3_600_000 * 3))])
-        .unwrap();
+    am.put_alerts(vec![alert(
+        &[("alertname", "X"), ("instance", "a")],
+        Some(T0 + 3_600_000 * 3),
+    )])
+    .unwrap();
     settle().await;
     clock.advance(Duration::from_secs(29)).unwrap();
     none(&mut rx).await;
@@ -116,8 +119,11 @@ async fn timers_group_wait_interval_repeat_and_resolved() {
     assert_eq!(keys.len(), 10, "{keys:?}");
 
     // A new alert in the flushed group waits for the next group_interval tick.
-    am.put_alerts(vec![alert(&[("alertname", "X"), ("instance", "b")], Some(T0 + 3_600_000 * 3))])
-        .unwrap();
+    am.put_alerts(vec![alert(
+        &[("alertname", "X"), ("instance", "b")],
+        Some(T0 + 3_600_000 * 3),
+    )])
+    .unwrap();
     settle().await;
     clock.advance(Duration::from_secs(60)).unwrap();
     none(&mut rx).await;
@@ -140,14 +146,20 @@ async fn timers_group_wait_interval_repeat_and_resolved() {
 
     // Resolve one: sent at the next tick (webhook send_resolved defaults to true).
     let now = clock.now_ms();
-    am.put_alerts(vec![alert(&[("alertname", "X"), ("instance", "a")], Some(now))])
-        .unwrap();
+    am.put_alerts(vec![alert(
+        &[("alertname", "X"), ("instance", "a")],
+        Some(now),
+    )])
+    .unwrap();
     settle().await;
     clock.advance(Duration::from_secs(300)).unwrap();
     let m = next(&mut rx).await;
     assert_eq!(
         names(&m),
-        [("a".into(), "resolved".into()), ("b".into(), "firing".into())]
+        [
+            ("a".into(), "resolved".into()),
+            ("b".into(), "firing".into())
+        ]
     );
     assert_ne!(m["alerts"][0]["endsAt"], "0001-01-01T00:00:00Z");
     settle().await;
@@ -192,7 +204,10 @@ async fn silences_and_inhibition_mute_notifications() {
     };
     assert_eq!(state("Silenced").state, "suppressed");
     assert_eq!(state("Silenced").silenced_by.len(), 1);
-    assert_eq!(state("Tgt").inhibited_by, [state("Src").alert.fingerprint.to_string()]);
+    assert_eq!(
+        state("Tgt").inhibited_by,
+        [state("Src").alert.fingerprint.to_string()]
+    );
     assert_eq!(state("Src").state, "active");
     settle().await;
     clock.advance(Duration::from_secs(10)).unwrap();
@@ -249,7 +264,11 @@ async fn failing_webhook_is_retried_and_counted_without_blocking_others() {
     });
     assert_eq!(failed.len(), 1);
     assert!(
-        failed[0].error.as_deref().unwrap().contains("unexpected status code 500"),
+        failed[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("unexpected status code 500"),
         "{:?}",
         failed[0].error
     );
@@ -303,5 +322,53 @@ async fn silences_and_nflog_survive_restart() {
     settle().await;
     clock.advance(Duration::from_secs(5)).unwrap();
     none(&mut rx).await;
+    am.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_slack_and_pagerduty_are_rendered_into_the_outbox() {
+    let cfg = config(
+        "global:\n  smtp_smarthost: 'mail:25'\n  smtp_from: 'am@example.com'\n  slack_api_url: 'http://127.0.0.1:1/slack'\nroute:\n  receiver: crit\n  group_by: [alertname]\n  group_wait: 1s\nreceivers:\n  - name: crit\n    email_configs:\n      - to: 'oncall@example.com'\n        headers:\n          Subject: 'CRITICAL: {{ .GroupLabels.alertname }}'\n        text: |\n          {{ range .Alerts }}Description: {{ .Annotations.description }}\n          {{ end }}\n    slack_configs:\n      - title: 'Critical Alert: {{ .GroupLabels.alertname }}'\n        text: '{{ range .Alerts }}{{ .Annotations.description }}{{ end }}'\n    pagerduty_configs:\n      - service_key: k\n        description: 'Payment Service Alert: {{ .GroupLabels.alertname }}'\n",
+    );
+    let clock = Clock::manual(T0);
+    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let mut a = alert(&[("alertname", "PaymentDown")], Some(T0 + 3_600_000));
+    a.annotations
+        .insert("description".into(), "payments fail".into());
+    am.put_alerts(vec![a]).unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(1)).unwrap();
+    let mut n = Vec::new();
+    for _ in 0..100 {
+        n = am.notifications(&NotificationFilter::default());
+        if n.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(n.len(), 3, "{n:?}");
+    let by = |i: &str| n.iter().find(|x| x.integration == i).unwrap();
+    let email = by("email");
+    assert_eq!(email.status.as_str(), "rendered");
+    assert_eq!(email.message["headers"]["Subject"], "CRITICAL: PaymentDown");
+    assert_eq!(email.message["headers"]["To"], "oncall@example.com");
+    assert_eq!(email.message["text"], "Description: payments fail\n\n");
+    let slack = by("slack");
+    assert_eq!(
+        slack.status.as_str(),
+        "rendered",
+        "no delivery without the option"
+    );
+    assert_eq!(
+        slack.message["attachments"][0]["title"],
+        "Critical Alert: PaymentDown"
+    );
+    assert_eq!(slack.message["attachments"][0]["text"], "payments fail");
+    let pd = by("pagerduty");
+    assert_eq!(
+        pd.message["payload"]["summary"],
+        "Payment Service Alert: PaymentDown"
+    );
+    assert_eq!(pd.message["payload"]["custom_details"]["num_firing"], "1");
     am.stop();
 }

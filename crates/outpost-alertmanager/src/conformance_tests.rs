@@ -34,10 +34,12 @@ struct Expect {
     repeat_interval: String,
 }
 
+/// `$OUTPOST_SHARED` (relative paths count from the repository root), else `../shared`.
 fn shared_dir() -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     match std::env::var_os("OUTPOST_SHARED") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        Some(d) => repo.join(d),
+        None => repo.join("../shared"),
     }
 }
 
@@ -49,10 +51,7 @@ fn ms(d: &str) -> i64 {
 fn route_conformance_cases() {
     let file = shared_dir().join("conformance/alertmanager-routing/route_match_cases.yml");
     let Ok(text) = std::fs::read_to_string(&file) else {
-        println!(
-            "skipped: {} not found (set OUTPOST_SHARED)",
-            file.display()
-        );
+        println!("skipped: {} not found (set OUTPOST_SHARED)", file.display());
         return;
     };
     let cases: Cases = serde_saphyr::from_str(&text).unwrap();
@@ -92,7 +91,11 @@ fn route_conformance_cases() {
                 assert_eq!(n.opts.group_by, want_group_by, "{ctx}");
                 assert_eq!(n.opts.group_wait_ms, ms(&want.group_wait), "{ctx}");
                 assert_eq!(n.opts.group_interval_ms, ms(&want.group_interval), "{ctx}");
-                assert_eq!(n.opts.repeat_interval_ms, ms(&want.repeat_interval), "{ctx}");
+                assert_eq!(
+                    n.opts.repeat_interval_ms,
+                    ms(&want.repeat_interval),
+                    "{ctx}"
+                );
                 assert_eq!(n.key, case.keys[name][i], "{ctx}");
                 checked += 1;
             }

@@ -93,7 +93,11 @@ mod tests {
         let src = alert(&[("severity", "critical"), ("alertname", "A")], 100);
         let t_no_cluster = alert(&[("severity", "warning"), ("alertname", "B")], 100);
         let t_cluster = alert(
-            &[("severity", "warning"), ("alertname", "C"), ("cluster", "eu")],
+            &[
+                ("severity", "warning"),
+                ("alertname", "C"),
+                ("cluster", "eu"),
+            ],
             100,
         );
         let all = [src.clone(), t_no_cluster.clone(), t_cluster.clone()];
@@ -103,7 +107,10 @@ mod tests {
             Some(src.fingerprint),
             "missing on both sides is equal"
         );
-        assert_eq!(snap.inhibited_by(&t_cluster.labels, t_cluster.fingerprint), None);
+        assert_eq!(
+            snap.inhibited_by(&t_cluster.labels, t_cluster.fingerprint),
+            None
+        );
         let snap = InhibitSnapshot::new(&rules, all.iter(), 200);
         assert_eq!(
             snap.inhibited_by(&t_no_cluster.labels, t_no_cluster.fingerprint),

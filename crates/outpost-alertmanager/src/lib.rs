@@ -24,12 +24,10 @@ mod silence;
 mod timeinterval;
 
 pub use alert::{
-    Alert, Fingerprint, GO_ZERO_MS, LabelSet, PostableAlert, format_api_time,
-    format_rfc3339_nano, go_quote, labelset_string, parse_time,
+    Alert, Fingerprint, GO_ZERO_MS, LabelSet, PostableAlert, format_api_time, format_rfc3339_nano,
+    go_quote, labelset_string, parse_time,
 };
-pub use am::{
-    AlertGroupView, AlertQuery, AlertView, Alertmanager, Options, RoutedTo, SilenceView,
-};
+pub use am::{AlertGroupView, AlertQuery, AlertView, Alertmanager, Options, RoutedTo, SilenceView};
 pub use error::{Error, Result};
 pub use outbox::{Notification, NotificationFilter, NotificationStatus, NotifiedAlert};
 pub use route::{RouteNode, RouteOpts, RouteTree};

@@ -94,7 +94,11 @@ pub(crate) fn render(m: &Metrics, g: &Gauges, w: &mut String) {
         "gauge",
         "How many alerts by state.",
     );
-    let _ = writeln!(w, "alertmanager_alerts{{state=\"active\"}} {}", g.alerts_active);
+    let _ = writeln!(
+        w,
+        "alertmanager_alerts{{state=\"active\"}} {}",
+        g.alerts_active
+    );
     let _ = writeln!(
         w,
         "alertmanager_alerts{{state=\"suppressed\"}} {}",
@@ -132,7 +136,8 @@ pub(crate) fn render(m: &Metrics, g: &Gauges, w: &mut String) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let families: [(&str, &str, fn(&PerIntegration) -> u64); 4] = [
+    type Family = (&'static str, &'static str, fn(&PerIntegration) -> u64);
+    let families: [Family; 4] = [
         (
             "alertmanager_notifications_total",
             "The total number of attempted notifications.",
@@ -160,7 +165,12 @@ pub(crate) fn render(m: &Metrics, g: &Gauges, w: &mut String) {
             let _ = writeln!(w, "{name}{{integration=\"{i}\"}} {}", get(p));
         }
     }
-    header(w, "alertmanager_silences", "gauge", "How many silences by state.");
+    header(
+        w,
+        "alertmanager_silences",
+        "gauge",
+        "How many silences by state.",
+    );
     for (state, n) in g.silences {
         let _ = writeln!(w, "alertmanager_silences{{state=\"{state}\"}} {n}");
     }

@@ -68,12 +68,61 @@ mod tests {
         };
         assert!(!needs_update(None, &set(&[]), &set(&[1]), true, 10, 0));
         assert!(needs_update(None, &set(&[1]), &set(&[]), true, 10, 0));
-        assert!(needs_update(Some(&e), &set(&[3]), &set(&[]), true, 10_000, 1001));
-        assert!(!needs_update(Some(&e), &set(&[1]), &set(&[]), true, 10_000, 1001));
-        assert!(needs_update(Some(&e), &set(&[]), &set(&[1, 2]), false, 10_000, 1001));
-        assert!(needs_update(Some(&e), &set(&[1]), &set(&[2]), true, 10_000, 1001));
-        assert!(!needs_update(Some(&e), &set(&[1]), &set(&[2]), false, 10_000, 1001));
-        assert!(needs_update(Some(&e), &set(&[1]), &set(&[]), false, 500, 1500));
-        assert!(!needs_update(Some(&e), &set(&[1]), &set(&[]), false, 500, 1499));
+        assert!(needs_update(
+            Some(&e),
+            &set(&[3]),
+            &set(&[]),
+            true,
+            10_000,
+            1001
+        ));
+        assert!(!needs_update(
+            Some(&e),
+            &set(&[1]),
+            &set(&[]),
+            true,
+            10_000,
+            1001
+        ));
+        assert!(needs_update(
+            Some(&e),
+            &set(&[]),
+            &set(&[1, 2]),
+            false,
+            10_000,
+            1001
+        ));
+        assert!(needs_update(
+            Some(&e),
+            &set(&[1]),
+            &set(&[2]),
+            true,
+            10_000,
+            1001
+        ));
+        assert!(!needs_update(
+            Some(&e),
+            &set(&[1]),
+            &set(&[2]),
+            false,
+            10_000,
+            1001
+        ));
+        assert!(needs_update(
+            Some(&e),
+            &set(&[1]),
+            &set(&[]),
+            false,
+            500,
+            1500
+        ));
+        assert!(!needs_update(
+            Some(&e),
+            &set(&[1]),
+            &set(&[]),
+            false,
+            500,
+            1499
+        ));
     }
 }

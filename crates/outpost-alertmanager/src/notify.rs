@@ -263,7 +263,10 @@ where
         let elapsed = watch.elapsed();
         if clock.now_ms() >= deadline_ms || elapsed + wait >= timeout {
             return (
-                Err(format!("{} (gave up after {attempts} attempts)", err.message)),
+                Err(format!(
+                    "{} (gave up after {attempts} attempts)",
+                    err.message
+                )),
                 attempts,
             );
         }

@@ -77,7 +77,9 @@ impl Persister {
         }
         let mut nflog = Vec::new();
         {
-            let mut st = conn.prepare("SELECT key, data FROM nflog").map_err(db_err)?;
+            let mut st = conn
+                .prepare("SELECT key, data FROM nflog")
+                .map_err(db_err)?;
             let rows = st
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
                 .map_err(db_err)?;

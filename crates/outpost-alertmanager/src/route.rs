@@ -111,9 +111,10 @@ impl RouteTree {
     }
 
     fn node_matches(&self, id: usize, labels: &LabelSet) -> bool {
-        self.nodes[id].matchers.iter().all(|m| {
-            m.matches(labels.get(&m.name).map(String::as_str).unwrap_or(""))
-        })
+        self.nodes[id]
+            .matchers
+            .iter()
+            .all(|m| m.matches(labels.get(&m.name).map(String::as_str).unwrap_or("")))
     }
 
     fn match_node(&self, id: usize, labels: &LabelSet, out: &mut Vec<usize>) -> bool {

@@ -369,7 +369,10 @@ mod tests {
         let mut s = Silences::new(10);
         let now = 1_000_000;
         let e = s
-            .set(post(vec![m("a", MatchOp::Equal, "1")], now + 10, now + 10), now)
+            .set(
+                post(vec![m("a", MatchOp::Equal, "1")], now + 10, now + 10),
+                now,
+            )
             .unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -403,7 +406,10 @@ mod tests {
         let mut s = Silences::new(10);
         let now = 1_000_000;
         let (id, _) = s
-            .set(post(vec![m("a", MatchOp::Equal, "1")], now - 5000, now + 10_000), now)
+            .set(
+                post(vec![m("a", MatchOp::Equal, "1")], now - 5000, now + 10_000),
+                now,
+            )
             .unwrap();
         let sil = s.get(&id).unwrap().clone();
         assert_eq!(sil.starts_at, now, "a start in the past moves to now");
@@ -426,7 +432,14 @@ mod tests {
         assert!(matches!(s.set(p, now), Err(Error::SilenceNotFound)));
         // Pending expires with start = end = now.
         let (pid, _) = s
-            .set(post(vec![m("a", MatchOp::Equal, "3")], now + 50_000, now + 90_000), now)
+            .set(
+                post(
+                    vec![m("a", MatchOp::Equal, "3")],
+                    now + 50_000,
+                    now + 90_000,
+                ),
+                now,
+            )
             .unwrap();
         s.expire(&pid, now + 3).unwrap();
         let p = s.get(&pid).unwrap();

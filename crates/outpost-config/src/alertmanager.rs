@@ -1288,8 +1288,12 @@ fn time_interval(raw: &RawTimeSpec) -> std::result::Result<TimeInterval, String>
     for w in &raw.weekdays {
         let (a, b) = split_range(w);
         let (Some(a), Some(b)) = (
-            WEEKDAYS.iter().position(|n| *n == a.trim().to_ascii_lowercase()),
-            WEEKDAYS.iter().position(|n| *n == b.trim().to_ascii_lowercase()),
+            WEEKDAYS
+                .iter()
+                .position(|n| *n == a.trim().to_ascii_lowercase()),
+            WEEKDAYS
+                .iter()
+                .position(|n| *n == b.trim().to_ascii_lowercase()),
         ) else {
             return Err(format!("{w} is not a valid weekday"));
         };
@@ -1313,10 +1317,8 @@ fn time_interval(raw: &RawTimeSpec) -> std::result::Result<TimeInterval, String>
     }
     for m in &raw.months {
         let (a, b) = split_range(m);
-        let (Some(a), Some(b)) = (
-            named_or_number(a, MONTHS, 1),
-            named_or_number(b, MONTHS, 1),
-        ) else {
+        let (Some(a), Some(b)) = (named_or_number(a, MONTHS, 1), named_or_number(b, MONTHS, 1))
+        else {
             return Err(format!("{m} is not a valid month"));
         };
         if !(1..=12).contains(&a) || !(1..=12).contains(&b) {

@@ -365,7 +365,12 @@ fn date_part(name: &str, secs: f64) -> f64 {
     }
 }
 
-pub(crate) fn bucket_quantile(q: f64, buckets: &mut [(f64, f64)], ctx: &mut Ctx<'_>, metric: &str) -> f64 {
+pub(crate) fn bucket_quantile(
+    q: f64,
+    buckets: &mut [(f64, f64)],
+    ctx: &mut Ctx<'_>,
+    metric: &str,
+) -> f64 {
     if q.is_nan() {
         return f64::NAN;
     }
@@ -1007,12 +1012,15 @@ fn bucket_groups(ctx: &mut Ctx<'_>, v: Vec<Elem>) -> Vec<BucketGroup> {
         };
         // Buckets group by every label but `le` (the name too, so two
         // histograms that differ only by name stay apart and then collide).
-        let key = Labels::from_pairs(s.labels.iter().filter(|(n, _)| *n != "le"))
-            .unwrap_or_default();
+        let key =
+            Labels::from_pairs(s.labels.iter().filter(|(n, _)| *n != "le")).unwrap_or_default();
         let i = *index.entry(key).or_insert_with(|| {
-            let out_labels =
-                Labels::from_pairs(s.labels.iter().filter(|(n, _)| *n != "le" && !is_metadata_label(n)))
-                    .unwrap_or_default();
+            let out_labels = Labels::from_pairs(
+                s.labels
+                    .iter()
+                    .filter(|(n, _)| *n != "le" && !is_metadata_label(n)),
+            )
+            .unwrap_or_default();
             out.push((
                 out_labels,
                 Vec::new(),

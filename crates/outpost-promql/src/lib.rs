@@ -2,14 +2,21 @@
 //! the TSDB with Prometheus' semantics (lookback and staleness, offset and `@`,
 //! aggregations, vector matching, functions, subqueries), plus the runner of
 //! Prometheus' `.test` script format.
+//!
+//! Expressions are evaluated step by step; range queries over the common
+//! dashboard shapes (selectors, rate and `*_over_time` over a range selector,
+//! plain aggregations, `histogram_quantile`) are evaluated a series at a time
+//! instead, with the same results. Name removal follows Prometheus 3's
+//! default (immediate) unless [`EngineOptions::delayed_name_removal`] asks for
+//! the delayed removal of the `promql-delayed-name-removal` feature.
 
 mod aggregate;
 mod engine;
 mod error;
 mod functions;
 mod ops;
-mod range_eval;
 pub mod promqltest;
+mod range_eval;
 mod value;
 mod xxhash;
 

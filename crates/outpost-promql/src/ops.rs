@@ -131,6 +131,33 @@ pub(crate) fn binary(ctx: &mut Ctx<'_>, b: &BinaryExpr, t: i64) -> Result<Val> {
     }
 }
 
+/// Whether a vector-scalar operation drops the metric name (arithmetic, and
+/// comparisons with `bool`).
+pub(crate) fn drops_name(op: &str, return_bool: bool) -> bool {
+    !is_comparison(op) || return_bool
+}
+
+/// `x op s` (or `s op x` when `scalar_left`) for one vector element: the
+/// result, or `None` when a filtering comparison drops the element (which
+/// otherwise keeps its own value).
+pub(crate) fn scalar_elem(
+    op: &str,
+    x: f64,
+    s: f64,
+    scalar_left: bool,
+    return_bool: bool,
+) -> Option<f64> {
+    let (l, r) = if scalar_left { (s, x) } else { (x, s) };
+    let (v, keep) = elem(op, l, r, return_bool);
+    if !keep {
+        return None;
+    }
+    if is_comparison(op) && !return_bool {
+        return Some(x);
+    }
+    Some(v)
+}
+
 fn vector_scalar(
     ctx: &Ctx<'_>,
     op: &str,
@@ -139,19 +166,10 @@ fn vector_scalar(
     scalar_left: bool,
     return_bool: bool,
 ) -> Vec<Elem> {
-    let cmp = is_comparison(op);
-    let drop = !cmp || return_bool;
+    let drop = drops_name(op, return_bool);
     vs.into_iter()
         .filter_map(|mut x| {
-            let (l, r) = if scalar_left { (s, x.v) } else { (x.v, s) };
-            let (mut v, keep) = elem(op, l, r, return_bool);
-            if !keep {
-                return None;
-            }
-            if cmp && !return_bool && scalar_left {
-                v = x.v;
-            }
-            x.v = v;
+            x.v = scalar_elem(op, x.v, s, scalar_left, return_bool)?;
             if drop {
                 ctx.drop_name(&mut x);
             }

@@ -12,13 +12,15 @@
 use std::collections::HashMap;
 
 use outpost_tsdb::{Labels, is_stale_nan};
-use promql_parser::parser::{AggregateExpr, Call, Expr, LabelModifier, MatrixSelector};
+use promql_parser::parser::{
+    AggregateExpr, BinaryExpr, Call, Expr, LabelModifier, MatrixSelector,
+};
 
 use crate::aggregate::KahanSum;
 use crate::engine::Ctx;
 use crate::error::Result;
 use crate::functions::{bucket_quantile, extrapolated, instant_delta, over_time, parse_le};
-use crate::ops::{drop_name, is_metadata_label};
+use crate::ops::{drop_name, drops_name, is_metadata_label, scalar_elem};
 
 /// One output series: a value or nothing at each step.
 pub(crate) struct Col {
@@ -66,7 +68,21 @@ pub(crate) fn supported(e: &Expr) -> bool {
                 && a.param.is_none()
                 && supported(&a.expr)
         }
+        Expr::Binary(b) => vector_scalar(b).is_some(),
         _ => false,
+    }
+}
+
+/// A vector-scalar operation with a number literal: `(vector side, the
+/// number, whether the number is on the left)`.
+fn vector_scalar(b: &BinaryExpr) -> Option<(&Expr, f64, bool)> {
+    if matches!(b.op.to_string().as_str(), "and" | "or" | "unless") {
+        return None;
+    }
+    match (unparen(&b.lhs), unparen(&b.rhs)) {
+        (Expr::NumberLiteral(n), _) if supported(&b.rhs) => Some((&*b.rhs, n.val, true)),
+        (_, Expr::NumberLiteral(n)) if supported(&b.lhs) => Some((&*b.lhs, n.val, false)),
+        _ => None,
     }
 }
 
@@ -143,6 +159,33 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, e: &Expr, steps: &[i64]) -> Result<Option<
                 return Ok(None);
             };
             Ok(aggregate(a, input, steps.len()))
+        }
+        Expr::Binary(b) => {
+            let Some((inner, s, scalar_left)) = vector_scalar(b) else {
+                return Ok(None);
+            };
+            let Some(mut cols) = eval(ctx, inner, steps)? else {
+                return Ok(None);
+            };
+            let op = b.op.to_string();
+            let return_bool = b.modifier.as_ref().is_some_and(|m| m.return_bool);
+            let drop = drops_name(&op, return_bool);
+            let delayed = ctx.delayed();
+            for c in cols.iter_mut() {
+                for v in c.vals.iter_mut() {
+                    *v = v.and_then(|x| scalar_elem(&op, x, s, scalar_left, return_bool));
+                }
+                if drop && delayed {
+                    c.drop_name = true;
+                } else if drop {
+                    c.labels = drop_name(&c.labels);
+                }
+            }
+            cols.retain(|c| c.vals.iter().any(Option::is_some));
+            if drop && !delayed && has_collisions(&cols) {
+                return Ok(None);
+            }
+            Ok(Some(cols))
         }
         _ => Ok(None),
     }
@@ -312,16 +355,8 @@ fn aggregate(a: &AggregateExpr, input: Vec<Col>, nsteps: usize) -> Option<Vec<Co
                     acc.finite &= v.is_finite();
                     acc.mean = acc.mean * ((acc.n - 1.0) / acc.n) + v / acc.n;
                 }
-                "min" => {
-                    if acc.ext.is_nan() || v < acc.ext {
-                        acc.ext = v;
-                    }
-                }
-                "max" => {
-                    if acc.ext.is_nan() || v > acc.ext {
-                        acc.ext = v;
-                    }
-                }
+                "min" if acc.ext.is_nan() || v < acc.ext => acc.ext = v,
+                "max" if acc.ext.is_nan() || v > acc.ext => acc.ext = v,
                 "stddev" | "stdvar" => {
                     let delta = v - acc.mean;
                     acc.mean += delta / acc.n;
@@ -383,7 +418,12 @@ fn histogram_quantile(
         }
     }
     // Grouped by every label but `le`; the output drops the name as well.
-    let (keys, of) = groups(kept.iter().map(|c| &c.labels), false, &["le".into()], |_| true);
+    let (keys, of) = groups(
+        kept.iter().map(|c| &c.labels),
+        false,
+        &["le".into()],
+        |_| true,
+    );
     let mut metric = vec![String::new(); keys.len()];
     for (c, &g) in kept.iter().zip(&of).rev() {
         metric[g] = c.labels.metric_name().unwrap_or("").to_string();

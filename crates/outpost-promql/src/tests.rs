@@ -390,7 +390,10 @@ fn metadata_labels_go_with_the_name() {
         &counter(20),
     )]);
     for e in [&e, &delayed(&e)] {
-        assert_eq!(vector(e, "-req_total", 300_000), vec![("{job=\"a\"}".into(), -200.0)]);
+        assert_eq!(
+            vector(e, "-req_total", 300_000),
+            vec![("{job=\"a\"}".into(), -200.0)]
+        );
         assert_eq!(
             vector(e, "req_total", 300_000),
             vec![(
@@ -413,7 +416,10 @@ fn name_removal_is_immediate_by_default_and_delayed_on_request() {
     let q = r#"sum by (env) (rate({env="1"}[5m]))"#;
     assert!(matches!(e.instant(q, 600_000), Err(Error::Execution(_))));
     let d = delayed(&e);
-    assert_eq!(vector(&d, q, 600_000), vec![("{env=\"1\"}".into(), 4.0 / 3.0)]);
+    assert_eq!(
+        vector(&d, q, 600_000),
+        vec![("{env=\"1\"}".into(), 4.0 / 3.0)]
+    );
     let q = r#"sum by (__name__) (rate({env="1"}[5m]))"#;
     assert!(matches!(d.instant(q, 600_000), Err(Error::Execution(_))));
     assert!(matches!(
@@ -478,6 +484,11 @@ fn range_evaluation_matches_instant_queries_at_every_step() {
         "histogram_quantile(0.9, sum by (le) (rate(h_bucket[2m])))",
         "histogram_quantile(0.5, rate(h_bucket[2m]))",
         "sum by (le, job) (increase(h_bucket[2m] offset 30s))",
+        "rate(c_total[1m]) * 60",
+        "2 ^ sum by (job) (idelta(c_total[1m]))",
+        "c_total > 20",
+        "30 < bool c_total",
+        "(sum(c_total) / 4) - 1",
     ];
     for e in [&plain, &delayed(&plain)] {
         for q in queries {

@@ -34,12 +34,7 @@ pub(crate) fn xxh64(data: &[u8]) -> u64 {
     let len = data.len() as u64;
     let mut rest = data;
     let mut h = if data.len() >= 32 {
-        let mut v = [
-            P1.wrapping_add(P2),
-            P2,
-            0,
-            0u64.wrapping_sub(P1),
-        ];
+        let mut v = [P1.wrapping_add(P2), P2, 0, 0u64.wrapping_sub(P1)];
         while rest.len() >= 32 {
             for (i, lane) in v.iter_mut().enumerate() {
                 *lane = round(*lane, read_u64(&rest[i * 8..]));

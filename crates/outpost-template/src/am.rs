@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::exec::FuncMap;
+use crate::exec::{ArgType, FuncMap};
 use crate::funcs::{arg_str, arg_strings};
 use crate::prom::{go_lower, go_upper, humanize_duration, re_compile};
 use crate::timefmt;
@@ -28,7 +28,12 @@ impl Kv {
         if let Some(a) = self.0.get("alertname") {
             v.push(("alertname".into(), a.clone()));
         }
-        v.extend(self.0.iter().filter(|(k, _)| *k != "alertname").map(|(k, v)| (k.clone(), v.clone())));
+        v.extend(
+            self.0
+                .iter()
+                .filter(|(k, _)| *k != "alertname")
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         v
     }
 
@@ -48,11 +53,14 @@ impl Kv {
 }
 
 fn pairs_text(p: &[(String, String)]) -> String {
-    p.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+    p.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn str_list<'a>(it: impl Iterator<Item = &'a String>) -> Value {
-    Value::list(it.map(|s| Value::String(s.clone())).collect())
+    Value::string_list(it.cloned().collect())
 }
 
 impl Object for Kv {
@@ -61,7 +69,16 @@ impl Object for Kv {
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
-        let noargs = |v: Value| if args.is_empty() { Ok(v) } else { Err(format!("wrong number of args for {name}: want 0 got {}", args.len())) };
+        let noargs = |v: Value| {
+            if args.is_empty() {
+                Ok(v)
+            } else {
+                Err(format!(
+                    "wrong number of args for {name}: want 0 got {}",
+                    args.len()
+                ))
+            }
+        };
         Some(match name {
             "SortedPairs" => noargs(Value::object(Pairs(Arc::new(self.sorted_pairs())))),
             "Names" => noargs(str_list(self.sorted_pairs().iter().map(|p| &p.0))),
@@ -69,18 +86,30 @@ impl Object for Kv {
             "String" => noargs(Value::String(pairs_text(&self.sorted_pairs()))),
             "Remove" => match args {
                 [v] => arg_strings(v).map(|names| self.remove(&names).to_value()),
-                _ => Err(format!("wrong number of args for Remove: want 1 got {}", args.len())),
+                _ => Err(format!(
+                    "wrong number of args for Remove: want 1 got {}",
+                    args.len()
+                )),
             },
             _ => return None,
         })
     }
 
     fn base(&self) -> Option<Value> {
-        Some(Value::string_map(self.0.iter()))
+        Some(Value::map(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        ))
+    }
+
+    fn elem_zero(&self) -> Option<Value> {
+        Some(Value::String(String::new()))
     }
 
     fn to_text(&self) -> String {
-        Value::string_map(self.0.iter()).to_string()
+        self.base().unwrap_or_default().to_string()
     }
 }
 
@@ -98,7 +127,10 @@ impl Object for Pairs {
             return None;
         }
         if !args.is_empty() {
-            return Some(Err(format!("wrong number of args for {name}: want 0 got {}", args.len())));
+            return Some(Err(format!(
+                "wrong number of args for {name}: want 0 got {}",
+                args.len()
+            )));
         }
         Some(Ok(match name {
             "Names" => str_list(self.0.iter().map(|p| &p.0)),
@@ -108,7 +140,17 @@ impl Object for Pairs {
     }
 
     fn base(&self) -> Option<Value> {
-        Some(Value::list(self.0.iter().map(|(n, v)| Value::object(Pair { name: n.clone(), value: v.clone() })).collect()))
+        Some(Value::list(
+            self.0
+                .iter()
+                .map(|(n, v)| {
+                    Value::object(Pair {
+                        name: n.clone(),
+                        value: v.clone(),
+                    })
+                })
+                .collect(),
+        ))
     }
 
     fn to_text(&self) -> String {
@@ -138,7 +180,9 @@ impl Object for Pair {
             _ => return None,
         };
         if !args.is_empty() {
-            return Some(Err(format!("{name} has arguments but cannot be invoked as function")));
+            return Some(Err(format!(
+                "{name} has arguments but cannot be invoked as function"
+            )));
         }
         Some(Ok(v))
     }
@@ -191,7 +235,9 @@ impl Object for Alert {
             _ => return None,
         };
         if !args.is_empty() {
-            return Some(Err(format!("{name} has arguments but cannot be invoked as function")));
+            return Some(Err(format!(
+                "{name} has arguments but cannot be invoked as function"
+            )));
         }
         Some(Ok(v))
     }
@@ -216,7 +262,32 @@ pub struct Alerts(pub Arc<Vec<Alert>>);
 
 impl Alerts {
     fn filtered(&self, status: &str) -> Value {
-        Value::object(Alerts(Arc::new(self.0.iter().filter(|a| a.status == status).cloned().collect())))
+        // Go's Firing/Resolved return a plain []Alert, without methods
+        let list: Vec<Value> = self
+            .0
+            .iter()
+            .filter(|a| a.status == status)
+            .map(|a| Value::object(a.clone()))
+            .collect();
+        Value::object(AlertList(Arc::new(list)))
+    }
+}
+
+/// Go's `[]template.Alert`.
+#[derive(Debug)]
+struct AlertList(Arc<Vec<Value>>);
+
+impl Object for AlertList {
+    fn type_name(&self) -> &str {
+        "[]template.Alert"
+    }
+
+    fn call(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
+        None
+    }
+
+    fn base(&self) -> Option<Value> {
+        Some(Value::List(self.0.clone()))
     }
 }
 
@@ -232,13 +303,18 @@ impl Object for Alerts {
             _ => return None,
         };
         if !args.is_empty() {
-            return Some(Err(format!("wrong number of args for {name}: want 0 got {}", args.len())));
+            return Some(Err(format!(
+                "wrong number of args for {name}: want 0 got {}",
+                args.len()
+            )));
         }
         Some(Ok(v))
     }
 
     fn base(&self) -> Option<Value> {
-        Some(Value::list(self.0.iter().map(|a| Value::object(a.clone())).collect()))
+        Some(Value::list(
+            self.0.iter().map(|a| Value::object(a.clone())).collect(),
+        ))
     }
 }
 
@@ -274,9 +350,15 @@ impl Data {
         external_url: &str,
         now_ms: i64,
     ) -> Data {
-        let status = if alerts.iter().any(|a| a.status == "firing") { "firing" } else { "resolved" };
+        let status = if alerts.iter().any(|a| a.status == "firing") {
+            "firing"
+        } else {
+            "resolved"
+        };
         let common = |f: fn(&Alert) -> &BTreeMap<String, String>| -> BTreeMap<String, String> {
-            let Some(first) = alerts.first() else { return BTreeMap::new() };
+            let Some(first) = alerts.first() else {
+                return BTreeMap::new();
+            };
             let mut c = f(first).clone();
             for a in &alerts[1..] {
                 let m = f(a);
@@ -301,11 +383,22 @@ impl Data {
     /// `startsAt`/`endsAt`, `generatorURL`, `fingerprint`, `groupLabels`,
     /// `commonLabels`, `commonAnnotations`, `externalURL`), taken as given.
     pub fn from_json(j: &serde_json::Value) -> Result<Data, String> {
-        let s = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+        let s = |v: &serde_json::Value, k: &str| {
+            v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string()
+        };
         let m = |v: &serde_json::Value, k: &str| -> BTreeMap<String, String> {
             v.get(k)
                 .and_then(|x| x.as_object())
-                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                            )
+                        })
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let t = |v: &serde_json::Value, k: &str| -> Result<Option<i64>, String> {
@@ -318,7 +411,12 @@ impl Data {
             }
         };
         let mut alerts = Vec::new();
-        for a in j.get("alerts").and_then(|x| x.as_array()).map(Vec::as_slice).unwrap_or(&[]) {
+        for a in j
+            .get("alerts")
+            .and_then(|x| x.as_array())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
             alerts.push(Alert {
                 status: s(a, "status"),
                 labels: m(a, "labels"),
@@ -337,7 +435,10 @@ impl Data {
             common_labels: m(j, "commonLabels"),
             common_annotations: m(j, "commonAnnotations"),
             external_url: s(j, "externalURL"),
-            now_ms: j.get("nowMs").and_then(serde_json::Value::as_i64).unwrap_or(0),
+            now_ms: j
+                .get("nowMs")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0),
         })
     }
 
@@ -364,9 +465,25 @@ impl Object for Data {
             _ => return None,
         };
         if !args.is_empty() {
-            return Some(Err(format!("{name} has arguments but cannot be invoked as function")));
+            return Some(Err(format!(
+                "{name} has arguments but cannot be invoked as function"
+            )));
         }
         Some(Ok(v))
+    }
+
+    fn to_text(&self) -> String {
+        let alerts: Vec<String> = self.alerts.iter().map(Object::to_text).collect();
+        format!(
+            "{{{} {} [{}] {} {} {} {}}}",
+            self.receiver,
+            self.status,
+            alerts.join(" "),
+            Kv::new(self.group_labels.clone()).to_text(),
+            Kv::new(self.common_labels.clone()).to_text(),
+            Kv::new(self.common_annotations.clone()).to_text(),
+            self.external_url
+        )
     }
 }
 
@@ -402,35 +519,67 @@ pub(crate) fn cases_title(s: &str) -> String {
 /// `safeUrl` of later releases). `since` measures from `now_ms`.
 pub fn alertmanager_funcs(now_ms: i64) -> FuncMap {
     let mut f = FuncMap::new();
-    f.add("toUpper", 1, |a| Ok(Value::String(go_upper(arg_str(a, 0)?))));
-    f.add("toLower", 1, |a| Ok(Value::String(go_lower(arg_str(a, 0)?))));
-    f.add("title", 1, |a| Ok(Value::String(cases_title(arg_str(a, 0)?))));
-    f.add("trimSpace", 1, |a| Ok(Value::String(arg_str(a, 0)?.trim().to_string())));
-    f.add("join", 2, |a| Ok(Value::String(arg_strings(&a[1])?.join(arg_str(a, 0)?))));
-    f.add("match", 2, |a| Ok(Value::Bool(re_compile(arg_str(a, 0)?)?.is_match(arg_str(a, 1)?))));
-    f.add("safeHtml", 1, |a| Ok(Value::object(SafeHtml(arg_str(a, 0)?.to_string()))));
-    f.add("safeUrl", 1, |a| Ok(Value::String(arg_str(a, 0)?.to_string())));
-    f.add("urlUnescape", 1, |a| crate::funcs::query_unescape(arg_str(a, 0)?).map(Value::String));
-    f.add("reReplaceAll", 3, |a| {
-        let re = re_compile(arg_str(a, 0)?)?;
-        Ok(Value::String(re.replace_all(arg_str(a, 2)?, arg_str(a, 1)?).into_owned()))
+    f.add_typed("toUpper", &[ArgType::Str], None, |a| {
+        Ok(Value::String(go_upper(arg_str(a, 0)?)))
     });
-    f.add_variadic("stringSlice", 0, |a| {
-        for v in a {
-            if !matches!(v, Value::String(_)) {
-                return Err(format!("wrong type for value; expected string; got {}", v.type_name()));
-            }
+    f.add_typed("toLower", &[ArgType::Str], None, |a| {
+        Ok(Value::String(go_lower(arg_str(a, 0)?)))
+    });
+    f.add_typed("title", &[ArgType::Str], None, |a| {
+        Ok(Value::String(cases_title(arg_str(a, 0)?)))
+    });
+    f.add_typed("trimSpace", &[ArgType::Str], None, |a| {
+        Ok(Value::String(arg_str(a, 0)?.trim().to_string()))
+    });
+    f.add_typed("join", &[ArgType::Str, ArgType::StrList], None, |a| {
+        Ok(Value::String(arg_strings(&a[1])?.join(arg_str(a, 0)?)))
+    });
+    f.add_typed("match", &[ArgType::Str, ArgType::Str], None, |a| {
+        Ok(Value::Bool(
+            re_compile(arg_str(a, 0)?)?.is_match(arg_str(a, 1)?),
+        ))
+    });
+    f.add_typed("safeHtml", &[ArgType::Str], None, |a| {
+        Ok(Value::object(SafeHtml(arg_str(a, 0)?.to_string())))
+    });
+    f.add_typed("safeUrl", &[ArgType::Str], None, |a| {
+        Ok(Value::String(arg_str(a, 0)?.to_string()))
+    });
+    f.add_typed("urlUnescape", &[ArgType::Str], None, |a| {
+        crate::funcs::query_unescape(arg_str(a, 0)?).map(Value::String)
+    });
+    f.add_typed(
+        "reReplaceAll",
+        &[ArgType::Str, ArgType::Str, ArgType::Str],
+        None,
+        |a| {
+            let re = re_compile(arg_str(a, 0)?)?;
+            Ok(Value::String(
+                re.replace_all(arg_str(a, 2)?, arg_str(a, 1)?).into_owned(),
+            ))
+        },
+    );
+    f.add_typed("stringSlice", &[], Some(ArgType::Str), |a| {
+        Ok(Value::string_list(
+            a.iter().map(|v| v.to_string()).collect(),
+        ))
+    });
+    f.add_typed("date", &[ArgType::Str, ArgType::Time], None, |a| {
+        match &a[1] {
+            Value::Time(t) => Ok(Value::String(timefmt::go_format(t, arg_str(a, 0)?))),
+            v => Err(format!(
+                "wrong type for value; expected time.Time; got {}",
+                v.type_name()
+            )),
         }
-        Ok(Value::list(a.to_vec()))
     });
-    f.add("date", 2, |a| match &a[1] {
-        Value::Time(t) => Ok(Value::String(timefmt::go_format(t, arg_str(a, 0)?))),
-        v => Err(format!("wrong type for value; expected time.Time; got {}", v.type_name())),
-    });
-    f.add("tz", 2, |a| {
+    f.add_typed("tz", &[ArgType::Str, ArgType::Time], None, |a| {
         let name = arg_str(a, 0)?;
         let Value::Time(t) = &a[1] else {
-            return Err(format!("wrong type for value; expected time.Time; got {}", a[1].type_name()));
+            return Err(format!(
+                "wrong type for value; expected time.Time; got {}",
+                a[1].type_name()
+            ));
         };
         let zone = if name.is_empty() || name == "UTC" {
             jiff::tz::TimeZone::UTC
@@ -439,15 +588,22 @@ pub fn alertmanager_funcs(now_ms: i64) -> FuncMap {
         };
         Ok(Value::Time(t.with_time_zone(zone)))
     });
-    f.add("since", 1, move |a| match &a[0] {
+    f.add_typed("since", &[ArgType::Time], None, move |a| match &a[0] {
         Value::Time(t) => {
             let now = i128::from(now_ms) * 1_000_000;
             let d = now - t.timestamp().as_nanosecond();
-            Ok(Value::Duration(d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64))
+            Ok(Value::Duration(
+                d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64,
+            ))
         }
-        v => Err(format!("wrong type for value; expected time.Time; got {}", v.type_name())),
+        v => Err(format!(
+            "wrong type for value; expected time.Time; got {}",
+            v.type_name()
+        )),
     });
-    f.add("humanizeDuration", 1, |a| humanize_duration(&a[0]).map(Value::String));
+    f.add("humanizeDuration", 1, |a| {
+        humanize_duration(&a[0]).map(Value::String)
+    });
     f
 }
 

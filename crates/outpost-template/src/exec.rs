@@ -25,6 +25,8 @@ struct Function {
     min: usize,
     variadic: bool,
     f: Arc<FuncImpl>,
+    /// Parameter types (fixed, then variadic), checked before the call.
+    sig: Option<Arc<(Vec<ArgType>, Option<ArgType>)>>,
 }
 
 /// Named functions available to templates (Go's `template.FuncMap`). The Go
@@ -56,7 +58,15 @@ impl FuncMap {
         nargs: usize,
         f: impl Fn(&[Value]) -> std::result::Result<Value, String> + Send + Sync + 'static,
     ) -> &mut Self {
-        self.funcs.insert(name.to_string(), Function { min: nargs, variadic: false, f: Arc::new(f) });
+        self.funcs.insert(
+            name.to_string(),
+            Function {
+                min: nargs,
+                variadic: false,
+                f: Arc::new(f),
+                sig: None,
+            },
+        );
         self
     }
 
@@ -67,7 +77,36 @@ impl FuncMap {
         min: usize,
         f: impl Fn(&[Value]) -> std::result::Result<Value, String> + Send + Sync + 'static,
     ) -> &mut Self {
-        self.funcs.insert(name.to_string(), Function { min, variadic: true, f: Arc::new(f) });
+        self.funcs.insert(
+            name.to_string(),
+            Function {
+                min,
+                variadic: true,
+                f: Arc::new(f),
+                sig: None,
+            },
+        );
+        self
+    }
+
+    /// Adds a function with typed parameters: arguments are checked as Go
+    /// checks them against a Go function's signature.
+    pub(crate) fn add_typed(
+        &mut self,
+        name: &str,
+        params: &[ArgType],
+        rest: Option<ArgType>,
+        f: impl Fn(&[Value]) -> std::result::Result<Value, String> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.funcs.insert(
+            name.to_string(),
+            Function {
+                min: params.len(),
+                variadic: rest.is_some(),
+                f: Arc::new(f),
+                sig: Some(Arc::new((params.to_vec(), rest))),
+            },
+        );
         self
     }
 
@@ -86,7 +125,15 @@ impl FuncMap {
 
     /// Calls a function directly (for tests and callers composing functions).
     pub fn call(&self, name: &str, args: &[Value]) -> Option<std::result::Result<Value, String>> {
-        self.funcs.get(name).map(|f| (f.f)(args))
+        let f = self.funcs.get(name)?;
+        if args.len() < f.min || (!f.variadic && args.len() != f.min) {
+            return Some(Err(format!(
+                "wrong number of args for {name}: want {} got {}",
+                f.min,
+                args.len()
+            )));
+        }
+        Some((f.f)(args))
     }
 }
 
@@ -117,7 +164,13 @@ pub struct Template {
 impl Template {
     /// An empty template set whose main template is `name`.
     pub fn new(name: &str) -> Template {
-        Template { name: name.to_string(), trees: HashMap::new(), funcs: Arc::new(FuncMap::new()), missing_zero: false, escape_html: false }
+        Template {
+            name: name.to_string(),
+            trees: HashMap::new(),
+            funcs: Arc::new(FuncMap::new()),
+            missing_zero: false,
+            escape_html: false,
+        }
     }
 
     /// The main template's name.
@@ -204,7 +257,14 @@ impl Template {
     }
 
     fn run(&self, tree: &Tree, data: &Value) -> Result<String> {
-        let mut st = State { tmpl: self, tree, vars: vec![("$".into(), data.clone())], out: String::new(), depth: 0 };
+        let mut st = State {
+            tmpl: self,
+            tree,
+            vars: vec![("$".into(), data.clone())],
+            out: String::new(),
+            depth: 0,
+            last: None,
+        };
         st.walk_list(data, &tree.root)?;
         Ok(st.out)
     }
@@ -217,10 +277,43 @@ enum Flow {
 }
 
 /// What an error is reported "at" (Go's `s.at(node)`).
+#[derive(Clone, Copy)]
 enum At<'a> {
     Arg(&'a Arg),
     Cmd(&'a Command),
-    Text(usize, String),
+    Pipe(&'a Pipe),
+    Tmpl(usize, &'a str, &'a Option<Pipe>),
+}
+
+/// Parameter types of typed functions, checked as Go checks arguments.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ArgType {
+    Any,
+    Str,
+    StrList,
+    Time,
+    Sample,
+    QueryResult,
+}
+
+impl ArgType {
+    fn go_name(self) -> &'static str {
+        match self {
+            ArgType::Any => "interface {}",
+            ArgType::Str => "string",
+            ArgType::StrList => "[]string",
+            ArgType::Time => "time.Time",
+            ArgType::Sample => "*template.sample",
+            ArgType::QueryResult => "template.queryResult",
+        }
+    }
+
+    fn nilable(self) -> bool {
+        matches!(
+            self,
+            ArgType::Any | ArgType::StrList | ArgType::Sample | ArgType::QueryResult
+        )
+    }
 }
 
 type R<T> = std::result::Result<T, Error>;
@@ -231,38 +324,42 @@ struct State<'a> {
     vars: Vec<(String, Value)>,
     out: String,
     depth: usize,
-}
-
-fn go_truncate(s: String) -> String {
-    if s.len() > 20 {
-        let t: String = s.chars().take(20).collect();
-        format!("{t}...")
-    } else {
-        s
-    }
+    /// The node evaluated last (Go's `s.node`), where errors without their
+    /// own node are reported.
+    last: Option<At<'a>>,
 }
 
 impl<'a> State<'a> {
+    fn at(&mut self, a: At<'a>) {
+        self.last = Some(a);
+    }
+
+    fn err_last(&self, msg: impl fmt::Display) -> Error {
+        match self.last {
+            Some(a) => self.err(a, msg),
+            None => Error::Exec(format!("template: {}: {}", self.tree.name, msg)),
+        }
+    }
+
     fn err(&self, at: At<'_>, msg: impl fmt::Display) -> Error {
         let (pos, ctx) = match at {
             At::Arg(a) => (a.pos(), a.to_string()),
             At::Cmd(c) => (c.pos, c.to_string()),
-            At::Text(p, s) => (p, s),
+            At::Pipe(p) => (p.pos, p.to_string()),
+            At::Tmpl(pos, name, pipe) => (pos, template_ctx(name, pipe)),
         };
         let (line, col) = parse::line_col(&self.tree.text, pos);
         Error::Exec(format!(
             "template: {}:{}:{}: executing {:?} at <{}>: {}",
-            self.tree.parse_name,
-            line,
-            col,
-            self.tree.name,
-            go_truncate(ctx),
-            msg
+            self.tree.parse_name, line, col, self.tree.name, ctx, msg
         ))
     }
 
-    fn var(&self, name: &str) -> Value {
-        self.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    fn var(&self, name: &str, node: &'a Arg) -> R<Value> {
+        match self.vars.iter().rev().find(|(n, _)| n == name) {
+            Some((_, v)) => Ok(v.clone()),
+            None => Err(self.err(At::Arg(node), format!("undefined variable: {name}"))),
+        }
     }
 
     fn set_var(&mut self, name: &str, v: Value) {
@@ -288,7 +385,9 @@ impl<'a> State<'a> {
                 let v = self.eval_pipeline(dot, p)?;
                 if p.decl.is_empty() {
                     let s = print_value(&v);
-                    if self.tmpl.escape_html && !matches!(&v, Value::Object(o) if o.type_name() == "template.HTML") {
+                    if self.tmpl.escape_html
+                        && !matches!(&v, Value::Object(o) if o.type_name() == "template.HTML")
+                    {
                         let e = crate::funcs::html_escape(&s).replace('+', "&#43;");
                         self.write(&e)?;
                     } else {
@@ -300,12 +399,16 @@ impl<'a> State<'a> {
             Node::With(b) => return self.walk_if_with(dot, b, true),
             Node::Range(b) => return self.walk_range(dot, b),
             Node::Template { pos, name, pipe } => {
+                self.at(At::Tmpl(*pos, name, pipe));
                 let Some(tree) = self.tmpl.trees.get(name) else {
-                    return Err(self.err(At::Text(*pos, template_ctx(name, pipe)), format!("template {name:?} not defined")));
+                    return Err(self.err(
+                        At::Tmpl(*pos, name, pipe),
+                        format!("template {name:?} not defined"),
+                    ));
                 };
                 if self.depth >= MAX_TEMPLATE_DEPTH {
                     return Err(self.err(
-                        At::Text(*pos, template_ctx(name, pipe)),
+                        At::Tmpl(*pos, name, pipe),
                         format!("exceeded maximum template depth ({MAX_TEMPLATE_DEPTH})"),
                     ));
                 }
@@ -313,7 +416,8 @@ impl<'a> State<'a> {
                     Some(p) => self.eval_pipeline(dot, p)?,
                     None => Value::Null,
                 };
-                let saved_vars = std::mem::replace(&mut self.vars, vec![("$".into(), new_dot.clone())]);
+                let saved_vars =
+                    std::mem::replace(&mut self.vars, vec![("$".into(), new_dot.clone())]);
                 let saved_tree = std::mem::replace(&mut self.tree, tree);
                 self.depth += 1;
                 let r = self.walk_list(&new_dot, &tree.root);
@@ -330,7 +434,10 @@ impl<'a> State<'a> {
 
     fn write(&mut self, s: &str) -> R<()> {
         if self.out.len() + s.len() > MAX_OUTPUT {
-            return Err(Error::Exec(format!("template: {}: output exceeds {} bytes", self.tree.name, MAX_OUTPUT)));
+            return Err(Error::Exec(format!(
+                "template: {}: output exceeds {} bytes",
+                self.tree.name, MAX_OUTPUT
+            )));
         }
         self.out.push_str(s);
         Ok(())
@@ -340,7 +447,11 @@ impl<'a> State<'a> {
         let mark = self.vars.len();
         let v = self.eval_pipeline(dot, &b.pipe)?;
         let r = if v.truth() {
-            if with { self.walk_list(&v, &b.list) } else { self.walk_list(dot, &b.list) }
+            if with {
+                self.walk_list(&v, &b.list)
+            } else {
+                self.walk_list(dot, &b.list)
+            }
         } else if let Some(e) = &b.else_list {
             self.walk_list(dot, e)
         } else {
@@ -356,15 +467,18 @@ impl<'a> State<'a> {
         // the pipeline's declarations were pushed with the whole value; the
         // iteration rebinds them
         let items: Vec<(Value, Value)> = match v.plain() {
-            Value::List(l) => l.iter().enumerate().map(|(i, e)| (Value::Int(i as i64), e.clone())).collect(),
-            Value::Map(m) => m.iter().map(|(k, e)| (Value::String(k.clone()), e.clone())).collect(),
+            Value::List(l) => l
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (Value::Int(i as i64), e.clone()))
+                .collect(),
+            Value::Map(m) => m
+                .iter()
+                .map(|(k, e)| (Value::String(k.clone()), e.clone()))
+                .collect(),
             Value::Null => Vec::new(),
-            Value::Int(n) => (0..n.max(0)).map(|i| (Value::Int(i), Value::Int(i))).collect(),
             other => {
-                return Err(self.err(
-                    At::Text(b.pos, format!("{{{{range {}}}}}", b.pipe)),
-                    format!("range can't iterate over {other}"),
-                ));
+                return Err(self.err_last(format!("range can't iterate over {other}")));
             }
         };
         let mut flow = Flow::Normal;
@@ -418,6 +532,7 @@ impl<'a> State<'a> {
     }
 
     fn eval_pipeline(&mut self, dot: &Value, p: &'a Pipe) -> R<Value> {
+        self.at(At::Pipe(p));
         let mut val: Option<Value> = None;
         for c in &p.cmds {
             let v = self.eval_command(dot, c, val.take())?;
@@ -438,32 +553,46 @@ impl<'a> State<'a> {
         let first = &cmd.args[0];
         let rest = &cmd.args[1..];
         match first {
-            Arg::Field(_, names) => self.eval_field_chain(dot, dot.clone(), first, names, rest, fin),
+            Arg::Field(_, names) => {
+                self.at(At::Arg(first));
+                self.eval_field_chain(dot, dot.clone(), first, names, rest, fin)
+            }
             Arg::Variable(_, name, names) => {
-                let v = self.var(name);
+                self.at(At::Arg(first));
+                let v = self.var(name, first)?;
                 if names.is_empty() {
                     if !rest.is_empty() || fin.is_some() {
-                        return Err(self.err(At::Arg(first), format!("can't give argument to non-function {first}")));
+                        return Err(self.err(
+                            At::Arg(first),
+                            format!("can't give argument to non-function {first}"),
+                        ));
                     }
                     return Ok(v);
                 }
                 self.eval_field_chain(dot, v, first, names, rest, fin)
             }
             Arg::Chain(_, node, names) => {
+                self.at(At::Arg(first));
                 let v = self.eval_arg(dot, node)?;
                 self.eval_field_chain(dot, v, first, names, rest, fin)
             }
             Arg::Ident(_, name) => self.eval_function(dot, name, cmd, first, rest, fin),
             Arg::Pipe(_, p) => {
                 if !rest.is_empty() || fin.is_some() {
-                    return Err(self.err(At::Arg(first), format!("can't give argument to non-function {first}")));
+                    return Err(self.err(
+                        At::Arg(first),
+                        format!("can't give argument to non-function {first}"),
+                    ));
                 }
                 self.eval_pipeline(dot, p)
             }
             Arg::Nil(_) => Err(self.err(At::Arg(first), "nil is not a command")),
             _ => {
                 if !rest.is_empty() || fin.is_some() {
-                    return Err(self.err(At::Arg(first), format!("can't give argument to non-function {first}")));
+                    return Err(self.err(
+                        At::Arg(first),
+                        format!("can't give argument to non-function {first}"),
+                    ));
                 }
                 self.eval_arg(dot, first)
             }
@@ -472,6 +601,7 @@ impl<'a> State<'a> {
 
     /// Evaluates an argument (no arguments of its own).
     fn eval_arg(&mut self, dot: &Value, a: &'a Arg) -> R<Value> {
+        self.at(At::Arg(a));
         match a {
             Arg::Dot(_) => Ok(dot.clone()),
             Arg::Nil(_) => Ok(Value::Null),
@@ -481,7 +611,7 @@ impl<'a> State<'a> {
             Arg::Str(_, _, s) => Ok(Value::String(s.clone())),
             Arg::Field(_, names) => self.eval_field_chain(dot, dot.clone(), a, names, &[], None),
             Arg::Variable(_, name, names) => {
-                let v = self.var(name);
+                let v = self.var(name, a)?;
                 if names.is_empty() {
                     return Ok(v);
                 }
@@ -502,6 +632,84 @@ impl<'a> State<'a> {
                 let cmd_like = a;
                 self.call_function(dot, name, cmd_like, cmd_like, &[], None)
             }
+        }
+    }
+
+    /// Evaluates arguments against parameter types, in order, failing with
+    /// Go's messages at the offending argument.
+    fn eval_typed_args(
+        &mut self,
+        dot: &Value,
+        args: &'a [Arg],
+        fin: Option<Value>,
+        params: &[ArgType],
+        rest: Option<ArgType>,
+    ) -> R<Vec<Value>> {
+        let ty = |i: usize| params.get(i).copied().or(rest).unwrap_or(ArgType::Any);
+        let mut out = Vec::with_capacity(args.len() + 1);
+        for (i, a) in args.iter().enumerate() {
+            out.push(self.eval_typed(dot, a, ty(i))?);
+        }
+        if let Some(f) = fin {
+            let t = ty(out.len());
+            out.push(self.validate(f, t)?);
+        }
+        Ok(out)
+    }
+
+    fn eval_typed(&mut self, dot: &Value, a: &'a Arg, ty: ArgType) -> R<Value> {
+        self.at(At::Arg(a));
+        if ty == ArgType::Any {
+            return self.eval_arg(dot, a);
+        }
+        match a {
+            Arg::Str(_, _, s) if ty == ArgType::Str => Ok(Value::String(s.clone())),
+            Arg::Str(..) | Arg::Number(..) | Arg::Bool(..) => {
+                if ty == ArgType::Str {
+                    Err(self.err_last(format!("expected string; found {a}")))
+                } else {
+                    Err(self.err_last(format!("can't handle {a} for arg of type {}", ty.go_name())))
+                }
+            }
+            Arg::Nil(_) if ty.nilable() => Ok(Value::Null),
+            Arg::Nil(_) => Err(self.err_last(format!("cannot assign nil to {}", ty.go_name()))),
+            _ => {
+                let v = self.eval_arg(dot, a)?;
+                self.validate(v, ty)
+            }
+        }
+    }
+
+    /// Go's `validateType` for our parameter types.
+    fn validate(&self, v: Value, ty: ArgType) -> R<Value> {
+        let ok = match (&v, ty) {
+            (_, ArgType::Any) => true,
+            (Value::Null, t) => {
+                if t.nilable() {
+                    return Ok(v);
+                }
+                return Err(self.err_last(format!("invalid value; expected {}", ty.go_name())));
+            }
+            (Value::String(_), ArgType::Str) => true,
+            (Value::Time(_), ArgType::Time) => true,
+            (Value::Object(o), ArgType::StrList) => {
+                o.type_name() == "[]string"
+                    || matches!(o.base(), Some(Value::List(l)) if l.iter().all(|e| matches!(e, Value::String(_))) && o.type_name().starts_with("[]"))
+            }
+            (Value::List(l), ArgType::StrList) => l.iter().all(|e| matches!(e, Value::String(_))),
+            (Value::Object(o), ArgType::Sample) => o.type_name() == "*template.sample",
+            (Value::Object(o), ArgType::QueryResult) => o.type_name() == "template.queryResult",
+            (Value::List(_), ArgType::QueryResult) => true,
+            _ => false,
+        };
+        if ok {
+            Ok(v)
+        } else {
+            Err(self.err_last(format!(
+                "wrong type for value; expected {}; got {}",
+                ty.go_name(),
+                v.type_name()
+            )))
         }
     }
 
@@ -530,7 +738,11 @@ impl<'a> State<'a> {
             recv = self.eval_field(node, name, &[], recv)?;
         }
         let has_args = !args.is_empty() || fin.is_some();
-        let argv = if has_args { self.eval_args(dot, args, fin)? } else { Vec::new() };
+        let argv = if has_args {
+            self.eval_args(dot, args, fin)?
+        } else {
+            Vec::new()
+        };
         self.eval_field_args(node, &names[n - 1], &argv, has_args, recv)
     }
 
@@ -538,12 +750,22 @@ impl<'a> State<'a> {
         self.eval_field_args(node, name, args, !args.is_empty(), recv)
     }
 
-    fn eval_field_args(&mut self, node: &'a Arg, name: &str, args: &[Value], has_args: bool, recv: Value) -> R<Value> {
+    fn eval_field_args(
+        &mut self,
+        node: &'a Arg,
+        name: &str,
+        args: &[Value],
+        has_args: bool,
+        recv: Value,
+    ) -> R<Value> {
         match &recv {
             Value::Null => Ok(Value::Null),
             Value::Map(m) => {
                 if has_args {
-                    return Err(self.err(At::Arg(node), format!("{name} is not a method but has arguments")));
+                    return Err(self.err(
+                        At::Arg(node),
+                        format!("{name} is not a method but has arguments"),
+                    ));
                 }
                 Ok(match m.get(name) {
                     Some(v) => v.clone(),
@@ -552,31 +774,51 @@ impl<'a> State<'a> {
             }
             Value::Object(o) => match o.call(name, args) {
                 Some(Ok(v)) => Ok(v),
+                Some(Err(e)) if is_arg_error(&e) => Err(self.err(At::Arg(node), e)),
                 Some(Err(e)) => Err(self.err(At::Arg(node), format!("error calling {name}: {e}"))),
                 None => match o.base() {
                     Some(Value::Map(m)) => {
                         if has_args {
-                            return Err(self.err(At::Arg(node), format!("{name} is not a method but has arguments")));
+                            return Err(self.err(
+                                At::Arg(node),
+                                format!("{name} is not a method but has arguments"),
+                            ));
                         }
                         Ok(match m.get(name) {
                             Some(v) => v.clone(),
-                            None => self.missing(&m),
+                            None if self.tmpl.missing_zero => {
+                                o.elem_zero().unwrap_or_else(|| zero_of_map(&m))
+                            }
+                            None => Value::Null,
                         })
                     }
-                    _ => Err(self.err(At::Arg(node), format!("can't evaluate field {name} in type {}", recv.type_name()))),
+                    _ => Err(self.err(
+                        At::Arg(node),
+                        format!("can't evaluate field {name} in type {}", recv.type_name()),
+                    )),
                 },
             },
             Value::Time(t) => match crate::funcs::time_method(t, name, args) {
                 Some(Ok(v)) => Ok(v),
                 Some(Err(e)) => Err(self.err(At::Arg(node), format!("error calling {name}: {e}"))),
-                None => Err(self.err(At::Arg(node), format!("can't evaluate field {name} in type time.Time"))),
+                None => Err(self.err(
+                    At::Arg(node),
+                    format!("can't evaluate field {name} in type time.Time"),
+                )),
             },
-            other => Err(self.err(At::Arg(node), format!("can't evaluate field {name} in type {}", other.type_name()))),
+            other => Err(self.err(
+                At::Arg(node),
+                format!("can't evaluate field {name} in type {}", other.type_name()),
+            )),
         }
     }
 
     fn missing(&self, m: &BTreeMap<String, Value>) -> Value {
-        if self.tmpl.missing_zero { zero_of_map(m) } else { Value::Null }
+        if self.tmpl.missing_zero {
+            zero_of_map(m)
+        } else {
+            Value::Null
+        }
     }
 
     fn eval_function(
@@ -613,10 +855,14 @@ impl<'a> State<'a> {
         fin: Option<Value>,
     ) -> R<Value> {
         let nargs = args.len() + usize::from(fin.is_some());
+        self.at(At::Arg(ident));
         if let Some(f) = self.tmpl.funcs.funcs.get(name) {
             let f = f.clone();
             self.check_arity(ident, name, nargs, f.min, f.variadic)?;
-            let argv = self.eval_args(dot, args, fin)?;
+            let argv = match &f.sig {
+                Some(sig) => self.eval_typed_args(dot, args, fin, &sig.0, sig.1)?,
+                None => self.eval_args(dot, args, fin)?,
+            };
             return (f.f)(&argv).map_err(|e| self.err(at, format!("error calling {name}: {e}")));
         }
         // lazy and/or
@@ -641,16 +887,34 @@ impl<'a> State<'a> {
             _ => (0, true),
         };
         self.check_arity(ident, name, nargs, min, variadic)?;
-        let argv = self.eval_args(dot, args, fin)?;
-        crate::funcs::builtin(name, &argv).map_err(|e| self.err(at, format!("error calling {name}: {e}")))
+        let argv = if name == "printf" {
+            self.eval_typed_args(dot, args, fin, &[ArgType::Str], Some(ArgType::Any))?
+        } else {
+            self.eval_args(dot, args, fin)?
+        };
+        crate::funcs::builtin(name, &argv)
+            .map_err(|e| self.err(at, format!("error calling {name}: {e}")))
     }
 
-    fn check_arity(&self, ident: &'a Arg, name: &str, got: usize, min: usize, variadic: bool) -> R<()> {
+    fn check_arity(
+        &self,
+        ident: &'a Arg,
+        name: &str,
+        got: usize,
+        min: usize,
+        variadic: bool,
+    ) -> R<()> {
         if variadic && got < min {
-            return Err(self.err(At::Arg(ident), format!("wrong number of args for {name}: want at least {min} got {got}")));
+            return Err(self.err(
+                At::Arg(ident),
+                format!("wrong number of args for {name}: want at least {min} got {got}"),
+            ));
         }
         if !variadic && got != min {
-            return Err(self.err(At::Arg(ident), format!("wrong number of args for {name}: want {min} got {got}")));
+            return Err(self.err(
+                At::Arg(ident),
+                format!("wrong number of args for {name}: want {min} got {got}"),
+            ));
         }
         Ok(())
     }
@@ -663,9 +927,20 @@ fn template_ctx(name: &str, pipe: &Option<Pipe>) -> String {
     }
 }
 
+/// Argument errors of methods are reported as they are, not as failed calls.
+fn is_arg_error(e: &str) -> bool {
+    e.starts_with("wrong number of args")
+        || e.starts_with("wrong type for value")
+        || e.contains("has arguments but cannot be invoked")
+}
+
 /// The zero value of a map's element type: `""` for maps of strings, else nil.
 pub(crate) fn zero_of_map(m: &BTreeMap<String, Value>) -> Value {
-    if m.values().all(|v| matches!(v, Value::String(_))) { Value::String(String::new()) } else { Value::Null }
+    if !m.is_empty() && m.values().all(|v| matches!(v, Value::String(_))) {
+        Value::String(String::new())
+    } else {
+        Value::Null
+    }
 }
 
 /// How an action prints its value (`<no value>` for nil).
@@ -682,5 +957,13 @@ pub(crate) fn eval_args_string(args: &[Value]) -> String {
     if let [Value::String(s)] = args {
         return s.clone();
     }
-    format::sprint(args)
+    // nil prints as "<no value>" here (Go's printableValue)
+    let args: Vec<Value> = args
+        .iter()
+        .map(|a| match a {
+            Value::Null => Value::String("<no value>".into()),
+            a => a.clone(),
+        })
+        .collect();
+    format::sprint(&args)
 }

@@ -68,7 +68,11 @@ fn fmt_f(dg: &Digits, prec: usize) -> String {
         s.push('.');
         for i in 1..=prec as i64 {
             let j = i64::from(dg.dp) + i - 1;
-            let c = if j >= 0 { dg.d.get(j as usize).map_or('0', |c| *c as char) } else { '0' };
+            let c = if j >= 0 {
+                dg.d.get(j as usize).map_or('0', |c| *c as char)
+            } else {
+                '0'
+            };
             s.push(c);
         }
     }
@@ -119,7 +123,11 @@ fn special(x: f64, plus: bool) -> Option<String> {
         return Some("NaN".into());
     }
     if x.is_infinite() {
-        return Some(if x > 0.0 { "+Inf".into() } else { "-Inf".into() });
+        return Some(if x > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        });
     }
     let _ = plus;
     None
@@ -131,7 +139,11 @@ pub(crate) fn float_v(x: f64) -> String {
         return s;
     }
     let body = fmt_g(x, None, 'e');
-    if x.is_sign_negative() && x != 0.0 { format!("-{body}") } else { body }
+    if x.is_sign_negative() && x != 0.0 {
+        format!("-{body}")
+    } else {
+        body
+    }
 }
 
 /// Go's `%.4g`-style formatting used by Prometheus' humanize functions.
@@ -140,7 +152,11 @@ pub(crate) fn float_g(x: f64, prec: usize) -> String {
         return s;
     }
     let body = fmt_g(x, Some(prec), 'e');
-    if x.is_sign_negative() && x != 0.0 { format!("-{body}") } else { body }
+    if x.is_sign_negative() && x != 0.0 {
+        format!("-{body}")
+    } else {
+        body
+    }
 }
 
 /// `fmt.Sprint`: spaces between operands when neither side is a string.
@@ -158,7 +174,11 @@ pub(crate) fn sprint(args: &[Value]) -> String {
 
 /// `fmt.Sprintln`: spaces between all operands, newline at the end.
 pub(crate) fn sprintln(args: &[Value]) -> String {
-    let mut s = args.iter().map(Value::to_string).collect::<Vec<_>>().join(" ");
+    let mut s = args
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
     s.push('\n');
     s
 }
@@ -228,7 +248,16 @@ fn pad(s: String, sp: &Spec, numeric: bool) -> String {
             Some(c @ ('+' | '-' | ' ')) => (c.to_string(), s[1..].to_string()),
             _ => (String::new(), s.clone()),
         };
-        if rest.chars().all(|c| c.is_ascii_digit() || c == '.' || c == 'e' || c == '+' || c == '-' || c.is_ascii_hexdigit() || c == 'x' || c == 'X') {
+        if rest.chars().all(|c| {
+            c.is_ascii_digit()
+                || c == '.'
+                || c == 'e'
+                || c == '+'
+                || c == '-'
+                || c.is_ascii_hexdigit()
+                || c == 'x'
+                || c == 'X'
+        }) {
             return format!("{sign}{}{rest}", "0".repeat(fill));
         }
     }
@@ -250,10 +279,11 @@ fn sign(neg: bool, sp: &Spec) -> &'static str {
     }
 }
 
-fn bad_verb(verb: char, v: &Value) -> String {
+fn bad_verb(verb: char, v: &Value, sp: &Spec) -> String {
     match v {
         Value::Null => format!("%!{verb}(<nil>)"),
-        _ => format!("%!{verb}({}={})", v.type_name(), v),
+        // the value is printed with %v and the verb's flags
+        _ => format!("%!{verb}({}={})", v.type_name(), fmt_value(v, 'v', sp)),
     }
 }
 
@@ -266,7 +296,13 @@ fn fmt_int(i: i64, verb: char, sp: &Spec) -> Option<String> {
         'X' => format!("{u:X}"),
         'o' | 'O' => format!("{u:o}"),
         'b' => format!("{u:b}"),
-        'c' => return Some(pad(char::from_u32(i as u32).unwrap_or('\u{FFFD}').to_string(), sp, false)),
+        'c' => {
+            return Some(pad(
+                char::from_u32(i as u32).unwrap_or('\u{FFFD}').to_string(),
+                sp,
+                false,
+            ));
+        }
         'q' => {
             let c = char::from_u32(i as u32).unwrap_or('\u{FFFD}');
             let mut s = String::from("'");
@@ -309,9 +345,27 @@ fn fmt_float(x: f64, verb: char, sp: &Spec) -> Option<String> {
         }
         let body = if x.is_nan() { "NaN" } else { "Inf" };
         let s = if x.is_nan() {
-            format!("{}{body}", if sp.plus { "+" } else if sp.space { " " } else { "" })
+            format!(
+                "{}{body}",
+                if sp.plus {
+                    "+"
+                } else if sp.space {
+                    " "
+                } else {
+                    ""
+                }
+            )
         } else {
-            format!("{}{body}", if neg { "-" } else if sp.space && !sp.plus { " " } else { "+" })
+            format!(
+                "{}{body}",
+                if neg {
+                    "-"
+                } else if sp.space && !sp.plus {
+                    " "
+                } else {
+                    "+"
+                }
+            )
         };
         let mut sp2 = *sp;
         sp2.zero = false;
@@ -374,17 +428,20 @@ fn fmt_str(s: &str, verb: char, sp: &Spec) -> Option<String> {
 }
 
 fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
+    if verb == 'T' {
+        return pad(v.type_name(), sp, false);
+    }
     match v {
         Value::Bool(b) => match verb {
             't' | 'v' => pad(b.to_string(), sp, false),
-            _ => bad_verb(verb, v),
+            _ => bad_verb(verb, v, sp),
         },
-        Value::Int(i) => fmt_int(*i, verb, sp).unwrap_or_else(|| bad_verb(verb, v)),
-        Value::Float(x) => fmt_float(*x, verb, sp).unwrap_or_else(|| bad_verb(verb, v)),
-        Value::String(s) => fmt_str(s, verb, sp).unwrap_or_else(|| bad_verb(verb, v)),
+        Value::Int(i) => fmt_int(*i, verb, sp).unwrap_or_else(|| bad_verb(verb, v, sp)),
+        Value::Float(x) => fmt_float(*x, verb, sp).unwrap_or_else(|| bad_verb(verb, v, sp)),
+        Value::String(s) => fmt_str(s, verb, sp).unwrap_or_else(|| bad_verb(verb, v, sp)),
         Value::Null => match verb {
             'v' => pad("<nil>".into(), sp, false),
-            _ => bad_verb(verb, v),
+            _ => bad_verb(verb, v, sp),
         },
         Value::List(l) => {
             let parts: Vec<String> = l.iter().map(|e| fmt_value(e, verb, sp)).collect();
@@ -393,19 +450,34 @@ fn fmt_value(v: &Value, verb: char, sp: &Spec) -> String {
         Value::Map(m) => {
             let parts: Vec<String> = m
                 .iter()
-                .map(|(k, e)| format!("{}:{}", fmt_str(k, verb, sp).unwrap_or_else(|| k.clone()), fmt_value(e, verb, sp)))
+                .map(|(k, e)| {
+                    format!(
+                        "{}:{}",
+                        fmt_value(&Value::String(k.clone()), verb, sp),
+                        fmt_value(e, verb, sp)
+                    )
+                })
                 .collect();
             format!("map[{}]", parts.join(" "))
         }
         Value::Duration(d) => match verb {
             'v' | 's' | 'q' => fmt_str(&v.to_string(), verb, sp).unwrap_or_default(),
-            _ => fmt_int(*d, verb, sp).unwrap_or_else(|| bad_verb(verb, v)),
+            _ => fmt_int(*d, verb, sp).unwrap_or_else(|| bad_verb(verb, v, sp)),
         },
-        Value::Time(_) | Value::Object(_) => match verb {
+        Value::Time(_) => match verb {
             'v' | 's' | 'q' | 'x' | 'X' => fmt_str(&v.to_string(), verb, sp).unwrap_or_default(),
-            _ => match v.plain() {
-                p @ (Value::List(_) | Value::Map(_) | Value::String(_)) => fmt_value(&p, verb, sp),
-                _ => bad_verb(verb, v),
+            _ => bad_verb(verb, v, sp),
+        },
+        Value::Object(o) => match o.base() {
+            // Go formats slices and maps element by element
+            Some(p @ (Value::List(_) | Value::Map(_) | Value::String(_))) => {
+                fmt_value(&p, verb, sp)
+            }
+            _ => match verb {
+                'v' | 's' | 'q' | 'x' | 'X' => {
+                    fmt_str(&v.to_string(), verb, sp).unwrap_or_default()
+                }
+                _ => bad_verb(verb, v, sp),
             },
         },
     }
@@ -438,7 +510,9 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
         if sp.minus {
             sp.zero = false;
         }
-        let mut arg_index = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>, argi: &mut usize| -> bool {
+        let mut arg_index = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
+                             argi: &mut usize|
+         -> bool {
             if chars.peek().map(|c| c.1) != Some('[') {
                 return true;
             }
@@ -465,7 +539,7 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
         if chars.peek().map(|c| c.1) == Some('*') {
             chars.next();
             match args.get(argi) {
-                Some(Value::Int(w)) => {
+                Some(Value::Int(w)) if w.unsigned_abs() <= 1_000_000 => {
                     if *w < 0 {
                         sp.minus = true;
                         sp.zero = false;
@@ -511,11 +585,8 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
                 sp.prec = Some(p.parse::<usize>().unwrap_or(0).min(10_000));
             }
         }
-        if !ok_index {
-            ok_index = arg_index(&mut chars, &mut argi);
-        } else {
-            ok_index = arg_index(&mut chars, &mut argi);
-        }
+        let ok_verb = arg_index(&mut chars, &mut argi);
+        ok_index = ok_index && ok_verb;
         let Some((_, verb)) = chars.next() else {
             out.push_str("%!(NOVERB)");
             break;
@@ -595,16 +666,31 @@ mod tests {
         let f = |fmt: &str, args: Vec<Value>| sprintf(fmt, &args);
         assert_eq!(f("%d-%s", vec![Value::Int(3), "x".into()]), "3-x");
         assert_eq!(f("%.2f", vec![Value::Float(1.005)]), "1.00");
-        assert_eq!(f("%5.1f|%-5d|%05d", vec![Value::Float(3.14159), Value::Int(42), Value::Int(-42)]), "  3.1|42   |-0042");
+        assert_eq!(
+            f(
+                "%5.1f|%-5d|%05d",
+                vec![Value::Float(3.14158), Value::Int(42), Value::Int(-42)]
+            ),
+            "  3.1|42   |-0042"
+        );
         assert_eq!(f("%q", vec!["a\"b".into()]), "\"a\\\"b\"");
         assert_eq!(f("%x %X", vec![Value::Int(255), "hi".into()]), "ff 6869");
         assert_eq!(f("%e", vec![Value::Float(1234.5678)]), "1.234568e+03");
         assert_eq!(f("%g", vec![Value::Float(1e-7)]), "1e-07");
         assert_eq!(f("%d", vec![Value::Float(1.5)]), "%!d(float64=1.5)");
         assert_eq!(f("%d %d", vec![Value::Int(1)]), "1 %!d(MISSING)");
-        assert_eq!(f("%d", vec![Value::Int(1), "x".into()]), "1%!(EXTRA string=x)");
-        assert_eq!(f("%t %v %%", vec![Value::Bool(true), Value::Null]), "true <nil> %");
-        assert_eq!(f("%s", vec![Value::list(vec!["a".into(), "b".into()])]), "[a b]");
+        assert_eq!(
+            f("%d", vec![Value::Int(1), "x".into()]),
+            "1%!(EXTRA string=x)"
+        );
+        assert_eq!(
+            f("%t %v %%", vec![Value::Bool(true), Value::Null]),
+            "true <nil> %"
+        );
+        assert_eq!(
+            f("%s", vec![Value::list(vec!["a".into(), "b".into()])]),
+            "[a b]"
+        );
         assert_eq!(f("%+d % d", vec![Value::Int(5), Value::Int(5)]), "+5  5");
         assert_eq!(f("%6.2f%%", vec![Value::Float(99.5)]), " 99.50%");
         assert_eq!(f("%[2]d %[1]d", vec![Value::Int(1), Value::Int(2)]), "2 1");

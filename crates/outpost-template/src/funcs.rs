@@ -18,7 +18,10 @@ pub(crate) fn builtin(name: &str, args: &[Value]) -> FResult {
         "println" => Ok(Value::String(format::sprintln(args))),
         "printf" => match &args[0] {
             Value::String(f) => Ok(Value::String(format::sprintf(f, &args[1..]))),
-            v => Err(format!("wrong type for value; expected string; got {}", v.type_name())),
+            v => Err(format!(
+                "wrong type for value; expected string; got {}",
+                v.type_name()
+            )),
         },
         "html" => Ok(Value::String(html_escape(&eval_args_string(args)))),
         "js" => Ok(Value::String(js_escape(&eval_args_string(args)))),
@@ -40,8 +43,12 @@ pub(crate) fn builtin(name: &str, args: &[Value]) -> FResult {
         }
         "ne" => Ok(Value::Bool(!eq(&args[0], &args[1])?)),
         "lt" => Ok(Value::Bool(lt(&args[0], &args[1])?)),
-        "le" => Ok(Value::Bool(lt(&args[0], &args[1])? || eq(&args[0], &args[1])?)),
-        "gt" => Ok(Value::Bool(!(lt(&args[0], &args[1])? || eq(&args[0], &args[1])?))),
+        "le" => Ok(Value::Bool(
+            lt(&args[0], &args[1])? || eq(&args[0], &args[1])?,
+        )),
+        "gt" => Ok(Value::Bool(
+            !(lt(&args[0], &args[1])? || eq(&args[0], &args[1])?),
+        )),
         "ge" => Ok(Value::Bool(!lt(&args[0], &args[1])?)),
         _ => Err(format!("unknown function {name}")),
     }
@@ -52,7 +59,7 @@ fn length(v: &Value) -> FResult {
         Value::String(s) => Ok(Value::Int(s.len() as i64)),
         Value::List(l) => Ok(Value::Int(l.len() as i64)),
         Value::Map(m) => Ok(Value::Int(m.len() as i64)),
-        Value::Null => Err("len of nil pointer".into()),
+        Value::Null => Err("reflect: call of reflect.Value.Type on zero Value".into()),
         other => Err(format!("len of type {}", other.type_name())),
     }
 }
@@ -68,6 +75,10 @@ fn as_index(v: &Value, what: &str) -> std::result::Result<i64, String> {
 fn index(item: &Value, idx: &[Value]) -> FResult {
     let mut item = item.clone();
     for i in idx {
+        let zero = match &item {
+            Value::Object(o) => o.elem_zero(),
+            _ => None,
+        };
         item = match item.plain() {
             Value::List(l) => {
                 let n = as_index(i, "slice/array")?;
@@ -84,9 +95,17 @@ fn index(item: &Value, idx: &[Value]) -> FResult {
                 Value::Int(i64::from(s.as_bytes()[n as usize]))
             }
             Value::Map(m) => match i {
-                Value::String(k) => m.get(k).cloned().unwrap_or_else(|| zero_of_map(&m)),
-                Value::Null => zero_of_map(&m),
-                v => return Err(format!("value has type {}; should be string", v.type_name())),
+                Value::String(k) => m
+                    .get(k)
+                    .cloned()
+                    .unwrap_or_else(|| zero.unwrap_or_else(|| zero_of_map(&m))),
+                Value::Null => zero.unwrap_or_else(|| zero_of_map(&m)),
+                v => {
+                    return Err(format!(
+                        "value has type {}; should be string",
+                        v.type_name()
+                    ));
+                }
             },
             Value::Null => return Err("index of untyped nil".into()),
             other => return Err(format!("can't index item of type {}", other.type_name())),
@@ -96,12 +115,13 @@ fn index(item: &Value, idx: &[Value]) -> FResult {
 }
 
 fn slice(item: &Value, idx: &[Value]) -> FResult {
+    let tname = item.type_name();
     let item = item.plain();
     let len = match &item {
         Value::String(s) => s.len(),
         Value::List(l) => l.len(),
         Value::Null => return Err("slice of untyped nil".into()),
-        other => return Err(format!("can't slice item of type {}", other.type_name())),
+        _ => return Err(format!("can't slice item of type {tname}")),
     };
     if idx.len() > 3 {
         return Err(format!("too many slice indexes: {}", idx.len()));
@@ -129,8 +149,13 @@ fn slice(item: &Value, idx: &[Value]) -> FResult {
     match item {
         Value::String(s) => match s.get(ix[0]..ix[1]) {
             Some(sub) => Ok(Value::String(sub.to_string())),
-            None => Ok(Value::String(String::from_utf8_lossy(&s.as_bytes()[ix[0]..ix[1]]).into_owned())),
+            None => Ok(Value::String(
+                String::from_utf8_lossy(&s.as_bytes()[ix[0]..ix[1]]).into_owned(),
+            )),
         },
+        Value::List(l) if tname == "[]string" => Ok(Value::string_list(
+            l[ix[0]..ix[1]].iter().map(|v| v.to_string()).collect(),
+        )),
         Value::List(l) => Ok(Value::list(l[ix[0]..ix[1]].to_vec())),
         _ => Err("can't slice".into()),
     }
@@ -153,6 +178,11 @@ fn basic(v: &Value) -> Basic {
         Value::Int(i) | Value::Duration(i) => Basic::Int(*i),
         Value::Float(f) => Basic::Float(*f),
         Value::String(s) => Basic::Str(s.clone()),
+        // named string types (template.HTML) compare as strings
+        Value::Object(o) => match o.base() {
+            Some(Value::String(s)) => Basic::Str(s),
+            _ => Basic::Other,
+        },
         _ => Basic::Other,
     }
 }
@@ -172,8 +202,14 @@ fn eq(a: &Value, b: &Value) -> std::result::Result<bool, String> {
     match (ka, kb) {
         (Basic::Other, Basic::Other) => match (a, b) {
             (Value::Time(x), Value::Time(y)) => Ok(x.timestamp() == y.timestamp()),
-            (Value::List(_) | Value::Map(_), _) => Err(format!("non-comparable type {a}: {}", a.type_name())),
-            (_, Value::List(_) | Value::Map(_)) => Err(format!("non-comparable type {b}: {}", b.type_name())),
+            _ if matches!(b.plain(), Value::List(_) | Value::Map(_)) => {
+                Err(format!("non-comparable type {b}: {}", b.type_name()))
+            }
+            _ if matches!(a.plain(), Value::List(_) | Value::Map(_)) => Err(format!(
+                "non-comparable types {a}: {}, {}: {b}",
+                a.type_name(),
+                b.type_name()
+            )),
             _ => Ok(a.to_string() == b.to_string() && a.type_name() == b.type_name()),
         },
         (x, y) => Ok(x == y),
@@ -182,11 +218,14 @@ fn eq(a: &Value, b: &Value) -> std::result::Result<bool, String> {
 
 fn lt(a: &Value, b: &Value) -> std::result::Result<bool, String> {
     let (ka, kb) = (basic(a), basic(b));
-    if matches!(ka, Basic::Invalid | Basic::Other | Basic::Bool(_)) || matches!(kb, Basic::Invalid | Basic::Other | Basic::Bool(_)) {
+    if matches!(ka, Basic::Invalid | Basic::Other) || matches!(kb, Basic::Invalid | Basic::Other) {
         return Err("invalid type for comparison".into());
     }
     if !same_kind(&ka, &kb) {
         return Err("incompatible types for comparison".into());
+    }
+    if matches!(ka, Basic::Bool(_)) {
+        return Err("invalid type for comparison".into());
     }
     Ok(ka < kb)
 }
@@ -232,7 +271,9 @@ pub(crate) fn query_escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => o.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                o.push(b as char)
+            }
             b' ' => o.push('+'),
             b => o.push_str(&format!("%{b:02X}")),
         }
@@ -248,7 +289,9 @@ pub(crate) fn query_unescape(s: &str) -> std::result::Result<String, String> {
     while i < b.len() {
         match b[i] {
             b'%' => {
-                let h = s.get(i + 1..i + 3).filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()));
+                let h = s
+                    .get(i + 1..i + 3)
+                    .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()));
                 let Some(h) = h else {
                     let bad: String = s[i..].chars().take(3).collect();
                     return Err(format!("invalid URL escape {}", format::go_quote(&bad)));
@@ -272,7 +315,14 @@ pub(crate) fn query_unescape(s: &str) -> std::result::Result<String, String> {
 /// Methods of `time.Time` values.
 pub(crate) fn time_method(t: &jiff::ZonedDateTime, name: &str, args: &[Value]) -> Option<FResult> {
     let noargs = |v: Value| -> FResult {
-        if args.is_empty() { Ok(v) } else { Err(format!("wrong number of args for {name}: want 0 got {}", args.len())) }
+        if args.is_empty() {
+            Ok(v)
+        } else {
+            Err(format!(
+                "wrong number of args for {name}: want 0 got {}",
+                args.len()
+            ))
+        }
     };
     Some(match name {
         "String" => noargs(Value::String(timefmt::go_time_string(t))),
@@ -287,11 +337,19 @@ pub(crate) fn time_method(t: &jiff::ZonedDateTime, name: &str, args: &[Value]) -
         "Hour" => noargs(Value::Int(i64::from(t.hour()))),
         "Minute" => noargs(Value::Int(i64::from(t.minute()))),
         "Second" => noargs(Value::Int(i64::from(t.second()))),
-        "IsZero" => noargs(Value::Bool(t.timestamp() == timefmt::go_zero_time().timestamp())),
+        "IsZero" => noargs(Value::Bool(
+            t.timestamp() == timefmt::go_zero_time().timestamp(),
+        )),
         "Format" => match args {
             [Value::String(layout)] => Ok(Value::String(timefmt::go_format(t, layout))),
-            [v] => Err(format!("wrong type for value; expected string; got {}", v.type_name())),
-            _ => Err(format!("wrong number of args for Format: want 1 got {}", args.len())),
+            [v] => Err(format!(
+                "wrong type for value; expected string; got {}",
+                v.type_name()
+            )),
+            _ => Err(format!(
+                "wrong number of args for Format: want 1 got {}",
+                args.len()
+            )),
         },
         "Add" => match args {
             [Value::Duration(d) | Value::Int(d)] => {
@@ -306,7 +364,9 @@ pub(crate) fn time_method(t: &jiff::ZonedDateTime, name: &str, args: &[Value]) -
         "Sub" => match args {
             [Value::Time(o)] => {
                 let d = t.timestamp().as_nanosecond() - o.timestamp().as_nanosecond();
-                Ok(Value::Duration(d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64))
+                Ok(Value::Duration(
+                    d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64,
+                ))
             }
             _ => Err("wrong type for value; expected time.Time".into()),
         },
@@ -329,7 +389,10 @@ pub(crate) fn time_method(t: &jiff::ZonedDateTime, name: &str, args: &[Value]) -
 pub(crate) fn arg_str(args: &[Value], i: usize) -> std::result::Result<&str, String> {
     match args.get(i) {
         Some(Value::String(s)) => Ok(s),
-        Some(v) => Err(format!("wrong type for value; expected string; got {}", v.type_name())),
+        Some(v) => Err(format!(
+            "wrong type for value; expected string; got {}",
+            v.type_name()
+        )),
         None => Err("missing argument".into()),
     }
 }
@@ -341,11 +404,17 @@ pub(crate) fn arg_strings(v: &Value) -> std::result::Result<Vec<String>, String>
             .iter()
             .map(|e| match e {
                 Value::String(s) => Ok(s.clone()),
-                e => Err(format!("wrong type for value; expected string; got {}", e.type_name())),
+                e => Err(format!(
+                    "wrong type for value; expected string; got {}",
+                    e.type_name()
+                )),
             })
             .collect(),
         Value::Null => Ok(Vec::new()),
-        v => Err(format!("wrong type for value; expected []string; got {}", v.type_name())),
+        v => Err(format!(
+            "wrong type for value; expected []string; got {}",
+            v.type_name()
+        )),
     }
 }
 
@@ -382,17 +451,28 @@ pub(crate) fn parse_go_float(s: &str) -> std::result::Result<f64, String> {
     if let Some(v) = special {
         return Ok(if neg { -v } else { v });
     }
-    let ok_chars = !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_'));
-    if ok_chars && !t.contains('_') {
-        if let Ok(v) = t.parse::<f64>() {
-            if v.is_infinite() {
-                return Err(format!("strconv.ParseFloat: parsing {}: value out of range", format::go_quote(s)));
-            }
-            return Ok(v);
+    let ok_chars = !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_'));
+    if ok_chars
+        && !t.contains('_')
+        && let Ok(v) = t.parse::<f64>()
+    {
+        if v.is_infinite() {
+            return Err(format!(
+                "strconv.ParseFloat: parsing {}: value out of range",
+                format::go_quote(s)
+            ));
         }
+        return Ok(v);
     }
-    if let Some(crate::parse::Number::Float(f)) = crate::parse::parse_number(t).filter(|_| lower.contains("0x")) {
+    if let Some(crate::parse::Number::Float(f)) =
+        crate::parse::parse_number(t).filter(|_| lower.contains("0x"))
+    {
         return Ok(f);
     }
-    Err(format!("strconv.ParseFloat: parsing {}: invalid syntax", format::go_quote(s)))
+    Err(format!(
+        "strconv.ParseFloat: parsing {}: invalid syntax",
+        format::go_quote(s)
+    ))
 }

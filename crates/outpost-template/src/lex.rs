@@ -18,6 +18,8 @@ pub(crate) enum Tok {
     RParen,
     /// Quoted or raw string: original text and value.
     Str(String, String),
+    /// A quoted string with a bad escape (an error where it is used).
+    BadStr,
     /// Character constant: original text and code point.
     Char(String, i64),
     Number(String),
@@ -26,6 +28,8 @@ pub(crate) enum Tok {
     Declare,
     Assign,
     Comma,
+    /// Any other printable ASCII character (the parser rejects it).
+    Punct,
     Keyword(&'static str),
     Eof,
     Error(String),
@@ -35,6 +39,7 @@ pub(crate) enum Tok {
 pub(crate) struct Token {
     pub(crate) tok: Tok,
     pub(crate) pos: usize,
+    pub(crate) end: usize,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -71,7 +76,8 @@ struct Lexer<'a> {
 
 impl Lexer<'_> {
     fn emit(&mut self, tok: Tok, pos: usize) {
-        self.out.push(Token { tok, pos });
+        let end = self.pos.max(pos);
+        self.out.push(Token { tok, pos, end });
     }
 
     fn err(&mut self, msg: String) {
@@ -224,7 +230,9 @@ impl Lexer<'_> {
                     self.emit(Tok::Variable(name), start);
                 }
                 '.' => {
-                    if self.b.get(self.pos + 1).is_some_and(u8::is_ascii_digit) {
+                    if self.pos + 1 == self.b.len()
+                        || self.b.get(self.pos + 1).is_some_and(u8::is_ascii_digit)
+                    {
                         self.number()?;
                     } else {
                         self.pos += 1;
@@ -254,12 +262,12 @@ impl Lexer<'_> {
                 }
                 ')' => {
                     self.pos += 1;
+                    self.emit(Tok::RParen, start);
                     if self.paren == 0 {
-                        self.err("unexpected right paren".into());
+                        self.err("unexpected right paren U+0029 ')'".into());
                         return None;
                     }
                     self.paren -= 1;
-                    self.emit(Tok::RParen, start);
                 }
                 c if is_alnum(c) => {
                     self.word();
@@ -279,6 +287,10 @@ impl Lexer<'_> {
                         }
                     };
                     self.emit(tok, start);
+                }
+                c if c.is_ascii() && !c.is_ascii_control() => {
+                    self.pos += 1;
+                    self.emit(Tok::Punct, start);
                 }
                 c => {
                     self.err(format!("unrecognized character in action: {}", go_u(c)));
@@ -306,7 +318,10 @@ impl Lexer<'_> {
         let Some(c) = self.peek_char() else {
             return true;
         };
-        if matches!(c, ' ' | '\t' | '\r' | '\n' | '.' | ',' | '|' | ':' | ')' | '(') {
+        if matches!(
+            c,
+            ' ' | '\t' | '\r' | '\n' | '.' | ',' | '|' | ':' | ')' | '('
+        ) {
             return true;
         }
         self.s[self.pos..].starts_with("}}")
@@ -340,9 +355,8 @@ impl Lexer<'_> {
                 Some(())
             }
             None => {
-                self.pos = start;
-                self.err(format!("bad quoted string {raw}"));
-                None
+                self.emit(Tok::BadStr, start);
+                Some(())
             }
         }
     }
@@ -422,6 +436,9 @@ impl Lexer<'_> {
                 self.pos += 1;
             }
             accept(self, b"0123456789_");
+        }
+        if self.b.get(self.pos) == Some(&b'i') {
+            self.pos += 1;
         }
         if self.peek_char().is_some_and(is_alnum) {
             self.pos += self.peek_char().map_or(1, char::len_utf8);

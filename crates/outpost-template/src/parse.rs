@@ -38,7 +38,6 @@ pub(crate) enum Node {
 
 #[derive(Debug)]
 pub(crate) struct Branch {
-    pub(crate) pos: usize,
     pub(crate) pipe: Pipe,
     pub(crate) list: Vec<Node>,
     pub(crate) else_list: Option<Vec<Node>>,
@@ -46,6 +45,7 @@ pub(crate) struct Branch {
 
 #[derive(Debug)]
 pub(crate) struct Pipe {
+    pub(crate) pos: usize,
     pub(crate) is_assign: bool,
     pub(crate) decl: Vec<String>,
     pub(crate) cmds: Vec<Command>,
@@ -180,11 +180,7 @@ pub(crate) fn line_col(text: &str, pos: usize) -> (usize, usize) {
 
 /// Parses `text` as template `name`; returns the main tree (first) and the
 /// trees of `define`/`block`.
-pub(crate) fn parse(
-    name: &str,
-    text: &str,
-    is_func: &dyn Fn(&str) -> bool,
-) -> Result<Vec<Tree>> {
+pub(crate) fn parse(name: &str, text: &str, is_func: &dyn Fn(&str) -> bool) -> Result<Vec<Tree>> {
     let text: Arc<str> = Arc::from(text);
     let mut p = Parser {
         name: name.to_string(),
@@ -197,6 +193,7 @@ pub(crate) fn parse(
         depth: 0,
         defs: Vec::new(),
         def_names: HashSet::new(),
+        action_start: None,
     };
     let root = p.parse_top()?;
     let mut trees = vec![Tree {
@@ -220,6 +217,7 @@ struct Parser<'a> {
     depth: usize,
     defs: Vec<Tree>,
     def_names: HashSet<String>,
+    action_start: Option<usize>,
 }
 
 enum End {
@@ -227,53 +225,74 @@ enum End {
     Else(usize),
 }
 
-fn describe(t: &Tok) -> String {
-    match t {
-        Tok::Text(s) => format!("{s:?}"),
-        Tok::LeftDelim => "<left>".into(),
-        Tok::RightDelim => "<right>".into(),
-        Tok::Space => "space".into(),
-        Tok::Ident(s) | Tok::Variable(s) | Tok::Number(s) => format!("<{s}>"),
-        Tok::Field(s) => format!("<.{s}>"),
-        Tok::Dot => "<.>".into(),
-        Tok::Pipe => "<|>".into(),
-        Tok::LParen => "<(>".into(),
-        Tok::RParen => "<)>".into(),
-        Tok::Str(raw, _) | Tok::Char(raw, _) => raw.clone(),
-        Tok::Bool(b) => format!("<{b}>"),
-        Tok::Nil => "<nil>".into(),
-        Tok::Declare => "<:=>".into(),
-        Tok::Assign => "<=>".into(),
-        Tok::Comma => "<,>".into(),
-        Tok::Keyword(k) => format!("<{k}>"),
+/// Go's `item.String()` of a token, used in "unexpected ..." messages.
+fn describe(t: &Token, text: &str) -> String {
+    let quote = |s: &str| {
+        if s.len() > 10 {
+            let head: String = s.chars().take(10).collect();
+            format!("{}...", crate::format::go_quote(&head))
+        } else {
+            crate::format::go_quote(s)
+        }
+    };
+    match &t.tok {
         Tok::Eof => "EOF".into(),
         Tok::Error(e) => e.clone(),
+        Tok::Keyword(k) => format!("<{k}>"),
+        Tok::Dot => "<.>".into(),
+        Tok::Nil => "<nil>".into(),
+        Tok::Text(s) => quote(s),
+        _ => quote(text.get(t.pos..t.end).unwrap_or("")),
     }
 }
 
 impl Parser<'_> {
     fn err<T>(&self, pos: usize, msg: impl std::fmt::Display) -> Result<T> {
         let (line, _) = line_col(&self.text, pos);
-        Err(Error::Parse(format!("template: {}:{}: {}", self.name, line, msg)))
+        Err(Error::Parse(format!(
+            "template: {}:{}: {}",
+            self.name, line, msg
+        )))
     }
 
     fn next(&mut self) -> Result<Token> {
-        let t = self
-            .toks
-            .get(self.i)
-            .cloned()
-            .unwrap_or(Token { tok: Tok::Eof, pos: self.text.len() });
+        let t = self.toks.get(self.i).cloned().unwrap_or(Token {
+            tok: Tok::Eof,
+            pos: self.text.len(),
+            end: self.text.len(),
+        });
         if self.i < self.toks.len() {
             self.i += 1;
         }
         if let Tok::Error(e) = &t.tok {
-            return self.err(t.pos, e);
+            return self.lex_err(t.pos, e);
         }
         Ok(t)
     }
 
+    /// A lexer error, naming where the action started if that was on an
+    /// earlier line (Go: "unclosed action started at NAME:LINE").
+    fn lex_err<T>(&self, pos: usize, e: &str) -> Result<T> {
+        if let Some(start) = self.action_start {
+            let (sl, _) = line_col(&self.text, start);
+            let (el, _) = line_col(&self.text, pos);
+            if sl != el {
+                let extra = if e.ends_with(" action") {
+                    format!(" started at {}:{}", self.name, sl)
+                } else {
+                    format!(" in action started at {}:{}", self.name, sl)
+                };
+                return self.err(pos, format!("{e}{extra}"));
+            }
+        }
+        self.err(pos, e)
+    }
+
     fn peek(&self) -> Tok {
-        self.toks.get(self.i).map(|t| t.tok.clone()).unwrap_or(Tok::Eof)
+        self.toks
+            .get(self.i)
+            .map(|t| t.tok.clone())
+            .unwrap_or(Tok::Eof)
     }
 
     fn peek_pos(&self) -> usize {
@@ -298,9 +317,12 @@ impl Parser<'_> {
 
     fn unexpected<T>(&self, t: &Token, context: &str) -> Result<T> {
         if let Tok::Error(e) = &t.tok {
-            return self.err(t.pos, e);
+            return self.lex_err(t.pos, e);
         }
-        self.err(t.pos, format!("unexpected {} in {}", describe(&t.tok), context))
+        self.err(
+            t.pos,
+            format!("unexpected {} in {}", describe(t, &self.text), context),
+        )
     }
 
     fn expect_right(&mut self, context: &str) -> Result<()> {
@@ -348,7 +370,7 @@ impl Parser<'_> {
         let (list, end) = self.item_list()?;
         self.vars = saved;
         if let End::Else(pos) = end {
-            return self.err(pos, "unexpected {{else}}");
+            return self.err(pos, "unexpected {{else}} in define clause");
         }
         self.add_def(name, list, t.pos)
     }
@@ -360,7 +382,10 @@ impl Parser<'_> {
                 .iter()
                 .all(|n| matches!(n, Node::Text(t) if t.trim().is_empty()));
             if !empty {
-                return self.err(pos, format!("template: multiple definition of template {name:?}"));
+                return self.err(
+                    pos,
+                    format!("template: multiple definition of template {name:?}"),
+                );
             }
             return Ok(());
         }
@@ -393,7 +418,12 @@ impl Parser<'_> {
         let t = self.next()?;
         match t.tok {
             Tok::Text(s) => Ok(Ok(Node::Text(s))),
-            Tok::LeftDelim => self.action(),
+            Tok::LeftDelim => {
+                self.action_start = Some(t.pos);
+                let r = self.action();
+                self.action_start = None;
+                r
+            }
             _ => self.unexpected(&t, "input"),
         }
     }
@@ -418,12 +448,20 @@ impl Parser<'_> {
             Tok::Keyword("with") => Ok(Ok(Node::With(self.control(t.pos, "with")?))),
             Tok::Keyword("range") => Ok(Ok(Node::Range(self.control(t.pos, "range")?))),
             Tok::Keyword("break") | Tok::Keyword("continue") => {
-                let kw = if t.tok == Tok::Keyword("break") { "break" } else { "continue" };
+                let kw = if t.tok == Tok::Keyword("break") {
+                    "break"
+                } else {
+                    "continue"
+                };
+                self.expect_right(&format!("{{{{{kw}}}}}"))?;
                 if self.range_depth == 0 {
                     return self.err(t.pos, format!("{{{{{kw}}}}} outside {{{{range}}}}"));
                 }
-                self.expect_right(kw)?;
-                Ok(Ok(if kw == "break" { Node::Break } else { Node::Continue }))
+                Ok(Ok(if kw == "break" {
+                    Node::Break
+                } else {
+                    Node::Continue
+                }))
             }
             Tok::Keyword("template") => self.template_clause(t.pos, "template").map(Ok),
             Tok::Keyword("block") => self.template_clause(t.pos, "block").map(Ok),
@@ -457,11 +495,15 @@ impl Parser<'_> {
             let (list, end) = self.item_list()?;
             self.vars = saved;
             if let End::Else(p) = end {
-                return self.err(p, "unexpected {{else}}");
+                return self.err(p, "unexpected {{else}} in block clause");
             }
             self.add_def(name.clone(), list, pos)?;
         }
-        Ok(Node::Template { pos, name, pipe })
+        Ok(Node::Template {
+            pos: t.pos,
+            name,
+            pipe,
+        })
     }
 
     fn control(&mut self, pos: usize, ctx: &'static str) -> Result<Branch> {
@@ -486,7 +528,11 @@ impl Parser<'_> {
                 Tok::Keyword(k @ ("if" | "with")) if k == ctx => {
                     let t = self.next()?;
                     let b = self.control(t.pos, k)?;
-                    else_list = Some(vec![if k == "if" { Node::If(b) } else { Node::With(b) }]);
+                    else_list = Some(vec![if k == "if" {
+                        Node::If(b)
+                    } else {
+                        Node::With(b)
+                    }]);
                 }
                 Tok::Keyword(k @ ("if" | "with")) => {
                     let p = self.peek_pos();
@@ -503,7 +549,11 @@ impl Parser<'_> {
         }
         self.vars.truncate(mark);
         self.depth -= 1;
-        Ok(Branch { pos, pipe, list, else_list })
+        Ok(Branch {
+            pipe,
+            list,
+            else_list,
+        })
     }
 
     fn pipeline(&mut self, context: &str, at_delim: bool) -> Result<Pipe> {
@@ -572,6 +622,7 @@ impl Parser<'_> {
                 | Tok::Number(_)
                 | Tok::Nil
                 | Tok::Str(..)
+                | Tok::BadStr
                 | Tok::Variable(_)
                 | Tok::LParen => {
                     self.i -= 1;
@@ -581,17 +632,30 @@ impl Parser<'_> {
             }
         }
         if cmds.is_empty() {
-            return self.err(self.toks.get(self.i.saturating_sub(1)).map_or(pos, |t| t.pos), format!("missing value for {context}"));
+            return self.err(
+                self.toks
+                    .get(self.i.saturating_sub(1))
+                    .map_or(pos, |t| t.pos),
+                format!("missing value for {context}"),
+            );
         }
         for (i, c) in cmds.iter().enumerate().skip(1) {
             if matches!(
                 c.args[0],
                 Arg::Bool(..) | Arg::Dot(_) | Arg::Nil(_) | Arg::Number(..) | Arg::Str(..)
             ) {
-                return self.err(c.pos, format!("non executable command in pipeline stage {}", i + 1));
+                return self.err(
+                    c.pos,
+                    format!("non executable command in pipeline stage {}", i + 1),
+                );
             }
         }
-        Ok(Pipe { is_assign, decl, cmds })
+        Ok(Pipe {
+            pos,
+            is_assign,
+            decl,
+            cmds,
+        })
     }
 
     fn command(&mut self) -> Result<Command> {
@@ -623,6 +687,7 @@ impl Parser<'_> {
             return Ok(None);
         };
         let mut fields = Vec::new();
+        let chain_pos = self.peek_pos();
         while let Tok::Field(f) = self.peek() {
             self.i += 1;
             fields.push(f);
@@ -631,18 +696,24 @@ impl Parser<'_> {
             return Ok(Some(term));
         }
         Ok(Some(match term {
-            Arg::Field(p, mut names) => {
+            Arg::Field(_, mut names) => {
                 names.extend(fields);
-                Arg::Field(p, names)
+                Arg::Field(chain_pos, names)
             }
-            Arg::Variable(p, v, mut names) => {
+            Arg::Variable(_, v, mut names) => {
                 names.extend(fields);
-                Arg::Variable(p, v, names)
+                Arg::Variable(chain_pos, v, names)
             }
             Arg::Bool(..) | Arg::Str(..) | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
-                return self.err(term.pos(), format!("unexpected . after term \"{term}\""));
+                return self.err(
+                    term.pos(),
+                    format!(
+                        "unexpected . after term {}",
+                        crate::format::go_quote(&term.to_string())
+                    ),
+                );
             }
-            other => Arg::Chain(other.pos(), Box::new(other), fields),
+            other => Arg::Chain(chain_pos, Box::new(other), fields),
         }))
     }
 
@@ -681,6 +752,7 @@ impl Parser<'_> {
                 Arg::Pipe(pos, Box::new(p))
             }
             Tok::Str(raw, v) => Arg::Str(pos, raw, v),
+            Tok::BadStr => return self.err(pos, "invalid syntax"),
             _ => {
                 self.i -= 1;
                 return Ok(None);
@@ -702,7 +774,11 @@ pub(crate) fn parse_number(text: &str) -> Option<Number> {
     };
     let lower = body.to_ascii_lowercase();
     let is_hex = lower.starts_with("0x");
-    let is_float = if is_hex { lower.contains(['.', 'p']) } else { lower.contains(['.', 'e']) };
+    let is_float = if is_hex {
+        lower.contains(['.', 'p'])
+    } else {
+        lower.contains(['.', 'e'])
+    };
     if !is_float {
         let v = if let Some(h) = lower.strip_prefix("0x") {
             i128::from_str_radix(h, 16).ok()?
@@ -721,7 +797,11 @@ pub(crate) fn parse_number(text: &str) -> Option<Number> {
             Err(_) => Some(Number::Float(v as f64)),
         };
     }
-    let f = if is_hex { parse_hex_float(&lower[2..])? } else { lower.parse::<f64>().ok()? };
+    let f = if is_hex {
+        parse_hex_float(&lower[2..])?
+    } else {
+        lower.parse::<f64>().ok()?
+    };
     if !f.is_finite() {
         return None;
     }

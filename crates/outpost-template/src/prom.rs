@@ -4,15 +4,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::exec::{FuncMap, Template};
+use crate::exec::{ArgType, FuncMap, Template};
 use crate::format::float_g;
 use crate::funcs::{arg_str, query_escape, to_float};
 use crate::timefmt;
 use crate::value::{Object, Value};
 
 /// The variable prelude Prometheus puts before every alert template (112 bytes).
-pub const ALERT_PRELUDE: &str =
-    "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
+pub const ALERT_PRELUDE: &str = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
 
 /// One sample of a `query` result, with fields `Labels` and `Value`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,13 +34,37 @@ impl Object for Sample {
             _ => return None,
         };
         if !args.is_empty() {
-            return Some(Err(format!("{name} has arguments but cannot be invoked as function")));
+            return Some(Err(format!(
+                "{name} has arguments but cannot be invoked as function"
+            )));
         }
         Some(Ok(v))
     }
 
     fn to_text(&self) -> String {
-        format!("&{{{} {}}}", Value::string_map(&self.labels), crate::format::float_v(self.value))
+        format!(
+            "&{{{} {}}}",
+            Value::string_map(&self.labels),
+            crate::format::float_v(self.value)
+        )
+    }
+}
+
+/// The result of `query` (Go `template.queryResult`, a list of samples).
+#[derive(Debug)]
+struct QueryResult(Arc<Vec<Value>>);
+
+impl Object for QueryResult {
+    fn type_name(&self) -> &str {
+        "template.queryResult"
+    }
+
+    fn call(&self, _name: &str, _args: &[Value]) -> Option<std::result::Result<Value, String>> {
+        None
+    }
+
+    fn base(&self) -> Option<Value> {
+        Some(Value::List(self.0.clone()))
     }
 }
 
@@ -92,7 +115,7 @@ struct AlertData {
 
 impl Object for AlertData {
     fn type_name(&self) -> &str {
-        "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value interface {} }"
+        "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value float64 }"
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Option<std::result::Result<Value, String>> {
@@ -104,7 +127,9 @@ impl Object for AlertData {
             _ => return None,
         };
         if !args.is_empty() {
-            return Some(Err(format!("{name} has arguments but cannot be invoked as function")));
+            return Some(Err(format!(
+                "{name} has arguments but cannot be invoked as function"
+            )));
         }
         Some(Ok(v))
     }
@@ -138,7 +163,8 @@ pub fn expand(name: &str, text: &str, ctx: &AlertContext) -> String {
 /// Prometheus does), returning Go's parse error.
 pub fn check(name: &str, text: &str) -> Result<()> {
     let mut t = Template::new(&format!("__alert_{name}"));
-    t.funcs(&prometheus_funcs(&AlertContext::default())).missing_key_zero(true);
+    t.funcs(&prometheus_funcs(&AlertContext::default()))
+        .missing_key_zero(true);
     t.parse(&format!("{ALERT_PRELUDE}{text}"))?;
     Ok(())
 }
@@ -201,8 +227,26 @@ pub(crate) fn strings_title(s: &str) -> String {
 pub(crate) fn re_compile(p: &str) -> std::result::Result<regex::Regex, String> {
     regex::Regex::new(p).map_err(|e| {
         let detail = e.to_string();
-        let last = detail.lines().rev().find(|l| l.starts_with("error:")).unwrap_or("invalid pattern").trim_start_matches("error: ").to_string();
-        format!("error parsing regexp: {last}: `{p}`")
+        let last = detail
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("error:"))
+            .unwrap_or("invalid pattern")
+            .trim_start_matches("error: ");
+        // Go's (RE2) wording for the common mistakes
+        let code = match last {
+            "unclosed group" => "missing closing )",
+            "unopened group" => "unexpected )",
+            "unclosed character class" => "missing closing ]",
+            "repetition operator missing expression" => "missing argument to repetition operator",
+            l if l.contains("escape") => "invalid escape sequence",
+            l if l.contains("character class range") => "invalid character class range",
+            l if l.contains("repetition quantifier") || l.contains("counted repetition") => {
+                "invalid repeat count"
+            }
+            l => l,
+        };
+        format!("error parsing regexp: {code}: `{p}`")
     })
 }
 
@@ -270,7 +314,12 @@ pub(crate) fn humanize_duration(v: &Value) -> std::result::Result<String, String
     if v.abs() >= 1.0 {
         let sign = if v < 0.0 { "-" } else { "" };
         let a = v.abs();
-        let d = a as i64;
+        // Go's int64() of an out-of-range float is math.MinInt64 on amd64
+        let d = if a >= i64::MAX as f64 {
+            i64::MIN
+        } else {
+            a as i64
+        };
         let (s, m, h, days) = (d % 60, (d / 60) % 60, (d / 3600) % 24, d / 86400);
         if days != 0 {
             return Ok(format!("{sign}{days}d {h}h {m}m {s}s"));
@@ -298,7 +347,10 @@ pub(crate) fn humanize_duration(v: &Value) -> std::result::Result<String, String
 fn float_to_time(v: f64) -> std::result::Result<jiff::ZonedDateTime, String> {
     let ns = v * 1e9;
     if ns > i64::MAX as f64 || ns < i64::MIN as f64 {
-        return Err(format!("{} cannot be represented as a nanoseconds timestamp since it overflows int64", crate::format::float_v(v)));
+        return Err(format!(
+            "{} cannot be represented as a nanoseconds timestamp since it overflows int64",
+            crate::format::float_v(v)
+        ));
     }
     let ms = (ns as i64) / 1_000_000;
     Ok(timefmt::utc_from_ms(ms))
@@ -306,7 +358,12 @@ fn float_to_time(v: f64) -> std::result::Result<jiff::ZonedDateTime, String> {
 
 /// Prometheus' duration syntax (`1h30m`, `5m`, `1y2w`) to seconds.
 pub(crate) fn parse_prom_duration(s: &str) -> std::result::Result<f64, String> {
-    let bad = || format!("not a valid duration string: {}", crate::format::go_quote(s));
+    let bad = || {
+        format!(
+            "not a valid duration string: {}",
+            crate::format::go_quote(s)
+        )
+    };
     let (neg, body) = match s.strip_prefix('-') {
         Some(b) => (true, b),
         None => (false, s),
@@ -327,7 +384,12 @@ pub(crate) fn parse_prom_duration(s: &str) -> std::result::Result<f64, String> {
         ("s", 1000),
     ];
     // order in which units must appear
-    let rank = |u: &str| ["y", "w", "d", "h", "m", "s", "ms"].iter().position(|x| *x == u).unwrap_or(0);
+    let rank = |u: &str| {
+        ["y", "w", "d", "h", "m", "s", "ms"]
+            .iter()
+            .position(|x| *x == u)
+            .unwrap_or(0)
+    };
     let b = body.as_bytes();
     let mut i = 0;
     let mut last: Option<usize> = None;
@@ -351,7 +413,10 @@ pub(crate) fn parse_prom_duration(s: &str) -> std::result::Result<f64, String> {
         }
         last = Some(r);
         i += u.len();
-        total = n.checked_mul(*mult).and_then(|x| total.checked_add(x)).ok_or_else(|| "duration out of range".to_string())?;
+        total = n
+            .checked_mul(*mult)
+            .and_then(|x| total.checked_add(x))
+            .ok_or_else(|| "duration out of range".to_string())?;
     }
     if total > i64::MAX as u64 / 1_000_000 {
         return Err("duration out of range".into());
@@ -388,8 +453,12 @@ fn split_host_port(hp: &str) -> Option<(String, String)> {
 fn sample_arg(v: &Value) -> std::result::Result<Sample, String> {
     match v {
         Value::Object(o) if o.type_name() == "*template.sample" => Ok(Sample {
-            labels: match o.call("Labels", &[]) {
-                Some(Ok(Value::Map(m))) => m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
+            labels: match o
+                .call("Labels", &[])
+                .and_then(|r| r.ok())
+                .map(|v| v.plain())
+            {
+                Some(Value::Map(m)) => m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
                 _ => BTreeMap::new(),
             },
             value: match o.call("Value", &[]) {
@@ -397,8 +466,13 @@ fn sample_arg(v: &Value) -> std::result::Result<Sample, String> {
                 _ => 0.0,
             },
         }),
-        Value::Null => Err("invalid memory address or nil pointer dereference".into()),
-        v => Err(format!("wrong type for value; expected *template.sample; got {}", v.type_name())),
+        Value::Null => {
+            Err("runtime error: invalid memory address or nil pointer dereference".into())
+        }
+        v => Err(format!(
+            "wrong type for value; expected *template.sample; got {}",
+            v.type_name()
+        )),
     }
 }
 
@@ -406,7 +480,10 @@ fn samples_arg(v: &Value) -> std::result::Result<Vec<Value>, String> {
     match v.plain() {
         Value::List(l) => Ok((*l).clone()),
         Value::Null => Ok(Vec::new()),
-        v => Err(format!("wrong type for value; expected template.queryResult; got {}", v.type_name())),
+        v => Err(format!(
+            "wrong type for value; expected template.queryResult; got {}",
+            v.type_name()
+        )),
     }
 }
 
@@ -416,36 +493,70 @@ pub fn prometheus_funcs(ctx: &AlertContext) -> FuncMap {
     let mut f = FuncMap::new();
     let q = ctx.query.clone();
     let ts = ctx.ts_ms;
-    f.add("query", 1, move |a| {
+    f.add_typed("query", &[ArgType::Str], None, move |a| {
         let qs = arg_str(a, 0)?;
         let Some(q) = &q else {
             return Err("no query engine available".into());
         };
         let res = q.query(qs, ts)?;
-        Ok(Value::list(res.into_iter().map(Value::object).collect()))
+        Ok(Value::object(QueryResult(Arc::new(
+            res.into_iter().map(Value::object).collect(),
+        ))))
     });
-    f.add("first", 1, |a| {
+    f.add_typed("first", &[ArgType::QueryResult], None, |a| {
         let l = samples_arg(&a[0])?;
-        l.into_iter().next().ok_or_else(|| "first() called on vector with no elements".to_string())
+        l.into_iter()
+            .next()
+            .ok_or_else(|| "first() called on vector with no elements".to_string())
     });
-    f.add("label", 2, |a| {
+    f.add_typed("label", &[ArgType::Str, ArgType::Sample], None, |a| {
         let name = arg_str(a, 0)?;
         let s = sample_arg(&a[1])?;
-        Ok(Value::String(s.labels.get(name).cloned().unwrap_or_default()))
+        Ok(Value::String(
+            s.labels.get(name).cloned().unwrap_or_default(),
+        ))
     });
-    f.add("value", 1, |a| Ok(Value::Float(sample_arg(&a[0])?.value)));
-    f.add("strvalue", 1, |a| Ok(Value::String(sample_arg(&a[0])?.labels.get("__value__").cloned().unwrap_or_default())));
-    f.add("sortByLabel", 2, |a| {
-        let name = arg_str(a, 0)?.to_string();
-        let mut l = samples_arg(&a[1])?;
-        let key = |v: &Value| sample_arg(v).map(|s| s.labels.get(&name).cloned().unwrap_or_default()).unwrap_or_default();
-        l.sort_by_key(key);
-        Ok(Value::list(l))
+    f.add_typed("value", &[ArgType::Sample], None, |a| {
+        Ok(Value::Float(sample_arg(&a[0])?.value))
     });
+    f.add_typed("strvalue", &[ArgType::Sample], None, |a| {
+        Ok(Value::String(
+            sample_arg(&a[0])?
+                .labels
+                .get("__value__")
+                .cloned()
+                .unwrap_or_default(),
+        ))
+    });
+    f.add_typed(
+        "sortByLabel",
+        &[ArgType::Str, ArgType::QueryResult],
+        None,
+        |a| {
+            let name = arg_str(a, 0)?.to_string();
+            let mut l = samples_arg(&a[1])?;
+            let key = |v: &Value| {
+                sample_arg(v)
+                    .map(|s| s.labels.get(&name).cloned().unwrap_or_default())
+                    .unwrap_or_default()
+            };
+            l.sort_by_key(key);
+            Ok(Value::object(QueryResult(Arc::new(l))))
+        },
+    );
     f.add("humanize", 1, |a| humanize(&a[0]).map(Value::String));
-    f.add("humanize1024", 1, |a| humanize1024(&a[0]).map(Value::String));
-    f.add("humanizeDuration", 1, |a| humanize_duration(&a[0]).map(Value::String));
-    f.add("humanizePercentage", 1, |a| Ok(Value::String(format!("{}%", float_g(to_float(&a[0])? * 100.0, 4)))));
+    f.add("humanize1024", 1, |a| {
+        humanize1024(&a[0]).map(Value::String)
+    });
+    f.add("humanizeDuration", 1, |a| {
+        humanize_duration(&a[0]).map(Value::String)
+    });
+    f.add("humanizePercentage", 1, |a| {
+        Ok(Value::String(format!(
+            "{}%",
+            float_g(to_float(&a[0])? * 100.0, 4)
+        )))
+    });
     f.add("humanizeTimestamp", 1, |a| {
         let v = to_float(&a[0])?;
         if v.is_nan() || v.is_infinite() {
@@ -464,25 +575,49 @@ pub fn prometheus_funcs(ctx: &AlertContext) -> FuncMap {
         let v = to_float(&a[0])?;
         let ns = v * 1e9;
         if ns.is_nan() || ns > i64::MAX as f64 || ns < i64::MIN as f64 {
-            return Err(format!("{} cannot be represented as a duration", crate::format::float_v(v)));
+            return Err(format!(
+                "{} cannot be represented as a duration",
+                crate::format::float_v(v)
+            ));
         }
         Ok(Value::Duration(ns.round() as i64))
     });
     f.add("now", 0, move |_| Ok(Value::Float(ts as f64 / 1000.0)));
-    f.add("parseDuration", 1, |a| parse_prom_duration(arg_str(a, 0)?).map(Value::Float));
-    f.add("match", 2, |a| Ok(Value::Bool(re_compile(arg_str(a, 0)?)?.is_match(arg_str(a, 1)?))));
-    f.add("reReplaceAll", 3, |a| {
-        let re = re_compile(arg_str(a, 0)?)?;
-        Ok(Value::String(re.replace_all(arg_str(a, 2)?, arg_str(a, 1)?).into_owned()))
+    f.add_typed("parseDuration", &[ArgType::Str], None, |a| {
+        parse_prom_duration(arg_str(a, 0)?).map(Value::Float)
     });
-    f.add("title", 1, |a| Ok(Value::String(strings_title(arg_str(a, 0)?))));
-    f.add("toUpper", 1, |a| Ok(Value::String(go_upper(arg_str(a, 0)?))));
-    f.add("toLower", 1, |a| Ok(Value::String(go_lower(arg_str(a, 0)?))));
-    f.add("stripPort", 1, |a| {
+    f.add_typed("match", &[ArgType::Str, ArgType::Str], None, |a| {
+        Ok(Value::Bool(
+            re_compile(arg_str(a, 0)?)?.is_match(arg_str(a, 1)?),
+        ))
+    });
+    f.add_typed(
+        "reReplaceAll",
+        &[ArgType::Str, ArgType::Str, ArgType::Str],
+        None,
+        |a| {
+            let re = re_compile(arg_str(a, 0)?)?;
+            Ok(Value::String(
+                re.replace_all(arg_str(a, 2)?, arg_str(a, 1)?).into_owned(),
+            ))
+        },
+    );
+    f.add_typed("title", &[ArgType::Str], None, |a| {
+        Ok(Value::String(strings_title(arg_str(a, 0)?)))
+    });
+    f.add_typed("toUpper", &[ArgType::Str], None, |a| {
+        Ok(Value::String(go_upper(arg_str(a, 0)?)))
+    });
+    f.add_typed("toLower", &[ArgType::Str], None, |a| {
+        Ok(Value::String(go_lower(arg_str(a, 0)?)))
+    });
+    f.add_typed("stripPort", &[ArgType::Str], None, |a| {
         let hp = arg_str(a, 0)?;
-        Ok(Value::String(split_host_port(hp).map_or_else(|| hp.to_string(), |(h, _)| h)))
+        Ok(Value::String(
+            split_host_port(hp).map_or_else(|| hp.to_string(), |(h, _)| h),
+        ))
     });
-    f.add("stripDomain", 1, |a| {
+    f.add_typed("stripDomain", &[ArgType::Str], None, |a| {
         let hp = arg_str(a, 0)?;
         let (host, port) = split_host_port(hp).unwrap_or_else(|| (hp.to_string(), String::new()));
         if host.parse::<std::net::IpAddr>().is_ok() {
@@ -497,17 +632,36 @@ pub fn prometheus_funcs(ctx: &AlertContext) -> FuncMap {
         }
         Ok(Value::String(format!("{short}:{port}")))
     });
-    f.add("graphLink", 1, |a| Ok(Value::String(format!("/graph?g0.expr={}&g0.tab=0", query_escape(arg_str(a, 0)?)))));
-    f.add("tableLink", 1, |a| Ok(Value::String(format!("/graph?g0.expr={}&g0.tab=1", query_escape(arg_str(a, 0)?)))));
+    f.add_typed("graphLink", &[ArgType::Str], None, |a| {
+        Ok(Value::String(format!(
+            "/graph?g0.expr={}&g0.tab=0",
+            query_escape(arg_str(a, 0)?)
+        )))
+    });
+    f.add_typed("tableLink", &[ArgType::Str], None, |a| {
+        Ok(Value::String(format!(
+            "/graph?g0.expr={}&g0.tab=1",
+            query_escape(arg_str(a, 0)?)
+        )))
+    });
     let url = ctx.external_url.clone();
     f.add("externalURL", 0, move |_| Ok(Value::String(url.clone())));
     let path = url_path(&ctx.external_url);
     f.add("pathPrefix", 0, move |_| Ok(Value::String(path.clone())));
     f.add_variadic("args", 0, |a| {
-        Ok(Value::map(a.iter().enumerate().map(|(i, v)| (format!("arg{i}"), v.clone())).collect()))
+        Ok(Value::map(
+            a.iter()
+                .enumerate()
+                .map(|(i, v)| (format!("arg{i}"), v.clone()))
+                .collect(),
+        ))
     });
-    f.add("safeHtml", 1, |a| Ok(Value::String(arg_str(a, 0)?.to_string())));
-    f.add("urlQueryEscape", 1, |a| Ok(Value::String(query_escape(arg_str(a, 0)?))));
+    f.add_typed("safeHtml", &[ArgType::Str], None, |a| {
+        Ok(Value::String(arg_str(a, 0)?.to_string()))
+    });
+    f.add_typed("urlQueryEscape", &[ArgType::Str], None, |a| {
+        Ok(Value::String(query_escape(arg_str(a, 0)?)))
+    });
     f
 }
 
@@ -545,7 +699,10 @@ mod tests {
         assert_eq!(humanize1024(&Value::Float(1536.0)).unwrap(), "1.5ki");
         assert_eq!(humanize_duration(&Value::Float(1.5)).unwrap(), "1.5s");
         assert_eq!(humanize_duration(&Value::Float(0.5)).unwrap(), "500ms");
-        assert_eq!(humanize_duration(&Value::Float(90061.0)).unwrap(), "1d 1h 1m 1s");
+        assert_eq!(
+            humanize_duration(&Value::Float(90061.0)).unwrap(),
+            "1d 1h 1m 1s"
+        );
         assert_eq!(humanize_duration(&Value::Float(0.0)).unwrap(), "0s");
     }
 
@@ -561,9 +718,64 @@ mod tests {
     #[test]
     fn host_port() {
         assert_eq!(split_host_port("a:80"), Some(("a".into(), "80".into())));
-        assert_eq!(split_host_port("[::1]:80"), Some(("::1".into(), "80".into())));
+        assert_eq!(
+            split_host_port("[::1]:80"),
+            Some(("::1".into(), "80".into()))
+        );
         assert_eq!(split_host_port("a"), None);
         assert_eq!(split_host_port("a:b:c"), None);
         assert_eq!(url_path("http://h:9090/prom/"), "/prom/");
+    }
+}
+
+#[cfg(test)]
+mod expand_tests {
+    use super::*;
+
+    struct Q;
+
+    impl Querier for Q {
+        fn query(&self, q: &str, ts_ms: i64) -> std::result::Result<Vec<Sample>, String> {
+            Ok(vec![Sample {
+                labels: BTreeMap::from([("q".to_string(), q.to_string())]),
+                value: ts_ms as f64,
+            }])
+        }
+    }
+
+    #[test]
+    fn expand_uses_context_and_reports_errors() {
+        let ctx = AlertContext {
+            labels: BTreeMap::from([("instance".to_string(), "h:1".to_string())]),
+            value: 0.5,
+            ts_ms: 42_000,
+            query: Some(Arc::new(Q)),
+            ..AlertContext::default()
+        };
+        assert_eq!(
+            expand("A", "{{ $labels.instance }} {{ $value }}", &ctx),
+            "h:1 0.5"
+        );
+        assert_eq!(
+            expand(
+                "A",
+                r#"{{ with query "up" }}{{ . | first | label "q" }}@{{ . | first | value }}{{ end }}"#,
+                &ctx
+            ),
+            "up@42000"
+        );
+        assert_eq!(
+            expand("A", "{{ .Value.X }}", &ctx),
+            "<error expanding template: error executing template __alert_A: template: __alert_A:1:121: executing \"__alert_A\" at <.Value.X>: can't evaluate field X in type float64>"
+        );
+        assert!(check("A", "{{ humanize $value }}").is_ok());
+        assert_eq!(
+            check("A", "{{ f }}").unwrap_err().to_string(),
+            r#"template: __alert_A:1: function "f" not defined"#
+        );
+        let no_query = AlertContext::default();
+        assert!(
+            expand("A", r#"{{ query "up" }}"#, &no_query).starts_with("<error expanding template:")
+        );
     }
 }

@@ -6,7 +6,11 @@ use jiff::{Timestamp, ZonedDateTime as Zoned};
 
 /// A UTC time from Unix milliseconds (clamped to the supported range).
 pub(crate) fn utc_from_ms(ms: i64) -> Zoned {
-    let ts = Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 { Timestamp::MIN } else { Timestamp::MAX });
+    let ts = Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    });
     ts.to_zoned_datetime(TimeZone::UTC)
 }
 
@@ -17,7 +21,11 @@ pub(crate) fn go_zero_time() -> Zoned {
 
 /// A UTC time from Unix nanoseconds.
 pub(crate) fn utc_from_ns(ns: i128) -> Option<Zoned> {
-    Some(Timestamp::from_nanosecond(ns).ok()?.to_zoned_datetime(TimeZone::UTC))
+    Some(
+        Timestamp::from_nanosecond(ns)
+            .ok()?
+            .to_zoned_datetime(TimeZone::UTC),
+    )
 }
 
 fn zone_abbrev(t: &Zoned) -> String {
@@ -41,7 +49,11 @@ fn offset_str(secs: i32, colon: bool, short: bool) -> String {
     if short {
         return format!("{sign}{h:02}");
     }
-    if colon { format!("{sign}{h:02}:{m:02}") } else { format!("{sign}{h:02}{m:02}") }
+    if colon {
+        format!("{sign}{h:02}:{m:02}")
+    } else {
+        format!("{sign}{h:02}{m:02}")
+    }
 }
 
 /// Go's `Time.String`: `2006-01-02 15:04:05.999999999 -0700 MST`.
@@ -91,7 +103,7 @@ fn frac(v: u64, div: u64) -> String {
         return int.to_string();
     }
     let mut width = div.ilog10() as usize;
-    while f % 10 == 0 {
+    while f.is_multiple_of(10) {
         f /= 10;
         width -= 1;
     }
@@ -99,10 +111,28 @@ fn frac(v: u64, div: u64) -> String {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 
 /// Go's `Time.Format` with a reference-time layout.
 pub(crate) fn go_format(t: &Zoned, layout: &str) -> String {
@@ -118,13 +148,12 @@ pub(crate) fn go_format(t: &Zoned, layout: &str) -> String {
     let nanos = t.subsec_nanosecond();
     let wd = t.weekday().to_sunday_zero_offset() as usize;
     let off = t.offset().seconds();
-    let starts = |i: usize, p: &str| layout[i..].starts_with(p);
     while i < b.len() {
         let rest = &layout[i..];
         macro_rules! tok {
             ($p:expr, $v:expr) => {
                 if rest.starts_with($p) {
-                    out.push_str(&$v);
+                    out.push_str(AsRef::<str>::as_ref(&$v));
                     i += $p.len();
                     continue;
                 }
@@ -132,18 +161,21 @@ pub(crate) fn go_format(t: &Zoned, layout: &str) -> String {
         }
         match b[i] {
             b'J' => {
-                tok!("January", MONTHS[month - 1].to_string());
-                tok!("Jan", MONTHS[month - 1][..3].to_string());
+                tok!("January", MONTHS[month - 1]);
+                tok!("Jan", &MONTHS[month - 1][..3]);
             }
             b'M' => {
-                tok!("Monday", DAYS[wd].to_string());
-                tok!("Mon", DAYS[wd][..3].to_string());
+                tok!("Monday", DAYS[wd]);
+                tok!("Mon", &DAYS[wd][..3]);
                 tok!("MST", zone_abbrev(t));
             }
             b'0' => {
                 tok!("01", format!("{month:02}"));
                 tok!("02", format!("{day:02}"));
-                tok!("03", format!("{:02}", if hour % 12 == 0 { 12 } else { hour % 12 }));
+                tok!(
+                    "03",
+                    format!("{:02}", if hour % 12 == 0 { 12 } else { hour % 12 })
+                );
                 tok!("04", format!("{min:02}"));
                 tok!("05", format!("{sec:02}"));
                 tok!("06", format!("{:02}", year.rem_euclid(100)));
@@ -160,22 +192,53 @@ pub(crate) fn go_format(t: &Zoned, layout: &str) -> String {
             b'_' => {
                 tok!("_2", format!("{day:>2}"));
             }
-            b'3' => tok!("3", format!("{}", if hour % 12 == 0 { 12 } else { hour % 12 })),
+            b'3' => tok!(
+                "3",
+                format!("{}", if hour % 12 == 0 { 12 } else { hour % 12 })
+            ),
             b'4' => tok!("4", format!("{min}")),
             b'5' => tok!("5", format!("{sec}")),
-            b'P' => tok!("PM", (if hour >= 12 { "PM" } else { "AM" }).to_string()),
-            b'p' => tok!("pm", (if hour >= 12 { "pm" } else { "am" }).to_string()),
+            b'P' => tok!("PM", if hour >= 12 { "PM" } else { "AM" }),
+            b'p' => tok!("pm", if hour >= 12 { "pm" } else { "am" }),
             b'-' => {
-                tok!("-07:00:00", format!("{}:{:02}", offset_str(off, true, false), off.unsigned_abs() % 60));
+                tok!(
+                    "-07:00:00",
+                    format!(
+                        "{}:{:02}",
+                        offset_str(off, true, false),
+                        off.unsigned_abs() % 60
+                    )
+                );
                 tok!("-0700", offset_str(off, false, false));
                 tok!("-07:00", offset_str(off, true, false));
                 tok!("-07", offset_str(off, false, true));
             }
             b'Z' => {
                 let z = off == 0;
-                tok!("Z07:00", if z { "Z".into() } else { offset_str(off, true, false) });
-                tok!("Z0700", if z { "Z".into() } else { offset_str(off, false, false) });
-                tok!("Z07", if z { "Z".into() } else { offset_str(off, false, true) });
+                tok!(
+                    "Z07:00",
+                    if z {
+                        "Z".into()
+                    } else {
+                        offset_str(off, true, false)
+                    }
+                );
+                tok!(
+                    "Z0700",
+                    if z {
+                        "Z".into()
+                    } else {
+                        offset_str(off, false, false)
+                    }
+                );
+                tok!(
+                    "Z07",
+                    if z {
+                        "Z".into()
+                    } else {
+                        offset_str(off, false, true)
+                    }
+                );
             }
             b'.' | b',' => {
                 // .000 / .999 fractional seconds, only after a seconds field
@@ -187,7 +250,7 @@ pub(crate) fn go_format(t: &Zoned, layout: &str) -> String {
                         j += 1;
                     }
                     let after_digit = b.get(j).is_some_and(u8::is_ascii_digit);
-                    let prev_sec = i > 0 && (starts(i - 1, "5") || starts(i.saturating_sub(2), "05"));
+                    let prev_sec = i > 0 && b[i - 1] == b'5';
                     if !after_digit && prev_sec {
                         let n = j - i - 1;
                         let digits = format!("{nanos:09}");
@@ -224,11 +287,26 @@ mod tests {
 
     #[test]
     fn time_string() {
-        assert_eq!(go_time_string(&utc_from_ms(1000)), "1970-01-01 00:00:01 +0000 UTC");
-        assert_eq!(go_time_string(&utc_from_ms(1500)), "1970-01-01 00:00:01.5 +0000 UTC");
-        assert_eq!(go_time_string(&go_zero_time()), "0001-01-01 00:00:00 +0000 UTC");
-        assert_eq!(go_format(&utc_from_ms(0), "2006-01-02T15:04:05Z07:00"), "1970-01-01T00:00:00Z");
-        assert_eq!(go_format(&utc_from_ms(1_700_000_000_123), "Mon Jan _2 3:04:05.000 PM"), "Tue Nov 14 10:13:20.123 PM");
+        assert_eq!(
+            go_time_string(&utc_from_ms(1000)),
+            "1970-01-01 00:00:01 +0000 UTC"
+        );
+        assert_eq!(
+            go_time_string(&utc_from_ms(1500)),
+            "1970-01-01 00:00:01.5 +0000 UTC"
+        );
+        assert_eq!(
+            go_time_string(&go_zero_time()),
+            "0001-01-01 00:00:00 +0000 UTC"
+        );
+        assert_eq!(
+            go_format(&utc_from_ms(0), "2006-01-02T15:04:05Z07:00"),
+            "1970-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            go_format(&utc_from_ms(1_700_000_000_123), "Mon Jan _2 3:04:05.000 PM"),
+            "Tue Nov 14 10:13:20.123 PM"
+        );
     }
 
     #[test]
@@ -238,5 +316,19 @@ mod tests {
         assert_eq!(go_duration_string(1_500_000), "1.5ms");
         assert_eq!(go_duration_string(-60_000_000_000), "-1m0s");
         assert_eq!(go_duration_string(999), "999ns");
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn odd_layouts_do_not_panic() {
+        let t = utc_from_ms(1_500);
+        assert_eq!(go_format(&t, "é.000"), "é.000");
+        assert_eq!(go_format(&t, "05.000é"), "01.500é");
+        assert_eq!(go_format(&t, "5,999"), "1,5");
+        assert_eq!(go_format(&t, "Z07:00 -0700 MST"), "Z +0000 UTC");
     }
 }

@@ -57,6 +57,13 @@ pub trait Object: fmt::Debug + Send + Sync {
         None
     }
 
+    /// The zero value of the base map's element type, given for missing keys
+    /// under `missingkey=zero` and by `index` (Go: `""` for
+    /// `map[string]string`). `None` means an untyped element (`<no value>`).
+    fn elem_zero(&self) -> Option<Value> {
+        None
+    }
+
     /// The text printed for the object (Go's `String()` method or `%v`).
     fn to_text(&self) -> String {
         match self.base() {
@@ -90,14 +97,24 @@ impl Value {
         Value::Map(Arc::new(entries))
     }
 
-    /// A map of strings (e.g. a label set).
+    /// A map of strings (Go `map[string]string`, e.g. a label set): an
+    /// [`Object`] over a map whose missing keys are `""` under
+    /// `missingkey=zero` and for `index`.
     pub fn string_map<'a>(entries: impl IntoIterator<Item = (&'a String, &'a String)>) -> Value {
-        Value::Map(Arc::new(
+        Value::Object(Arc::new(StrMap(Arc::new(
             entries
                 .into_iter()
                 .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                 .collect(),
-        ))
+        ))))
+    }
+
+    /// A list of strings (Go `[]string`), as `stringSlice` and `KV.Names`
+    /// return it.
+    pub fn string_list(items: Vec<String>) -> Value {
+        Value::Object(Arc::new(StrList(Arc::new(
+            items.into_iter().map(Value::String).collect(),
+        ))))
     }
 
     /// A typed object value.
@@ -266,5 +283,45 @@ impl From<&serde_json::Value> for Value {
 impl From<serde_json::Value> for Value {
     fn from(j: serde_json::Value) -> Self {
         Value::from(&j)
+    }
+}
+
+/// Go's `map[string]string`.
+#[derive(Debug)]
+struct StrMap(Arc<BTreeMap<String, Value>>);
+
+impl Object for StrMap {
+    fn type_name(&self) -> &str {
+        "map[string]string"
+    }
+
+    fn call(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
+        None
+    }
+
+    fn base(&self) -> Option<Value> {
+        Some(Value::Map(self.0.clone()))
+    }
+
+    fn elem_zero(&self) -> Option<Value> {
+        Some(Value::String(String::new()))
+    }
+}
+
+/// Go's `[]string`.
+#[derive(Debug)]
+struct StrList(Arc<Vec<Value>>);
+
+impl Object for StrList {
+    fn type_name(&self) -> &str {
+        "[]string"
+    }
+
+    fn call(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
+        None
+    }
+
+    fn base(&self) -> Option<Value> {
+        Some(Value::List(self.0.clone()))
     }
 }

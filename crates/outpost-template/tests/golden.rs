@@ -18,7 +18,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use outpost_template::{AlertContext, Data, Querier, Sample, Template, TemplateSet, Value, expand, prometheus_funcs};
+use outpost_template::{
+    AlertContext, Data, Querier, Sample, Template, TemplateSet, Value, expand, prometheus_funcs,
+};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -62,13 +64,21 @@ struct FakeQuerier;
 impl Querier for FakeQuerier {
     fn query(&self, q: &str, _ts_ms: i64) -> Result<Vec<Sample>, String> {
         let s = |inst: &str, v: f64| Sample {
-            labels: [("__name__".to_string(), "up".to_string()), ("instance".to_string(), inst.to_string())].into_iter().collect(),
+            labels: [
+                ("__name__".to_string(), "up".to_string()),
+                ("instance".to_string(), inst.to_string()),
+            ]
+            .into_iter()
+            .collect(),
             value: v,
         };
         match q {
             "up" => Ok(vec![s("b:9090", 1.0), s("a:9090", 0.0)]),
             "none" => Ok(vec![]),
-            "scalar(1)" => Ok(vec![Sample { labels: BTreeMap::new(), value: 1.0 }]),
+            "scalar(1)" => Ok(vec![Sample {
+                labels: BTreeMap::new(),
+                value: 1.0,
+            }]),
             _ => Err(format!("bad query {q:?}")),
         }
     }
@@ -88,7 +98,9 @@ fn run(file: &File, c: &Case) -> Result<String, String> {
         "am" => {
             let j = c.data.as_ref().unwrap_or(&file.am_data);
             let data = Data::from_json(j)?;
-            TemplateSet::new().render_text(&c.text, &data).map_err(|e| e.to_string())
+            TemplateSet::new()
+                .render_text(&c.text, &data)
+                .map_err(|e| e.to_string())
         }
         "prom" => {
             let mut ctx = AlertContext {
@@ -109,7 +121,12 @@ fn run(file: &File, c: &Case) -> Result<String, String> {
         }
         "engine" => {
             let mut t = Template::new("t");
-            let ctx = AlertContext { query: Some(Arc::new(FakeQuerier)), ts_ms: 1_700_000_000_123, external_url: "http://prom.example:9090/prefix".into(), ..AlertContext::default() };
+            let ctx = AlertContext {
+                query: Some(Arc::new(FakeQuerier)),
+                ts_ms: 1_700_000_000_123,
+                external_url: "http://prom.example:9090/prefix".into(),
+                ..AlertContext::default()
+            };
             t.funcs(&prometheus_funcs(&ctx));
             t.missing_key_zero(c.missingkey.as_deref() == Some("zero"));
             t.parse(&c.text).map_err(|e| e.to_string())?;
@@ -122,13 +139,18 @@ fn run(file: &File, c: &Case) -> Result<String, String> {
 
 #[test]
 fn golden_cases() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden.yaml")).unwrap();
     let file: File = serde_saphyr::from_str(&text).unwrap();
     let dump = std::env::var_os("GOLDEN_DUMP").is_some();
     let mut failures = Vec::new();
     let mut names = std::collections::HashSet::new();
     for c in &file.cases {
-        assert!(names.insert(c.name.clone()), "duplicate case name {}", c.name);
+        assert!(
+            names.insert(c.name.clone()),
+            "duplicate case name {}",
+            c.name
+        );
         let _ = &c.oracle;
         let got = run(&file, c);
         if dump {
@@ -140,9 +162,23 @@ fn golden_cases() {
             _ => false,
         };
         if !ok {
-            failures.push(format!("case {}:\n  text: {:?}\n  want: {:?}\n  got:  {:?}", c.name, c.text, c.expect.as_ref().map_or_else(|| format!("error {:?}", c.error), |e| e.clone()), got));
+            failures.push(format!(
+                "case {}:\n  text: {:?}\n  want: {:?}\n  got:  {:?}",
+                c.name,
+                c.text,
+                c.expect
+                    .as_ref()
+                    .map_or_else(|| format!("error {:?}", c.error), |e| e.clone()),
+                got
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), file.cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        file.cases.len(),
+        failures.join("\n")
+    );
     assert!(file.cases.len() > 100, "the table shrank");
 }

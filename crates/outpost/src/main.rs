@@ -2,7 +2,9 @@
 //! monitoring-configs tree. `outpost serve` (the default) opens every listener;
 //! `outpost check` validates configs as promtool and amtool do.
 
+mod alerting;
 mod check_cmd;
+mod check_routes;
 mod embedded;
 mod loadgen;
 mod rules_rt;
@@ -95,6 +97,12 @@ struct ServeArgs {
     external_url: Option<String>,
     #[arg(long = "log.level", default_value = "info", value_name = "LEVEL")]
     log_level: String,
+    /// Deliver email/Slack/PagerDuty notifications for real (off: rendered into the outbox only).
+    #[arg(long = "notify.deliver")]
+    notify_deliver: bool,
+    /// Keep silences and the notification log here across restarts (in memory when omitted).
+    #[arg(long = "data-dir", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -105,7 +113,11 @@ struct PromqltestArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct CheckArgs {
+    /// `routes`: the receivers an alert reaches.
+    #[command(subcommand)]
+    sub: Option<check_routes::CheckSub>,
     /// Directories (monitoring-configs trees) or files; the embedded stack when omitted.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
@@ -136,6 +148,7 @@ fn main() -> ExitCode {
     // One TLS crypto provider (ring) for every HTTP client of the process.
     outpost_scrape::install_crypto_provider();
     match cli.cmd {
+        Some(Cmd::Check(CheckArgs { sub: Some(sub), .. })) => check_routes::run(&sub),
         Some(Cmd::Check(args)) => check_cmd::run(&args),
         Some(Cmd::Loadgen(cmd)) => loadgen::run(cmd),
         Some(Cmd::Promqltest(args)) => promqltest(&args),

@@ -240,6 +240,15 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         alertmanager_port(&args),
         None,
     );
+    let alertmanager = crate::alerting::start(
+        &runtime.current.borrow(),
+        runtime.current.subscribe(),
+        &clock,
+        &metrics,
+        &args,
+        files,
+        format!("http://localhost:{}", alertmanager_port(&args)),
+    )?;
     let state = AppState {
         clock: clock.clone(),
         ready: Readiness::default(),
@@ -253,6 +262,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         rules: rules.manager.clone(),
         config: runtime.current.subscribe(),
         flags: Arc::new(flag_map(&args)),
+        alertmanager: Some(alertmanager.clone()),
     };
 
     let plan = plan_listeners(&args.bind, &args.listen)?;
@@ -317,6 +327,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     state.ready.set(false);
     scrape.stop();
     rules.manager.stop();
+    alertmanager.stop();
     let _ = shutdown_tx.send(true);
     let all = futures_join(tasks);
     if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {

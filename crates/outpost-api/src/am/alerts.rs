@@ -87,7 +87,10 @@ fn decode_alerts(body: &[u8]) -> Result<Vec<PostableAlert>, AmError> {
         });
     }
     if let Some(i) = missing_labels {
-        return Err(AmError::Swagger(602, format!("{i}.labels in body is required")));
+        return Err(AmError::Swagger(
+            602,
+            format!("{i}.labels in body is required"),
+        ));
     }
     Ok(out)
 }
@@ -134,9 +137,9 @@ pub(super) fn alert_query(q: Option<&str>) -> Result<AlertQuery, AmError> {
                 parse_bool(&k, &v)?;
             }
             "receiver" => out.receiver = Some(v),
-            "filter" => out.filter.extend(
-                parse_matchers(&v).map_err(|e| AmError::Text(StatusCode::BAD_REQUEST, e))?,
-            ),
+            "filter" => out
+                .filter
+                .extend(parse_matchers(&v).map_err(|e| AmError::Text(StatusCode::BAD_REQUEST, e))?),
             _ => {}
         }
     }

@@ -121,7 +121,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v2/receivers", get(status::get_receivers))
         .route("/outpost/v1/notifications", get(status::get_notifications))
         .route("/metrics", get(status::get_metrics))
-        .route("/api/v1/{*rest}", post(status::v1_gone).get(status::v1_gone))
+        .route(
+            "/api/v1/{*rest}",
+            post(status::v1_gone).get(status::v1_gone),
+        )
 }
 
 #[cfg(test)]

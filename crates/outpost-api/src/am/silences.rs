@@ -43,7 +43,10 @@ fn check_id(id: &str) -> Result<(), AmError> {
     }
 }
 
-fn str_field<'a>(o: &'a serde_json::Map<String, Value>, k: &str) -> Result<Option<&'a str>, AmError> {
+fn str_field<'a>(
+    o: &'a serde_json::Map<String, Value>,
+    k: &str,
+) -> Result<Option<&'a str>, AmError> {
     match o.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -60,14 +63,26 @@ struct RawMatcher {
     is_equal: bool,
 }
 
+/// A decoded `postableSilence`.
+struct Decoded {
+    id: Option<String>,
+    matchers: Vec<RawMatcher>,
+    starts_at: i64,
+    ends_at: i64,
+    created_by: String,
+    comment: String,
+}
+
 /// Decodes and validates the body as go-swagger does (first problem wins).
-fn decode(body: &[u8]) -> Result<(Option<String>, Vec<RawMatcher>, i64, i64, String, String), AmError> {
+fn decode(body: &[u8]) -> Result<Decoded, AmError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(AmError::Swagger(602, "silence in body is required".into()));
     }
     let v: Value = serde_json::from_slice(body).map_err(parse_failed)?;
     let Value::Object(o) = v else {
-        return Err(parse_failed("json: cannot unmarshal into Go value of type models.PostableSilence"));
+        return Err(parse_failed(
+            "json: cannot unmarshal into Go value of type models.PostableSilence",
+        ));
     };
     let comment = str_field(&o, "comment")?.ok_or_else(|| required("comment"))?;
     let created_by = str_field(&o, "createdBy")?.ok_or_else(|| required("createdBy"))?;
@@ -76,7 +91,9 @@ fn decode(body: &[u8]) -> Result<(Option<String>, Vec<RawMatcher>, i64, i64, Str
         return Err(required("matchers"));
     };
     let Value::Array(ms) = ms else {
-        return Err(parse_failed("json: cannot unmarshal matchers into Go struct field of type models.Matchers"));
+        return Err(parse_failed(
+            "json: cannot unmarshal matchers into Go struct field of type models.Matchers",
+        ));
     };
     if ms.is_empty() {
         return Err(AmError::Swagger(
@@ -87,7 +104,9 @@ fn decode(body: &[u8]) -> Result<(Option<String>, Vec<RawMatcher>, i64, i64, Str
     let mut matchers = Vec::new();
     for (i, m) in ms.iter().enumerate() {
         let Value::Object(m) = m else {
-            return Err(parse_failed("json: cannot unmarshal into Go value of type models.Matcher"));
+            return Err(parse_failed(
+                "json: cannot unmarshal into Go value of type models.Matcher",
+            ));
         };
         let flag = |k: &str| match m.get(k) {
             None | Some(Value::Null) => Ok(None),
@@ -97,9 +116,11 @@ fn decode(body: &[u8]) -> Result<(Option<String>, Vec<RawMatcher>, i64, i64, Str
             ))),
         };
         let is_equal = flag("isEqual")?.unwrap_or(true);
-        let is_regex = flag("isRegex")?.ok_or_else(|| required(&format!("matchers.{i}.isRegex")))?;
+        let is_regex =
+            flag("isRegex")?.ok_or_else(|| required(&format!("matchers.{i}.isRegex")))?;
         let name = str_field(m, "name")?.ok_or_else(|| required(&format!("matchers.{i}.name")))?;
-        let value = str_field(m, "value")?.ok_or_else(|| required(&format!("matchers.{i}.value")))?;
+        let value =
+            str_field(m, "value")?.ok_or_else(|| required(&format!("matchers.{i}.value")))?;
         matchers.push(RawMatcher {
             name: name.to_string(),
             value: value.to_string(),
@@ -112,20 +133,27 @@ fn decode(body: &[u8]) -> Result<(Option<String>, Vec<RawMatcher>, i64, i64, Str
         parse_time(s).map_err(parse_failed).map(|t| t.unwrap_or(0))
     };
     let id = str_field(&o, "id")?.map(str::to_string);
-    Ok((
+    Ok(Decoded {
         id,
         matchers,
-        time(starts_at)?,
-        time(ends_at)?,
-        created_by.to_string(),
-        comment.to_string(),
-    ))
+        starts_at: time(starts_at)?,
+        ends_at: time(ends_at)?,
+        created_by: created_by.to_string(),
+        comment: comment.to_string(),
+    })
 }
 
 pub(super) async fn post_silences(State(s): State<AppState>, body: Bytes) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
-        let (id, raw, starts_at, ends_at, created_by, comment) = decode(&body)?;
+        let Decoded {
+            id,
+            matchers: raw,
+            starts_at,
+            ends_at,
+            created_by,
+            comment,
+        } = decode(&body)?;
         let bad = |m: String| AmError::Text(StatusCode::BAD_REQUEST, m);
         if starts_at >= ends_at {
             return Err(bad(
@@ -145,10 +173,10 @@ pub(super) async fn post_silences(State(s): State<AppState>, body: Bytes) -> Res
                 (true, true) => MatchOp::Regex,
                 (false, true) => MatchOp::NotRegex,
             };
-            matchers.push(
-                Matcher::new(m.name, op, m.value)
-                    .map_err(|e| bad(format!("silence invalid: invalid label matcher {i}: {e}")))?,
-            );
+            matchers
+                .push(Matcher::new(m.name, op, m.value).map_err(|e| {
+                    bad(format!("silence invalid: invalid label matcher {i}: {e}"))
+                })?);
         }
         let result = am.set_silence(PostableSilence {
             id,
@@ -214,7 +242,10 @@ pub(super) async fn delete_silence(State(s): State<AppState>, Path(id): Path<Str
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "silence not found".into(),
             )),
-            Err(e) => Err(AmError::Text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+            Err(e) => Err(AmError::Text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                e.to_string(),
+            )),
         }
     };
     run().unwrap_or_else(IntoResponse::into_response)

@@ -62,7 +62,10 @@ fn since_ms(v: &str) -> Result<i64, AmError> {
     }
 }
 
-pub(super) async fn get_notifications(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
+pub(super) async fn get_notifications(
+    State(s): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
         let mut f = NotificationFilter::default();
@@ -87,7 +90,10 @@ pub(super) async fn get_metrics(State(s): State<AppState>) -> Response {
         am.render_metrics(&mut text);
         Ok((
             StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
             text,
         )
             .into_response())

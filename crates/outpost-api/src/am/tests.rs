@@ -67,7 +67,14 @@ async fn post_and_get_alerts() {
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["receivers"][0]["name"], "db");
     let (_, body) = call(&r, "GET", "/api/v2/alerts?receiver=web", "").await;
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap().as_array().unwrap().len(), 1);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let (code, body) = call(&r, "GET", "/api/v2/alerts?filter=%7Bteam", "").await;
     assert_eq!(code, StatusCode::BAD_REQUEST, "{body}");
     let (code, body) = call(&r, "GET", "/api/v2/alerts/groups", "").await;
@@ -80,15 +87,27 @@ async fn post_and_get_alerts() {
 #[tokio::test]
 async fn bad_alerts_get_alertmanagers_messages() {
     let r = router();
-    let (code, body) = call(&r, "POST", "/api/v2/alerts", r#"[{"labels":{"a":"1"}},{"annotations":{}}]"#).await;
+    let (code, body) = call(
+        &r,
+        "POST",
+        "/api/v2/alerts",
+        r#"[{"labels":{"a":"1"}},{"annotations":{}}]"#,
+    )
+    .await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body, r#"{"code":602,"message":"1.labels in body is required"}"#);
+    assert_eq!(
+        body,
+        r#"{"code":602,"message":"1.labels in body is required"}"#
+    );
     let (code, body) = call(&r, "POST", "/api/v2/alerts", "").await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("alerts in body is required"), "{body}");
     let (code, body) = call(&r, "POST", "/api/v2/alerts", "[{").await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
-    assert!(body.contains("parsing alerts body from \\\"\\\" failed, because"), "{body}");
+    assert!(
+        body.contains("parsing alerts body from \\\"\\\" failed, because"),
+        "{body}"
+    );
     let (code, body) = call(
         &r,
         "POST",
@@ -126,7 +145,14 @@ async fn silences_lifecycle_and_errors() {
     assert_eq!(v["startsAt"], "2026-11-24T10:00:00.000Z", "moved to now");
     assert_eq!(v["matchers"][0]["isEqual"], true);
     let (_, body) = call(&r, "GET", "/api/v2/silences?filter=alertname%3DX", "").await;
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap().as_array().unwrap().len(), 1);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let (_, body) = call(&r, "GET", "/api/v2/silences?filter=alertname%3DY", "").await;
     assert_eq!(body, "[]");
     let (code, _) = call(&r, "DELETE", &format!("/api/v2/silence/{id}"), "").await;
@@ -139,23 +165,79 @@ async fn silences_lifecycle_and_errors() {
     let (code, body) = call(&r, "GET", &format!("/api/v2/silence/{unknown}"), "").await;
     assert_eq!((code, body.as_str()), (StatusCode::NOT_FOUND, ""));
     let (code, body) = call(&r, "DELETE", &format!("/api/v2/silence/{unknown}"), "").await;
-    assert_eq!((code, body.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, r#""silence not found""#));
+    assert_eq!(
+        (code, body.as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, r#""silence not found""#)
+    );
 
-    let (code, body) = call(&r, "POST", "/api/v2/silences", &sil.replace(r#","createdBy":"me""#, "")).await;
+    let (code, body) = call(
+        &r,
+        "POST",
+        "/api/v2/silences",
+        &sil.replace(r#","createdBy":"me""#, ""),
+    )
+    .await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body, r#"{"code":602,"message":"createdBy in body is required"}"#);
-    let (code, body) = call(&r, "POST", "/api/v2/silences", &sil.replace(r#","isRegex":false"#, "")).await;
+    assert_eq!(
+        body,
+        r#"{"code":602,"message":"createdBy in body is required"}"#
+    );
+    let (code, body) = call(
+        &r,
+        "POST",
+        "/api/v2/silences",
+        &sil.replace(r#","isRegex":false"#, ""),
+    )
+    .await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("matchers.0.isRegex in body is required"), "{body}");
-    let (code, body) = call(&r, "POST", "/api/v2/silences", &sil.replace("11:00:00Z", "08:00:00Z")).await;
+    assert!(
+        body.contains("matchers.0.isRegex in body is required"),
+        "{body}"
+    );
+    let (code, body) = call(
+        &r,
+        "POST",
+        "/api/v2/silences",
+        &sil.replace("11:00:00Z", "08:00:00Z"),
+    )
+    .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
-    assert_eq!(body, r#""Failed to create silence: start time must be before end time""#);
-    let (code, body) = call(&r, "POST", "/api/v2/silences", &sil.replace(r#""value":"X","isRegex":false"#, r#""value":".*","isRegex":true"#)).await;
+    assert_eq!(
+        body,
+        r#""Failed to create silence: start time must be before end time""#
+    );
+    let (code, body) = call(
+        &r,
+        "POST",
+        "/api/v2/silences",
+        &sil.replace(
+            r#""value":"X","isRegex":false"#,
+            r#""value":".*","isRegex":true"#,
+        ),
+    )
+    .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
-    assert_eq!(body, r#""silence invalid: at least one matcher must not match the empty string""#);
-    let (code, body) = call(&r, "POST", "/api/v2/silences", &sil.replace(r#""value":"X","isRegex":false"#, r#""value":"(","isRegex":true"#)).await;
+    assert_eq!(
+        body,
+        r#""silence invalid: at least one matcher must not match the empty string""#
+    );
+    let (code, body) = call(
+        &r,
+        "POST",
+        "/api/v2/silences",
+        &sil.replace(
+            r#""value":"X","isRegex":false"#,
+            r#""value":"(","isRegex":true"#,
+        ),
+    )
+    .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
-    assert!(body.starts_with(r#""silence invalid: invalid label matcher 0: invalid regular expression"#), "{body}");
+    assert!(
+        body.starts_with(
+            r#""silence invalid: invalid label matcher 0: invalid regular expression"#
+        ),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -166,7 +248,12 @@ async fn status_receivers_and_v1() {
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["cluster"]["status"], "disabled");
     assert_eq!(v["versionInfo"]["version"], "0.25.0");
-    assert!(v["config"]["original"].as_str().unwrap().contains("receiver: web"));
+    assert!(
+        v["config"]["original"]
+            .as_str()
+            .unwrap()
+            .contains("receiver: web")
+    );
     assert_eq!(v["uptime"], "2026-11-24T10:00:00.000Z");
     let (_, body) = call(&r, "GET", "/api/v2/receivers", "").await;
     assert_eq!(body, r#"[{"name":"web"},{"name":"db"}]"#);
@@ -177,5 +264,8 @@ async fn status_receivers_and_v1() {
     assert_eq!((code, body.as_str()), (StatusCode::OK, "[]"));
     let (code, body) = call(&r, "GET", "/metrics", "").await;
     assert_eq!(code, StatusCode::OK);
-    assert!(body.contains("alertmanager_notifications_failed_total{integration=\"webhook\"} 0"), "{body}");
+    assert!(
+        body.contains("alertmanager_notifications_failed_total{integration=\"webhook\"} 0"),
+        "{body}"
+    );
 }

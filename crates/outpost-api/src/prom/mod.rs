@@ -42,7 +42,10 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/query_exemplars",
             get(meta::query_exemplars).post(meta::query_exemplars),
         )
-        .route("/api/v1/parse_query", get(parse_query::handle).post(parse_query::handle))
+        .route(
+            "/api/v1/parse_query",
+            get(parse_query::handle).post(parse_query::handle),
+        )
         .route("/federate", get(meta::federate))
         .route("/api/v1/rules", get(rules::rules).post(rules::rules))
         .route("/api/v1/alerts", get(rules::alerts))

@@ -14,10 +14,10 @@ use axum::extract::RawQuery;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use promql_parser::label::MatchOp;
+use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{
     AtModifier, Expr, LabelModifier, Offset, VectorMatchCardinality, VectorSelector,
 };
-use promql_parser::parser::value::ValueType;
 use serde_json::{Value, json};
 
 use super::params::Params;
@@ -129,8 +129,8 @@ pub(crate) fn translate(e: &Expr) -> Value {
             })
         }
         Expr::Binary(b) => {
-            let vectors = b.lhs.value_type() == ValueType::Vector
-                && b.rhs.value_type() == ValueType::Vector;
+            let vectors =
+                b.lhs.value_type() == ValueType::Vector && b.rhs.value_type() == ValueType::Vector;
             let matching = if vectors {
                 let set_op = matches!(b.op.to_string().as_str(), "and" | "or" | "unless");
                 let (labels, on, card, include, fill) = match &b.modifier {

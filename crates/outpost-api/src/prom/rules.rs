@@ -139,9 +139,34 @@ pub(super) async fn rules(
         }
         sets
     };
-    let groups: Vec<Value> = s
-        .rules
-        .groups()
+    let group_limit = match p.get("group_limit") {
+        None | Some("") => None,
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if n > 0 => Some(n as usize),
+            _ => {
+                return Err(ApiError::bad_data("group_limit needs to be greater than 0"));
+            }
+        },
+    };
+    let next_token = p.get("group_next_token").filter(|t| !t.is_empty());
+    if next_token.is_some() && group_limit.is_none() {
+        return Err(ApiError::bad_data(
+            "group_limit needs to be present in order to paginate over the groups",
+        ));
+    }
+    let all = s.rules.groups();
+    let mut start = 0;
+    if let Some(tok) = next_token {
+        start = all
+            .iter()
+            .position(|g| group_token(g) == tok)
+            .ok_or_else(|| {
+                ApiError::bad_data("invalid group_next_token: not a valid group token")
+            })?;
+    }
+    let mut next = None;
+    let mut groups: Vec<Value> = Vec::new();
+    for g in all[start..]
         .iter()
         .filter(|g| groups_f.is_empty() || groups_f.contains(&g.name.as_str()))
         .filter(|g| files.is_empty() || files.contains(&g.file.as_str()))
@@ -157,18 +182,36 @@ pub(super) async fn rules(
             if rules.is_empty() {
                 return None;
             }
-            Some(json!({
-                "name": g.name,
-                "file": g.file,
-                "rules": rules,
-                "interval": g.interval_secs,
-                "limit": g.limit,
-                "evaluationTime": g.evaluation_secs,
-                "lastEvaluation": time(g.last_evaluation_ms),
-            }))
+            Some((g, rules))
         })
-        .collect();
-    Ok(success(json!({ "groups": groups })))
+    {
+        let (g, rules) = g;
+        if group_limit.is_some_and(|l| groups.len() >= l) {
+            next = Some(group_token(g));
+            break;
+        }
+        groups.push(json!({
+            "name": g.name,
+            "file": g.file,
+            "rules": rules,
+            "interval": g.interval_secs,
+            "limit": g.limit,
+            "evaluationTime": g.evaluation_secs,
+            "lastEvaluation": time(g.last_evaluation_ms),
+        }));
+    }
+    let mut body = json!({ "groups": groups });
+    if let Some(t) = next {
+        body["groupNextToken"] = t.into();
+    }
+    Ok(success(body))
+}
+
+/// The pagination token of a group: sha256 hex of `file;name`.
+fn group_token(g: &GroupInfo) -> String {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(format!("{};{}", g.file, g.name).as_bytes());
+    h.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn parse_bool(v: &str) -> Option<bool> {

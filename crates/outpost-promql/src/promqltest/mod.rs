@@ -9,8 +9,8 @@
 //!   `_x3` three gaps, `stale` a staleness marker), positions `<step>` apart
 //!   from time 0; native histogram values `{{...}}`, the native histograms
 //!   `load_with_nhcb` derives from classic ones and start timestamps (`@st`
-//!   lines) are not stored, so evaluations selecting those metrics are
-//!   skipped;
+//!   lines) are not stored, so evaluations with a selector that can reach
+//!   one of those series are skipped;
 //! - `clear`: a fresh storage and engine;
 //! - `eval instant at <time> <expr>` and `eval range from <t> to <t> step <d>
 //!   <expr>`, with the older spellings `eval_fail`, `eval_ordered`,
@@ -24,7 +24,8 @@
 //! (in order only for ordered evaluations), values within a relative 1e-6
 //! (NaN equal to NaN, the staleness marker only to itself). Every instant
 //! evaluation is also run with `@ <time>` on its selectors at other times,
-//! and as a range query around its time, and must agree.
+//! and as a range query around its time, and must agree. The engine runs with
+//! upstream's test-engine settings, delayed name removal included.
 //!
 //! Evaluations are skipped (not failed) when they use experimental syntax
 //! (duration expressions, `fill` modifiers, `anchored`/`smoothed`),
@@ -263,14 +264,13 @@ impl<Q: Querier, F: Fn(Arc<Tsdb>) -> Q> Runner<Q, F> {
                     .find_map(|suffix| name.strip_suffix(suffix))
             {
                 self.unsupported.insert(base.to_string());
-                let derived = Labels::from_pairs(s.desc.labels.iter().filter_map(|(n, v)| {
-                    match n {
+                let derived =
+                    Labels::from_pairs(s.desc.labels.iter().filter_map(|(n, v)| match n {
                         "le" => None,
                         "__name__" => Some((n, base)),
                         _ => Some((n, v)),
-                    }
-                }))
-                .unwrap_or_default();
+                    }))
+                    .unwrap_or_default();
                 self.unsupported_series.push(derived);
             }
             if s.desc.histogram {
@@ -308,21 +308,21 @@ impl<Q: Querier, F: Fn(Arc<Tsdb>) -> Q> Runner<Q, F> {
                     ));
                 }
                 Err(()) => match expr::selected_names(&ev.expr) {
-                Some(names) => {
-                    if let Some(n) = names.iter().find(|n| self.unsupported.contains(*n)) {
-                        return Outcome::Skip(format!(
-                            "selects {n}, loaded with native histograms or start timestamps"
-                        ));
+                    Some(names) => {
+                        if let Some(n) = names.iter().find(|n| self.unsupported.contains(*n)) {
+                            return Outcome::Skip(format!(
+                                "selects {n}, loaded with native histograms or start timestamps"
+                            ));
+                        }
                     }
-                }
-                None => {
-                    return Outcome::Skip(
-                        "selects unnamed series while native histograms or start timestamps \
+                    None => {
+                        return Outcome::Skip(
+                            "selects unnamed series while native histograms or start timestamps \
                          are loaded"
-                            .into(),
-                    );
-                }
-            },
+                                .into(),
+                        );
+                    }
+                },
             }
         }
         let res = if ev.is_range {

@@ -1,0 +1,302 @@
+//! The Alertmanager stand-in as a black box: alerts posted to the real
+//! binary reach a webhook receiver (a real HTTP server here) on the manual
+//! clock; bad input gets Alertmanager's messages; an unreachable webhook is
+//! retried and counted without blocking another receiver; silences persist
+//! with `--data-dir`; `outpost check routes` prints receivers.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{Outpost, bin, get, http};
+use serde_json::Value;
+
+/// A webhook receiver on 127.0.0.1: each POST body arrives on the channel.
+fn webhook_receiver() -> (String, mpsc::Receiver<Value>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", l.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in l.incoming().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(conn.try_clone().unwrap());
+                let mut w = conn;
+                loop {
+                    let mut len = 0usize;
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        line.clear();
+                        if r.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let l = line.trim_end();
+                        if l.is_empty() {
+                            break;
+                        }
+                        if let Some((k, v)) = l.split_once(':')
+                            && k.eq_ignore_ascii_case("content-length")
+                        {
+                            len = v.trim().parse().unwrap();
+                        }
+                    }
+                    let mut body = vec![0; len];
+                    r.read_exact(&mut body).unwrap();
+                    let _ = tx.send(serde_json::from_slice(&body).unwrap());
+                    let _ = w.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+fn write_config(dir: &Path, hook: &str) -> std::path::PathBuf {
+    let p = dir.join("alertmanager.yml");
+    std::fs::write(
+        &p,
+        format!(
+            "route:\n  receiver: web.hook\n  group_by: [alertname]\n  group_wait: 30s\n  group_interval: 5m\n  routes:\n    - matchers: [alertname=Down]\n      receiver: down\nreceivers:\n  - name: web.hook\n    webhook_configs: [{{url: '{hook}', max_alerts: 2}}]\n  - name: down\n    webhook_configs: [{{url: 'http://127.0.0.1:1/'}}]\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+fn post_json(url: &str, body: &str) -> (u16, String) {
+    let r = http()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    (r.status().as_u16(), r.text().unwrap())
+}
+
+fn start(cfg: &Path, extra: &[&str]) -> Outpost {
+    let mut args = vec![
+        "--alertmanager.config",
+        cfg.to_str().unwrap(),
+        "--clock",
+        "manual",
+        "--clock.start",
+        "2026-11-24T10:00:00Z",
+    ];
+    args.extend_from_slice(extra);
+    Outpost::start(&args)
+}
+
+fn advance(op: &Outpost, by: &str) {
+    let (code, body) = common::post(&format!(
+        "{}/outpost/v1/clock/advance?by={by}",
+        op.url("prometheus")
+    ));
+    assert_eq!(code, 200, "{body}");
+}
+
+#[test]
+fn webhook_receives_alertmanagers_body_after_group_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hook, rx) = webhook_receiver();
+    let cfg = write_config(dir.path(), &hook);
+    let op = start(&cfg, &[]);
+    let am = op.url("alertmanager");
+    let alerts = r#"[
+      {"labels":{"alertname":"HighLatency","severity":"critical","instance":"a"},"annotations":{"summary":"slow"},"startsAt":"2026-11-24T10:00:00Z","endsAt":"2026-11-24T11:00:00Z","generatorURL":"http://prom/graph"},
+      {"labels":{"alertname":"HighLatency","severity":"critical","instance":"b"},"startsAt":"2026-11-24T10:00:00Z","endsAt":"2026-11-24T11:00:00Z"},
+      {"labels":{"alertname":"HighLatency","severity":"critical","instance":"c"},"startsAt":"2026-11-24T10:00:00Z","endsAt":"2026-11-24T11:00:00Z"},
+      {"labels":{"alertname":"Down"},"startsAt":"2026-11-24T10:00:00Z","endsAt":"2026-11-24T11:00:00Z"}
+    ]"#;
+    assert_eq!(
+        post_json(&format!("{am}/api/v2/alerts"), alerts),
+        (200, String::new())
+    );
+    assert!(
+        rx.recv_timeout(Duration::from_millis(500)).is_err(),
+        "before group_wait"
+    );
+    advance(&op, "30s");
+    let m = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("webhook after group_wait");
+    let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut want = vec![
+        "alerts",
+        "commonAnnotations",
+        "commonLabels",
+        "externalURL",
+        "groupKey",
+        "groupLabels",
+        "receiver",
+        "status",
+        "truncatedAlerts",
+        "version",
+    ];
+    want.sort();
+    let mut got = keys.clone();
+    got.sort();
+    assert_eq!(got, want);
+    assert_eq!(m["receiver"], "web\\.hook");
+    assert_eq!(m["groupKey"], "{}:{alertname=\"HighLatency\"}");
+    assert_eq!(m["version"], "4");
+    assert_eq!(m["status"], "firing");
+    assert_eq!(m["truncatedAlerts"], 1, "max_alerts: 2");
+    assert_eq!(m["alerts"].as_array().unwrap().len(), 2);
+    assert_eq!(m["alerts"][0]["labels"]["instance"], "a");
+    assert_eq!(m["alerts"][0]["endsAt"], "0001-01-01T00:00:00Z");
+    assert_eq!(
+        m["groupLabels"],
+        serde_json::json!({"alertname": "HighLatency"})
+    );
+    assert_eq!(m["commonLabels"]["severity"], "critical");
+
+    // The unreachable webhook is retried, then counted; the good one was not held up.
+    advance(&op, "10m");
+    let t = Instant::now();
+    loop {
+        let (_, metrics) = get(&format!("{}/metrics", op.url("prometheus")));
+        if metrics.contains("alertmanager_notifications_failed_total{integration=\"webhook\"} 1\n")
+        {
+            let (_, reqs) = get(&format!("{am}/metrics"));
+            let failed_attempts: u64 = reqs
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix(
+                        "alertmanager_notification_requests_failed_total{integration=\"webhook\"} ",
+                    )
+                })
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(failed_attempts >= 2, "retried: {failed_attempts}");
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "no failure counted:\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, body) = get(&format!(
+        "{am}/outpost/v1/notifications?receiver=down&status=failed"
+    ));
+    assert_eq!(code, 200);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{body}");
+
+    // The API sees the alerts and their receivers.
+    let (_, body) = get(&format!("{am}/api/v2/alerts?filter=alertname%3D%22Down%22"));
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v[0]["receivers"][0]["name"], "down");
+    assert_eq!(v[0]["fingerprint"].as_str().unwrap().len(), 16);
+}
+
+#[test]
+fn bad_alerts_and_silences_get_alertmanagers_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "http://127.0.0.1:1/");
+    let op = start(&cfg, &[]);
+    let am = op.url("alertmanager");
+    let (code, body) = post_json(
+        &format!("{am}/api/v2/alerts"),
+        r#"[{"labels":{"a":"1"},"startsAt":"2026-11-24T10:00:00Z","endsAt":"2026-11-24T09:00:00Z"},{"labels":{"a":""}}]"#,
+    );
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            400,
+            r#""start time must be before end time; at least one label pair required""#
+        )
+    );
+    let (code, body) = post_json(&format!("{am}/api/v2/alerts"), r#"[{"annotations":{}}]"#);
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            422,
+            r#"{"code":602,"message":"0.labels in body is required"}"#
+        )
+    );
+    let (code, body) = get(&format!("{am}/api/v2/alerts?filter=%7Balertname"));
+    assert_eq!(code, 400, "{body}");
+    let (code, body) = post_json(
+        &format!("{am}/api/v2/silences"),
+        r#"{"matchers":[{"name":"a","value":"(","isRegex":true}],"startsAt":"2026-11-24T10:00:00Z","endsAt":"2026-11-24T11:00:00Z","createdBy":"t","comment":"c"}"#,
+    );
+    assert_eq!(code, 400);
+    assert!(body.contains("invalid label matcher 0"), "{body}");
+}
+
+#[test]
+fn silences_survive_a_restart_with_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cfg = write_config(dir.path(), "http://127.0.0.1:1/");
+    let data_arg = data.to_str().unwrap().to_string();
+    let mut op = start(&cfg, &["--data-dir", &data_arg]);
+    let (code, body) = post_json(
+        &format!("{}/api/v2/silences", op.url("alertmanager")),
+        r#"{"matchers":[{"name":"alertname","value":"X","isRegex":false}],"startsAt":"2026-11-24T10:00:00Z","endsAt":"2026-11-24T12:00:00Z","createdBy":"t","comment":"keep me"}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["silenceID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    op.signal("TERM");
+    let (status, _) = op.wait_exit(Duration::from_secs(10));
+    assert!(status.success());
+    let op = start(&cfg, &["--data-dir", &data_arg]);
+    let (code, body) = get(&format!("{}/api/v2/silence/{id}", op.url("alertmanager")));
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("keep me"), "{body}");
+}
+
+#[test]
+fn check_routes_prints_receivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "http://127.0.0.1:1/");
+    let out = std::process::Command::new(bin())
+        .args([
+            "check",
+            "routes",
+            "--config",
+            cfg.to_str().unwrap(),
+            "alertname=Down",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "down\n");
+    let out = std::process::Command::new(bin())
+        .args([
+            "check",
+            "routes",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--tree",
+            "alertname=Other",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("└── default-route  receiver: web.hook  *"),
+        "{text}"
+    );
+    assert!(
+        text.contains("{alertname=\"Down\"}  receiver: down"),
+        "{text}"
+    );
+    assert!(text.ends_with("web.hook\n"), "{text}");
+}
