@@ -125,6 +125,25 @@ for q in 'sum by (job) (rate(http_requests_total[5m]))' \
   best "$op_port" "$q" >/dev/null # warm both once
   best "$pr_port" "$q" >/dev/null
   o=$(best "$op_port" "$q")
+  cp "$work/out.json" "$work/outpost.json"
   p=$(best "$pr_port" "$q")
   printf '%s\n  outpost %.3fs  prometheus %.3fs  ratio %.2f\n' "$q" "$o" "$p" "$(python3 -c "print($o / $p)")"
+  # Both must have answered the same series and values (relative 1e-6).
+  python3 - "$work/outpost.json" "$work/out.json" <<'CMP'
+import json, math, sys
+def load(p):
+    return {json.dumps(s["metric"], sort_keys=True): s["values"] for s in json.load(open(p))["data"]["result"]}
+a, b = load(sys.argv[1]), load(sys.argv[2])
+bad = sorted(set(a) ^ set(b))
+for k in set(a) & set(b):
+    if [t for t, _ in a[k]] != [t for t, _ in b[k]]:
+        bad.append(k + " timestamps")
+        continue
+    for (_, x), (_, y) in zip(a[k], b[k]):
+        x, y = float(x), float(y)
+        if not (x == y or (math.isnan(x) and math.isnan(y)) or abs(x - y) <= 1e-6 * max(abs(x), abs(y))):
+            bad.append("%s: %r vs %r" % (k, x, y))
+            break
+print("  results agree: %d series" % len(a) if not bad else "  results differ: %s" % bad[:5])
+CMP
 done

@@ -187,3 +187,87 @@ fn seed_rule_tests_pass() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A one-thread HTTP server that records request lines and bodies and
+/// answers 200.
+fn capture_server() -> (String, std::sync::mpsc::Receiver<(String, String)>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut len = 0usize;
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            let _ = reader.read_exact(&mut body);
+            let mut s = stream;
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = tx.send((request_line.trim().to_string(), String::from_utf8_lossy(&body).into_owned()));
+        }
+    });
+    (addr, rx)
+}
+
+#[test]
+fn firing_alerts_are_posted_to_configured_alertmanagers() {
+    let (addr, rx) = capture_server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("prometheus.yml"),
+        format!(
+            "global:\n  evaluation_interval: 10s\n  external_labels: {{cluster: c1, severity: ignored}}\nalerting:\n  alert_relabel_configs:\n  - {{action: labeldrop, regex: drop_me}}\n  alertmanagers:\n  - path_prefix: /am\n    static_configs:\n    - targets: ['{addr}']\nrule_files: [r.yml]\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("r.yml"),
+        "groups:\n- name: g\n  rules:\n  - alert: Hot\n    expr: vector(1) > 0\n    labels: {severity: page, drop_me: x}\n    annotations: {summary: 'hot & bothered'}\n",
+    )
+    .unwrap();
+    let op = Outpost::start(&[
+        "--prometheus.config",
+        dir.path().join("prometheus.yml").to_str().unwrap(),
+        "--clock",
+        "manual",
+        "--clock.start",
+        "2026-01-01T00:00:00Z",
+        "--web.external-url",
+        "http://outpost.example:9090/prom/",
+    ]);
+    let base = op.url("prometheus");
+    assert_eq!(post(&format!("{base}/outpost/v1/clock/advance?by=11s")).0, 200);
+    let (line, body) = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("an alert POST");
+    assert_eq!(line, "POST /am/api/v2/alerts HTTP/1.1");
+    let alerts: Value = serde_json::from_str(&body).unwrap();
+    let a = &alerts[0];
+    assert_eq!(
+        a["labels"],
+        serde_json::json!({"alertname": "Hot", "cluster": "c1", "severity": "page"}),
+        "external labels fill only missing names; alert relabeling applies"
+    );
+    assert_eq!(a["annotations"]["summary"], "hot & bothered");
+    assert_eq!(
+        a["generatorURL"],
+        "http://outpost.example:9090/prom/graph?g0.expr=vector%281%29+%3E+0&g0.tab=1"
+    );
+    let starts = a["startsAt"].as_str().unwrap();
+    let ends = a["endsAt"].as_str().unwrap();
+    assert!(starts.starts_with("2026-01-01T00:00:") && starts.ends_with('Z'), "{starts}");
+    assert!(ends > starts, "{starts} {ends}");
+}

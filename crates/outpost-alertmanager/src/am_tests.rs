@@ -372,3 +372,26 @@ async fn email_slack_and_pagerduty_are_rendered_into_the_outbox() {
     assert_eq!(pd.message["payload"]["custom_details"]["num_firing"], "1");
     am.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mute_and_active_time_intervals_drop_the_group() {
+    let (url, mut rx) = receiver(200).await;
+    let cfg = config(&format!(
+        "route:\n  receiver: w\n  group_by: [alertname]\n  group_wait: 1s\n  routes:\n    - matchers: [alertname=Muted]\n      mute_time_intervals: [all-2026]\n    - matchers: [alertname=Inactive]\n      active_time_intervals: [nights]\n    - matchers: [alertname=Open]\n      active_time_intervals: [all-2026]\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\ntime_intervals:\n  - name: all-2026\n    time_intervals: [{{years: ['2026']}}]\n  - name: nights\n    time_intervals: [{{times: [{{start_time: '00:00', end_time: '06:00'}}]}}]\n"
+    ));
+    let clock = Clock::manual(T0); // 10:00 UTC
+    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let end = Some(T0 + 3_600_000);
+    am.put_alerts(vec![
+        alert(&[("alertname", "Muted")], end),
+        alert(&[("alertname", "Inactive")], end),
+        alert(&[("alertname", "Open")], end),
+    ])
+    .unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(1)).unwrap();
+    let m = next(&mut rx).await;
+    assert_eq!(m["alerts"][0]["labels"]["alertname"], "Open");
+    none(&mut rx).await;
+    am.stop();
+}

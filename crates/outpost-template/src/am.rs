@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::exec::{ArgType, FuncMap};
 use crate::funcs::{arg_str, arg_strings};
-use crate::prom::{go_lower, go_upper, humanize_duration, re_compile};
+use crate::prom::{go_lower, go_upper, humanize_duration, re_compile, re_must_compile};
 use crate::timefmt;
 use crate::value::{Object, Value};
 
@@ -553,7 +553,7 @@ pub fn alertmanager_funcs(now_ms: i64) -> FuncMap {
         &[ArgType::Str, ArgType::Str, ArgType::Str],
         None,
         |a| {
-            let re = re_compile(arg_str(a, 0)?)?;
+            let re = re_must_compile(arg_str(a, 0)?)?;
             Ok(Value::String(
                 re.replace_all(arg_str(a, 2)?, arg_str(a, 1)?).into_owned(),
             ))

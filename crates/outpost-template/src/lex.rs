@@ -529,3 +529,42 @@ pub(crate) fn unquote(raw: &str) -> Option<String> {
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<Tok> {
+        lex(text).into_iter().map(|t| t.tok).collect()
+    }
+
+    #[test]
+    fn trim_markers_and_comments() {
+        assert_eq!(
+            kinds("a  {{- 1 -}}  b"),
+            vec![
+                Tok::Text("a".into()),
+                Tok::LeftDelim,
+                Tok::Number("1".into()),
+                Tok::Space,
+                Tok::RightDelim,
+                Tok::Text("b".into()),
+                Tok::Eof
+            ]
+        );
+        assert_eq!(
+            kinds("x {{- /* c */ -}} y"),
+            vec![Tok::Text("x".into()), Tok::Text("y".into()), Tok::Eof]
+        );
+        assert_eq!(kinds("{{-3}}")[1], Tok::Number("-3".into()));
+    }
+
+    #[test]
+    fn go_string_escapes() {
+        assert_eq!(
+            unquote(r#""a\tb\u00e9\x41\101\"""#).as_deref(),
+            Some("a\tbéAA\"")
+        );
+        assert_eq!(unquote(r#""\q""#), None);
+    }
+}

@@ -825,3 +825,51 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     }
     Some(v * 2f64.powi(exp))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_go_columns() {
+        let text = "ab\ncd{{ x }}";
+        assert_eq!(line_col(text, 0), (1, 0));
+        assert_eq!(line_col(text, 2), (1, 2));
+        assert_eq!(line_col(text, 5), (2, 2));
+    }
+
+    #[test]
+    fn number_literals() {
+        let int = |s: &str| match parse_number(s) {
+            Some(Number::Int(i)) => Some(i),
+            _ => None,
+        };
+        assert_eq!(int("0x1F"), Some(31));
+        assert_eq!(int("017"), Some(15));
+        assert_eq!(int("0o17"), Some(15));
+        assert_eq!(int("0b101"), Some(5));
+        assert_eq!(int("1_000"), Some(1000));
+        assert_eq!(int("-5"), Some(-5));
+        assert!(matches!(parse_number("1e3"), Some(Number::Float(f)) if f == 1000.0));
+        assert!(matches!(parse_number("0x1p4"), Some(Number::Float(f)) if f == 16.0));
+        assert!(parse_number(".").is_none());
+        assert!(parse_number("1__0").is_none());
+    }
+
+    #[test]
+    fn trees_and_node_strings() {
+        let trees = parse(
+            "t",
+            r#"a{{ define "x" }}{{ .A.B | printf "%d" (len $) }}{{ end }}b"#,
+            &|_| true,
+        )
+        .unwrap();
+        assert_eq!(trees.len(), 2);
+        assert_eq!(trees[1].name, "x");
+        assert_eq!(trees[1].parse_name, "t");
+        let Node::Action(p) = &trees[1].root[0] else {
+            panic!("not an action")
+        };
+        assert_eq!(p.to_string(), r#".A.B | printf "%d" (len $)"#);
+    }
+}

@@ -223,6 +223,19 @@ pub(crate) fn strings_title(s: &str) -> String {
     out
 }
 
+/// `regexp.MustCompile`'s panic text, as `reReplaceAll` reports it.
+pub(crate) fn re_must_compile(p: &str) -> std::result::Result<regex::Regex, String> {
+    re_compile(p).map_err(|e| {
+        let can_backquote = !p.contains('`') && p.chars().all(|c| c == '\t' || !c.is_control());
+        let q = if can_backquote {
+            format!("`{p}`")
+        } else {
+            crate::format::go_quote(p)
+        };
+        format!("regexp: Compile({q}): {e}")
+    })
+}
+
 /// Compiles a Go regular expression (RE2 syntax) with Go-like error text.
 pub(crate) fn re_compile(p: &str) -> std::result::Result<regex::Regex, String> {
     regex::Regex::new(p).map_err(|e| {
@@ -364,6 +377,9 @@ pub(crate) fn parse_prom_duration(s: &str) -> std::result::Result<f64, String> {
             crate::format::go_quote(s)
         )
     };
+    if s.is_empty() {
+        return Err("empty duration string".into());
+    }
     let (neg, body) = match s.strip_prefix('-') {
         Some(b) => (true, b),
         None => (false, s),
@@ -596,7 +612,7 @@ pub fn prometheus_funcs(ctx: &AlertContext) -> FuncMap {
         &[ArgType::Str, ArgType::Str, ArgType::Str],
         None,
         |a| {
-            let re = re_compile(arg_str(a, 0)?)?;
+            let re = re_must_compile(arg_str(a, 0)?)?;
             Ok(Value::String(
                 re.replace_all(arg_str(a, 2)?, arg_str(a, 1)?).into_owned(),
             ))

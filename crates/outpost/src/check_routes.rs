@@ -55,8 +55,8 @@ pub(crate) fn run(sub: &CheckSub) -> ExitCode {
     let tree = RouteTree::new(&cfg.route);
     let matched = tree.match_labels(&labels);
     if args.tree {
-        println!("Routing tree:");
-        print!("{}", render_tree(&tree, &matched));
+        println!("Matching routes:");
+        println!("{}", matching_tree(&tree, &labels));
         println!();
     }
     let receivers: Vec<&str> = matched
@@ -67,43 +67,65 @@ pub(crate) fn run(sub: &CheckSub) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The tree, one node per line; matched leaves are marked with `*`.
-fn render_tree(tree: &RouteTree, matched: &[usize]) -> String {
-    let mut out = String::new();
-    walk(tree, 0, "", true, matched, &mut out);
-    out
-}
-
-fn walk(
-    tree: &RouteTree,
-    id: usize,
-    prefix: &str,
-    last: bool,
-    matched: &[usize],
-    out: &mut String,
-) {
+fn slug(tree: &RouteTree, id: usize, receiver: bool) -> String {
     let n = tree.node(id);
-    let label = if id == 0 {
+    let mut s = if n.matchers.is_empty() {
         "default-route".to_string()
     } else {
         let ms: Vec<String> = n.matchers.iter().map(ToString::to_string).collect();
         format!("{{{}}}", ms.join(","))
     };
+    if receiver {
+        s.push_str(&format!("  receiver: {}", n.opts.receiver));
+    }
+    s
+}
+
+/// amtool's matching tree: the path to each matched route, leaves with
+/// their receiver, drawn as treeprint draws it.
+fn matching_tree(tree: &RouteTree, labels: &LabelSet) -> String {
+    let mut out = String::from(".\n");
+    walk(tree, 0, labels, "", true, &mut out);
+    out
+}
+
+fn node_matches(tree: &RouteTree, id: usize, labels: &LabelSet) -> bool {
+    tree.node(id)
+        .matchers
+        .iter()
+        .all(|m| m.matches(labels.get(&m.name).map(String::as_str).unwrap_or("")))
+}
+
+fn walk(
+    tree: &RouteTree,
+    id: usize,
+    labels: &LabelSet,
+    prefix: &str,
+    last: bool,
+    out: &mut String,
+) {
+    let mut children = Vec::new();
+    for &c in &tree.node(id).children {
+        if node_matches(tree, c, labels) {
+            children.push(c);
+            if !tree.node(c).continue_ {
+                break;
+            }
+        }
+    }
     let branch = if last { "└── " } else { "├── " };
-    let mark = if matched.contains(&id) { "  *" } else { "" };
-    let cont = if n.continue_ { "  continue: true" } else { "" };
     out.push_str(&format!(
-        "{prefix}{branch}{label}  receiver: {}{cont}{mark}\n",
-        n.opts.receiver
+        "{prefix}{branch}{}\n",
+        slug(tree, id, children.is_empty())
     ));
     let child_prefix = format!("{prefix}{}", if last { "    " } else { "│   " });
-    for (i, c) in n.children.iter().enumerate() {
+    for (i, c) in children.iter().enumerate() {
         walk(
             tree,
             *c,
+            labels,
             &child_prefix,
-            i + 1 == n.children.len(),
-            matched,
+            i + 1 == children.len(),
             out,
         );
     }

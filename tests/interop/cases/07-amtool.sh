@@ -58,4 +58,21 @@ at cluster show >"$WORK/cluster.txt" || fail "cluster show"
 grep -q 'disabled' "$WORK/cluster.txt" || fail "cluster show: $(cat "$WORK/cluster.txt")"
 at config show | grep -q 'receiver: default' || fail "config show"
 
+# Route tester: `outpost check routes` prints what `amtool config routes test` prints.
+routes_same() { # routes_same FILE ARGS...
+  local f=$1; shift
+  amtool config routes test --config.file="$f" "$@" >"$WORK/rt-up.txt" 2>/dev/null || true
+  "$OUTPOST_BIN" check routes --config "$f" "$@" >"$WORK/rt-ours.txt" 2>&1 || true
+  diff "$WORK/rt-up.txt" "$WORK/rt-ours.txt" >/dev/null \
+    || fail "routes test $*: amtool and outpost differ: $(diff "$WORK/rt-up.txt" "$WORK/rt-ours.txt")"
+}
+eco="$REPO/fixtures/ecommerce/alertmanager/alertmanager.yml"
+for labels in "severity=critical" "alertname=PaymentServiceDown severity=critical" "alertname=OrderProcessingFailure" "alertname=X"; do
+  # shellcheck disable=SC2086
+  routes_same "$eco" $labels
+  # shellcheck disable=SC2086
+  routes_same "$eco" --tree $labels
+done
+routes_same "$WORK/am.yml" --tree team=db
+
 echo "amtool: alert add/query, silence add/query/expire/import, cluster show, config show against outpost"

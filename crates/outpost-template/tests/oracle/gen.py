@@ -167,6 +167,7 @@ case("recursion", "am", '{{ define "rec" }}{{ if . }}{{ index . 0 }}{{ template 
 
 # ---- Alertmanager data and functions ----
 case("am_functions", "am", '{{ toUpper "a\u00e9" }}|{{ toLower "A\u00c9" }}|{{ title "hello wORLD-foo don\'t" }}|{{ join "," (stringSlice "a" "b") }}|{{ match "^fir" .Status }}|{{ reReplaceAll "(a)(b)" "$2$1" "xaby" }}|{{ safeHtml "<b>" }}|{{ stringSlice "x" "y" }}')
+case("am_rereplaceall_bad_pattern", "am", '{{ reReplaceAll "a(" "x" "y" }}')
 case("am_match_bad_regexp", "am", '{{ match "(" "x" }}')
 case("am_kv_methods", "am", '{{ .CommonLabels.SortedPairs.Names }}|{{ .CommonLabels.Values }}|{{ .CommonLabels.Names }}|{{ range .CommonLabels.SortedPairs }}{{ .Name }}={{ .Value }},{{ end }}|{{ .CommonLabels.SortedPairs.Values }}')
 case("am_kv_printing", "am", "{{ .CommonLabels }}|{{ .CommonLabels.SortedPairs }}|{{ .GroupLabels.alertname }}")
@@ -278,6 +279,9 @@ case("prom_parse_duration_error", "prom", '{{ parseDuration "bad" }}')
 case("prom_strings", "prom", '{{ title "hello wORLD don\'t foo_bar a.b" }}|{{ toUpper "a\u00e9" }}|{{ toLower "ABC" }}')
 case("prom_regex", "prom", '{{ match "^host" $labels.instance }}|{{ reReplaceAll "(\\\\w+)\\\\.example\\\\.com" "$1" $labels.instance }}|{{ reReplaceAll "x" "y" "axbx" }}|{{ reReplaceAll "(?P<h>[a-z]+)" "<${h}>" "ab cd" }}')
 case("prom_strip", "prom", '{{ stripPort "host:9090" }}|{{ stripPort "[::1]:9090" }}|{{ stripPort "host" }}|{{ stripDomain "host.example.com:9090" }}|{{ stripDomain "host.example.com" }}|{{ stripDomain "10.0.0.1:9090" }}|{{ stripDomain "[::1]:80" }}|{{ stripDomain $labels.instance }}')
+case("prom_rereplaceall_bad_pattern", "prom", '{{ reReplaceAll "(" "x" "y" }}')
+case("prom_parse_duration_empty", "prom", '{{ parseDuration $labels.nope }}')
+case("prom_arg_types", "prom", '{{ toUpper 1 }}')
 case("prom_links", "prom", '{{ graphLink "up == 0" }}|{{ tableLink "rate(x[5m]) > 1" }}')
 case("prom_args_safehtml", "prom", '{{ with args 1 "b" }}{{ .arg0 }}-{{ .arg1 }}{{ end }}|{{ safeHtml "<b>" }}|{{ (args).arg0 }}')
 case("prom_printf_value", "prom", '{{ printf "%.2f" $value }}|{{ printf "%d" $value }}|{{ printf "%s" $value }}|{{ printf "%v" $value }}')
