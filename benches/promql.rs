@@ -1,5 +1,7 @@
 //! PromQL evaluator hot paths: range queries over 1h at a 15s step on 10k
-//! series (2.4M samples), the shapes of the targets.
+//! series (2.4M samples), the shapes of the targets (evaluated a
+//! series at a time), and the same expressions as instant queries (the
+//! step-wise evaluator).
 
 use std::sync::Arc;
 
@@ -63,6 +65,18 @@ fn promql(c: &mut Criterion) {
         g.bench_function(q, |b| {
             b.iter(|| engine.range(q, start, end, 15_000).unwrap())
         });
+    }
+    g.finish();
+
+    // The step-wise evaluator: one instant query over all 10k series.
+    let mut g = c.benchmark_group("promql_instant_10k_series");
+    g.throughput(Throughput::Elements(1));
+    g.sample_size(10);
+    for q in [
+        "sum by (job) (rate(http_requests_total[5m]))",
+        "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
+    ] {
+        g.bench_function(q, |b| b.iter(|| engine.instant(q, end).unwrap()));
     }
     g.finish();
 }

@@ -295,3 +295,135 @@ fn check_routes_prints_receivers() {
         "Matching routes:\n.\n└── default-route  receiver: web.hook\n\n\nweb.hook\n"
     );
 }
+
+#[test]
+fn ecommerce_receivers_are_rendered_into_the_outbox() {
+    let dir = common::ecommerce_copy();
+    let op = Outpost::start(&[
+        dir.path().to_str().unwrap(),
+        "--clock",
+        "manual",
+        "--clock.start",
+        "2026-11-24T10:00:00Z",
+    ]);
+    let am = op.url("alertmanager");
+    let alerts = r#"[
+      {"labels":{"alertname":"PaymentServiceDown","severity":"critical","service":"payment-service"},"annotations":{"summary":"down","description":"payments fail"},"startsAt":"2026-11-24T10:00:00Z","endsAt":"2026-11-24T11:00:00Z"},
+      {"labels":{"alertname":"PaymentServiceDown","severity":"warning","service":"payment-service","cluster":"eu"},"startsAt":"2026-11-24T10:00:00Z","endsAt":"2026-11-24T11:00:00Z"}
+    ]"#;
+    assert_eq!(post_json(&format!("{am}/api/v2/alerts"), alerts).0, 200);
+    advance(&op, "5s");
+    let t = Instant::now();
+    let list = loop {
+        let (_, body) = get(&format!("{am}/outpost/v1/notifications"));
+        let v: Value = serde_json::from_str(&body).unwrap();
+        if v.as_array().unwrap().len() >= 2 {
+            break v;
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "{body}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let find = |r: &str, i: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["receiver"] == r && n["integration"] == i)
+            .unwrap_or_else(|| panic!("no {r}/{i} in {list}"))
+            .clone()
+    };
+    let email = find("critical-alerts", "email");
+    assert_eq!(email["status"], "rendered");
+    assert_eq!(
+        email["message"]["headers"]["Subject"],
+        "CRITICAL: PaymentServiceDown"
+    );
+    let text = email["message"]["text"].as_str().unwrap();
+    assert!(text.contains("Alert: down"), "{text}");
+    assert!(text.contains("Description: payments fail"), "{text}");
+    assert!(
+        text.contains(
+            "Labels: alertname=PaymentServiceDown service=payment-service severity=critical"
+        ),
+        "{text}"
+    );
+    let slack = find("critical-alerts", "slack");
+    assert_eq!(
+        slack["message"]["attachments"][0]["title"],
+        "Critical Alert: PaymentServiceDown"
+    );
+    assert_eq!(slack["message"]["attachments"][0]["text"], "payments fail");
+    assert_eq!(slack["message"]["channel"], "#critical-alerts");
+    // The warning has a cluster label the critical alert lacks, so the
+    // inhibit rule's `equal` fails: it reaches payment-team after its 1s
+    // group_wait, with the PagerDuty description of the config.
+    advance(&op, "1s");
+    let t = Instant::now();
+    loop {
+        let (_, body) = get(&format!(
+            "{am}/outpost/v1/notifications?receiver=payment-team&integration=pagerduty"
+        ));
+        let v: Value = serde_json::from_str(&body).unwrap();
+        if let Some(pd) = v.as_array().unwrap().first() {
+            assert_eq!(
+                pd["message"]["payload"]["summary"],
+                "Payment Service Alert: PaymentServiceDown"
+            );
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "{body}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn rule_alerts_reach_the_embedded_alertmanager_and_its_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hook, rx) = webhook_receiver();
+    let am_cfg = dir.path().join("alertmanager.yml");
+    std::fs::write(
+        &am_cfg,
+        format!(
+            "route:\n  receiver: hook\n  group_by: [alertname]\n  group_wait: 10s\nreceivers:\n  - name: hook\n    webhook_configs: [{{url: '{hook}'}}]\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rules.yml"),
+        "groups:\n  - name: g\n    interval: 5s\n    rules:\n      - alert: EmbeddedAlways\n        expr: vector(1)\n        labels: {severity: page}\n",
+    )
+    .unwrap();
+    let prom = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &prom,
+        "global: {evaluation_interval: 5s}\nrule_files: [rules.yml]\nalerting:\n  alertmanagers:\n    - static_configs: [{targets: ['alertmanager:9093']}]\n",
+    )
+    .unwrap();
+    let op = Outpost::start(&[
+        "--prometheus.config",
+        prom.to_str().unwrap(),
+        "--alertmanager.config",
+        am_cfg.to_str().unwrap(),
+        "--clock",
+        "manual",
+        "--clock.start",
+        "2026-11-24T10:00:00Z",
+    ]);
+    let am = op.url("alertmanager");
+    let t = Instant::now();
+    loop {
+        advance(&op, "5s");
+        let (_, body) = get(&format!("{am}/api/v2/alerts"));
+        if body.contains("EmbeddedAlways") {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "rule alert never arrived: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    advance(&op, "10s");
+    let m = rx.recv_timeout(Duration::from_secs(10)).expect("webhook");
+    assert_eq!(m["alerts"][0]["labels"]["alertname"], "EmbeddedAlways");
+    assert_eq!(m["alerts"][0]["labels"]["severity"], "page");
+}

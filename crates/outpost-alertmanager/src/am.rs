@@ -151,11 +151,10 @@ struct Running {
 
 impl Running {
     fn new(config: &AlertmanagerConfig, files: &Files) -> Self {
-        let base = config.path.parent().map(PathBuf::from).unwrap_or_default();
         let integrations = config
             .receivers
             .iter()
-            .map(|r| (r.name.clone(), notify::integrations(r, &base)))
+            .map(|r| (r.name.clone(), notify::integrations(r, &config.path)))
             .collect();
         Running {
             templates: render::template_set(&config.templates, files),
@@ -393,6 +392,13 @@ impl Alertmanager {
     /// The running configuration.
     pub fn config(&self) -> AlertmanagerConfig {
         self.state().running.config.clone()
+    }
+
+    /// The config text as `/api/v2/status` serves it: secrets (passwords,
+    /// keys, tokens, Slack and OpsGenie URLs written in block style) print
+    /// as `<secret>`, as Alertmanager's re-marshalled config does.
+    pub fn config_original(&self) -> String {
+        redact(&self.state().running.config.original)
     }
 
     /// Receiver names in config order.
@@ -946,7 +952,7 @@ async fn run_integration(
         "resolved"
     };
     let external_url = inner.opts.external_url.trim_end_matches('/').to_string();
-    let base = PathBuf::new();
+    let base = integ.base.clone();
     let data = render::data(receiver, group_labels, alerts, &external_url, now);
     let mut r = Renderer::new(templates, &data);
     let rendered = match &integ.kind {
@@ -954,7 +960,7 @@ async fn run_integration(
         Kind::Email(c) => r.email(c),
         Kind::Slack(c) => r.slack(c),
         Kind::Pagerduty(c) => r.pagerduty(c, group_key),
-        Kind::Other => serde_json::json!({ "subject": r.subject() }),
+        Kind::Other => r.other(name),
     };
     let template_errors = std::mem::take(&mut r.errors);
     let (result, attempts, message): (Result<(), String>, u32, serde_json::Value) =
@@ -986,9 +992,11 @@ async fn run_integration(
                     body.push(b'\n');
                     let url = match (&c.url, &c.url_file) {
                         (Some(u), _) => Ok(u.clone()),
-                        (None, Some(f)) => std::fs::read_to_string(f)
-                            .map(|s| s.trim().to_string())
-                            .map_err(|e| format!("reading url_file {f:?}: {e}")),
+                        (None, Some(f)) => {
+                            std::fs::read_to_string(outpost_config::resolve_relative(&base, f))
+                                .map(|s| s.trim().to_string())
+                                .map_err(|e| format!("reading url_file {f:?}: {e}"))
+                        }
                         (None, None) => Err("webhook has no url".to_string()),
                     };
                     match url {
@@ -1071,8 +1079,16 @@ async fn run_integration(
                         .await;
                     (r, n, rendered)
                 }
-                // Email (SMTP delivery is not implemented) and every other
-                // integration: rendered into the outbox.
+                Kind::Email(c) if inner.opts.deliver => {
+                    let email = email_of(c, &rendered, now);
+                    let (r, n) =
+                        notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
+                            crate::smtp::send(&email, timeout)
+                        })
+                        .await;
+                    (r, n, rendered)
+                }
+                // Every other integration: rendered into the outbox.
                 _ => (Ok(()), 0, rendered),
             }
         };
@@ -1108,4 +1124,98 @@ async fn run_integration(
             error,
         });
     result.is_ok()
+}
+
+/// The email to send from a rendered email message.
+fn email_of(
+    c: &outpost_config::EmailConfig,
+    m: &serde_json::Value,
+    now: i64,
+) -> crate::smtp::Email {
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let headers: Vec<(String, String)> = m["headers"]
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let date = jiff::Timestamp::from_millisecond(now)
+        .map(|t| t.strftime("%a, %d %b %Y %H:%M:%S +0000").to_string())
+        .unwrap_or_default();
+    crate::smtp::Email {
+        smarthost: c.smarthost.clone(),
+        hello: c.hello.clone(),
+        require_tls: c.require_tls,
+        auth: c.auth_username.is_some(),
+        from: text(&m["from"]).unwrap_or_default(),
+        to: text(&m["to"])
+            .unwrap_or_default()
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        headers,
+        text: text(&m["text"]),
+        html: text(&m["html"]),
+        date,
+        id: format!("{now}.{:016x}", fastrand::u64(..)),
+    }
+}
+
+/// Keys whose values Alertmanager prints as `<secret>`.
+const SECRET_KEYS: &[&str] = &[
+    "smtp_auth_password",
+    "smtp_auth_secret",
+    "auth_password",
+    "auth_secret",
+    "slack_api_url",
+    "api_url",
+    "opsgenie_api_key",
+    "api_key",
+    "service_key",
+    "routing_key",
+    "bot_token",
+    "telegram_bot_token",
+    "api_secret",
+    "wechat_api_secret",
+    "victorops_api_key",
+    "token",
+    "user_key",
+    "password",
+    "credentials",
+    "bearer_token",
+    "client_secret",
+];
+
+/// Replaces the values of secret keys (block style, `key: value`) by `<secret>`.
+fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        let masked = trimmed.split_once(':').and_then(|(k, v)| {
+            let v = v.trim();
+            (SECRET_KEYS.contains(&k.trim()) && !v.is_empty() && !v.starts_with('#')).then(|| {
+                let indent = &line[..line.len() - trimmed.len()];
+                format!("{indent}{}: <secret>", k.trim())
+            })
+        });
+        out.push_str(masked.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod redact_tests {
+    #[test]
+    fn secrets_print_as_secret() {
+        let t = "global:\n  smtp_auth_password: 'x'\nreceivers:\n  - name: a\n    slack_configs:\n      - api_url: 'https://hooks'\n        channel: '#c'\n      - routing_key: k\n";
+        let r = super::redact(t);
+        assert!(r.contains("  smtp_auth_password: <secret>\n"), "{r}");
+        assert!(r.contains("      - api_url: <secret>\n"), "{r}");
+        assert!(r.contains("      - routing_key: <secret>\n"), "{r}");
+        assert!(r.contains("channel: '#c'"), "{r}");
+    }
 }

@@ -395,3 +395,81 @@ async fn mute_and_active_time_intervals_drop_the_group() {
     none(&mut rx).await;
     am.stop();
 }
+
+/// A fake SMTP server: returns its address and the DATA of each mail.
+async fn smtp_server() -> (String, mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = s.into_split();
+                let mut r = BufReader::new(r);
+                w.write_all(b"220 fake\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if let Some(d) = data.as_mut() {
+                        if line == ".\r\n" {
+                            let _ = tx.send(data.take().unwrap());
+                            w.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            d.push_str(&line);
+                        }
+                        continue;
+                    }
+                    let reply: &[u8] = match line.get(..4).unwrap_or("") {
+                        "EHLO" => b"250-fake\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go\r\n"
+                        }
+                        "QUIT" => b"221 bye\r\n",
+                        _ => b"250 ok\r\n",
+                    };
+                    w.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (addr, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_is_delivered_by_smtp_with_deliver() {
+    let (smarthost, mut mails) = smtp_server().await;
+    let cfg = config(&format!(
+        "global:\n  smtp_smarthost: '{smarthost}'\n  smtp_from: 'am@example.com'\n  smtp_require_tls: false\nroute:\n  receiver: mail\n  group_by: [alertname]\n  group_wait: 1s\nreceivers:\n  - name: mail\n    email_configs:\n      - to: 'oncall@example.com'\n        text: '{{{{ .CommonLabels.alertname }}}} is {{{{ .Status }}}}'\n"
+    ));
+    let clock = Clock::manual(T0);
+    let opts = Options {
+        deliver: true,
+        ..Default::default()
+    };
+    let am = Alertmanager::start(&cfg, clock.clone(), opts).unwrap();
+    am.put_alerts(vec![alert(
+        &[("alertname", "Mailed")],
+        Some(T0 + 3_600_000),
+    )])
+    .unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(1)).unwrap();
+    let mail = tokio::time::timeout(Duration::from_secs(10), mails.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(mail.contains("Subject: [FIRING:1] Mailed \r\n"), "{mail}");
+    assert!(mail.contains("To: oncall@example.com\r\n"), "{mail}");
+    assert!(mail.contains("Mailed is firing"), "{mail}");
+    assert!(mail.contains("multipart/alternative"), "{mail}");
+    settle().await;
+    let n = am.notifications(&NotificationFilter::default());
+    assert_eq!(n[0].status.as_str(), "delivered", "{:?}", n[0].error);
+    am.stop();
+}

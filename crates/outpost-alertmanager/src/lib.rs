@@ -3,7 +3,8 @@
 //! group_interval / repeat_interval timers on [`outpost_clock::Clock`],
 //! inhibition, silences, time intervals, the notification log, receivers
 //! (webhook POSTs; email, Slack, PagerDuty and others rendered into a bounded
-//! outbox, delivered only with [`Options::deliver`]) and persistence of
+//! outbox, delivered only with [`Options::deliver`]: Slack and PagerDuty
+//! payloads by HTTP, email by plain SMTP) and persistence of
 //! silences and the notification log in SQLite.
 //!
 //! The HTTP API lives in `outpost-api`; the rule engine hands alerts over
@@ -21,6 +22,7 @@ mod persist;
 mod render;
 mod route;
 mod silence;
+mod smtp;
 mod timeinterval;
 
 pub use alert::{

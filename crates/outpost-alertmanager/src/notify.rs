@@ -2,7 +2,7 @@
 //! delivery of Slack/PagerDuty payloads with `deliver`), and retries with
 //! Alertmanager's backoff.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use outpost_clock::{Clock, Stopwatch};
@@ -36,6 +36,8 @@ pub(crate) struct Integration {
     pub(crate) send_resolved: bool,
     pub(crate) kind: Kind,
     pub(crate) client: Option<reqwest::Client>,
+    /// The config file; relative credential and URL files resolve against it.
+    pub(crate) base: PathBuf,
 }
 
 fn client_for(c: &HttpClientConfig, base: &Path) -> Option<reqwest::Client> {
@@ -48,7 +50,7 @@ fn client_for(c: &HttpClientConfig, base: &Path) -> Option<reqwest::Client> {
     }
 }
 
-/// The integrations of a receiver, in Alertmanager's order.
+/// The integrations of a receiver, in Alertmanager's order; `base` is the config file.
 pub(crate) fn integrations(r: &Receiver, base: &Path) -> Vec<Integration> {
     let mut out = Vec::new();
     for (i, c) in r.webhook_configs.iter().enumerate() {
@@ -58,6 +60,7 @@ pub(crate) fn integrations(r: &Receiver, base: &Path) -> Vec<Integration> {
             send_resolved: c.send_resolved,
             client: client_for(&c.http_config, base),
             kind: Kind::Webhook(c.clone()),
+            base: base.to_path_buf(),
         });
     }
     for (i, c) in r.email_configs.iter().enumerate() {
@@ -67,6 +70,7 @@ pub(crate) fn integrations(r: &Receiver, base: &Path) -> Vec<Integration> {
             send_resolved: c.send_resolved,
             client: None,
             kind: Kind::Email(c.clone()),
+            base: base.to_path_buf(),
         });
     }
     for (i, c) in r.pagerduty_configs.iter().enumerate() {
@@ -76,6 +80,7 @@ pub(crate) fn integrations(r: &Receiver, base: &Path) -> Vec<Integration> {
             send_resolved: c.send_resolved,
             client: client_for(&c.http_config, base),
             kind: Kind::Pagerduty(c.clone()),
+            base: base.to_path_buf(),
         });
     }
     for (i, c) in r.slack_configs.iter().enumerate() {
@@ -85,6 +90,7 @@ pub(crate) fn integrations(r: &Receiver, base: &Path) -> Vec<Integration> {
             send_resolved: c.send_resolved,
             client: client_for(&c.http_config, base),
             kind: Kind::Slack(c.clone()),
+            base: base.to_path_buf(),
         });
     }
     for (kind, n) in &r.other {
@@ -96,6 +102,7 @@ pub(crate) fn integrations(r: &Receiver, base: &Path) -> Vec<Integration> {
                 index: i,
                 send_resolved,
                 client: None,
+                base: base.to_path_buf(),
                 kind: Kind::Other,
             });
         }

@@ -181,3 +181,42 @@ fn writer(conn: Connection, rx: mpsc::Receiver<Op>, path: &Path) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pins format version 1: a file written by hand per the module docs loads.
+    #[test]
+    fn version_1_file_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let c = Connection::open(dir.path().join("alertmanager.db")).unwrap();
+            c.execute_batch(
+                r#"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                   INSERT INTO meta VALUES ('schema_version', '1');
+                   CREATE TABLE silences (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+                   CREATE TABLE nflog (key TEXT PRIMARY KEY, data TEXT NOT NULL, expires_ms INTEGER NOT NULL);
+                   INSERT INTO silences VALUES ('9c2a6d9e-0000-4000-8000-000000000000',
+                     '{"id":"9c2a6d9e-0000-4000-8000-000000000000","matchers":[["alertname","=~","A|B"]],"starts_at":1000,"ends_at":2000,"updated_at":1000,"created_by":"me","comment":"c"}');
+                   INSERT INTO nflog VALUES (
+                     '{"group_key":"{}:{}","receiver":"r","integration":"webhook","index":0}',
+                     '{"firing":[1,2],"resolved":[],"ts":1500,"expires_at":9000}', 9000);"#,
+            )
+            .unwrap();
+        }
+        let (p, loaded) = Persister::open(dir.path()).unwrap();
+        assert_eq!(loaded.silences.len(), 1);
+        let s = &loaded.silences[0];
+        assert_eq!(s.matchers[0].to_string(), "alertname=~\"A|B\"");
+        assert_eq!((s.starts_at, s.ends_at), (1000, 2000));
+        assert_eq!(loaded.nflog.len(), 1);
+        assert_eq!(loaded.nflog[0].0.integration, "webhook");
+        assert_eq!(loaded.nflog[0].1.firing.len(), 2);
+        p.delete_silence(&s.id);
+        p.sync();
+        drop(p);
+        let (_, loaded) = Persister::open(dir.path()).unwrap();
+        assert!(loaded.silences.is_empty());
+    }
+}

@@ -226,6 +226,23 @@ impl<'a> Renderer<'a> {
     }
 }
 
+impl Renderer<'_> {
+    /// Another integration (opsgenie, telegram, …): its default templates
+    /// (`<kind>.default.<field>`) and the subject.
+    pub(crate) fn other(&mut self, kind: &str) -> Value {
+        let mut m = serde_json::Map::new();
+        let prefix = format!("{kind}.default.");
+        for name in self.set.template().names() {
+            if let Some(field) = name.strip_prefix(&prefix) {
+                let v = self.text(field, &format!("{{{{ template \"{name}\" . }}}}"));
+                m.insert(field.to_string(), Value::String(v));
+            }
+        }
+        m.insert("subject".into(), Value::String(self.subject()));
+        Value::Object(m)
+    }
+}
+
 /// The SHA-256 hex of a group key (PagerDuty's dedup_key).
 pub(crate) fn key_hash(group_key: &str) -> String {
     let d = Sha256::digest(group_key.as_bytes());
@@ -295,6 +312,9 @@ mod tests {
             v["attachments"][0]["title_link"],
             "http://am:9093/#/alerts?receiver=team%5C.a"
         );
+        let tg = r.other("telegram");
+        assert_eq!(tg["subject"], "[FIRING:2] HighCPU (critical)");
+        assert!(tg.as_object().unwrap().len() > 1, "{tg}");
         let bad = r.text("x", "{{ .Nope ");
         assert_eq!(bad, "{{ .Nope ");
         assert_eq!(r.errors.len(), 1);

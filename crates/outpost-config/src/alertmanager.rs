@@ -230,25 +230,25 @@ struct RawReceiver {
     #[serde(default)]
     pagerduty_configs: Vec<Spanned<RawPagerduty>>,
     #[serde(default)]
-    opsgenie_configs: Option<Vec<IgnoredAny>>,
+    opsgenie_configs: Option<Vec<Spanned<RawOpsgenie>>>,
     #[serde(default)]
-    msteams_configs: Option<Vec<IgnoredAny>>,
+    msteams_configs: Option<Vec<Spanned<RawMsteams>>>,
     #[serde(default)]
     msteamsv2_configs: Option<Vec<IgnoredAny>>,
     #[serde(default)]
-    telegram_configs: Option<Vec<IgnoredAny>>,
+    telegram_configs: Option<Vec<Spanned<RawTelegram>>>,
     #[serde(default)]
-    discord_configs: Option<Vec<IgnoredAny>>,
+    discord_configs: Option<Vec<Spanned<RawDiscord>>>,
     #[serde(default)]
-    wechat_configs: Option<Vec<IgnoredAny>>,
+    wechat_configs: Option<Vec<Spanned<RawWechat>>>,
     #[serde(default)]
-    pushover_configs: Option<Vec<IgnoredAny>>,
+    pushover_configs: Option<Vec<Spanned<RawPushover>>>,
     #[serde(default)]
-    sns_configs: Option<Vec<IgnoredAny>>,
+    sns_configs: Option<Vec<Spanned<RawSns>>>,
     #[serde(default)]
-    victorops_configs: Option<Vec<IgnoredAny>>,
+    victorops_configs: Option<Vec<Spanned<RawVictorops>>>,
     #[serde(default)]
-    webex_configs: Option<Vec<IgnoredAny>>,
+    webex_configs: Option<Vec<Spanned<RawWebex>>>,
     #[serde(default)]
     jira_configs: Option<Vec<IgnoredAny>>,
     #[serde(default)]
@@ -421,6 +421,268 @@ struct RawPagerduty {
     group: Option<String>,
     #[serde(default)]
     timeout: Option<PromDuration>,
+}
+
+#[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOpsgenie {
+    #[serde(default)]
+    send_resolved: Option<bool>,
+    #[serde(default)]
+    http_config: Option<HttpConfigBlock>,
+    #[serde(default)]
+    api_key: Option<String>,
+    #[serde(default)]
+    api_key_file: Option<String>,
+    #[serde(default)]
+    api_url: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    details: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    entity: Option<String>,
+    #[serde(default)]
+    responders: Vec<RawOpsgenieResponder>,
+    #[serde(default)]
+    actions: Option<String>,
+    #[serde(default)]
+    tags: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    priority: Option<String>,
+    #[serde(default)]
+    update_alerts: Option<bool>,
+}
+
+#[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOpsgenieResponder {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+}
+
+#[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMsteams {
+    #[serde(default)]
+    send_resolved: Option<bool>,
+    #[serde(default)]
+    http_config: Option<HttpConfigBlock>,
+    #[serde(default)]
+    webhook_url: Option<String>,
+    #[serde(default)]
+    webhook_url_file: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+#[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTelegram {
+    #[serde(default)]
+    send_resolved: Option<bool>,
+    #[serde(default)]
+    http_config: Option<HttpConfigBlock>,
+    #[serde(default)]
+    api_url: Option<String>,
+    #[serde(default)]
+    bot_token: Option<String>,
+    #[serde(default)]
+    bot_token_file: Option<String>,
+    #[serde(default)]
+    chat_id: Option<i64>,
+    #[serde(default)]
+    message_thread_id: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    disable_notifications: Option<bool>,
+    #[serde(default)]
+    parse_mode: Option<String>,
+}
+
+#[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscord {
+    #[serde(default)]
+    send_resolved: Option<bool>,
+    #[serde(default)]
+    http_config: Option<HttpConfigBlock>,
+    #[serde(default)]
+    webhook_url: Option<String>,
+    #[serde(default)]
+    webhook_url_file: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    avatar_url: Option<String>,
+}
+
+#[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWechat {
+    #[serde(default)]
+    send_resolved: Option<bool>,
+    #[serde(default)]
+    http_config: Option<HttpConfigBlock>,
+    #[serde(default)]
+    api_secret: Option<String>,
+    #[serde(default)]
+    api_secret_file: Option<String>,
+    #[serde(default)]
+    api_url: Option<String>,
+    #[serde(default)]
+    corp_id: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    message_type: Option<String>,
+    #[serde(default)]
+    agent_id: Option<String>,
+    #[serde(default)]
+    to_user: Option<String>,
+    #[serde(default)]
+    to_party: Option<String>,
+    #[serde(default)]
+    to_tag: Option<String>,
+}
+
+#[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPushover {
+    #[serde(default)]
+    send_resolved: Option<bool>,
+    #[serde(default)]
+    http_config: Option<HttpConfigBlock>,
+    #[serde(default)]
+    user_key: Option<String>,
+    #[serde(default)]
+    user_key_file: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    token_file: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    url_title: Option<String>,
+    #[serde(default)]
+    device: Option<String>,
+    #[serde(default)]
+    sound: Option<String>,
+    #[serde(default)]
+    priority: Option<String>,
+    #[serde(default)]
+    retry: Option<PromDuration>,
+    #[serde(default)]
+    expire: Option<PromDuration>,
+    #[serde(default)]
+    ttl: Option<PromDuration>,
+    #[serde(default)]
+    html: Option<bool>,
+}
+
+#[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSns {
+    #[serde(default)]
+    send_resolved: Option<bool>,
+    #[serde(default)]
+    http_config: Option<HttpConfigBlock>,
+    #[serde(default)]
+    api_url: Option<String>,
+    #[serde(default)]
+    sigv4: Option<IgnoredAny>,
+    #[serde(default)]
+    topic_arn: Option<String>,
+    #[serde(default)]
+    phone_number: Option<String>,
+    #[serde(default)]
+    target_arn: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    attributes: Option<BTreeMap<String, String>>,
+}
+
+#[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVictorops {
+    #[serde(default)]
+    send_resolved: Option<bool>,
+    #[serde(default)]
+    http_config: Option<HttpConfigBlock>,
+    #[serde(default)]
+    api_key: Option<String>,
+    #[serde(default)]
+    api_key_file: Option<String>,
+    #[serde(default)]
+    api_url: Option<String>,
+    #[serde(default)]
+    routing_key: Option<String>,
+    #[serde(default)]
+    message_type: Option<String>,
+    #[serde(default)]
+    state_message: Option<String>,
+    #[serde(default)]
+    entity_display_name: Option<String>,
+    #[serde(default)]
+    monitoring_tool: Option<String>,
+    #[serde(default)]
+    custom_fields: Option<BTreeMap<String, String>>,
+}
+
+#[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebex {
+    #[serde(default)]
+    send_resolved: Option<bool>,
+    #[serde(default)]
+    http_config: Option<HttpConfigBlock>,
+    #[serde(default)]
+    api_url: Option<String>,
+    #[serde(default)]
+    room_id: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
 }
 
 // ---------------------------------------------------------- validated form
@@ -821,6 +1083,267 @@ fn check_route_refs(
     }
 }
 
+/// Validates the integrations outpost renders into its outbox only
+/// (opsgenie, msteams, telegram, discord, wechat, pushover, sns, victorops,
+/// webex) with Alertmanager's messages; counts them in `rec.other`.
+fn check_other_integrations(
+    ck: &mut Checker,
+    rec: &mut Receiver,
+    r: &RawReceiver,
+    g: &RawGlobal,
+    path: &Path,
+    files: &Files,
+    global_http: &HttpClientConfig,
+) {
+    fn both(a: &Option<String>, b: &Option<String>) -> bool {
+        a.is_some() && b.is_some()
+    }
+    fn neither(a: &Option<String>, b: &Option<String>) -> bool {
+        a.is_none() && b.is_none()
+    }
+    let mut count = |name: &str, n: usize| {
+        if n > 0 {
+            rec.other.push((name.to_string(), n));
+        }
+    };
+    let list = r.opsgenie_configs.as_deref().unwrap_or_default();
+    for c in list {
+        let pos = Pos::of(c);
+        let c = &c.value;
+        if both(&c.api_key, &c.api_key_file) {
+            ck.error(
+                Some(pos),
+                "at most one of api_key & api_key_file must be configured",
+            );
+        }
+        if neither(&c.api_key, &c.api_key_file)
+            && neither(&g.opsgenie_api_key, &g.opsgenie_api_key_file)
+        {
+            ck.error(
+                Some(pos),
+                "no global OpsGenie API Key set either inline or in a file",
+            );
+        }
+        for resp in &c.responders {
+            if resp.id.is_none() && resp.name.is_none() && resp.username.is_none() {
+                ck.error(
+                    Some(pos),
+                    "opsGenieConfig responder has to have at least one of id, username or name specified",
+                );
+            }
+            let kind = resp.kind.as_deref().unwrap_or("");
+            if !kind.contains("{{")
+                && !matches!(
+                    kind.to_ascii_lowercase().as_str(),
+                    "team" | "teams" | "user" | "escalation" | "schedule"
+                )
+            {
+                ck.error(
+                    Some(pos),
+                    format!("opsGenieConfig responder has unsupported type {kind:?}"),
+                );
+            }
+        }
+        http_block(ck, pos, path, files, &c.http_config, global_http);
+    }
+    count("opsgenie_configs", list.len());
+
+    let list = r.msteams_configs.as_deref().unwrap_or_default();
+    for c in list {
+        let pos = Pos::of(c);
+        let c = &c.value;
+        if neither(&c.webhook_url, &c.webhook_url_file) {
+            ck.error(
+                Some(pos),
+                "one of webhook_url or webhook_url_file must be configured",
+            );
+        }
+        if both(&c.webhook_url, &c.webhook_url_file) {
+            ck.error(
+                Some(pos),
+                "at most one of webhook_url & webhook_url_file must be configured",
+            );
+        }
+        http_block(ck, pos, path, files, &c.http_config, global_http);
+    }
+    count("msteams_configs", list.len());
+
+    let list = r.telegram_configs.as_deref().unwrap_or_default();
+    for c in list {
+        let pos = Pos::of(c);
+        let c = &c.value;
+        if neither(&c.bot_token, &c.bot_token_file)
+            && neither(&g.telegram_bot_token, &g.telegram_bot_token_file)
+        {
+            ck.error(
+                Some(pos),
+                "missing bot_token or bot_token_file on telegram_config",
+            );
+        }
+        if both(&c.bot_token, &c.bot_token_file) {
+            ck.error(
+                Some(pos),
+                "at most one of bot_token & bot_token_file must be configured",
+            );
+        }
+        if c.chat_id.is_none_or(|id| id == 0) {
+            ck.error(Some(pos), "missing chat_id on telegram_config");
+        }
+        if let Some(m) = &c.parse_mode
+            && !matches!(m.as_str(), "" | "Markdown" | "MarkdownV2" | "HTML")
+        {
+            ck.error(
+                Some(pos),
+                "unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string",
+            );
+        }
+        http_block(ck, pos, path, files, &c.http_config, global_http);
+    }
+    count("telegram_configs", list.len());
+
+    let list = r.discord_configs.as_deref().unwrap_or_default();
+    for c in list {
+        let pos = Pos::of(c);
+        let c = &c.value;
+        if neither(&c.webhook_url, &c.webhook_url_file) {
+            ck.error(
+                Some(pos),
+                "one of webhook_url or webhook_url_file must be configured",
+            );
+        }
+        if both(&c.webhook_url, &c.webhook_url_file) {
+            ck.error(
+                Some(pos),
+                "at most one of webhook_url & webhook_url_file must be configured",
+            );
+        }
+        http_block(ck, pos, path, files, &c.http_config, global_http);
+    }
+    count("discord_configs", list.len());
+
+    let list = r.wechat_configs.as_deref().unwrap_or_default();
+    for c in list {
+        let pos = Pos::of(c);
+        let c = &c.value;
+        if let Some(t) = &c.message_type
+            && !matches!(t.as_str(), "text" | "markdown")
+        {
+            ck.error(
+                Some(pos),
+                format!("WeChat message type {t:?} does not match valid options text, markdown"),
+            );
+        }
+        if neither(&c.api_secret, &c.api_secret_file)
+            && neither(&g.wechat_api_secret, &g.wechat_api_secret_file)
+        {
+            ck.error(Some(pos), "no global Wechat ApiSecret set");
+        }
+        if c.corp_id.is_none() && g.wechat_api_corp_id.is_none() {
+            ck.error(Some(pos), "no global Wechat CorpID set");
+        }
+        http_block(ck, pos, path, files, &c.http_config, global_http);
+    }
+    count("wechat_configs", list.len());
+
+    let list = r.pushover_configs.as_deref().unwrap_or_default();
+    for c in list {
+        let pos = Pos::of(c);
+        let c = &c.value;
+        if neither(&c.user_key, &c.user_key_file) {
+            ck.error(
+                Some(pos),
+                "one of user_key or user_key_file must be configured",
+            );
+        }
+        if both(&c.user_key, &c.user_key_file) {
+            ck.error(
+                Some(pos),
+                "at most one of user_key & user_key_file must be configured",
+            );
+        }
+        if neither(&c.token, &c.token_file) {
+            ck.error(Some(pos), "one of token or token_file must be configured");
+        }
+        if both(&c.token, &c.token_file) {
+            ck.error(
+                Some(pos),
+                "at most one of token & token_file must be configured",
+            );
+        }
+        http_block(ck, pos, path, files, &c.http_config, global_http);
+    }
+    count("pushover_configs", list.len());
+
+    let list = r.sns_configs.as_deref().unwrap_or_default();
+    for c in list {
+        let pos = Pos::of(c);
+        let c = &c.value;
+        let targets = [&c.target_arn, &c.topic_arn, &c.phone_number]
+            .iter()
+            .filter(|t| t.as_ref().is_some_and(|s| !s.is_empty()))
+            .count();
+        if targets != 1 {
+            ck.error(
+                Some(pos),
+                "must provide either a Target ARN, Topic ARN, or Phone Number for SNS config",
+            );
+        }
+        http_block(ck, pos, path, files, &c.http_config, global_http);
+    }
+    count("sns_configs", list.len());
+
+    let list = r.victorops_configs.as_deref().unwrap_or_default();
+    for c in list {
+        let pos = Pos::of(c);
+        let c = &c.value;
+        if c.routing_key.as_deref().is_none_or(str::is_empty) {
+            ck.error(Some(pos), "missing Routing key in VictorOps config");
+        }
+        if neither(&c.api_key, &c.api_key_file)
+            && neither(&g.victorops_api_key, &g.victorops_api_key_file)
+        {
+            ck.error(Some(pos), "no global VictorOps API Key set");
+        }
+        for k in c.custom_fields.iter().flat_map(|m| m.keys()) {
+            if matches!(
+                k.as_str(),
+                "routing_key"
+                    | "message_type"
+                    | "state_message"
+                    | "entity_display_name"
+                    | "monitoring_tool"
+                    | "entity_id"
+                    | "entity_state"
+            ) {
+                ck.error(
+                    Some(pos),
+                    format!("victorOps config contains custom field {k} which cannot be used as it conflicts with the fixed/static fields"),
+                );
+            }
+        }
+        http_block(ck, pos, path, files, &c.http_config, global_http);
+    }
+    count("victorops_configs", list.len());
+
+    let list = r.webex_configs.as_deref().unwrap_or_default();
+    for c in list {
+        let pos = Pos::of(c);
+        let c = &c.value;
+        if c.room_id.as_deref().is_none_or(str::is_empty) {
+            ck.error(Some(pos), "missing room_id on webex_config");
+        }
+        let auth = match &c.http_config {
+            Some(h) => h.http_client().authorization,
+            None => global_http.authorization.clone(),
+        };
+        if auth.is_none() {
+            ck.error(Some(pos), "missing webex_configs.http_config.authorization");
+        }
+        http_block(ck, pos, path, files, &c.http_config, global_http);
+    }
+    count("webex_configs", list.len());
+}
+
 /// Loads and validates an `alertmanager.yml`; returns the config and its warnings.
 pub fn load_alertmanager(
     files: &Files,
@@ -1093,17 +1616,9 @@ pub fn parse_alertmanager(
                 http_config: http_block(&mut ck, pos, path, files, &p.http_config, &global_http),
             });
         }
+        check_other_integrations(&mut ck, &mut rec, r, g, path, files, &global_http);
         for (name, v) in [
-            ("opsgenie_configs", &r.opsgenie_configs),
-            ("msteams_configs", &r.msteams_configs),
             ("msteamsv2_configs", &r.msteamsv2_configs),
-            ("telegram_configs", &r.telegram_configs),
-            ("discord_configs", &r.discord_configs),
-            ("wechat_configs", &r.wechat_configs),
-            ("pushover_configs", &r.pushover_configs),
-            ("sns_configs", &r.sns_configs),
-            ("victorops_configs", &r.victorops_configs),
-            ("webex_configs", &r.webex_configs),
             ("jira_configs", &r.jira_configs),
             ("rocketchat_configs", &r.rocketchat_configs),
             ("incidentio_configs", &r.incidentio_configs),
@@ -1114,7 +1629,7 @@ pub fn parse_alertmanager(
                 ck.warn(
                     Some(rpos),
                     format!(
-                        "receiver {:?}: {name} are accepted but not yet delivered by outpost",
+                        "receiver {:?}: {name} are accepted but not validated or rendered by outpost",
                         r.name
                     ),
                 );
@@ -1456,6 +1971,43 @@ mod tests {
             e.contains("start time cannot be equal or greater than end time"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn other_integrations_are_validated() {
+        let text = format!(
+            "{BASE}    opsgenie_configs: [{{responders: [{{type: team}}]}}]\n    telegram_configs: [{{bot_token: x, parse_mode: Nope}}]\n    discord_configs: [{{}}]\n    pushover_configs: [{{user_key: u}}]\n    sns_configs: [{{}}]\n    victorops_configs: [{{api_key: k, custom_fields: {{routing_key: x}}}}]\n    webex_configs: [{{room_id: r}}]\n    wechat_configs: [{{message_type: html}}]\n    msteams_configs: [{{webhook_url: 'http://x', webhook_url_file: f}}]\n"
+        );
+        let e = parse(&text).unwrap_err().to_string();
+        for want in [
+            "no global OpsGenie API Key set either inline or in a file",
+            "responder has to have at least one of id, username or name specified",
+            "missing chat_id on telegram_config",
+            "unknown parse_mode on telegram_config",
+            "one of webhook_url or webhook_url_file must be configured",
+            "one of token or token_file must be configured",
+            "must provide either a Target ARN, Topic ARN, or Phone Number for SNS config",
+            "missing Routing key in VictorOps config",
+            "custom field routing_key which cannot be used",
+            "missing webex_configs.http_config.authorization",
+            "WeChat message type \"html\" does not match valid options text, markdown",
+            "no global Wechat ApiSecret set",
+            "at most one of webhook_url & webhook_url_file must be configured",
+        ] {
+            assert!(e.contains(want), "{want}: {e}");
+        }
+        let e = parse(&format!(
+            "{BASE}    telegram_configs: [{{bot_token: x, chat_id: 1, nope: 2}}]\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("nope"), "{e}");
+        let (c, w) = parse(&format!(
+            "{BASE}    telegram_configs: [{{bot_token: x, chat_id: 1}}]\n"
+        ))
+        .unwrap();
+        assert_eq!(c.receivers[1].other, [("telegram_configs".to_string(), 1)]);
+        assert!(w.is_empty(), "{w:?}");
     }
 
     #[test]

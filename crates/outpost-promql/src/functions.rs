@@ -191,7 +191,7 @@ pub(crate) fn instant_delta(points: &[(i64, f64)], rate: bool) -> Option<f64> {
 }
 
 /// Least-squares slope and intercept with x relative to `at` (seconds).
-fn linear_regression(points: &[(i64, f64)], at: i64) -> (f64, f64) {
+pub(crate) fn linear_regression(points: &[(i64, f64)], at: i64) -> (f64, f64) {
     let (mut n, mut sx, mut sy, mut sxy, mut sx2) = (
         0.0,
         KahanSum::default(),

@@ -5,8 +5,9 @@
 //!
 //! Expressions are evaluated step by step; range queries over the common
 //! dashboard shapes (selectors, rate and `*_over_time` over a range selector,
-//! plain aggregations, `histogram_quantile`) are evaluated a series at a time
-//! instead, with the same results. Name removal follows Prometheus 3's
+//! plain aggregations, `histogram_quantile`, operators with numbers and
+//! one-to-one matching) are evaluated a series at a time instead, with the
+//! same results. Name removal follows Prometheus 3's
 //! default (immediate) unless [`EngineOptions::delayed_name_removal`] asks for
 //! the delayed removal of the `promql-delayed-name-removal` feature.
 

@@ -79,7 +79,7 @@ fn compare(op: &str, l: f64, r: f64) -> Option<bool> {
 }
 
 /// `lhs op rhs` on two values: the value and whether to keep it.
-fn elem(op: &str, l: f64, r: f64, return_bool: bool) -> (f64, bool) {
+pub(crate) fn elem(op: &str, l: f64, r: f64, return_bool: bool) -> (f64, bool) {
     if let Some(v) = arith(op, l, r) {
         return (v, true);
     }
@@ -90,7 +90,7 @@ fn elem(op: &str, l: f64, r: f64, return_bool: bool) -> (f64, bool) {
     }
 }
 
-fn is_comparison(op: &str) -> bool {
+pub(crate) fn is_comparison(op: &str) -> bool {
     compare(op, 0.0, 0.0).is_some()
 }
 
@@ -178,7 +178,7 @@ fn vector_scalar(
         .collect()
 }
 
-fn matching(b: &BinaryExpr) -> (bool, Vec<String>, VectorMatchCardinality) {
+pub(crate) fn matching(b: &BinaryExpr) -> (bool, Vec<String>, VectorMatchCardinality) {
     match &b.modifier {
         None => (false, Vec::new(), VectorMatchCardinality::OneToOne),
         Some(m) => {

@@ -1,7 +1,8 @@
 //! Range queries evaluated a series at a time instead of a step at a time,
 //! for the shapes dashboards run most: selectors, the rate and `*_over_time`
-//! family over a range selector, the plain aggregations over those, and
-//! `histogram_quantile` over them. Everything that depends only on the
+//! family over a range selector, the plain aggregations (by/without),
+//! `histogram_quantile`, arithmetic and comparisons with a number, and
+//! one-to-one vector matching, nested freely. Everything that depends only on the
 //! series (labels with the name dropped, aggregation groups, `le` bounds) is
 //! computed once per query instead of once per step, windows advance with
 //! two cursors instead of binary searches, and the steps allocate nothing.
@@ -13,14 +14,18 @@ use std::collections::HashMap;
 
 use outpost_tsdb::{Labels, is_stale_nan};
 use promql_parser::parser::{
-    AggregateExpr, BinaryExpr, Call, Expr, LabelModifier, MatrixSelector,
+    AggregateExpr, BinaryExpr, Call, Expr, LabelModifier, MatrixSelector, VectorMatchCardinality,
 };
 
 use crate::aggregate::KahanSum;
 use crate::engine::Ctx;
 use crate::error::Result;
-use crate::functions::{bucket_quantile, extrapolated, instant_delta, over_time, parse_le};
-use crate::ops::{drop_name, drops_name, is_metadata_label, scalar_elem};
+use crate::functions::{
+    bucket_quantile, extrapolated, instant_delta, linear_regression, over_time, parse_le,
+};
+use crate::ops::{
+    drop_name, drops_name, elem, is_comparison, is_metadata_label, matching, scalar_elem, signature,
+};
 
 /// One output series: a value or nothing at each step.
 pub(crate) struct Col {
@@ -45,6 +50,14 @@ const RANGE_FUNCS: &[&str] = &[
     "stddev_over_time",
     "stdvar_over_time",
     "present_over_time",
+    "last_over_time",
+    "first_over_time",
+    "mad_over_time",
+    "ts_of_first_over_time",
+    "ts_of_last_over_time",
+    "ts_of_min_over_time",
+    "ts_of_max_over_time",
+    "deriv",
 ];
 
 const AGGREGATIONS: &[&str] = &[
@@ -62,26 +75,43 @@ fn unparen(e: &Expr) -> &Expr {
 pub(crate) fn supported(e: &Expr) -> bool {
     match unparen(e) {
         Expr::VectorSelector(vs) => vs.at.is_none(),
-        Expr::Call(c) => range_call(c).is_some() || histogram_call(c).is_some(),
+        Expr::Call(c) => {
+            range_call(c).is_some() || histogram_call(c).is_some_and(|(_, e)| supported(e))
+        }
         Expr::Aggregate(a) => {
             AGGREGATIONS.contains(&a.op.to_string().as_str())
                 && a.param.is_none()
                 && supported(&a.expr)
         }
-        Expr::Binary(b) => vector_scalar(b).is_some(),
+        // Each child is checked once: the check stays linear in the size of
+        // the expression.
+        Expr::Binary(b) => match vector_scalar(b) {
+            Some((inner, _, _)) => supported(inner),
+            None => one_to_one(b) && supported(&b.lhs) && supported(&b.rhs),
+        },
         _ => false,
     }
 }
 
-/// A vector-scalar operation with a number literal: `(vector side, the
-/// number, whether the number is on the left)`.
+fn is_set_operator(b: &BinaryExpr) -> bool {
+    matches!(b.op.to_string().as_str(), "and" | "or" | "unless")
+}
+
+/// A one-to-one arithmetic or comparison between two vectors (by syntax).
+fn one_to_one(b: &BinaryExpr) -> bool {
+    !is_set_operator(b) && matches!(matching(b).2, VectorMatchCardinality::OneToOne)
+}
+
+/// A vector-scalar operation with a number literal (by syntax): `(vector
+/// side, the number, whether the number is on the left)`.
 fn vector_scalar(b: &BinaryExpr) -> Option<(&Expr, f64, bool)> {
-    if matches!(b.op.to_string().as_str(), "and" | "or" | "unless") {
+    if is_set_operator(b) {
         return None;
     }
     match (unparen(&b.lhs), unparen(&b.rhs)) {
-        (Expr::NumberLiteral(n), _) if supported(&b.rhs) => Some((&*b.rhs, n.val, true)),
-        (_, Expr::NumberLiteral(n)) if supported(&b.lhs) => Some((&*b.lhs, n.val, false)),
+        (Expr::NumberLiteral(_), Expr::NumberLiteral(_)) => None,
+        (Expr::NumberLiteral(n), _) => Some((&*b.rhs, n.val, true)),
+        (_, Expr::NumberLiteral(n)) => Some((&*b.lhs, n.val, false)),
         _ => None,
     }
 }
@@ -103,7 +133,7 @@ fn histogram_call(c: &Call) -> Option<(f64, &Expr)> {
     let Expr::NumberLiteral(q) = unparen(&c.args.args[0]) else {
         return None;
     };
-    supported(&c.args.args[1]).then_some((q.val, &*c.args.args[1]))
+    Some((q.val, &*c.args.args[1]))
 }
 
 /// The series of `e` over `steps`; `Ok(None)` when the step-wise evaluator
@@ -160,6 +190,18 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, e: &Expr, steps: &[i64]) -> Result<Option<
             };
             Ok(aggregate(a, input, steps.len()))
         }
+        Expr::Binary(b) if vector_scalar(b).is_none() => {
+            if !one_to_one(b) {
+                return Ok(None);
+            }
+            let Some(lhs) = eval(ctx, &b.lhs, steps)? else {
+                return Ok(None);
+            };
+            let Some(rhs) = eval(ctx, &b.rhs, steps)? else {
+                return Ok(None);
+            };
+            Ok(vector_vector(ctx, b, lhs, rhs))
+        }
         Expr::Binary(b) => {
             let Some((inner, s, scalar_left)) = vector_scalar(b) else {
                 return Ok(None);
@@ -191,6 +233,66 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, e: &Expr, steps: &[i64]) -> Result<Option<
     }
 }
 
+/// One-to-one vector matching with the pairs found once: when a signature
+/// repeats on either side (errors, or matches that change from step to step)
+/// the step-wise evaluator answers.
+fn vector_vector(ctx: &Ctx<'_>, b: &BinaryExpr, lhs: Vec<Col>, rhs: Vec<Col>) -> Option<Vec<Col>> {
+    let op = b.op.to_string();
+    let return_bool = b.modifier.as_ref().is_some_and(|m| m.return_bool);
+    let (on, names, _) = matching(b);
+    let mut right: HashMap<String, usize> = HashMap::with_capacity(rhs.len());
+    for (j, c) in rhs.iter().enumerate() {
+        if right.insert(signature(&c.labels, on, &names), j).is_some() {
+            return None;
+        }
+    }
+    let mut left_sigs = std::collections::HashSet::with_capacity(lhs.len());
+    let cmp = is_comparison(&op);
+    let mut out = Vec::new();
+    for l in lhs {
+        let sig = signature(&l.labels, on, &names);
+        let Some(&j) = right.get(&sig) else { continue };
+        if !left_sigs.insert(sig) {
+            return None;
+        }
+        let r = &rhs[j];
+        // As the step-wise evaluator: arithmetic drops the name at once,
+        // `bool` comparisons as other operations do.
+        let mut drop_later = l.drop_name;
+        let labels = if !cmp || (return_bool && !ctx.delayed()) {
+            drop_name(&l.labels)
+        } else {
+            drop_later |= return_bool;
+            l.labels.clone()
+        };
+        let labels = Labels::from_pairs(labels.iter().filter(|(n, _)| {
+            let listed = names.iter().any(|x| x == n);
+            if on { listed } else { !listed }
+        }))
+        .unwrap_or_default();
+        let vals: Vec<Option<f64>> = l
+            .vals
+            .iter()
+            .zip(&r.vals)
+            .map(|(a, b)| match (a, b) {
+                (Some(x), Some(y)) => {
+                    let (v, keep) = elem(&op, *x, *y, return_bool);
+                    keep.then_some(v)
+                }
+                _ => None,
+            })
+            .collect();
+        if vals.iter().any(Option::is_some) {
+            out.push(Col {
+                labels,
+                drop_name: drop_later,
+                vals,
+            });
+        }
+    }
+    (!has_collisions(&out)).then_some(out)
+}
+
 fn range_function(
     ctx: &mut Ctx<'_>,
     name: &str,
@@ -201,9 +303,13 @@ fn range_function(
     let data = ctx.fetch(&ms.vs, range)?;
     let off = ctx.base_time(&ms.vs.at, &ms.vs.offset, 0);
     let delayed = ctx.delayed();
+    let keep_name = matches!(name, "last_over_time" | "first_over_time");
     let mut out = Vec::with_capacity(data.len());
     let mut filtered: Vec<(i64, f64)> = Vec::new();
-    for (labels, all) in data.iter() {
+    for (i, (labels, all)) in data.iter().enumerate() {
+        if i % 1024 == 1023 {
+            ctx.check_limits()?;
+        }
         // Staleness markers never enter a window: leave them out once.
         let pts: &[(i64, f64)] = if all.iter().any(|p| is_stale_nan(p.1)) {
             filtered.clear();
@@ -234,6 +340,7 @@ fn range_function(
                     "delta" => extrapolated(w, start, end, false, false),
                     "irate" => instant_delta(w, true),
                     "idelta" => instant_delta(w, false),
+                    "deriv" => (w.len() >= 2).then(|| linear_regression(w, w[0].0).0),
                     other => over_time(other, w, f64::NAN),
                 }
             };
@@ -242,17 +349,17 @@ fn range_function(
         }
         if any {
             out.push(Col {
-                labels: if delayed {
+                labels: if delayed || keep_name {
                     labels.clone()
                 } else {
                     drop_name(labels)
                 },
-                drop_name: delayed,
+                drop_name: delayed && !keep_name,
                 vals,
             });
         }
     }
-    if !delayed && has_collisions(&out) {
+    if !delayed && !keep_name && has_collisions(&out) {
         return Ok(None);
     }
     Ok(Some(out))

@@ -197,18 +197,99 @@ fn histogram_quantile_over_classic_buckets() {
     );
 }
 
+/// A random expression from a small grammar (selectors, operators,
+/// aggregations, functions, subqueries), `depth` levels deep.
+fn generate(rnd: &mut dyn FnMut(u64) -> u64, depth: u32) -> String {
+    let leaf = |rnd: &mut dyn FnMut(u64) -> u64| -> String {
+        match rnd(6) {
+            0 => "a".into(),
+            1 => "b{job=~\"x|y\"}".into(),
+            2 => format!("{}", rnd(100) as f64 / 7.0),
+            3 => "a offset 1m".into(),
+            4 => "a @ 300".into(),
+            _ => "vector(time())".into(),
+        }
+    };
+    if depth == 0 {
+        return leaf(rnd);
+    }
+    let sub = |rnd: &mut dyn FnMut(u64) -> u64| generate(rnd, depth - 1);
+    match rnd(12) {
+        0 => format!(
+            "({} {} {})",
+            sub(rnd),
+            [
+                "+", "-", "*", "/", "%", "^", "==", ">", "< bool", "and", "or", "unless", "atan2"
+            ][rnd(13) as usize],
+            sub(rnd)
+        ),
+        1 => format!(
+            "{}({})",
+            [
+                "sum", "avg", "min", "max", "count", "group", "stddev", "stdvar"
+            ][rnd(8) as usize],
+            sub(rnd)
+        ),
+        2 => format!(
+            "{} by (job) ({})",
+            ["sum", "max", "count"][rnd(3) as usize],
+            sub(rnd)
+        ),
+        3 => format!("topk({}, {})", rnd(4), sub(rnd)),
+        4 => format!("quantile(0.{}, {})", rnd(10), sub(rnd)),
+        5 => format!(
+            "{}(a[{}m])",
+            [
+                "rate",
+                "increase",
+                "delta",
+                "irate",
+                "deriv",
+                "changes",
+                "resets",
+                "avg_over_time",
+                "stddev_over_time",
+                "last_over_time"
+            ][rnd(10) as usize],
+            rnd(6) + 1
+        ),
+        6 => format!(
+            "{}({})",
+            [
+                "abs",
+                "ceil",
+                "floor",
+                "exp",
+                "ln",
+                "sqrt",
+                "sgn",
+                "sort",
+                "sort_desc",
+                "timestamp",
+                "absent"
+            ][rnd(11) as usize],
+            sub(rnd)
+        ),
+        7 => format!(
+            "max_over_time(({})[{}m:{}s])",
+            sub(rnd),
+            rnd(5) + 1,
+            (rnd(4) + 1) * 15
+        ),
+        8 => format!("histogram_quantile(0.{}, {})", rnd(10), sub(rnd)),
+        9 => format!(
+            "label_replace({}, \"n\", \"$1\", \"job\", \"(.*)\")",
+            sub(rnd)
+        ),
+        10 => format!("clamp({}, {}, {})", sub(rnd), rnd(5), rnd(50)),
+        _ => format!("-({})", sub(rnd)),
+    }
+}
+
 /// Random expressions from a small grammar never panic the engine (errors are fine).
 #[test]
 fn random_expressions_never_panic() {
-    let c = counter(40);
-    let e = engine(&[
-        (&[("__name__", "a"), ("job", "x"), ("le", "0.5")], &c),
-        (&[("__name__", "a"), ("job", "y"), ("le", "+Inf")], &c),
-        (
-            &[("__name__", "b"), ("job", "x")],
-            &[(0, f64::NAN), (15_000, f64::INFINITY), (30_000, -1.0)],
-        ),
-    ]);
+    let e = random_engine();
     let mut seed = 0x1234_5678_9abc_def1u64;
     let mut rnd = move |n: u64| {
         seed ^= seed << 13;
@@ -216,93 +297,6 @@ fn random_expressions_never_panic() {
         seed ^= seed << 17;
         seed % n
     };
-    fn generate(rnd: &mut dyn FnMut(u64) -> u64, depth: u32) -> String {
-        let leaf = |rnd: &mut dyn FnMut(u64) -> u64| -> String {
-            match rnd(6) {
-                0 => "a".into(),
-                1 => "b{job=~\"x|y\"}".into(),
-                2 => format!("{}", rnd(100) as f64 / 7.0),
-                3 => "a offset 1m".into(),
-                4 => "a @ 300".into(),
-                _ => "vector(time())".into(),
-            }
-        };
-        if depth == 0 {
-            return leaf(rnd);
-        }
-        let sub = |rnd: &mut dyn FnMut(u64) -> u64| generate(rnd, depth - 1);
-        match rnd(12) {
-            0 => format!(
-                "({} {} {})",
-                sub(rnd),
-                [
-                    "+", "-", "*", "/", "%", "^", "==", ">", "< bool", "and", "or", "unless",
-                    "atan2"
-                ][rnd(13) as usize],
-                sub(rnd)
-            ),
-            1 => format!(
-                "{}({})",
-                [
-                    "sum", "avg", "min", "max", "count", "group", "stddev", "stdvar"
-                ][rnd(8) as usize],
-                sub(rnd)
-            ),
-            2 => format!(
-                "{} by (job) ({})",
-                ["sum", "max", "count"][rnd(3) as usize],
-                sub(rnd)
-            ),
-            3 => format!("topk({}, {})", rnd(4), sub(rnd)),
-            4 => format!("quantile(0.{}, {})", rnd(10), sub(rnd)),
-            5 => format!(
-                "{}(a[{}m])",
-                [
-                    "rate",
-                    "increase",
-                    "delta",
-                    "irate",
-                    "deriv",
-                    "changes",
-                    "resets",
-                    "avg_over_time",
-                    "stddev_over_time",
-                    "last_over_time"
-                ][rnd(10) as usize],
-                rnd(6) + 1
-            ),
-            6 => format!(
-                "{}({})",
-                [
-                    "abs",
-                    "ceil",
-                    "floor",
-                    "exp",
-                    "ln",
-                    "sqrt",
-                    "sgn",
-                    "sort",
-                    "sort_desc",
-                    "timestamp",
-                    "absent"
-                ][rnd(11) as usize],
-                sub(rnd)
-            ),
-            7 => format!(
-                "max_over_time(({})[{}m:{}s])",
-                sub(rnd),
-                rnd(5) + 1,
-                (rnd(4) + 1) * 15
-            ),
-            8 => format!("histogram_quantile(0.{}, {})", rnd(10), sub(rnd)),
-            9 => format!(
-                "label_replace({}, \"n\", \"$1\", \"job\", \"(.*)\")",
-                sub(rnd)
-            ),
-            10 => format!("clamp({}, {}, {})", sub(rnd), rnd(5), rnd(50)),
-            _ => format!("-({})", sub(rnd)),
-        }
-    }
     let mut evaluated = 0;
     for _ in 0..400 {
         let q = generate(&mut rnd, 3);
@@ -489,6 +483,17 @@ fn range_evaluation_matches_instant_queries_at_every_step() {
         "c_total > 20",
         "30 < bool c_total",
         "(sum(c_total) / 4) - 1",
+        "sum by (job) (rate(c_total[2m])) / on (job) sum by (job) (rate(h_bucket[2m]))",
+        "count by (job) (c_total) >= on (job) count by (job) (h_bucket)",
+        "c_total < bool c_total offset 1m",
+        "min by (job) (c_total) - max by (job) (c_total)",
+        "c_total + h_bucket",
+        "last_over_time(c_total[1m])",
+        "sum by (__name__) (first_over_time(c_total[1m]))",
+        "mad_over_time(c_total[2m])",
+        "deriv(c_total[2m])",
+        "ts_of_max_over_time(c_total[2m]) - ts_of_min_over_time(c_total[2m])",
+        "ts_of_first_over_time(c_total[1m]) + ts_of_last_over_time(c_total[1m])",
     ];
     for e in [&plain, &delayed(&plain)] {
         for q in queries {
@@ -526,4 +531,101 @@ fn range_evaluation_matches_instant_queries_at_every_step() {
             }
         }
     }
+}
+
+/// Regression: deciding whether a range query can be evaluated a series at a
+/// time looked at each binary operand several times, exponential in depth.
+#[test]
+fn deeply_nested_range_queries_are_planned_in_linear_time() {
+    let e = engine(&[(&[("__name__", "x")], &counter(4))]);
+    let mut q = "x".to_string();
+    for _ in 0..60 {
+        q = format!("({q} + x)");
+    }
+    let out = e.range(&q, 0, 60_000, 15_000).unwrap();
+    let Value::Matrix(m) = out.value else {
+        panic!("not a matrix")
+    };
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].points[4], (60_000, 61.0 * 40.0));
+}
+
+/// The engine behind the random-expression tests: counters, buckets, NaN
+/// and infinities.
+fn random_engine() -> Engine {
+    let c = counter(40);
+    engine(&[
+        (&[("__name__", "a"), ("job", "x"), ("le", "0.5")], &c),
+        (&[("__name__", "a"), ("job", "y"), ("le", "+Inf")], &c),
+        (
+            &[("__name__", "b"), ("job", "x")],
+            &[(0, f64::NAN), (15_000, f64::INFINITY), (30_000, -1.0)],
+        ),
+    ])
+}
+
+/// Random range queries that are evaluated a series at a time agree with
+/// instant queries at each step (labels, values bit for bit, errors).
+#[test]
+fn random_range_queries_match_instant_queries() {
+    let e = random_engine();
+    let mut seed = 0x0dd_ba11_cafe_f00du64;
+    let mut rnd = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let mut compared = 0;
+    for _ in 0..600 {
+        let q = generate(&mut rnd, 3);
+        let Ok(ast) = promql_parser::parser::parse(&q) else {
+            continue;
+        };
+        if !crate::range_eval::supported(&ast) {
+            continue;
+        }
+        let (start, end, step) = (0, 600_000, 60_000);
+        let Ok(out) = e.range(&q, start, end, step) else {
+            continue;
+        };
+        let Value::Matrix(m) = out.value else {
+            panic!("{q}: not a matrix")
+        };
+        compared += 1;
+        let mut t = start;
+        while t <= end {
+            let Value::Vector(mut want) = e.instant(&q, t).unwrap().value else {
+                // A scalar-valued expression is not evaluated a series at a time.
+                panic!("{q}: not a vector")
+            };
+            want.sort_by(|a, b| a.labels.cmp(&b.labels));
+            let got: Vec<(String, u64)> = m
+                .iter()
+                .filter_map(|s| {
+                    s.points
+                        .iter()
+                        .find(|p| p.0 == t)
+                        .map(|p| (s.labels.to_string(), p.1))
+                })
+                .map(|(l, v)| (l, if v.is_nan() { u64::MAX } else { v.to_bits() }))
+                .collect();
+            let want: Vec<(String, u64)> = want
+                .into_iter()
+                .map(|s| {
+                    (
+                        s.labels.to_string(),
+                        if s.v.is_nan() {
+                            u64::MAX
+                        } else {
+                            s.v.to_bits()
+                        },
+                    )
+                })
+                .collect();
+            assert_eq!(got, want, "{q} at {t}");
+            t += step;
+        }
+    }
+    assert!(compared > 50, "only {compared} queries compared");
 }

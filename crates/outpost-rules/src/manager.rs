@@ -225,10 +225,8 @@ impl Inner {
             external_url: &settings.external_url,
         };
         let alerts = g.eval(&env, &self.tsdb, ts, self.clock.now_ms(), settings.resend_delay_ms);
-        if !alerts.is_empty() {
-            if let Some(sink) = &self.sink {
-                sink.send(alerts);
-            }
+        if let Some(sink) = self.sink.as_ref().filter(|_| !alerts.is_empty()) {
+            sink.send(alerts);
         }
     }
 }

@@ -324,12 +324,14 @@ fn eval_alerting(
     }
 
     for (key, (annotations, v)) in &results {
-        if let Some(a) = st.active.get_mut(key) {
-            if a.state != AlertState::Inactive {
-                a.value = *v;
-                a.annotations = annotations.clone();
-                continue;
-            }
+        if let Some(a) = st
+            .active
+            .get_mut(key)
+            .filter(|a| a.state != AlertState::Inactive)
+        {
+            a.value = *v;
+            a.annotations = annotations.clone();
+            continue;
         }
         st.active.insert(
             key.clone(),

@@ -640,7 +640,7 @@ pub(crate) fn go_duration(ms: i64) -> String {
     if h > 0 || m > 0 {
         let _ = write!(s, "{m}m");
     }
-    if sec % 1000 == 0 {
+    if sec.is_multiple_of(1000) {
         let _ = write!(s, "{}s", sec / 1000);
     } else {
         let frac = format!("{:03}", sec % 1000);

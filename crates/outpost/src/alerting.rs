@@ -68,3 +68,24 @@ fn follow(am: Alertmanager, mut rx: watch::Receiver<Arc<Stack>>) {
         }
     });
 }
+
+/// Hands the rule engine's alerts to the embedded Alertmanager, through the
+/// same path as `POST /api/v2/alerts` ([`Alertmanager::put_alerts`]).
+pub(crate) fn rules_sink(am: &Alertmanager) -> outpost_rules::EmbeddedSink {
+    let am = am.clone();
+    Arc::new(move |alerts: Vec<outpost_rules::OutgoingAlert>| {
+        let batch = alerts
+            .into_iter()
+            .map(|a| outpost_alertmanager::PostableAlert {
+                labels: a.labels,
+                annotations: a.annotations,
+                starts_at: Some(a.starts_at_ms),
+                ends_at: Some(a.ends_at_ms),
+                generator_url: a.generator_url,
+            })
+            .collect();
+        if let Err(e) = am.put_alerts(batch) {
+            tracing::warn!(error = %e, "embedded alertmanager rejected alerts");
+        }
+    })
+}

@@ -29,17 +29,28 @@ fn is_embedded_alertmanager(addr: &str, own_port: u16) -> bool {
     host == "alertmanager" || (local && port == Some(own_port))
 }
 
+/// The process parts the rule manager runs on.
+pub(crate) struct Deps<'a> {
+    pub(crate) clock: &'a Clock,
+    pub(crate) tsdb: &'a Arc<Tsdb>,
+    pub(crate) engine: &'a Arc<Engine>,
+    pub(crate) metrics: &'a SelfMetrics,
+}
+
 /// Starts the manager on `config` and follows its changes.
 pub(crate) fn start(
-    clock: &Clock,
-    tsdb: &Arc<Tsdb>,
-    engine: &Arc<Engine>,
-    metrics: &SelfMetrics,
+    deps: Deps<'_>,
     mut config: watch::Receiver<Arc<Stack>>,
     external_url: String,
     am_port: u16,
     embedded: Option<EmbeddedSink>,
 ) -> RulesRuntime {
+    let Deps {
+        clock,
+        tsdb,
+        engine,
+        metrics,
+    } = deps;
     let notifier = Notifier::new(NotifierConfig::default(), embedded);
     tokio::spawn(notifier.clone().run());
     let manager = RuleManager::new(

@@ -229,17 +229,6 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         clock: clock.clone(),
         serialize: Mutex::new(()),
     });
-    let engine = Arc::new(outpost_promql::Engine::new(tsdb.clone(), Default::default()));
-    let rules = crate::rules_rt::start(
-        &clock,
-        &tsdb,
-        &engine,
-        &metrics,
-        runtime.current.subscribe(),
-        external_url(&args),
-        alertmanager_port(&args),
-        None,
-    );
     let alertmanager = crate::alerting::start(
         &runtime.current.borrow(),
         runtime.current.subscribe(),
@@ -249,6 +238,19 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         files,
         format!("http://localhost:{}", alertmanager_port(&args)),
     )?;
+    let engine = Arc::new(outpost_promql::Engine::new(tsdb.clone(), Default::default()));
+    let rules = crate::rules_rt::start(
+        crate::rules_rt::Deps {
+            clock: &clock,
+            tsdb: &tsdb,
+            engine: &engine,
+            metrics: &metrics,
+        },
+        runtime.current.subscribe(),
+        external_url(&args),
+        alertmanager_port(&args),
+        Some(crate::alerting::rules_sink(&alertmanager)),
+    );
     let state = AppState {
         clock: clock.clone(),
         ready: Readiness::default(),

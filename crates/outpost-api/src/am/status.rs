@@ -28,7 +28,7 @@ pub(super) async fn get_status(State(s): State<AppState>) -> Response {
                 "buildDate": "",
                 "goVersion": "none (outpost)",
             },
-            "config": { "original": am.config().original },
+            "config": { "original": am.config_original() },
             "uptime": format_api_time(am.started_ms()),
         })))
     };

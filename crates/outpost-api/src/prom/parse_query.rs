@@ -300,6 +300,10 @@ mod tests {
         assert_eq!(tree("a + b")["matching"]["card"], "one-to-one");
         assert_eq!(tree("a > bool 1")["matching"], Value::Null);
         assert_eq!(tree("a > bool 1")["bool"], true);
+        // Like Go's parser, a minus on a number literal is the literal.
+        assert_eq!(tree("-1"), json!({"type": "numberLiteral", "val": "-1"}));
+        assert_eq!(tree("-(1)")["type"], "unaryExpr");
+        assert_eq!(tree("1e-7")["val"], "0.0000001");
 
         let s = tree("max_over_time((-x)[10m:30s] offset 1m)");
         let sq = &s["args"][0];
