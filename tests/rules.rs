@@ -75,7 +75,10 @@ fn alerts_go_pending_then_fire_when_the_manual_clock_passes_for() {
     assert_eq!(g["rules"][1]["state"], "unknown", "{g}");
     assert_eq!(g["rules"][1]["health"], "unknown");
 
-    assert_eq!(post(&format!("{base}/outpost/v1/clock/advance?by=16s")).0, 200);
+    assert_eq!(
+        post(&format!("{base}/outpost/v1/clock/advance?by=16s")).0,
+        200
+    );
     wait_for(|| rules()["groups"][0]["rules"][1]["state"] == "pending");
     let g = &rules()["groups"][0];
     let rec = &g["rules"][0];
@@ -86,12 +89,18 @@ fn alerts_go_pending_then_fire_when_the_manual_clock_passes_for() {
     assert_eq!(alert["type"], "alerting");
     assert_eq!(alert["duration"], 300.0);
     assert_eq!(alert["labels"]["severity"], "page");
-    assert_eq!(alert["annotations"]["summary"], "value {{ $value }} on {{ $externalLabels.cluster }}");
+    assert_eq!(
+        alert["annotations"]["summary"],
+        "value {{ $value }} on {{ $externalLabels.cluster }}"
+    );
     let a = &alert["alerts"][0];
     assert_eq!(a["state"], "pending");
     assert_eq!(a["value"], "3e+00");
     assert_eq!(a["annotations"]["summary"], "value 3 on test");
-    assert_eq!(a["labels"], serde_json::json!({"alertname": "AlwaysOn", "severity": "page"}));
+    assert_eq!(
+        a["labels"],
+        serde_json::json!({"alertname": "AlwaysOn", "severity": "page"})
+    );
     // A template runtime error shows in the annotation; the rule stays healthy.
     let broken = &g["rules"][2];
     assert_eq!(broken["health"], "ok");
@@ -104,7 +113,10 @@ fn alerts_go_pending_then_fire_when_the_manual_clock_passes_for() {
     );
 
     // One jump past `for` fires it at the next slot.
-    assert_eq!(post(&format!("{base}/outpost/v1/clock/advance?by=6m")).0, 200);
+    assert_eq!(
+        post(&format!("{base}/outpost/v1/clock/advance?by=6m")).0,
+        200
+    );
     wait_for(|| rules()["groups"][0]["rules"][1]["state"] == "firing");
     let alerts = data(&get(&format!("{base}/api/v1/alerts")).1);
     let names: Vec<&str> = alerts["alerts"]
@@ -114,7 +126,12 @@ fn alerts_go_pending_then_fire_when_the_manual_clock_passes_for() {
         .map(|a| a["labels"]["alertname"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"AlwaysOn"), "{alerts}");
-    let q = data(&get(&format!("{base}/api/v1/query?query=ALERTS{{alertname=%22AlwaysOn%22}}")).1);
+    let q = data(
+        &get(&format!(
+            "{base}/api/v1/query?query=ALERTS{{alertname=%22AlwaysOn%22}}"
+        ))
+        .1,
+    );
     assert_eq!(q["result"][0]["metric"]["alertstate"], "firing", "{q}");
     let q = data(&get(&format!("{base}/api/v1/query?query=outpost:one")).1);
     assert_eq!(q["result"][0]["value"][1], "1");
@@ -129,8 +146,13 @@ fn alerts_go_pending_then_fire_when_the_manual_clock_passes_for() {
     assert_eq!(none["groups"], serde_json::json!([]));
     let page = data(&get(&format!("{base}/api/v1/rules?group_limit=1")).1);
     assert_eq!(page["groups"].as_array().unwrap().len(), 1);
-    assert!(page.get("groupNextToken").is_none(), "one group only: {page}");
-    let (code, _) = get(&format!("{base}/api/v1/rules?group_limit=1&group_next_token=zzz"));
+    assert!(
+        page.get("groupNextToken").is_none(),
+        "one group only: {page}"
+    );
+    let (code, _) = get(&format!(
+        "{base}/api/v1/rules?group_limit=1&group_next_token=zzz"
+    ));
     assert_eq!(code, 400);
 }
 
@@ -154,11 +176,17 @@ fn test_rules_prints_promtools_output_and_exit_codes() {
     };
     let ok = run("ok.yml");
     assert_eq!(ok.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&ok.stdout), "Unit Testing:  ok.yml\n  SUCCESS\n\n");
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout),
+        "Unit Testing:  ok.yml\n  SUCCESS\n\n"
+    );
     let bad = run("bad.yml");
     assert_eq!(bad.status.code(), Some(1));
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.starts_with("  FAILED:\n    alertname: Down, time: 3m, \n"), "{err}");
+    assert!(
+        err.starts_with("  FAILED:\n    alertname: Down, time: 3m, \n"),
+        "{err}"
+    );
     assert!(err.contains(r#"Annotations:{s="b down"}"#), "{err}");
     assert!(err.contains(r#"Annotations:{s="a down"}"#), "{err}");
 }
@@ -215,8 +243,12 @@ fn capture_server() -> (String, std::sync::mpsc::Receiver<(String, String)>) {
             let mut body = vec![0; len];
             let _ = reader.read_exact(&mut body);
             let mut s = stream;
-            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            let _ = tx.send((request_line.trim().to_string(), String::from_utf8_lossy(&body).into_owned()));
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = tx.send((
+                request_line.trim().to_string(),
+                String::from_utf8_lossy(&body).into_owned(),
+            ));
         }
     });
     (addr, rx)
@@ -249,7 +281,10 @@ fn firing_alerts_are_posted_to_configured_alertmanagers() {
         "http://outpost.example:9090/prom/",
     ]);
     let base = op.url("prometheus");
-    assert_eq!(post(&format!("{base}/outpost/v1/clock/advance?by=11s")).0, 200);
+    assert_eq!(
+        post(&format!("{base}/outpost/v1/clock/advance?by=11s")).0,
+        200
+    );
     let (line, body) = rx
         .recv_timeout(std::time::Duration::from_secs(10))
         .expect("an alert POST");
@@ -268,6 +303,9 @@ fn firing_alerts_are_posted_to_configured_alertmanagers() {
     );
     let starts = a["startsAt"].as_str().unwrap();
     let ends = a["endsAt"].as_str().unwrap();
-    assert!(starts.starts_with("2026-01-01T00:00:") && starts.ends_with('Z'), "{starts}");
+    assert!(
+        starts.starts_with("2026-01-01T00:00:") && starts.ends_with('Z'),
+        "{starts}"
+    );
     assert!(ends > starts, "{starts} {ends}");
 }

@@ -129,7 +129,10 @@ mod tests {
             rules: outpost_rules::RuleManager::new(
                 clock.clone(),
                 tsdb.clone(),
-                Arc::new(outpost_promql::Engine::new(tsdb.clone(), Default::default())),
+                Arc::new(outpost_promql::Engine::new(
+                    tsdb.clone(),
+                    Default::default(),
+                )),
                 None,
             ),
         }

@@ -154,7 +154,10 @@ mod tests {
         a.state = AlertState::Firing;
         assert!(a.needs_sending(60_000, 60_000));
         a.last_sent_at_ms = Some(60_000);
-        assert!(!a.needs_sending(120_000, 60_000), "resend only strictly after the delay");
+        assert!(
+            !a.needs_sending(120_000, 60_000),
+            "resend only strictly after the delay"
+        );
         assert!(a.needs_sending(180_000, 60_000));
         a.state = AlertState::Inactive;
         a.resolved_at_ms = Some(120_000);

@@ -15,7 +15,9 @@ impl Querier for EngineQuerier {
     fn query(&self, q: &str, ts_ms: i64) -> Result<Vec<Sample>, String> {
         let out = self.0.instant(q, ts_ms).map_err(|e| e.to_string())?;
         let to_map = |l: &outpost_tsdb::Labels| -> BTreeMap<String, String> {
-            l.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            l.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         };
         match out.value {
             Value::Vector(v) => Ok(v

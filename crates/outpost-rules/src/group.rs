@@ -48,7 +48,10 @@ impl Group {
                 .unwrap_or(default_interval_ms)
                 .max(1),
             limit: g.limit,
-            query_offset_ms: g.query_offset.map(|d| d.as_millis()).unwrap_or(default_offset_ms),
+            query_offset_ms: g
+                .query_offset
+                .map(|d| d.as_millis())
+                .unwrap_or(default_offset_ms),
             state: Mutex::new(GroupState {
                 rules: Rule::from_group(g),
                 ..GroupState::default()

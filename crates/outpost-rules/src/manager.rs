@@ -122,11 +122,10 @@ impl RuleManager {
         let now = inner.clock.now_ms();
         for r in old {
             let _ = r.stop.send(true);
-            r.group.mark_stale(&inner.tsdb, r.group.slot_at_or_before(now));
+            r.group
+                .mark_stale(&inner.tsdb, r.group.slot_at_or_before(now));
         }
-        running.sort_by(|a, b| {
-            (&a.group.file, &a.group.name).cmp(&(&b.group.file, &b.group.name))
-        });
+        running.sort_by(|a, b| (&a.group.file, &a.group.name).cmp(&(&b.group.file, &b.group.name)));
     }
 
     fn start(&self, group: Arc<Group>) -> Running {
@@ -194,7 +193,10 @@ impl RuleManager {
 
     /// The groups with their rules and alerts, sorted by file then name.
     pub fn groups(&self) -> Vec<GroupInfo> {
-        self.groups_snapshot().iter().map(|g| group_info(g)).collect()
+        self.groups_snapshot()
+            .iter()
+            .map(|g| group_info(g))
+            .collect()
     }
 
     /// Counters over all groups.
@@ -218,13 +220,23 @@ impl RuleManager {
 
 impl Inner {
     fn eval_group(&self, g: &Group, ts: i64) {
-        let settings = self.settings.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let settings = self
+            .settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let env = EvalEnv {
             engine: &self.engine,
             external_labels: &settings.external_labels,
             external_url: &settings.external_url,
         };
-        let alerts = g.eval(&env, &self.tsdb, ts, self.clock.now_ms(), settings.resend_delay_ms);
+        let alerts = g.eval(
+            &env,
+            &self.tsdb,
+            ts,
+            self.clock.now_ms(),
+            settings.resend_delay_ms,
+        );
         if let Some(sink) = self.sink.as_ref().filter(|_| !alerts.is_empty()) {
             sink.send(alerts);
         }

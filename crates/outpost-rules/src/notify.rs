@@ -121,7 +121,11 @@ impl Notifier {
             wake: Notify::new(),
             counters: NotifierCounters::default(),
             client: reqwest::Client::builder()
-                .user_agent(concat!("Prometheus/", env!("CARGO_PKG_VERSION"), " (outpost)"))
+                .user_agent(concat!(
+                    "Prometheus/",
+                    env!("CARGO_PKG_VERSION"),
+                    " (outpost)"
+                ))
                 .build()
                 .unwrap_or_default(),
         })
@@ -166,7 +170,11 @@ impl Notifier {
                 if batch.is_empty() {
                     break;
                 }
-                let cfg = self.config.read().unwrap_or_else(|e| e.into_inner()).clone();
+                let cfg = self
+                    .config
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
                 for ep in &cfg.endpoints {
                     let alerts: Vec<serde_json::Value> = batch
                         .iter()
@@ -213,7 +221,11 @@ impl Notifier {
 
 impl AlertSink for Notifier {
     fn send(&self, alerts: Vec<OutgoingAlert>) {
-        let cfg = self.config.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let cfg = self
+            .config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let before = alerts.len();
         let alerts: Vec<OutgoingAlert> = alerts
             .into_iter()
@@ -231,7 +243,9 @@ impl AlertSink for Notifier {
             if q.len() > QUEUE_CAPACITY {
                 let over = q.len() - QUEUE_CAPACITY;
                 q.drain(..over);
-                self.counters.dropped.fetch_add(over as u64, Ordering::Relaxed);
+                self.counters
+                    .dropped
+                    .fetch_add(over as u64, Ordering::Relaxed);
             }
             drop(q);
             self.wake.notify_one();

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use outpost_config::{RuleKind, RuleGroup};
+use outpost_config::{RuleGroup, RuleKind};
 use outpost_promql::{Engine, Value};
 use outpost_tsdb::{Labels, METRIC_NAME};
 
@@ -257,7 +257,8 @@ fn eval_recording(
         for (k, val) in rule_labels {
             m.insert(k, val);
         }
-        let l = Labels::from_pairs(m).map_err(|e| Error::Append(outpost_tsdb::Error::InvalidLabels(e)))?;
+        let l = Labels::from_pairs(m)
+            .map_err(|e| Error::Append(outpost_tsdb::Error::InvalidLabels(e)))?;
         if !seen.insert(l.clone()) {
             return Err(Error::DuplicateRecording);
         }
@@ -361,8 +362,7 @@ fn eval_alerting(
                 keep_firing = ts - since < st.keep_firing_for_ms;
             }
             if a.state == AlertState::Pending
-                || a
-                    .resolved_at_ms
+                || a.resolved_at_ms
                     .is_some_and(|r| ts - r > RESOLVED_RETENTION_MS)
             {
                 remove.push(key.clone());

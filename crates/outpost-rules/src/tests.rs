@@ -16,7 +16,9 @@ use crate::rule::{EvalEnv, Health, Kind};
 use crate::{AlertSink, AlertState, OutgoingAlert, RuleManager, Settings};
 
 fn rules(text: &str) -> RuleFile {
-    parse_rule_file(Path::new("r.yml"), "r.yml", text).unwrap().0
+    parse_rule_file(Path::new("r.yml"), "r.yml", text)
+        .unwrap()
+        .0
 }
 
 struct Env {
@@ -121,7 +123,10 @@ fn pending_then_firing_then_resolved_and_resent() {
         env.put(&[("__name__", "up"), ("instance", "a")], i * M, 1.0);
         resent += env.eval(&g, i * M).len();
     }
-    assert!(resent >= 7, "resolved alerts are re-sent on the resend schedule: {resent}");
+    assert!(
+        resent >= 7,
+        "resolved alerts are re-sent on the resend schedule: {resent}"
+    );
     assert!(states(&g).is_empty(), "dropped after 15m: {:?}", states(&g));
 }
 

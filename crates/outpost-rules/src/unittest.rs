@@ -14,9 +14,9 @@ use outpost_promql::{Engine, EngineOptions, Value};
 use outpost_tsdb::{Labels, Options, Tsdb};
 use serde::Deserialize;
 
+use crate::AlertState;
 use crate::group::Group;
 use crate::rule::{EvalEnv, Health, Kind};
-use crate::AlertState;
 
 /// A scalar read as its text, as Go's YAML decoder fills a string field
 /// (`values: 0x10` stays `0x10`, `eval_time: 0` is `0`).
@@ -213,7 +213,11 @@ fn run_file(path: &Path, opts: &TestOptions, warnings: &mut String) -> Result<Ve
             .map(|it| it.filter_map(|p| p.ok()).collect())
             .unwrap_or_default();
         if matches.is_empty() {
-            let _ = writeln!(warnings, "  WARNING: no file match pattern {}", full.display());
+            let _ = writeln!(
+                warnings,
+                "  WARNING: no file match pattern {}",
+                full.display()
+            );
         }
         for m in matches {
             let text = std::fs::read_to_string(&m).map_err(|e| format!("  {e}"))?;
@@ -243,12 +247,18 @@ fn run_file(path: &Path, opts: &TestOptions, warnings: &mut String) -> Result<Ve
     Ok(errs)
 }
 
-fn outpost_config_yaml<T: for<'de> Deserialize<'de>>(display: &str, text: &str) -> Result<T, String> {
+fn outpost_config_yaml<T: for<'de> Deserialize<'de>>(
+    display: &str,
+    text: &str,
+) -> Result<T, String> {
     serde_saphyr::from_str(text).map_err(|e| format!("  {display}: {e}"))
 }
 
 fn indent_error(e: &str) -> String {
-    e.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    e.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 struct GroupCtx<'a> {
@@ -462,7 +472,11 @@ fn alerts_string(v: &[LabelsAnnotations]) -> String {
         if i > 0 {
             s.push(',');
         }
-        let entry = format!("Labels:{}\nAnnotations:{}", pairs_string(l), pairs_string(a));
+        let entry = format!(
+            "Labels:{}\nAnnotations:{}",
+            pairs_string(l),
+            pairs_string(a)
+        );
         let _ = write!(s, "\n{i}:{}", indent(&format!("\n{entry}"), "  "));
     }
     s.push_str("\n]");
@@ -551,7 +565,12 @@ fn check_expr(t: &ExprTest, engine: &Engine, fuzzy: bool) -> Option<String> {
         };
         let v = match s.value.float() {
             Ok(v) => v,
-            Err(e) => return Some(format!("{name_prefix}    expr: {:?}, time: {when}, err: {e}", t.expr)),
+            Err(e) => {
+                return Some(format!(
+                    "{name_prefix}    expr: {:?}, time: {when}, err: {e}",
+                    t.expr
+                ));
+            }
         };
         exp.push((labels, v));
     }
@@ -559,9 +578,10 @@ fn check_expr(t: &ExprTest, engine: &Engine, fuzzy: bool) -> Option<String> {
     got.sort_by(|a, b| a.0.cmp(&b.0));
     exp.sort_by(|a, b| a.0.cmp(&b.0));
     let equal = got.len() == exp.len()
-        && got.iter().zip(exp.iter()).all(|(g, e)| {
-            g.0 == e.0 && (g.1 == e.1 || (fuzzy && ulps_apart(g.1, e.1) <= 1))
-        });
+        && got
+            .iter()
+            .zip(exp.iter())
+            .all(|(g, e)| g.0 == e.0 && (g.1 == e.1 || (fuzzy && ulps_apart(g.1, e.1) <= 1)));
     if equal {
         return None;
     }
@@ -586,8 +606,10 @@ fn samples_string(v: &[(Labels, f64)]) -> String {
     }
     v.iter()
         .map(|(l, val)| {
-            let pairs: Vec<(String, String)> =
-                l.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let pairs: Vec<(String, String)> = l
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
             format!("{} {}", pairs_string(&pairs), format_e(*val))
         })
         .collect::<Vec<_>>()

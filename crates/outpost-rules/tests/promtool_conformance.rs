@@ -78,6 +78,9 @@ fn failing_file_fails_with_promtools_messages() {
     assert_eq!(out.stderr, expected);
     assert_eq!(
         out.stdout,
-        format!("Unit Testing:  {}\n\n\n\n\n\n", d.join("failing.yml").display())
+        format!(
+            "Unit Testing:  {}\n\n\n\n\n\n",
+            d.join("failing.yml").display()
+        )
     );
 }

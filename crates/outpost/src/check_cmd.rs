@@ -9,13 +9,21 @@ use crate::CheckArgs;
 use crate::embedded::EMBEDDED_STACK;
 
 pub(crate) fn run(args: &CheckArgs) -> ExitCode {
-    let reports = if args.paths.is_empty() {
-        load_stack(&StackPaths::tree(Files::Embedded(EMBEDDED_STACK), "")).reports
+    if args.paths.is_empty() {
+        report(&load_stack(&StackPaths::tree(Files::Embedded(EMBEDDED_STACK), "")).reports)
     } else {
-        check_paths(&Files::Disk, &args.paths)
-    };
+        run_paths(&args.paths)
+    }
+}
+
+/// Checks files or directories (`outpost check rules|config FILE...` too).
+pub(crate) fn run_paths(paths: &[std::path::PathBuf]) -> ExitCode {
+    report(&check_paths(&Files::Disk, paths))
+}
+
+fn report(reports: &[FileReport]) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    let failed = print_reports(&mut out, &reports);
+    let failed = print_reports(&mut out, reports);
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

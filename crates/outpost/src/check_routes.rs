@@ -14,6 +14,17 @@ use outpost_config::{Files, load_alertmanager, parse_matchers};
 pub(crate) enum CheckSub {
     /// Print the receivers an alert with these labels reaches (`amtool config routes test`).
     Routes(RoutesArgs),
+    /// Check rule files (`promtool check rules`).
+    Rules(FilesArgs),
+    /// Check prometheus.yml or alertmanager.yml files (`promtool check config`, `amtool check-config`).
+    Config(FilesArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FilesArgs {
+    /// Files to check.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -30,7 +41,10 @@ pub(crate) struct RoutesArgs {
 }
 
 pub(crate) fn run(sub: &CheckSub) -> ExitCode {
-    let CheckSub::Routes(args) = sub;
+    let args = match sub {
+        CheckSub::Routes(args) => args,
+        CheckSub::Rules(f) | CheckSub::Config(f) => return crate::check_cmd::run_paths(&f.files),
+    };
     let (cfg, _) = match load_alertmanager(&Files::Disk, &args.config) {
         Ok(c) => c,
         Err(e) => {

@@ -22,7 +22,10 @@ pub(crate) struct RulesRuntime {
 /// alerts go to the embedded Alertmanager instead of over the network.
 fn is_embedded_alertmanager(addr: &str, own_port: u16) -> bool {
     let (host, port) = match addr.rsplit_once(':') {
-        Some((h, p)) => (h.trim_start_matches('[').trim_end_matches(']'), p.parse().ok()),
+        Some((h, p)) => (
+            h.trim_start_matches('[').trim_end_matches(']'),
+            p.parse().ok(),
+        ),
         None => (addr, None),
     };
     let local = matches!(host, "localhost" | "127.0.0.1" | "::1" | "0.0.0.0");
@@ -90,17 +93,59 @@ pub(crate) fn start(
             let c = n.counters();
             let load = std::sync::atomic::Ordering::Relaxed;
             for (name, help, kind, v) in [
-                ("outpost_rule_groups", "Rule groups loaded.", "gauge", s.groups),
+                (
+                    "outpost_rule_groups",
+                    "Rule groups loaded.",
+                    "gauge",
+                    s.groups,
+                ),
                 ("outpost_rules", "Rules loaded.", "gauge", s.rules),
-                ("outpost_rule_group_iterations_total", "Rule group evaluations.", "counter", s.iterations),
-                ("outpost_rule_group_iterations_missed_total", "Rule group evaluation slots skipped.", "counter", s.missed),
-                ("outpost_rules_failing", "Rules whose last evaluation failed.", "gauge", s.failing_rules),
-                ("outpost_notifications_sent_total", "Alerts handed to Alertmanagers (embedded included).", "counter", c.sent.load(load)),
-                ("outpost_notifications_dropped_total", "Alerts dropped by relabeling, queue overflow or failed sends.", "counter", c.dropped.load(load)),
-                ("outpost_notifications_errors_total", "Failed requests to Alertmanagers.", "counter", c.errors.load(load)),
-                ("outpost_notifications_queue_length", "Alerts waiting to be sent.", "gauge", n.queue_len() as u64),
+                (
+                    "outpost_rule_group_iterations_total",
+                    "Rule group evaluations.",
+                    "counter",
+                    s.iterations,
+                ),
+                (
+                    "outpost_rule_group_iterations_missed_total",
+                    "Rule group evaluation slots skipped.",
+                    "counter",
+                    s.missed,
+                ),
+                (
+                    "outpost_rules_failing",
+                    "Rules whose last evaluation failed.",
+                    "gauge",
+                    s.failing_rules,
+                ),
+                (
+                    "outpost_notifications_sent_total",
+                    "Alerts handed to Alertmanagers (embedded included).",
+                    "counter",
+                    c.sent.load(load),
+                ),
+                (
+                    "outpost_notifications_dropped_total",
+                    "Alerts dropped by relabeling, queue overflow or failed sends.",
+                    "counter",
+                    c.dropped.load(load),
+                ),
+                (
+                    "outpost_notifications_errors_total",
+                    "Failed requests to Alertmanagers.",
+                    "counter",
+                    c.errors.load(load),
+                ),
+                (
+                    "outpost_notifications_queue_length",
+                    "Alerts waiting to be sent.",
+                    "gauge",
+                    n.queue_len() as u64,
+                ),
             ] {
-                w.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"));
+                w.push_str(&format!(
+                    "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"
+                ));
             }
         }));
     }

@@ -238,7 +238,10 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         files,
         format!("http://localhost:{}", alertmanager_port(&args)),
     )?;
-    let engine = Arc::new(outpost_promql::Engine::new(tsdb.clone(), Default::default()));
+    let engine = Arc::new(outpost_promql::Engine::new(
+        tsdb.clone(),
+        Default::default(),
+    ));
     let rules = crate::rules_rt::start(
         crate::rules_rt::Deps {
             clock: &clock,

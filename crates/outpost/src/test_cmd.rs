@@ -57,5 +57,9 @@ fn rules(args: &RulesArgs) -> ExitCode {
         let _ = stderr.lock().write_all(out.stderr.as_bytes());
         ok &= out.passed;
     }
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -62,3 +62,26 @@ agree 1 promtool check config -- "$WORK/prom/bad-duration.yml"
 grep -q 'not a valid duration string: "15x"' "$WORK/up.out" || fail "promtool wording changed"
 grep -q ':2:20: field global.scrape_interval: not a valid duration string: "15x"' "$WORK/ours.out" || fail "outpost misplaces the duration error"
 echo "promtool, amtool and outpost check agree on $(ls "$REPO"/fixtures/ecommerce/prometheus/alert-rules/*.yml | wc -l) rule files, alertmanager.yml (good and seed) and prometheus.yml (good, wrong key, bad duration)"
+
+# Template syntax in alerting rules: the same messages as promtool, through
+# the promtool-shaped spelling `outpost check rules`.
+cat >"$WORK/bad-template.yml" <<'EOF'
+groups:
+  - name: g
+    rules:
+      - alert: Bad
+        expr: up == 0
+        labels:
+          sev: "{{ nosuch }}"
+        annotations:
+          summary: "{{ $labels.x "
+EOF
+up=0; ours=0
+promtool check rules "$WORK/bad-template.yml" >"$WORK/up.out" 2>&1 || up=$?
+"$OUTPOST_BIN" check rules "$WORK/bad-template.yml" >"$WORK/ours.out" 2>&1 || ours=$?
+[ "$up" -ne 0 ] && [ "$ours" -ne 0 ] || fail "bad templates must fail both (promtool $up, outpost $ours)"
+for msg in 'label "sev": template: __alert_Bad:1: function "nosuch" not defined' \
+           'annotation "summary": template: __alert_Bad:1: unclosed action'; do
+  grep -qF "$msg" "$WORK/up.out" || { cat "$WORK/up.out"; fail "promtool wording changed: $msg"; }
+  grep -qF "$msg" "$WORK/ours.out" || { cat "$WORK/ours.out"; fail "outpost check rules lacks: $msg"; }
+done
