@@ -165,26 +165,7 @@ pub(crate) fn validate(
     })
 }
 
-/// Go-quotes a string as `strconv.Quote` does for printable text.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use outpost_template::go_quote;
 
 /// A label set as Prometheus' `LabelSet.String` prints it: `{a="1", b="2"}`,
 /// sorted by the rendered pairs (Alertmanager v0.25).
@@ -199,10 +180,7 @@ pub fn labelset_string(ls: &LabelSet) -> String {
 
 /// `2024-05-01T10:00:00.000Z`: the API's date-time with milliseconds.
 pub fn format_api_time(ms: i64) -> String {
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(t) => t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        Err(_) => "0001-01-01T00:00:00.000Z".into(),
-    }
+    outpost_template::rfc3339_millis(ms)
 }
 
 /// RFC 3339 with as many fraction digits as needed (Go's RFC3339Nano).
@@ -210,19 +188,7 @@ pub fn format_rfc3339_nano(ms: i64) -> String {
     if ms == GO_ZERO_MS {
         return "0001-01-01T00:00:00Z".into();
     }
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(t) => {
-            let frac = ms.rem_euclid(1000);
-            let base = t.strftime("%Y-%m-%dT%H:%M:%S").to_string();
-            if frac == 0 {
-                format!("{base}Z")
-            } else {
-                let f = format!("{frac:03}");
-                format!("{base}.{}Z", f.trim_end_matches('0'))
-            }
-        }
-        Err(_) => "0001-01-01T00:00:00Z".into(),
-    }
+    outpost_template::rfc3339_nano(ms)
 }
 
 /// Parses an RFC 3339 date-time into Unix ms; Go's zero time gives `None`.

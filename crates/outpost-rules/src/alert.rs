@@ -99,31 +99,8 @@ impl OutgoingAlert {
     }
 }
 
-/// Formats ms since the epoch as RFC 3339 with milliseconds, in UTC.
-pub(crate) fn rfc3339_ms(ms: i64) -> String {
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(t) => format!("{}", t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")),
-        Err(_) => "0001-01-01T00:00:00.000Z".to_string(),
-    }
-}
-
-/// Formats ms since the epoch as Go's RFC 3339 with nanoseconds, trailing
-/// zeros trimmed, in UTC (`2024-01-01T00:00:12.345Z`).
-pub fn rfc3339_nano(ms: i64) -> String {
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(t) => {
-            let frac = ms.rem_euclid(1000);
-            let base = t.strftime("%Y-%m-%dT%H:%M:%S").to_string();
-            if frac == 0 {
-                format!("{base}Z")
-            } else {
-                let f = format!("{frac:03}");
-                format!("{base}.{}Z", f.trim_end_matches('0'))
-            }
-        }
-        Err(_) => "0001-01-01T00:00:00Z".to_string(),
-    }
-}
+pub(crate) use outpost_template::rfc3339_millis as rfc3339_ms;
+pub use outpost_template::rfc3339_nano;
 
 #[cfg(test)]
 mod tests {

@@ -183,8 +183,35 @@ pub(crate) fn sprintln(args: &[Value]) -> String {
     s
 }
 
+/// Go's `time.Time.Format(time.RFC3339Nano)` of Unix ms in UTC: fraction
+/// digits only as needed (`2024-01-01T00:00:12.34Z`, `...:12Z`).
+pub fn rfc3339_nano(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(t) => {
+            let frac = ms.rem_euclid(1000);
+            let base = t.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+            if frac == 0 {
+                format!("{base}Z")
+            } else {
+                let f = format!("{frac:03}");
+                format!("{base}.{}Z", f.trim_end_matches('0'))
+            }
+        }
+        Err(_) => "0001-01-01T00:00:00Z".to_string(),
+    }
+}
+
+/// Unix ms as RFC 3339 with exactly three fraction digits in UTC, as
+/// go-openapi's `strfmt.DateTime` prints (`2024-01-01T00:00:12.345Z`).
+pub fn rfc3339_millis(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(t) => t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        Err(_) => "0001-01-01T00:00:00.000Z".to_string(),
+    }
+}
+
 /// Go's `strconv.Quote`.
-pub(crate) fn go_quote(s: &str) -> String {
+pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

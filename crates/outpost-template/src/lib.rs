@@ -74,6 +74,7 @@ mod value;
 pub use am::{Alert, Alerts, Data, Kv, Pair, Pairs, alertmanager_funcs};
 pub use defaults::DEFAULT_TEMPLATES;
 pub use error::{Error, Result};
+pub use format::{go_quote, rfc3339_millis, rfc3339_nano};
 pub use exec::{FuncImpl, FuncMap, MAX_TEMPLATE_DEPTH, Template};
 pub use prom::{ALERT_PRELUDE, AlertContext, Querier, Sample, check, expand, prometheus_funcs};
 pub use set::TemplateSet;
