@@ -35,6 +35,12 @@ pub struct EngineOptions {
     /// when the query's result is built, so `__name__` can still be grouped
     /// on or copied by `label_replace` in between.
     pub delayed_name_removal: bool,
+    /// Prometheus 2.x window boundaries: lookback and range windows include a
+    /// sample exactly at their start (`[t - range, t]`) and subqueries start
+    /// at the first step at or after their range's start. Prometheus 3 made
+    /// them left-open; used by `outpost test rules --prometheus2` for test
+    /// files written against promtool 2.x.
+    pub prometheus2_windows: bool,
 }
 
 impl Default for EngineOptions {
@@ -45,6 +51,7 @@ impl Default for EngineOptions {
             timeout: Duration::from_secs(120),
             default_subquery_step_ms: 60_000,
             delayed_name_removal: false,
+            prometheus2_windows: false,
         }
     }
 }
@@ -216,6 +223,13 @@ impl Engine {
     /// The engine's options.
     pub fn options(&self) -> &EngineOptions {
         &self.opts
+    }
+
+    /// How far a window's left bound moves so that `ts <= bound` excludes
+    /// exactly the samples outside the window: 0 for Prometheus 3's
+    /// left-open windows, 1 ms for Prometheus 2.x's closed ones.
+    pub(crate) fn left_adj(&self) -> i64 {
+        i64::from(self.opts.prometheus2_windows)
     }
 
     #[cfg(test)]
@@ -566,7 +580,9 @@ impl<'a> Ctx<'a> {
                 (b, b)
             }
         };
-        let mint = lo.saturating_sub(range_ms.max(self.engine.opts.lookback_ms));
+        let mint = lo
+            .saturating_sub(range_ms.max(self.engine.opts.lookback_ms))
+            .saturating_sub(self.engine.left_adj());
         let maxt = hi;
         let sets = convert_matchers(vs)?;
         let mut out: Vec<(Labels, Vec<(i64, f64)>)> = Vec::new();
@@ -613,7 +629,7 @@ impl<'a> Ctx<'a> {
             Expr::VectorSelector(vs) => {
                 let data = self.fetch(vs, 0)?;
                 let base = self.base_time(&vs.at, &vs.offset, t);
-                let lb = self.engine.opts.lookback_ms;
+                let lb = self.engine.opts.lookback_ms + self.engine.left_adj();
                 let mut out = Vec::new();
                 for (labels, pts) in data.iter() {
                     // Latest sample in (base - lookback, base].
@@ -635,7 +651,8 @@ impl<'a> Ctx<'a> {
                 let base = self.base_time(&ms.vs.at, &ms.vs.offset, t);
                 let mut out = Vec::new();
                 for (labels, pts) in data.iter() {
-                    let lo = pts.partition_point(|(ts, _)| *ts <= base - range);
+                    let first = base - range - self.engine.left_adj();
+                    let lo = pts.partition_point(|(ts, _)| *ts <= first);
                     let hi = pts.partition_point(|(ts, _)| *ts <= base);
                     let points: Vec<(i64, f64)> = pts[lo..hi]
                         .iter()
@@ -666,7 +683,7 @@ impl<'a> Ctx<'a> {
                 let from = base - range;
                 // First step strictly after `from`, aligned to absolute multiples of the step.
                 let mut ts = from.div_euclid(step) * step;
-                if ts <= from {
+                if ts <= from - self.engine.left_adj() {
                     ts += step;
                 }
                 // The inner expression is evaluated over the whole span this

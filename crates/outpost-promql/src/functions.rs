@@ -657,7 +657,8 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             let delayed = ctx.delayed();
             let mut buf: Vec<(i64, f64)> = Vec::new();
             for (i, (labels, pts)) in data.iter().enumerate() {
-                let lo = pts.partition_point(|(ts, _)| *ts <= start);
+                let first = start - ctx.engine.left_adj();
+                let lo = pts.partition_point(|(ts, _)| *ts <= first);
                 let hi = pts.partition_point(|(ts, _)| *ts <= end);
                 let mut window = &pts[lo..hi];
                 if window.iter().any(|(_, v)| outpost_tsdb::is_stale_nan(*v)) {

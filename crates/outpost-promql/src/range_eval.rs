@@ -143,7 +143,7 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, e: &Expr, steps: &[i64]) -> Result<Option<
     match unparen(e) {
         Expr::VectorSelector(vs) => {
             let data = ctx.fetch(vs, 0)?;
-            let lb = ctx.engine.options().lookback_ms;
+            let lb = ctx.engine.options().lookback_ms + ctx.engine.left_adj();
             let off = ctx.base_time(&vs.at, &vs.offset, 0);
             let mut out = Vec::with_capacity(data.len());
             for (labels, pts) in data.iter() {
@@ -324,7 +324,7 @@ fn range_function(
         for &t in steps {
             let end = t + off;
             let start = end - range;
-            while lo < pts.len() && pts[lo].0 <= start {
+            while lo < pts.len() && pts[lo].0 <= start - ctx.engine.left_adj() {
                 lo += 1;
             }
             while hi < pts.len() && pts[hi].0 <= end {

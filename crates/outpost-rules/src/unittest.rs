@@ -309,10 +309,10 @@ fn run_group(tg: &TestGroup, ctx: &GroupCtx<'_>) -> Vec<String> {
             max_samples: 50_000_000,
             timeout: Duration::from_secs(100),
             default_subquery_step_ms: ctx.eval_ms,
+            prometheus2_windows: ctx.prometheus2,
             ..EngineOptions::default()
         },
     ));
-    let _ = ctx.prometheus2;
     // Groups in evaluation order: unlisted ones first in file order, then
     // the listed ones in the listed order.
     let mut groups: Vec<(usize, Group)> = Vec::new();

@@ -110,6 +110,9 @@ struct PromqltestArgs {
     /// `.test` files.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
+    /// Evaluate as Prometheus 2.x does (closed window boundaries), for the scripts of a 2.x release.
+    #[arg(long = "prometheus2")]
+    prometheus2: bool,
 }
 
 #[derive(Debug, Args)]
@@ -127,7 +130,7 @@ struct CheckArgs {
 fn promqltest(args: &PromqltestArgs) -> ExitCode {
     let mut total = outpost_promql::promqltest::Summary::default();
     for f in &args.files {
-        match outpost_promql::promqltest::run_file(f) {
+        match outpost_promql::promqltest::run_file_with(f, args.prometheus2) {
             Ok(s) => total.merge(s),
             Err(e) => {
                 eprintln!("{}: {e}", f.display());

@@ -102,14 +102,31 @@ impl fmt::Display for Summary {
 
 /// Runs the script at `path` (failures are reported under its path).
 pub fn run_file(path: &Path) -> std::io::Result<Summary> {
+    run_file_with(path, false)
+}
+
+/// Like [`run_file`]; with `prometheus2`, as Prometheus 2.x's test engine
+/// evaluates (closed window boundaries, no delayed name removal), for the
+/// scripts of a 2.x release.
+pub fn run_file_with(path: &Path, prometheus2: bool) -> std::io::Result<Summary> {
     let text = std::fs::read_to_string(path)?;
-    Ok(run_script(&path.display().to_string(), &text))
+    Ok(run_script_with(
+        &path.display().to_string(),
+        &text,
+        prometheus2,
+    ))
 }
 
 /// Runs a script; `name` prefixes the failure lines.
 pub fn run_script(name: &str, text: &str) -> Summary {
+    run_script_with(name, text, false)
+}
+
+/// Like [`run_script`], optionally with Prometheus 2.x semantics.
+pub fn run_script_with(name: &str, text: &str, prometheus2: bool) -> Summary {
     let mut summary = Summary::default();
-    for r in run_detailed(text, |tsdb| Engine::new(tsdb, engine_options())) {
+    let opts = engine_options(prometheus2);
+    for r in run_detailed(text, |tsdb| Engine::new(tsdb, opts.clone())) {
         match r.outcome {
             Outcome::Pass => summary.passed += 1,
             Outcome::Skip(reason) => {
@@ -129,12 +146,13 @@ pub fn run_script(name: &str, text: &str) -> Summary {
 /// samples a query at most (`DefaultMaxSamplesPerQuery`), 100s timeout,
 /// 1m default subquery step, delayed name removal on
 /// (`EnableDelayedNameRemoval: true` in upstream's `NewTestEngine`).
-fn engine_options() -> EngineOptions {
+fn engine_options(prometheus2: bool) -> EngineOptions {
     EngineOptions {
         lookback_ms: 5 * 60 * 1000,
         max_samples: 10_000,
         timeout: Duration::from_secs(100),
-        delayed_name_removal: true,
+        delayed_name_removal: !prometheus2,
+        prometheus2_windows: prometheus2,
         ..EngineOptions::default()
     }
 }

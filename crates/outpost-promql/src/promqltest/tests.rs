@@ -1086,7 +1086,7 @@ fn upstream_testdata_report() {
         }
         let text = std::fs::read_to_string(&path).unwrap();
         let results = run_detailed(&text, |tsdb| {
-            crate::Engine::new(tsdb, super::engine_options())
+            crate::Engine::new(tsdb, super::engine_options(false))
         });
         for r in results {
             if let Outcome::Skip(why) = r.outcome {
