@@ -237,10 +237,10 @@ fn check_rule(ck: &mut Checker, group: &str, index: usize, r: &Spanned<RawRule>)
                 "invalid field 'annotations' in recording rule".into(),
             );
         }
-        if r.for_.is_some() {
+        if r.for_.is_some_and(|d| !d.is_zero()) {
             fail(ck, rpos, "invalid field 'for' in recording rule".into());
         }
-        if r.keep_firing_for.is_some() {
+        if r.keep_firing_for.is_some_and(|d| !d.is_zero()) {
             fail(
                 ck,
                 rpos,
@@ -251,9 +251,14 @@ fn check_rule(ck: &mut Checker, group: &str, index: usize, r: &Spanned<RawRule>)
             fail(ck, rpos, format!("invalid recording rule name: {rec}"));
         }
     }
-    for k in r.labels.keys().chain(r.annotations.keys()) {
+    for k in r.labels.keys() {
         if !is_valid_label_name(k) {
             fail(ck, rpos, format!("invalid label name: {k}"));
+        }
+    }
+    for k in r.annotations.keys() {
+        if !is_valid_label_name(k) {
+            fail(ck, rpos, format!("invalid annotation name: {k}"));
         }
     }
     if r.alert.is_some() {

@@ -161,7 +161,9 @@ fn load_prometheus_and_rules(files: &Files, path: &Path, stack: &mut Stack) {
             Err(e) => report.errors.push(Diagnostic::file(report.file.clone(), e)),
         }
     }
-    rule_paths.dedup();
+    // A file matched by several patterns is loaded once.
+    let mut seen = std::collections::HashSet::new();
+    rule_paths.retain(|p| seen.insert(p.clone()));
     report.summary = format!(
         "{} scrape jobs, {} rule files",
         cfg.scrape_configs.len(),

@@ -33,6 +33,9 @@ pub(crate) struct GroupState {
     pub(crate) missed: u64,
     /// Evaluation time of the last iteration (slot, ms).
     pub(crate) last_slot_ms: Option<i64>,
+    /// Series of rules a reload removed: marked stale at the end of the
+    /// next evaluation unless a rule produces them again.
+    pub(crate) stale_pending: HashSet<outpost_tsdb::Labels>,
 }
 
 impl Group {
@@ -83,9 +86,10 @@ impl Group {
     }
 
     /// Copies active alerts and last-evaluation series from an older
-    /// version of this group, matching rules by name and labels.
-    pub(crate) fn copy_state_from(&self, old: &Group) {
-        let old = old.lock();
+    /// version of this group, matching rules by name and labels; the series
+    /// of old rules without a match go stale at the next evaluation.
+    pub(crate) fn copy_state_from(&self, old_group: &Group) {
+        let old = old_group.lock();
         let mut new = self.lock();
         let mut used = vec![false; old.rules.len()];
         for r in new.rules.iter_mut() {
@@ -104,7 +108,19 @@ impl Group {
                 }
             }
         }
-        new.last_slot_ms = old.last_slot_ms;
+        for (i, o) in old.rules.iter().enumerate() {
+            if !used[i] {
+                new.stale_pending
+                    .extend(o.status.last_series.iter().cloned());
+            }
+        }
+        new.stale_pending.extend(old.stale_pending.iter().cloned());
+        // Same slot grid only when the interval (hence the offset) is unchanged.
+        if old_group.interval_ms == self.interval_ms {
+            new.last_slot_ms = old.last_slot_ms;
+        }
+        new.last_evaluation_ms = old.last_evaluation_ms;
+        new.evaluation_secs = old.evaluation_secs;
     }
 
     /// The slot offset of this group within its interval: xxhash64 of the
@@ -142,6 +158,8 @@ impl Group {
         let mut st = self.lock();
         let mut to_send = Vec::new();
         let qt = ts - self.query_offset_ms;
+        let mut produced: HashSet<outpost_tsdb::Labels> = HashSet::new();
+        let st = &mut *st;
         for rule in st.rules.iter_mut() {
             let rw = Stopwatch::start();
             rule.status.last_evaluation_ms = Some(now_ms);
@@ -166,11 +184,10 @@ impl Group {
                                 tracing::debug!(rule = %rule.name, error = %e, "rule sample not appended");
                                 rule.status.health = Health::Err;
                                 rule.status.last_error = Some(e.to_string());
-                                // A series that exists keeps its staleness tracking.
-                                current.insert(labels);
                             }
                         }
                     }
+                    produced.extend(current.iter().cloned());
                     for gone in rule.status.last_series.difference(&current) {
                         let _ = app.append_labels(gone, qt, stale_nan());
                     }
@@ -184,6 +201,14 @@ impl Group {
             }
             rule.status.evaluation_secs = rw.elapsed().as_secs_f64();
         }
+        if !st.stale_pending.is_empty() {
+            let mut app = tsdb.appender();
+            for s in st.stale_pending.drain() {
+                if !produced.contains(&s) {
+                    let _ = app.append_labels(&s, qt, stale_nan());
+                }
+            }
+        }
         st.last_evaluation_ms = Some(now_ms);
         st.last_slot_ms = Some(ts);
         st.iterations += 1;
@@ -191,8 +216,8 @@ impl Group {
         to_send
     }
 
-    /// Writes stale markers for every series the group's rules produced
-    /// last (the group was removed).
+    /// Writes stale markers at `ts` (minus the query offset) for every
+    /// series the group's rules produced last (the group was removed).
     pub(crate) fn mark_stale(&self, tsdb: &Tsdb, ts: i64) {
         let mut st = self.lock();
         let mut app = tsdb.appender();

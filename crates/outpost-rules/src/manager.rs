@@ -119,11 +119,17 @@ impl RuleManager {
                 running.push(self.start(Arc::new(new)));
             }
         }
-        let now = inner.clock.now_ms();
         for r in old {
+            // As Prometheus: a removed group's outputs go stale two
+            // intervals after it stopped, at that time.
             let _ = r.stop.send(true);
-            r.group
-                .mark_stale(&inner.tsdb, r.group.slot_at_or_before(now));
+            let (clock, tsdb, g) = (inner.clock.clone(), inner.tsdb.clone(), r.group);
+            tokio::spawn(async move {
+                clock
+                    .sleep(std::time::Duration::from_millis(2 * g.interval_ms as u64))
+                    .await;
+                g.mark_stale(&tsdb, clock.now_ms());
+            });
         }
         running.sort_by(|a, b| (&a.group.file, &a.group.name).cmp(&(&b.group.file, &b.group.name)));
     }
@@ -165,17 +171,6 @@ impl RuleManager {
             }
         });
         Running { group, stop }
-    }
-
-    /// Evaluates every group once at its slot at or before the clock's
-    /// now (used by tests and by `POST /outpost/v1/rules/eval`).
-    pub fn eval_now(&self) {
-        let groups: Vec<Arc<Group>> = self.groups_snapshot();
-        let now = self.inner.clock.now_ms();
-        for g in groups {
-            let ts = g.slot_at_or_before(now);
-            self.inner.eval_group(&g, ts);
-        }
     }
 
     /// Stops every group.

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use outpost_config::{PrometheusConfig, RelabelConfig};
-use outpost_scrape::{LabelSet, relabel};
+use outpost_scrape::{Auth, LabelSet, build_client, relabel};
 use tokio::sync::Notify;
 
 use crate::alert::OutgoingAlert;
@@ -32,6 +32,10 @@ pub struct AlertmanagerEndpoint {
     pub timeout: Duration,
     /// Relabeling for this Alertmanager only.
     pub alert_relabel_configs: Vec<RelabelConfig>,
+    /// The client of its `http_config` (TLS, proxy), when it has one.
+    pub client: Option<reqwest::Client>,
+    /// Its credentials.
+    pub auth: Auth,
 }
 
 /// The notifier's configuration.
@@ -46,26 +50,48 @@ pub struct NotifierConfig {
 }
 
 impl NotifierConfig {
-    /// The notifier settings of a prometheus.yml. Static Alertmanager
-    /// targets for which `is_self(host_port)` holds are the embedded
-    /// Alertmanager (the one Outpost stands in for) and are left out.
+    /// The notifier settings of a prometheus.yml: each static target of
+    /// `alerting.alertmanagers`, after that block's `relabel_configs` (on
+    /// `__address__`, `__scheme__`, `__alerts_path__` and the group's
+    /// labels), with its HTTP client settings. Targets for which
+    /// `is_self(host_port)` holds are the embedded Alertmanager (the one
+    /// Outpost stands in for) and are left out.
     pub fn from_prometheus(cfg: &PrometheusConfig, is_self: impl Fn(&str) -> bool) -> Self {
         let mut endpoints = Vec::new();
         for am in &cfg.alerting.alertmanagers {
+            let client = match build_client(&am.http_client, &cfg.path) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "alertmanager http_config unusable; using defaults");
+                    None
+                }
+            };
+            let auth = Auth::from_config(&am.http_client, &cfg.path);
+            let path = format!("{}/api/v2/alerts", am.path_prefix.trim_end_matches('/'));
             for sc in &am.discovery.static_configs {
                 for t in &sc.targets {
-                    if is_self(t) {
+                    let mut ls = LabelSet::from_pairs(sc.labels.clone());
+                    ls.set("__address__".into(), t.clone());
+                    ls.set("__scheme__".into(), am.scheme.clone());
+                    ls.set("__alerts_path__".into(), path.clone());
+                    if !relabel(&mut ls, &am.relabel_configs) {
+                        continue;
+                    }
+                    let addr = ls.get("__address__").unwrap_or_default().to_string();
+                    if addr.is_empty() || is_self(&addr) {
                         continue;
                     }
                     endpoints.push(AlertmanagerEndpoint {
                         url: format!(
-                            "{}://{}{}/api/v2/alerts",
-                            am.scheme,
-                            t,
-                            am.path_prefix.trim_end_matches('/')
+                            "{}://{}{}",
+                            ls.get("__scheme__").unwrap_or("http"),
+                            addr,
+                            ls.get("__alerts_path__").unwrap_or(&path)
                         ),
                         timeout: Duration::from_millis(am.timeout.as_millis().max(1) as u64),
                         alert_relabel_configs: am.alert_relabel_configs.clone(),
+                        client: client.clone(),
+                        auth: auth.clone(),
                     });
                 }
             }
@@ -191,13 +217,16 @@ impl Notifier {
                         continue;
                     }
                     let n = alerts.len() as u64;
-                    let res = self
-                        .client
+                    let client = ep.client.as_ref().unwrap_or(&self.client);
+                    let req = client
                         .post(&ep.url)
+                        .header(
+                            reqwest::header::USER_AGENT,
+                            concat!("Prometheus/", env!("CARGO_PKG_VERSION"), " (outpost)"),
+                        )
                         .timeout(ep.timeout)
-                        .json(&alerts)
-                        .send()
-                        .await;
+                        .json(&alerts);
+                    let res = ep.auth.apply(req).send().await;
                     match res {
                         Ok(r) if r.status().is_success() => {
                             self.counters.sent.fetch_add(n, Ordering::Relaxed);

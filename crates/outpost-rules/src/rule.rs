@@ -378,6 +378,13 @@ fn eval_alerting(
             a.keep_firing_since_ms = None;
         }
         active_pending += 1;
+        if a.state == AlertState::Firing && ts - a.active_at_ms < st.for_ms {
+            // `for` was raised by a reload (Prometheus 3.11+).
+            a.state = AlertState::Pending;
+            a.fired_at_ms = None;
+            a.last_sent_at_ms = None;
+            a.keep_firing_since_ms = None;
+        }
         if a.state == AlertState::Pending && ts - a.active_at_ms >= st.for_ms {
             a.state = AlertState::Firing;
             a.fired_at_ms = Some(ts);

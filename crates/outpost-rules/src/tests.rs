@@ -280,3 +280,79 @@ async fn wait_until(mut f: impl FnMut() -> bool) {
     }
     panic!("condition not reached");
 }
+
+fn last_sample(env: &Env, name: &str) -> (i64, f64) {
+    let sel = env.tsdb.select(
+        &[outpost_tsdb::Matcher::equal("__name__", name)],
+        0,
+        i64::MAX,
+    );
+    sel[0].samples().last().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removed_group_goes_stale_two_intervals_later() {
+    let clock = Clock::manual(1_000_000_000);
+    let env = Env::new();
+    let m = RuleManager::new(clock.clone(), env.tsdb.clone(), env.engine.clone(), None);
+    let f = rules(
+        "groups:\n- name: g\n  interval: 10s\n  rules:\n  - record: one\n    expr: vector(1)\n",
+    );
+    m.update(Settings::default(), &[f]);
+    clock.advance(Duration::from_secs(10)).unwrap();
+    wait_until(|| m.stats().iterations >= 1).await;
+    let (t_eval, v) = last_sample(&env, "one");
+    assert_eq!(v, 1.0);
+    m.update(Settings::default(), &[]);
+    clock.advance(Duration::from_secs(25)).unwrap();
+    wait_until(|| is_stale_nan(last_sample(&env, "one").1)).await;
+    let (t_stale, _) = last_sample(&env, "one");
+    assert!(t_stale > t_eval + 20_000, "{t_eval} {t_stale}");
+}
+
+#[test]
+fn reload_that_removes_a_rule_marks_its_series_stale() {
+    let env = Env::new();
+    let old = Group::new(
+        &rules("groups:\n- name: g\n  rules:\n  - record: a\n    expr: vector(1)\n  - record: b\n    expr: vector(2)\n").groups[0],
+        M,
+        0,
+    );
+    env.eval(&old, 0);
+    let new = Group::new(
+        &rules("groups:\n- name: g\n  rules:\n  - record: a\n    expr: vector(1)\n").groups[0],
+        M,
+        0,
+    );
+    new.copy_state_from(&old);
+    env.eval(&new, M);
+    assert_eq!(last_sample(&env, "a"), (M, 1.0));
+    let (t, v) = last_sample(&env, "b");
+    assert_eq!(t, M);
+    assert!(is_stale_nan(v));
+}
+
+#[test]
+fn raising_for_on_reload_sends_a_firing_alert_back_to_pending() {
+    let env = Env::new();
+    let old = Group::new(
+        &rules("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: vector(1)\n    for: 1m\n")
+            .groups[0],
+        M,
+        0,
+    );
+    env.eval(&old, 0);
+    env.eval(&old, M);
+    assert_eq!(states(&old), vec![("A".into(), AlertState::Firing)]);
+    let new = Group::new(
+        &rules("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: vector(1)\n    for: 10m\n")
+            .groups[0],
+        M,
+        0,
+    );
+    new.copy_state_from(&old);
+    env.eval(&new, 2 * M);
+    assert_eq!(states(&new), vec![("A".into(), AlertState::Pending)]);
+    env.eval(&new, 10 * M);
+    assert_eq!(states(&new), vec![("A".into(), AlertState::Firing)]);
+}

@@ -161,48 +161,64 @@ pub struct FileOutcome {
     pub stdout: String,
     /// Lines for standard error.
     pub stderr: String,
+    /// Everything printed in promtool's order: `(to_stderr, text)`, so that
+    /// a merged stream (`2>&1`) reads as promtool's does.
+    pub chunks: Vec<(bool, String)>,
     /// Whether every test group passed.
     pub passed: bool,
+}
+
+impl FileOutcome {
+    fn out(&mut self, s: &str) {
+        self.stdout.push_str(s);
+        self.chunks.push((false, s.to_string()));
+    }
+
+    fn err(&mut self, s: &str) {
+        self.stderr.push_str(s);
+        self.chunks.push((true, s.to_string()));
+    }
 }
 
 /// Runs the rule unit tests of one file, printing as promtool 2.42 does
 /// (`Unit Testing:  FILE`, then `  SUCCESS` or `  FAILED:` and the errors).
 pub fn test_rules_file(path: &Path, opts: &TestOptions) -> FileOutcome {
-    let mut out = FileOutcome {
-        stdout: format!("Unit Testing:  {}\n", path.display()),
-        ..FileOutcome::default()
-    };
-    let errs = match run_file(path, opts, &mut out.stderr) {
+    let mut out = FileOutcome::default();
+    out.out(&format!("Unit Testing:  {}\n", path.display()));
+    let mut warnings = String::new();
+    let errs = match run_file(path, opts, &mut warnings) {
         Ok(errs) => errs,
         Err(e) => vec![e],
     };
+    if !warnings.is_empty() {
+        out.err(&warnings);
+    }
     if errs.is_empty() {
-        out.stdout.push_str("  SUCCESS\n");
+        out.out("  SUCCESS\n");
         out.passed = true;
     } else {
-        out.stderr.push_str("  FAILED:\n");
+        out.err("  FAILED:\n");
         for e in &errs {
-            out.stderr.push_str(e);
-            out.stderr.push('\n');
-            out.stdout.push('\n');
+            out.err(&format!("{e}\n"));
+            out.out("\n");
         }
     }
-    out.stdout.push('\n');
+    out.out("\n");
     out
 }
 
 fn run_file(path: &Path, opts: &TestOptions, warnings: &mut String) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("  {e}"))?;
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let display = path.display().to_string();
     let file: TestFile = outpost_config_yaml(&display, &text)?;
     let eval_ms = match &file.evaluation_interval {
-        Some(s) => s.duration().map_err(|e| format!("  {e}"))?.as_millis(),
+        Some(s) => s.duration().map_err(|e| e.to_string())?.as_millis(),
         None => 60_000,
     };
     let mut seen = std::collections::HashSet::new();
     for g in &file.group_eval_order {
         if !seen.insert(g) {
-            return Err(format!("  group name repeated in evaluation order: {g}"));
+            return Err(format!("group name repeated in evaluation order: {g}"));
         }
     }
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -220,16 +236,16 @@ fn run_file(path: &Path, opts: &TestOptions, warnings: &mut String) -> Result<Ve
             );
         }
         for m in matches {
-            let text = std::fs::read_to_string(&m).map_err(|e| format!("  {e}"))?;
+            let text = std::fs::read_to_string(&m).map_err(|e| e.to_string())?;
             let shown = m.display().to_string();
             match parse_rule_file(&m, &shown, &text) {
                 Ok((rf, _)) => rule_files.push(rf),
-                Err(e) => return Err(indent_error(&e.to_string())),
+                Err(e) => return Err(e.to_string()),
             }
         }
     }
     let mut errs = Vec::new();
-    for (i, tg) in file.tests.iter().enumerate() {
+    for tg in &file.tests {
         if !opts.run.is_empty() && !opts.run.iter().any(|r| r.is_match(&tg.name)) {
             continue;
         }
@@ -239,8 +255,6 @@ fn run_file(path: &Path, opts: &TestOptions, warnings: &mut String) -> Result<Ve
             rule_files: &rule_files,
             fuzzy: file.fuzzy_compare,
             prometheus2: opts.prometheus2,
-            index: i,
-            multiple: file.tests.len() > 1,
         };
         errs.extend(run_group(tg, &ctx));
     }
@@ -251,14 +265,7 @@ fn outpost_config_yaml<T: for<'de> Deserialize<'de>>(
     display: &str,
     text: &str,
 ) -> Result<T, String> {
-    serde_saphyr::from_str(text).map_err(|e| format!("  {display}: {e}"))
-}
-
-fn indent_error(e: &str) -> String {
-    e.lines()
-        .map(|l| format!("  {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    serde_saphyr::from_str(text).map_err(|e| format!("{display}: {e}"))
 }
 
 struct GroupCtx<'a> {
@@ -267,8 +274,6 @@ struct GroupCtx<'a> {
     rule_files: &'a [RuleFile],
     fuzzy: bool,
     prometheus2: bool,
-    index: usize,
-    multiple: bool,
 }
 
 fn run_group(tg: &TestGroup, ctx: &GroupCtx<'_>) -> Vec<String> {
@@ -306,7 +311,7 @@ fn run_group(tg: &TestGroup, ctx: &GroupCtx<'_>) -> Vec<String> {
         tsdb.clone(),
         EngineOptions {
             lookback_ms: 5 * 60 * 1000,
-            max_samples: 50_000_000,
+            max_samples: 10_000,
             timeout: Duration::from_secs(100),
             default_subquery_step_ms: ctx.eval_ms,
             prometheus2_windows: ctx.prometheus2,
@@ -325,6 +330,23 @@ fn run_group(tg: &TestGroup, ctx: &GroupCtx<'_>) -> Vec<String> {
     groups.sort_by_key(|(i, _)| *i);
     let groups: Vec<Group> = groups.into_iter().map(|(_, g)| g).collect();
 
+    for t in &tg.alert_rule_test {
+        if t.alertname.is_empty() {
+            let suffix = if tg.name.is_empty() {
+                String::new()
+            } else {
+                format!(" (in TestGroup {})", tg.name)
+            };
+            let at = t
+                .eval_time
+                .duration()
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            return vec![format!(
+                "an item under alert_rule_test misses required attribute alertname at eval_time {at}{suffix}"
+            )];
+        }
+    }
     let mut alert_tests: Vec<(i64, &AlertTest)> = Vec::new();
     let mut errs = Vec::new();
     for t in &tg.alert_rule_test {
@@ -377,7 +399,8 @@ fn run_group(tg: &TestGroup, ctx: &GroupCtx<'_>) -> Vec<String> {
             }
         }
         if !rule_errs.is_empty() {
-            return rule_errs;
+            errs.extend(rule_errs);
+            return errs;
         }
         while next_alert < alert_tests.len() && alert_tests[next_alert].0 < ts + ctx.eval_ms {
             let (t, test) = alert_tests[next_alert];
@@ -385,7 +408,7 @@ fn run_group(tg: &TestGroup, ctx: &GroupCtx<'_>) -> Vec<String> {
             if t < ts {
                 continue;
             }
-            if let Some(e) = check_alerts(test, t, &groups, &name_prefix, ctx) {
+            if let Some(e) = check_alerts(test, t, &groups, &name_prefix) {
                 errs.push(e);
             }
         }
@@ -401,24 +424,7 @@ fn run_group(tg: &TestGroup, ctx: &GroupCtx<'_>) -> Vec<String> {
 
 type LabelsAnnotations = (Vec<(String, String)>, Vec<(String, String)>);
 
-fn check_alerts(
-    test: &AlertTest,
-    t: i64,
-    groups: &[Group],
-    name_prefix: &str,
-    ctx: &GroupCtx<'_>,
-) -> Option<String> {
-    if test.alertname.is_empty() {
-        let suffix = if ctx.multiple {
-            format!(" (in TestGroup {})", ctx.index)
-        } else {
-            String::new()
-        };
-        return Some(format!(
-            "    an item under alert_rule_test misses required attribute alertname at eval_time {}{suffix}",
-            PromDuration::from_millis(t)
-        ));
-    }
+fn check_alerts(test: &AlertTest, t: i64, groups: &[Group], name_prefix: &str) -> Option<String> {
     let mut got: Vec<LabelsAnnotations> = Vec::new();
     for g in groups {
         for r in &g.lock().rules {
@@ -502,25 +508,29 @@ fn check_expr(t: &ExprTest, engine: &Engine, fuzzy: bool) -> Option<String> {
     let name_prefix = "";
     let at = match t.eval_time.duration() {
         Ok(d) => d.as_millis(),
-        Err(e) => return Some(format!("{name_prefix}    expr: {:?}, err: {e}", t.expr)),
+        Err(e) => {
+            return Some(format!(
+                "{name_prefix}    expr: {}, err: {e}",
+                go_quote(&t.expr)
+            ));
+        }
     };
     let when = PromDuration::from_millis(at);
     let got = match engine.instant(&t.expr, at) {
         Ok(o) => match o.value {
             Value::Vector(v) => v.into_iter().map(|s| (s.labels, s.v)).collect::<Vec<_>>(),
             Value::Scalar { v, .. } => vec![(Labels::default(), v)],
-            other => {
+            _ => {
                 return Some(format!(
-                    "{name_prefix}    expr: {:?}, time: {when}, err: unexpected result type {}",
-                    t.expr,
-                    other.type_name()
+                    "{name_prefix}    expr: {}, time: {when}, err: rule result is not a vector or scalar",
+                    go_quote(&t.expr)
                 ));
             }
         },
         Err(e) => {
             return Some(format!(
-                "{name_prefix}    expr: {:?}, time: {when}, err: {e}",
-                t.expr
+                "{name_prefix}    expr: {}, time: {when}, err: {e}",
+                go_quote(&t.expr)
             ));
         }
     };
@@ -535,8 +545,9 @@ fn check_expr(t: &ExprTest, engine: &Engine, fuzzy: bool) -> Option<String> {
             Ok(l) => l,
             Err(e) => {
                 return Some(format!(
-                    "{name_prefix}    expr: {:?}, time: {when}, err: labels {:?}: {e}",
-                    t.expr, s.labels
+                    "{name_prefix}    expr: {}, time: {when}, err: labels {}: {e}",
+                    go_quote(&t.expr),
+                    go_quote(&s.labels)
                 ));
             }
         };
@@ -544,8 +555,8 @@ fn check_expr(t: &ExprTest, engine: &Engine, fuzzy: bool) -> Option<String> {
             Ok(v) => v,
             Err(e) => {
                 return Some(format!(
-                    "{name_prefix}    expr: {:?}, time: {when}, err: {e}",
-                    t.expr
+                    "{name_prefix}    expr: {}, time: {when}, err: {e}",
+                    go_quote(&t.expr)
                 ));
             }
         };
@@ -563,8 +574,8 @@ fn check_expr(t: &ExprTest, engine: &Engine, fuzzy: bool) -> Option<String> {
         return None;
     }
     Some(format!(
-        "    expr: {:?}, time: {when},\n        exp: {}\n        got: {}",
-        t.expr,
+        "    expr: {}, time: {when},\n        exp: {}\n        got: {}",
+        go_quote(&t.expr),
         samples_string(&exp),
         samples_string(&got)
     ))

@@ -15,15 +15,17 @@ pub fn install_crypto_provider() {
     });
 }
 
-/// Credentials to add to each request.
+/// Credentials to add to each request (basic auth, bearer token,
+/// `authorization`), read from the config or its files.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Auth {
+pub struct Auth {
     basic: Option<(String, Option<String>, Option<PathBuf>)>,
     scheme_and_secret: Option<(String, Option<String>, Option<PathBuf>)>,
 }
 
 impl Auth {
-    pub(crate) fn from_config(c: &HttpClientConfig, base: &Path) -> Self {
+    /// The credentials of these settings; files resolve against `base`.
+    pub fn from_config(c: &HttpClientConfig, base: &Path) -> Self {
         let mut a = Auth::default();
         if let Some(b) = &c.basic_auth {
             a.basic = Some((
@@ -51,7 +53,7 @@ impl Auth {
     }
 
     /// Adds the credentials; an unreadable credentials file is logged and skipped.
-    pub(crate) fn apply(&self, mut req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    pub fn apply(&self, mut req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         let read = |p: &PathBuf| match std::fs::read_to_string(p) {
             Ok(s) => Some(s.trim().to_string()),
             Err(e) => {

@@ -11,7 +11,7 @@ mod scrape_loop;
 mod target;
 
 pub use discovery::{KubernetesCluster, TargetGroup};
-pub use http::{build_client, install_crypto_provider};
+pub use http::{Auth, build_client, install_crypto_provider};
 pub use manager::{ActiveTarget, DroppedTargetInfo, ScrapeManager, ScrapeStats};
 pub use relabel::{LabelSet, hashmod, relabel};
 pub use scrape_loop::{Health, MetricMetadata, TargetHealth};

@@ -53,8 +53,17 @@ fn rules(args: &RulesArgs) -> ExitCode {
     let stderr = std::io::stderr();
     for f in &args.files {
         let out = outpost_rules::test_rules_file(f, &opts);
-        let _ = stdout.lock().write_all(out.stdout.as_bytes());
-        let _ = stderr.lock().write_all(out.stderr.as_bytes());
+        for (to_stderr, text) in &out.chunks {
+            if *to_stderr {
+                let mut e = stderr.lock();
+                let _ = e.write_all(text.as_bytes());
+                let _ = e.flush();
+            } else {
+                let mut o = stdout.lock();
+                let _ = o.write_all(text.as_bytes());
+                let _ = o.flush();
+            }
+        }
         ok &= out.passed;
     }
     if ok {

@@ -56,8 +56,8 @@ fn rule_json(r: &RuleInfo, exclude_alerts: bool) -> Value {
             m.insert("state".into(), state.into());
             m.insert("name".into(), r.name.clone().into());
             m.insert("query".into(), r.query.clone().into());
-            m.insert("duration".into(), json!(a.duration_secs));
-            m.insert("keepFiringFor".into(), json!(a.keep_firing_for_secs));
+            m.insert("duration".into(), go_num(a.duration_secs));
+            m.insert("keepFiringFor".into(), go_num(a.keep_firing_for_secs));
             m.insert("labels".into(), json!(r.labels));
             m.insert("annotations".into(), json!(a.annotations));
             let alerts = if exclude_alerts {
@@ -115,11 +115,12 @@ pub(super) async fn rules(
             )));
         }
     };
-    let exclude_alerts = match p.get("exclude_alerts") {
-        None | Some("") => false,
-        Some(v) => parse_bool(v).ok_or_else(|| {
+    let exclude_alerts = match p.get("exclude_alerts").map(str::to_ascii_lowercase) {
+        None => false,
+        Some(v) if v.is_empty() => false,
+        Some(v) => parse_bool(&v).ok_or_else(|| {
             ApiError::bad_data(format!(
-                "parsing exclude_alerts: strconv.ParseBool: parsing {v:?}: invalid syntax"
+                "invalid parameter \"exclude_alerts\": error converting exclude_alerts: strconv.ParseBool: parsing {v:?}: invalid syntax"
             ))
         })?,
     };
@@ -141,10 +142,15 @@ pub(super) async fn rules(
     };
     let group_limit = match p.get("group_limit") {
         None | Some("") => None,
-        Some(v) => match v.parse::<u64>() {
+        Some(v) => match v.parse::<i32>() {
             Ok(n) if n > 0 => Some(n as usize),
-            _ => {
+            Ok(_) => {
                 return Err(ApiError::bad_data("group_limit needs to be greater than 0"));
+            }
+            Err(_) => {
+                return Err(ApiError::bad_data(format!(
+                    "group_limit needs to be a valid number: strconv.ParseInt: parsing {v:?}: invalid syntax"
+                )));
             }
         },
     };
@@ -161,7 +167,9 @@ pub(super) async fn rules(
             .iter()
             .position(|g| group_token(g) == tok)
             .ok_or_else(|| {
-                ApiError::bad_data("invalid group_next_token: not a valid group token")
+                ApiError::bad_data(format!(
+                    "invalid group_next_token '{tok}'. were rule groups changed?"
+                ))
             })?;
     }
     let mut next = None;
@@ -194,7 +202,7 @@ pub(super) async fn rules(
             "name": g.name,
             "file": g.file,
             "rules": rules,
-            "interval": g.interval_secs,
+            "interval": go_num(g.interval_secs),
             "limit": g.limit,
             "evaluationTime": g.evaluation_secs,
             "lastEvaluation": time(g.last_evaluation_ms),
@@ -212,6 +220,15 @@ fn group_token(g: &GroupInfo) -> String {
     use sha2::Digest;
     let h = sha2::Sha256::digest(format!("{};{}", g.file, g.name).as_bytes());
     h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A float as Go's encoding/json writes whole numbers (`60`, not `60.0`).
+fn go_num(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        json!(v as i64)
+    } else {
+        json!(v)
+    }
 }
 
 fn parse_bool(v: &str) -> Option<bool> {
