@@ -33,6 +33,34 @@ sleep 45
 
 promtool query instant "http://$OUTPOST_PROM" 'count(up)' >"$WORK/promtool.out" 2>&1 || { cat "$WORK/promtool.out"; fail "promtool query instant against outpost failed"; }
 grep -q '=> 2 @' "$WORK/promtool.out" || { cat "$WORK/promtool.out"; fail "promtool saw an unexpected count(up)"; }
+now=$(date +%s)
+promtool query range --start=$((now - 60)) --end=$((now - 10)) --step=10s "http://$OUTPOST_PROM" 'count(up)' >"$WORK/range.out" 2>&1 \
+  || { cat "$WORK/range.out"; fail "promtool query range against outpost failed"; }
+grep -q '^2 @' "$WORK/range.out" || { cat "$WORK/range.out"; fail "promtool query range: unexpected output"; }
+promtool query series --match='up' "http://$OUTPOST_PROM" >"$WORK/series.out" 2>&1 \
+  || { cat "$WORK/series.out"; fail "promtool query series against outpost failed"; }
+[ "$(grep -c '__name__="up"' "$WORK/series.out")" -eq 2 ] || { cat "$WORK/series.out"; fail "promtool query series: want 2 up series"; }
+promtool query labels "http://$OUTPOST_PROM" job >"$WORK/labels.out" 2>&1 \
+  || { cat "$WORK/labels.out"; fail "promtool query labels against outpost failed"; }
+grep -qx 'node' "$WORK/labels.out" || { cat "$WORK/labels.out"; fail "promtool query labels: job=node missing"; }
+# What Grafana's Prometheus datasource sends: POST query_range, labels and
+# label values with match[] (incl. =~ on __name__), buildinfo (metadata is
+# covered by tests/prom_api.rs).
+for who in "$OUTPOST_PROM" "127.0.0.1:$prom_port"; do
+  curl -fsS -X POST "http://$who/api/v1/query_range" --data-urlencode 'query=sum(up)' \
+    --data-urlencode "start=$((now - 60))" --data-urlencode "end=$((now - 10))" --data-urlencode 'step=10' \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["data"]["resultType"]=="matrix" and len(d["data"]["result"])==1, d' \
+    || fail "POST query_range on $who"
+  curl -fsS "http://$who/api/v1/label/__name__/values?match[]=%7B__name__%3D~%22node_cpu.%2A%22%7D" \
+    | python3 -c 'import json,sys; v=json.load(sys.stdin)["data"]; assert v and all(x.startswith("node_cpu") for x in v), v' \
+    || fail "label values of __name__ with =~ match[] on $who"
+  curl -fsS -X POST "http://$who/api/v1/labels" --data-urlencode 'match[]=up' \
+    | python3 -c 'import json,sys; v=json.load(sys.stdin)["data"]; assert "job" in v and "instance" in v, v' \
+    || fail "POST labels with match[] on $who"
+  curl -fsS "http://$who/api/v1/status/buildinfo" | python3 -c 'import json,sys; assert "version" in json.load(sys.stdin)["data"]' \
+    || fail "buildinfo on $who"
+done
+echo "promtool query instant/range/series/labels and Grafana's requests answered" >&2
 
 python3 - "http://$OUTPOST_PROM" "http://127.0.0.1:$prom_port" <<'PY'
 import json, math, sys, time, urllib.parse, urllib.request
