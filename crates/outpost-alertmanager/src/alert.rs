@@ -136,7 +136,9 @@ pub(crate) fn validate(
         Some(e) => (e, false),
         None => (now + resolve_timeout_ms, true),
     };
-    if p.ends_at.is_some() && ends_at < starts_at {
+    // Upstream fills endsAt (now + resolve_timeout) before validating, so an
+    // omitted endsAt is checked too.
+    if ends_at < starts_at {
         return Err("start time must be before end time".into());
     }
     for k in labels.keys() {
@@ -176,6 +178,29 @@ pub fn labelset_string(ls: &LabelSet) -> String {
         .collect();
     pairs.sort();
     format!("{{{}}}", pairs.join(", "))
+}
+
+/// Prometheus' `LabelSet.Before` as an ordering: fewer labels first; with as
+/// many, the first name (in the sorted union of both sets' names) where they
+/// differ decides: the set lacking it sorts first, else the smaller value.
+pub(crate) fn labelset_cmp(a: &LabelSet, b: &LabelSet) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match a.len().cmp(&b.len()) {
+        Ordering::Equal => {}
+        o => return o,
+    }
+    let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
+    names.sort();
+    names.dedup();
+    for n in names {
+        match (a.get(n), b.get(n)) {
+            (None, _) => return Ordering::Less,
+            (_, None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x != y => return x.cmp(y),
+            _ => {}
+        }
+    }
+    Ordering::Equal
 }
 
 /// `2024-05-01T10:00:00.000Z`: the API's date-time with milliseconds.
@@ -271,6 +296,21 @@ mod tests {
     }
 
     #[test]
+    fn omitted_ends_at_is_defaulted_then_checked() {
+        let now = 1_000_000;
+        let p = |starts_at| PostableAlert {
+            labels: ls(&[("a", "1")]),
+            starts_at: Some(starts_at),
+            ..Default::default()
+        };
+        // endsAt = now + resolve_timeout = now + 300s: a later start is invalid.
+        let e = validate(p(now + 300_001), now, 300_000).unwrap_err();
+        assert_eq!(e, "start time must be before end time");
+        let a = validate(p(now + 300_000), now, 300_000).unwrap();
+        assert_eq!(a.ends_at, now + 300_000);
+    }
+
+    #[test]
     fn merge_keeps_earlier_start_and_later_firing_end() {
         let base = validate(
             PostableAlert {
@@ -318,6 +358,43 @@ mod tests {
         assert_eq!(
             labelset_string(&ls(&[("b", "2"), ("a", "x\"y")])),
             "{a=\"x\\\"y\", b=\"2\"}"
+        );
+    }
+
+    #[test]
+    fn labelset_cmp_is_prometheus_before() {
+        use std::cmp::Ordering::*;
+        // Fewer labels first, whatever the strings say.
+        assert_eq!(
+            labelset_cmp(&ls(&[("z", "9")]), &ls(&[("a", "1"), ("b", "1")])),
+            Less
+        );
+        // A name missing from one set sorts that set first (`c` < `b` here).
+        assert_eq!(
+            labelset_cmp(
+                &ls(&[("a", "1"), ("c", "1")]),
+                &ls(&[("a", "1"), ("b", "1")])
+            ),
+            Less
+        );
+        assert_eq!(
+            labelset_cmp(
+                &ls(&[("a", "1"), ("b", "0")]),
+                &ls(&[("a", "1"), ("c", "9")])
+            ),
+            Greater
+        );
+        // Then values; string order would put `a="1", b` after `a="1"x`.
+        assert_eq!(labelset_cmp(&ls(&[("a", "1")]), &ls(&[("a", "1\"")])), Less);
+        assert_eq!(
+            labelset_cmp(&ls(&[("a", "b")]), &ls(&[("a", "a")])),
+            Greater
+        );
+        assert_eq!(labelset_cmp(&ls(&[("a", "1")]), &ls(&[("a", "1")])), Equal);
+        // `{a="1", b="2"}` vs `{a="10"}` as strings: `"` < `0`; by Before, fewer first.
+        assert_eq!(
+            labelset_cmp(&ls(&[("a", "10")]), &ls(&[("a", "1"), ("b", "2")])),
+            Less
         );
     }
 }

@@ -10,18 +10,18 @@ use std::time::Duration;
 
 use outpost_clock::Clock;
 use outpost_config::{AlertmanagerConfig, Files, Matcher};
-use outpost_template::TemplateSet;
+use outpost_template::{TemplateSet, quote_meta};
 use tokio::sync::{Notify, watch};
 
 use crate::alert::{
-    Alert, Fingerprint, GO_ZERO_MS, LabelSet, PostableAlert, format_rfc3339_nano, labelset_string,
-    validate,
+    Alert, Fingerprint, GO_ZERO_MS, LabelSet, PostableAlert, format_rfc3339_nano, labelset_cmp,
+    labelset_string, validate,
 };
 use crate::error::{Error, Result};
 use crate::inhibit::InhibitSnapshot;
 use crate::metrics::{self, Gauges, Metrics};
 use crate::nflog::{NFLOG_RETENTION_MS, NflogEntry, NflogKey, needs_update};
-use crate::notify::{self, Integration, Kind, WebhookMessage, quote_meta};
+use crate::notify::{self, Integration, Kind, WebhookMessage};
 use crate::outbox::{Notification, NotificationFilter, NotificationStatus, NotifiedAlert, Outbox};
 use crate::persist::Persister;
 use crate::render::{self, Renderer};
@@ -215,7 +215,8 @@ const MAINTENANCE_MS: i64 = 30_000;
 const ALERT_GC_MS: i64 = 30 * 60_000;
 
 fn alert_order(a: &Alert, b: &Alert) -> std::cmp::Ordering {
-    // Alertmanager's AlertSlice.Less: job, then instance (present first), then labels.
+    // Alertmanager's AlertSlice.Less: job, then instance (present first), then
+    // the label sets by `LabelSet.Before`.
     for name in ["job", "instance"] {
         match (a.labels.get(name), b.labels.get(name)) {
             (Some(x), Some(y)) if x != y => return x.cmp(y),
@@ -224,7 +225,7 @@ fn alert_order(a: &Alert, b: &Alert) -> std::cmp::Ordering {
             _ => {}
         }
     }
-    labelset_string(&a.labels).cmp(&labelset_string(&b.labels))
+    labelset_cmp(&a.labels, &b.labels)
 }
 
 fn notified(a: &Alert, now: i64) -> NotifiedAlert {
@@ -340,6 +341,13 @@ impl Alertmanager {
         let rt = st.running.config.global.resolve_timeout.as_millis();
         let mut errors = Vec::new();
         for p in alerts {
+            // Upstream counts every posted alert, before validation, as
+            // firing or resolved by its (defaulted) end.
+            if p.ends_at.unwrap_or(now + rt) > now {
+                m.received_firing.fetch_add(1, Ordering::Relaxed);
+            } else {
+                m.received_resolved.fetch_add(1, Ordering::Relaxed);
+            }
             let a = match validate(p, now, rt) {
                 Ok(a) => a,
                 Err(e) => {
@@ -348,11 +356,6 @@ impl Alertmanager {
                     continue;
                 }
             };
-            if a.ends_at > now {
-                m.received_firing.fetch_add(1, Ordering::Relaxed);
-            } else {
-                m.received_resolved.fetch_add(1, Ordering::Relaxed);
-            }
             let a = match st.alerts.get(&a.fingerprint) {
                 Some(old) if old.overlaps(&a) => old.merge(&a, now),
                 Some(_) => a,
@@ -452,6 +455,7 @@ impl Alertmanager {
         let st = self.state();
         let inh = InhibitSnapshot::new(&st.running.config.inhibit_rules, st.alerts.values(), now);
         let mut out = Vec::new();
+        let mut receivers_of: HashMap<Fingerprint, Vec<String>> = HashMap::new();
         for g in st.groups.values() {
             let receiver = st.running.tree.node(g.route).opts.receiver.clone();
             if let Some(re) = &receiver_re
@@ -469,15 +473,34 @@ impl Alertmanager {
             if views.is_empty() {
                 continue;
             }
+            for v in &views {
+                receivers_of
+                    .entry(v.alert.fingerprint)
+                    .or_default()
+                    .push(receiver.clone());
+            }
             out.push(AlertGroupView {
                 labels: g.labels.clone(),
                 receiver,
                 alerts: views,
             });
         }
+        // As upstream's `Dispatcher.Groups`: an alert's receivers are those of
+        // the listed groups holding it (after the receiver filter), sorted.
+        for r in receivers_of.values_mut() {
+            r.sort();
+        }
+        for g in &mut out {
+            for v in &mut g.alerts {
+                if let Some(r) = receivers_of.get(&v.alert.fingerprint) {
+                    v.receivers.clone_from(r);
+                }
+            }
+        }
+        // Alertmanager's AlertGroups.Less: equal labels by receiver, else
+        // `LabelSet.Before`.
         out.sort_by(|a, b| {
-            (labelset_string(&a.labels), &a.receiver)
-                .cmp(&(labelset_string(&b.labels), &b.receiver))
+            labelset_cmp(&a.labels, &b.labels).then_with(|| a.receiver.cmp(&b.receiver))
         });
         Ok(out)
     }
@@ -718,6 +741,9 @@ async fn run_dispatcher(inner: Arc<Inner>) {
                 }
                 if g.next_flush <= now {
                     g.next_flush = now + running.tree.node(g.route).opts.group_interval_ms;
+                    // Upstream sets `hasFlushed` when the timer fires, before
+                    // (and whatever the outcome of) the flush.
+                    g.flushed = true;
                     due.push(id.clone());
                 }
                 next = next.min(g.next_flush);
@@ -885,7 +911,13 @@ async fn flush(inner: Arc<Inner>, id: GroupId) {
                     .await
                 }
             };
-            (ok, job.key, job.entry)
+            // Like `nflog.Log`, the entry's time is taken when it is written,
+            // after the send.
+            let mut entry = job.entry;
+            let logged_at = inner.clock.now_ms();
+            entry.expires_at = logged_at + (entry.expires_at - entry.ts);
+            entry.ts = logged_at;
+            (ok, job.key, entry)
         }));
     }
     let mut all_ok = true;
@@ -906,7 +938,6 @@ async fn flush(inner: Arc<Inner>, id: GroupId) {
         }
         if let Some(g) = st.groups.get_mut(&id) {
             g.flushing = false;
-            g.flushed = true;
             if all_ok {
                 for a in snapshot.iter().filter(|a| a.resolved_at(now)) {
                     if g.alerts
@@ -1002,7 +1033,7 @@ async fn run_integration(
                     match url {
                         Err(e) => (Err(e), 0, value),
                         Ok(url) => {
-                            let client = integ.client.clone().unwrap_or_default();
+                            let client = integ.client.get();
                             let t = (!c.timeout.is_zero()).then(|| {
                                 Duration::from_millis(
                                     u64::try_from(c.timeout.as_millis()).unwrap_or(0),
@@ -1033,7 +1064,7 @@ async fn run_integration(
                 Kind::Slack(c) if inner.opts.deliver && c.api_url.is_some() => {
                     let url = c.api_url.clone().unwrap_or_default();
                     let body = serde_json::to_vec(&rendered).unwrap_or_default();
-                    let client = integ.client.clone().unwrap_or_default();
+                    let client = integ.client.get();
                     let (r, n) =
                         notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
                             notify::post_json(
@@ -1063,7 +1094,7 @@ async fn run_integration(
                         );
                     }
                     let body = serde_json::to_vec(&payload).unwrap_or_default();
-                    let client = integ.client.clone().unwrap_or_default();
+                    let client = integ.client.get();
                     let (r, n) =
                         notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
                             notify::post_json(
@@ -1189,8 +1220,41 @@ const SECRET_KEYS: &[&str] = &[
     "client_secret",
 ];
 
-/// Replaces the values of secret keys (block style, `key: value`) by `<secret>`.
+/// The config text with every secret key's value replaced by `<secret>`,
+/// whatever the YAML style: re-serialised from the parsed YAML (comments and
+/// layout are lost, as upstream's re-marshalled `original`); text that does
+/// not parse as a YAML map is masked line by line.
 fn redact(text: &str) -> String {
+    let Ok(mut v) = serde_saphyr::from_str::<serde_json::Value>(text) else {
+        return redact_lines(text);
+    };
+    mask_secrets(&mut v);
+    match serde_saphyr::to_string(&v) {
+        Ok(s) => s,
+        Err(_) => redact_lines(text),
+    }
+}
+
+/// Replaces, at any depth, the non-empty values of [`SECRET_KEYS`].
+fn mask_secrets(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, val) in m.iter_mut() {
+                let empty = val.is_null() || val.as_str().is_some_and(str::is_empty);
+                if SECRET_KEYS.contains(&k.as_str()) && !empty {
+                    *val = serde_json::Value::String("<secret>".into());
+                } else {
+                    mask_secrets(val);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(mask_secrets),
+        _ => {}
+    }
+}
+
+/// Replaces the values of secret keys (block style, `key: value`) by `<secret>`.
+fn redact_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let trimmed = line.trim_start().trim_start_matches("- ");
@@ -1209,13 +1273,42 @@ fn redact(text: &str) -> String {
 
 #[cfg(test)]
 mod redact_tests {
+    fn parsed(text: &str) -> serde_json::Value {
+        serde_saphyr::from_str(text).unwrap()
+    }
+
     #[test]
     fn secrets_print_as_secret() {
         let t = "global:\n  smtp_auth_password: 'x'\nreceivers:\n  - name: a\n    slack_configs:\n      - api_url: 'https://hooks'\n        channel: '#c'\n      - routing_key: k\n";
-        let r = super::redact(t);
-        assert!(r.contains("  smtp_auth_password: <secret>\n"), "{r}");
+        let r = parsed(&super::redact(t));
+        assert_eq!(r["global"]["smtp_auth_password"], "<secret>");
+        let s = &r["receivers"][0]["slack_configs"];
+        assert_eq!(s[0]["api_url"], "<secret>");
+        assert_eq!(s[0]["channel"], "#c");
+        assert_eq!(s[1]["routing_key"], "<secret>");
+        let r = super::redact_lines(t);
         assert!(r.contains("      - api_url: <secret>\n"), "{r}");
-        assert!(r.contains("      - routing_key: <secret>\n"), "{r}");
         assert!(r.contains("channel: '#c'"), "{r}");
+    }
+
+    #[test]
+    fn flow_style_secrets_are_redacted() {
+        let t = "route: {receiver: a}\nreceivers:\n  - {name: a, webhook_configs: [{url: 'http://h', http_config: {basic_auth: {username: u, password: pw-leak}}}]}\n  - name: b\n    slack_configs: [{api_url: 'https://hooks/url-leak', channel: '#c'}]\n    pagerduty_configs:\n      - {routing_key: rk-leak, http_config: {authorization: {credentials: cred-leak}}}\n";
+        let out = super::redact(t);
+        for leak in ["pw-leak", "url-leak", "rk-leak", "cred-leak"] {
+            assert!(!out.contains(leak), "{leak} leaked: {out}");
+        }
+        let r = parsed(&out);
+        let auth = &r["receivers"][0]["webhook_configs"][0]["http_config"]["basic_auth"];
+        assert_eq!(auth["password"], "<secret>");
+        assert_eq!(auth["username"], "u");
+        assert_eq!(r["receivers"][1]["slack_configs"][0]["api_url"], "<secret>");
+        let pd = &r["receivers"][1]["pagerduty_configs"][0];
+        assert_eq!(pd["routing_key"], "<secret>");
+        assert_eq!(
+            pd["http_config"]["authorization"]["credentials"],
+            "<secret>"
+        );
+        assert_eq!(r["route"]["receiver"], "a");
     }
 }

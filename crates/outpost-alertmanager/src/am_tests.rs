@@ -133,14 +133,20 @@ async fn timers_group_wait_interval_repeat_and_resolved() {
         names(&m),
         [("a".into(), "firing".into()), ("b".into(), "firing".into())]
     );
+    settle().await; // the log entry is written (and stamped) after the send
 
     // Unchanged: nothing at the next ticks until repeat_interval has passed.
-    for _ in 0..11 {
+    // Upstream's rule is strict (`entry.Timestamp.Before(now - repeat)`),
+    // with the timestamp taken when the log is written after the send; on the
+    // manual clock that is exactly the tick's time, so at the tick exactly 60m
+    // after the last send the entry is not yet older than 1h and the repeat
+    // goes out one group_interval later, at 65m.
+    for _ in 0..12 {
         clock.advance(Duration::from_secs(300)).unwrap();
         settle().await;
     }
-    none(&mut rx).await; // T0+1h0m30s: 55m after the last send
-    clock.advance(Duration::from_secs(300)).unwrap(); // 60m after
+    none(&mut rx).await; // T0+1h5m30s: exactly 60m after the last send
+    clock.advance(Duration::from_secs(300)).unwrap(); // 65m after
     let m = next(&mut rx).await;
     assert_eq!(names(&m).len(), 2, "repeat");
 
@@ -471,5 +477,266 @@ async fn email_is_delivered_by_smtp_with_deliver() {
     settle().await;
     let n = am.notifications(&NotificationFilter::default());
     assert_eq!(n[0].status.as_str(), "delivered", "{:?}", n[0].error);
+    am.stop();
+}
+
+/// A server that accepts connections and never answers; each accept is sent
+/// on the channel (the sockets stay open for the test's life).
+async fn black_hole() -> (String, mpsc::UnboundedReceiver<()>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = l.accept().await {
+            held.push(s);
+            let _ = tx.send(());
+        }
+    });
+    (format!("http://{addr}/"), rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hanging_webhook_hits_the_deadline_and_is_retried_next_tick() {
+    let (hang_url, mut hang_rx) = black_hole().await;
+    let (good_url, mut good_rx) = receiver(200).await;
+    let cfg = config(&format!(
+        "route:\n  receiver: r\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: r\n    webhook_configs: [{{url: '{hang_url}'}}, {{url: '{good_url}'}}]\n"
+    ));
+    let clock = Clock::manual(T0);
+    let opts = Options {
+        min_notify_timeout: Duration::from_millis(500),
+        ..Default::default()
+    };
+    let am = Alertmanager::start(&cfg, clock.clone(), opts).unwrap();
+    am.put_alerts(vec![alert(&[("alertname", "A")], Some(T0 + 3_600_000))])
+        .unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(1)).unwrap();
+    // The other integration of the receiver is not held up by the hanging one.
+    next(&mut good_rx).await;
+    tokio::time::timeout(Duration::from_secs(10), hang_rx.recv())
+        .await
+        .expect("no connection to the hanging webhook")
+        .unwrap();
+    // The deadline (max(group_interval, min timeout) = 1s) cancels the request.
+    let mut failed = Vec::new();
+    for _ in 0..100 {
+        failed = am.notifications(&NotificationFilter {
+            status: Some("failed".into()),
+            ..Default::default()
+        });
+        if !failed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(failed.len(), 1, "the hanging request never failed");
+    assert!(
+        failed[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("context deadline exceeded"),
+        "{:?}",
+        failed[0].error
+    );
+    assert_eq!(am.notification_counts("webhook").1, 1);
+    // No nflog entry for it: the next tick sends again, the good one does not.
+    settle().await;
+    clock.advance(Duration::from_secs(1)).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), hang_rx.recv())
+        .await
+        .expect("the hanging webhook was not retried at the next tick")
+        .unwrap();
+    none(&mut good_rx).await;
+    am.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_and_groups_are_ordered_by_labelset_before() {
+    let (url, mut rx) = receiver(200).await;
+    let cfg = config(&format!(
+        "route:\n  receiver: w\n  group_by: [g, h]\n  group_wait: 1s\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}', max_alerts: 1}}]\n"
+    ));
+    let clock = Clock::manual(T0);
+    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let end = Some(T0 + 3_600_000);
+    am.put_alerts(vec![
+        // As strings `{a="1", b="1", g="x"}` sorts first; by `Before` the
+        // set with fewer labels does.
+        alert(&[("g", "x"), ("a", "1"), ("b", "1")], end),
+        alert(&[("g", "x"), ("zz", "1")], end),
+    ])
+    .unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(1)).unwrap();
+    let m = next(&mut rx).await;
+    assert_eq!(m["truncatedAlerts"], 1);
+    assert_eq!(m["alerts"][0]["labels"]["zz"], "1", "{m}");
+    am.put_alerts(vec![
+        alert(&[("g", "1"), ("h", "2")], end),
+        alert(&[("g", "10")], end),
+    ])
+    .unwrap();
+    let groups = am.alert_groups(&AlertQuery::default()).unwrap();
+    let labels: Vec<String> = groups
+        .iter()
+        .map(|g| crate::alert::labelset_string(&g.labels))
+        .collect();
+    // `{g="1", h="2"}` < `{g="10"}` as strings, but one label sorts first.
+    assert_eq!(
+        labels,
+        ["{g=\"10\"}", "{g=\"x\"}", "{g=\"1\", h=\"2\"}"],
+        "{labels:?}"
+    );
+    am.stop();
+}
+
+/// A webhook receiver that holds each request for `delay` before its 200.
+async fn slow_receiver(delay: Duration) -> (String, mpsc::UnboundedReceiver<Value>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/",
+        post(move |body: String| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(serde_json::from_str::<Value>(&body).unwrap());
+                tokio::time::sleep(delay).await;
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (format!("http://{addr}/"), rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_counts_as_flushed_from_its_first_tick() {
+    let (url, mut rx) = slow_receiver(Duration::from_millis(800)).await;
+    let cfg = config(&format!(
+        "route:\n  receiver: w\n  group_by: [alertname]\n  group_wait: 30s\n  group_interval: 5m\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\n"
+    ));
+    let clock = Clock::manual(T0);
+    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let end = Some(T0 + 3_600_000);
+    am.put_alerts(vec![alert(&[("alertname", "X"), ("instance", "a")], end)])
+        .unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(30)).unwrap();
+    let m = next(&mut rx).await;
+    assert_eq!(names(&m), [("a".into(), "firing".into())]);
+    // While the first flush is still in flight, an old alert joins the
+    // group: the group has flushed already, so it waits for group_interval
+    // instead of flushing again as soon as the first flush ends.
+    let mut old = alert(&[("alertname", "X"), ("instance", "b")], end);
+    old.starts_at = Some(T0 - 600_000);
+    am.put_alerts(vec![old]).unwrap();
+    if let Ok(Some(v)) = tokio::time::timeout(Duration::from_millis(1500), rx.recv()).await {
+        panic!("flushed again before group_interval: {v}");
+    }
+    clock.advance(Duration::from_secs(300)).unwrap();
+    let m = next(&mut rx).await;
+    assert_eq!(
+        names(&m),
+        [("a".into(), "firing".into()), ("b".into(), "firing".into())]
+    );
+    am.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nflog_time_is_taken_after_the_send() {
+    let (url, mut rx) = slow_receiver(Duration::from_millis(600)).await;
+    let cfg = config(&format!(
+        "route:\n  receiver: w\n  group_wait: 30s\n  group_interval: 5m\n  repeat_interval: 12m\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\n"
+    ));
+    let clock = Clock::manual(T0);
+    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    am.put_alerts(vec![alert(
+        &[("alertname", "X"), ("instance", "a")],
+        Some(T0 + 3_600_000 * 3),
+    )])
+    .unwrap();
+    settle().await;
+    clock.advance(Duration::from_secs(30)).unwrap(); // flush starts at T0+30s
+    next(&mut rx).await;
+    // The send takes until T0+5m: the log entry is stamped then.
+    clock.advance(Duration::from_secs(270)).unwrap();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    for _ in 0..2 {
+        clock.advance(Duration::from_secs(300)).unwrap(); // ticks at T0+10m, T0+15m
+        settle().await;
+    }
+    // At T0+15m, an entry stamped at the flush start (T0+30s) would be more
+    // than 12m old; stamped at T0+5m it is not.
+    none(&mut rx).await;
+    clock.advance(Duration::from_secs(300)).unwrap(); // T0+20m
+    next(&mut rx).await;
+    am.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn received_total_counts_invalid_alerts_too() {
+    let cfg = config("route:\n  receiver: w\nreceivers:\n  - name: w\n");
+    let clock = Clock::manual(T0);
+    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let bad = PostableAlert {
+        starts_at: Some(T0),
+        ..Default::default()
+    };
+    let mut resolved = alert(&[("alertname", "R")], Some(T0 - 1000));
+    resolved.starts_at = Some(T0 - 2000);
+    let err = am
+        .put_alerts(vec![alert(&[("alertname", "A")], None), bad, resolved])
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("at least one label pair required"),
+        "{err}"
+    );
+    let mut text = String::new();
+    am.render_metrics(&mut text);
+    for want in [
+        "alertmanager_alerts_received_total{status=\"firing\",version=\"v2\"} 2\n",
+        "alertmanager_alerts_received_total{status=\"resolved\",version=\"v2\"} 1\n",
+        "alertmanager_alerts_invalid_total{version=\"v2\"} 1\n",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    am.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_alert_receivers_come_from_the_listed_groups() {
+    let cfg = config(
+        "route:\n  receiver: root\n  routes:\n    - matchers: [a=\"1\"]\n      receiver: x\n      continue: true\n    - matchers: [a=\"1\"]\n      receiver: y\nreceivers:\n  - name: root\n  - name: x\n  - name: y\n",
+    );
+    let clock = Clock::manual(T0);
+    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    am.put_alerts(vec![alert(&[("a", "1")], Some(T0 + 3_600_000))])
+        .unwrap();
+    let all = am.alert_groups(&AlertQuery::default()).unwrap();
+    assert_eq!(all.len(), 2);
+    for g in &all {
+        assert_eq!(g.alerts[0].receivers, ["x", "y"]);
+    }
+    let only_x = am
+        .alert_groups(&AlertQuery {
+            receiver: Some("x".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(only_x.len(), 1);
+    assert_eq!(only_x[0].receiver, "x");
+    assert_eq!(only_x[0].alerts[0].receivers, ["x"]);
+    // `/alerts` still lists every matching route's receiver.
+    let alerts = am
+        .alerts(&AlertQuery {
+            receiver: Some("x".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(alerts[0].receivers, ["x", "y"]);
     am.stop();
 }

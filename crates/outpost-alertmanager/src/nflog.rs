@@ -47,7 +47,8 @@ pub(crate) fn needs_update(
     if send_resolved && !resolved.is_subset(&e.resolved) {
         return true;
     }
-    e.ts <= now - repeat_interval_ms
+    // `entry.Timestamp.Before(now - repeat)`: strictly older.
+    e.ts < now - repeat_interval_ms
 }
 
 #[cfg(test)]
@@ -114,7 +115,7 @@ mod tests {
             &set(&[]),
             false,
             500,
-            1500
+            1501
         ));
         assert!(!needs_update(
             Some(&e),
@@ -124,5 +125,19 @@ mod tests {
             500,
             1499
         ));
+    }
+
+    #[test]
+    fn repeat_needs_an_entry_strictly_older_than_the_interval() {
+        let e = NflogEntry {
+            firing: set(&[1]),
+            resolved: set(&[]),
+            ts: 1000,
+            expires_at: 0,
+        };
+        let f = set(&[1]);
+        let r = set(&[]);
+        assert!(!needs_update(Some(&e), &f, &r, false, 500, 1500));
+        assert!(needs_update(Some(&e), &f, &r, false, 500, 1501));
     }
 }

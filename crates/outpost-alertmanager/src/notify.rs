@@ -3,6 +3,7 @@
 //! Alertmanager's backoff.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use outpost_clock::{Clock, Stopwatch};
@@ -35,9 +36,36 @@ pub(crate) struct Integration {
     pub(crate) index: usize,
     pub(crate) send_resolved: bool,
     pub(crate) kind: Kind,
-    pub(crate) client: Option<reqwest::Client>,
+    pub(crate) client: Arc<LazyClient>,
     /// The config file; relative credential and URL files resolve against it.
     pub(crate) base: PathBuf,
+}
+
+/// An integration's HTTP client, built on first use: building a TLS client
+/// loads the system's root certificates, which would cost milliseconds per
+/// integration at every start and reload.
+#[derive(Debug)]
+pub(crate) struct LazyClient {
+    config: HttpClientConfig,
+    base: PathBuf,
+    cell: std::sync::OnceLock<reqwest::Client>,
+}
+
+impl LazyClient {
+    fn new(config: &HttpClientConfig, base: &Path) -> Arc<Self> {
+        Arc::new(LazyClient {
+            config: config.clone(),
+            base: base.to_path_buf(),
+            cell: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The client (built now if this is its first use).
+    pub(crate) fn get(&self) -> reqwest::Client {
+        self.cell
+            .get_or_init(|| client_for(&self.config, &self.base).unwrap_or_default())
+            .clone()
+    }
 }
 
 fn client_for(c: &HttpClientConfig, base: &Path) -> Option<reqwest::Client> {
@@ -58,7 +86,7 @@ pub(crate) fn integrations(r: &Receiver, base: &Path) -> Vec<Integration> {
             name: "webhook".into(),
             index: i,
             send_resolved: c.send_resolved,
-            client: client_for(&c.http_config, base),
+            client: LazyClient::new(&c.http_config, base),
             kind: Kind::Webhook(c.clone()),
             base: base.to_path_buf(),
         });
@@ -68,7 +96,7 @@ pub(crate) fn integrations(r: &Receiver, base: &Path) -> Vec<Integration> {
             name: "email".into(),
             index: i,
             send_resolved: c.send_resolved,
-            client: None,
+            client: LazyClient::new(&HttpClientConfig::default(), base),
             kind: Kind::Email(c.clone()),
             base: base.to_path_buf(),
         });
@@ -78,7 +106,7 @@ pub(crate) fn integrations(r: &Receiver, base: &Path) -> Vec<Integration> {
             name: "pagerduty".into(),
             index: i,
             send_resolved: c.send_resolved,
-            client: client_for(&c.http_config, base),
+            client: LazyClient::new(&c.http_config, base),
             kind: Kind::Pagerduty(c.clone()),
             base: base.to_path_buf(),
         });
@@ -88,20 +116,19 @@ pub(crate) fn integrations(r: &Receiver, base: &Path) -> Vec<Integration> {
             name: "slack".into(),
             index: i,
             send_resolved: c.send_resolved,
-            client: client_for(&c.http_config, base),
+            client: LazyClient::new(&c.http_config, base),
             kind: Kind::Slack(c.clone()),
             base: base.to_path_buf(),
         });
     }
-    for (kind, n) in &r.other {
+    for (kind, send_resolved) in &r.other {
         let name = kind.trim_end_matches("_configs").to_string();
-        let send_resolved = !matches!(name.as_str(), "wechat" | "rocketchat");
-        for i in 0..*n {
+        for (i, &send_resolved) in send_resolved.iter().enumerate() {
             out.push(Integration {
                 name: name.clone(),
                 index: i,
                 send_resolved,
-                client: None,
+                client: LazyClient::new(&HttpClientConfig::default(), base),
                 base: base.to_path_buf(),
                 kind: Kind::Other,
             });
@@ -125,18 +152,6 @@ pub(crate) struct WebhookMessage<'a> {
     pub(crate) version: &'a str,
     pub(crate) group_key: &'a str,
     pub(crate) truncated_alerts: u64,
-}
-
-/// `regexp.QuoteMeta`.
-pub(crate) fn quote_meta(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Key/value pairs equal in every alert (`commonLabels`, `commonAnnotations`).
@@ -238,6 +253,10 @@ pub(crate) async fn post_json(
 /// Retries `attempt` with exponential backoff (500ms ×1.5, ±50% jitter, 60s
 /// cap) until it succeeds, fails for good, or the deadline passes (clock time
 /// or, whichever comes first, the same span of elapsed time).
+///
+/// Like Alertmanager's pipeline context, the deadline also cancels an attempt
+/// in flight: a request that never gets an answer fails (and is counted as a
+/// failed request) once `timeout` of wall time has passed.
 pub(crate) async fn with_retry<F, Fut>(
     clock: &Clock,
     metrics: &Metrics,
@@ -256,12 +275,29 @@ where
     loop {
         attempts += 1;
         metrics.with(integration, |p| p.requests += 1);
-        let err = match attempt().await {
-            Ok(()) => return (Ok(()), attempts),
-            Err(e) => e,
+        let remaining = timeout.saturating_sub(watch.elapsed());
+        let (err, canceled) = match tokio::time::timeout(remaining, attempt()).await {
+            Ok(Ok(())) => return (Ok(()), attempts),
+            Ok(Err(e)) => (e, false),
+            Err(_) => (
+                AttemptError {
+                    message: "context deadline exceeded".into(),
+                    retry: false,
+                },
+                true,
+            ),
         };
         metrics.with(integration, |p| p.requests_failed += 1);
         tracing::debug!(integration, attempts, error = %err.message, "notify attempt failed");
+        if canceled {
+            return (
+                Err(format!(
+                    "notify retry canceled after {attempts} attempts: {}",
+                    err.message
+                )),
+                attempts,
+            );
+        }
         if !err.retry {
             return (Err(err.message), attempts);
         }
@@ -287,12 +323,59 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quote_meta_and_common() {
-        assert_eq!(quote_meta("team.a"), "team\\.a");
+    fn common_pairs() {
         let a: LabelSet = [("a".into(), "1".into()), ("b".into(), "2".into())].into();
         let b: LabelSet = [("a".into(), "1".into()), ("b".into(), "3".into())].into();
         let c = common([a, b].iter());
         assert_eq!(c.len(), 1);
         assert_eq!(c["a"], "1");
+    }
+
+    #[test]
+    fn other_integrations_keep_their_send_resolved() {
+        let r = Receiver {
+            name: "r".into(),
+            webhook_configs: Vec::new(),
+            email_configs: Vec::new(),
+            slack_configs: Vec::new(),
+            pagerduty_configs: Vec::new(),
+            other: vec![
+                ("telegram_configs".into(), vec![false, true]),
+                ("wechat_configs".into(), vec![true]),
+            ],
+        };
+        let got: Vec<(String, usize, bool)> = integrations(&r, Path::new("am.yml"))
+            .into_iter()
+            .map(|i| (i.name, i.index, i.send_resolved))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("telegram".to_string(), 0, false),
+                ("telegram".to_string(), 1, true),
+                ("wechat".to_string(), 0, true),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn with_retry_cancels_an_attempt_at_the_deadline() {
+        let metrics = Metrics::default();
+        let clock = Clock::manual(0);
+        let (r, n) = with_retry(
+            &clock,
+            &metrics,
+            "webhook",
+            Duration::from_millis(200),
+            std::future::pending::<Result<(), AttemptError>>,
+        )
+        .await;
+        assert_eq!(n, 1);
+        assert_eq!(
+            r.unwrap_err(),
+            "notify retry canceled after 1 attempts: context deadline exceeded"
+        );
+        let p = metrics.get("webhook");
+        assert_eq!((p.requests, p.requests_failed), (1, 1));
     }
 }

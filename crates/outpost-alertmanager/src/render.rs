@@ -320,3 +320,21 @@ mod tests {
         assert_eq!(r.errors.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod receiver_escape_tests {
+    use super::*;
+
+    #[test]
+    fn receiver_is_escaped_like_go_quote_meta() {
+        let set = TemplateSet::new();
+        let d = data("team-a", &LabelSet::new(), &[], "http://am:9093", 1);
+        let mut r = Renderer::new(&set, &d);
+        assert_eq!(r.text("x", "{{ .Receiver }}"), "team-a");
+        assert_eq!(
+            r.alertmanager_url(),
+            "http://am:9093/#/alerts?receiver=team-a"
+        );
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+    }
+}

@@ -159,9 +159,11 @@ fn validate(s: &PostableSilence) -> std::result::Result<(), String> {
                 m.name
             ));
         }
+        // Upstream `matchesEmpty`: only `=` and `=~` can match the empty
+        // string; `!=` and `!~` never count as matching it.
         let matches_empty = match m.op {
             MatchOp::Equal | MatchOp::Regex => m.matches(""),
-            MatchOp::NotEqual | MatchOp::NotRegex => true,
+            MatchOp::NotEqual | MatchOp::NotRegex => false,
         };
         if !matches_empty {
             all_match_empty = false;
@@ -233,13 +235,24 @@ impl Silences {
                 "Failed to create silence: end time can't be in the past".into(),
             ));
         }
+        // Upstream moves the start of a new (or replacing) silence to now
+        // when it lies in the past, or is zero, before validating it.
+        let in_place =
+            p.id.as_deref()
+                .filter(|i| !i.is_empty())
+                .and_then(|i| self.by_id.get(i))
+                .is_some_and(|old| can_update(old, &p, now));
+        if !in_place && p.starts_at < now {
+            p.starts_at = now;
+        }
         validate(&p).map_err(|e| Error::InvalidSilence(format!("silence invalid: {e}")))?;
         let mut changes = Vec::new();
         if let Some(id) = p.id.clone().filter(|i| !i.is_empty()) {
             let Some(old) = self.by_id.get(&id).cloned() else {
                 return Err(Error::SilenceNotFound);
             };
-            if can_update(&old, &p, now) {
+            // Decided on the posted start, before it moved to now.
+            if in_place {
                 let s = Silence {
                     id: id.clone(),
                     matchers: p.matchers,
@@ -398,6 +411,68 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "silence invalid: invalid label matcher 0: invalid label name \"1a\""
+        );
+    }
+
+    #[test]
+    fn zero_start_moves_to_now() {
+        let mut s = Silences::new(10);
+        let now = 1_000_000;
+        let (id, _) = s
+            .set(post(vec![m("a", MatchOp::Equal, "1")], 0, now + 10), now)
+            .unwrap();
+        assert_eq!(s.get(&id).unwrap().starts_at, now);
+        // Replacing an active silence with a zero start: a new one from now.
+        let mut p = post(vec![m("a", MatchOp::Equal, "1")], 0, now + 20);
+        p.id = Some(id.clone());
+        let (id2, _) = s.set(p, now + 5).unwrap();
+        assert_ne!(id2, id);
+        assert_eq!(s.get(&id2).unwrap().starts_at, now + 5);
+    }
+
+    #[test]
+    fn negative_only_matchers_are_valid() {
+        let mut s = Silences::new(10);
+        let now = 1_000_000;
+        // `amtool silence add 'env!="prod"'`.
+        s.set(
+            post(vec![m("env", MatchOp::NotEqual, "prod")], now, now + 10),
+            now,
+        )
+        .unwrap();
+        s.set(
+            post(vec![m("env", MatchOp::NotRegex, "prod|dev")], now, now + 10),
+            now,
+        )
+        .unwrap();
+        s.set(
+            post(
+                vec![m("a", MatchOp::Regex, ".*"), m("b", MatchOp::NotEqual, "x")],
+                now,
+                now + 10,
+            ),
+            now,
+        )
+        .unwrap();
+        // `!=""` is still fine; only `=`/`=~` matching "" count against.
+        s.set(
+            post(vec![m("a", MatchOp::NotEqual, "")], now, now + 10),
+            now,
+        )
+        .unwrap();
+        let e = s
+            .set(
+                post(
+                    vec![m("a", MatchOp::Regex, ".*"), m("b", MatchOp::Equal, "")],
+                    now,
+                    now + 10,
+                ),
+                now,
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "silence invalid: at least one matcher must not match the empty string"
         );
     }
 

@@ -844,8 +844,10 @@ pub struct Receiver {
     pub slack_configs: Vec<SlackConfig>,
     /// PagerDuty.
     pub pagerduty_configs: Vec<PagerdutyConfig>,
-    /// Other integration kinds and how many of each (accepted, validated with their issue).
-    pub other: Vec<(String, usize)>,
+    /// Other integration kinds (`opsgenie_configs`, ...), each with every
+    /// config's `send_resolved` (upstream's default for the kind when unset);
+    /// accepted, validated, rendered into the outbox only.
+    pub other: Vec<(String, Vec<bool>)>,
 }
 
 impl Receiver {
@@ -855,7 +857,7 @@ impl Receiver {
             + self.email_configs.len()
             + self.slack_configs.len()
             + self.pagerduty_configs.len()
-            + self.other.iter().map(|(_, n)| n).sum::<usize>()
+            + self.other.iter().map(|(_, v)| v.len()).sum::<usize>()
     }
 }
 
@@ -1101,9 +1103,9 @@ fn check_other_integrations(
     fn neither(a: &Option<String>, b: &Option<String>) -> bool {
         a.is_none() && b.is_none()
     }
-    let mut count = |name: &str, n: usize| {
-        if n > 0 {
-            rec.other.push((name.to_string(), n));
+    let mut count = |name: &str, send_resolved: Vec<bool>| {
+        if !send_resolved.is_empty() {
+            rec.other.push((name.to_string(), send_resolved));
         }
     };
     let list = r.opsgenie_configs.as_deref().unwrap_or_default();
@@ -1146,7 +1148,12 @@ fn check_other_integrations(
         }
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
-    count("opsgenie_configs", list.len());
+    count(
+        "opsgenie_configs",
+        list.iter()
+            .map(|c| c.value.send_resolved.unwrap_or(true))
+            .collect(),
+    );
 
     let list = r.msteams_configs.as_deref().unwrap_or_default();
     for c in list {
@@ -1166,7 +1173,12 @@ fn check_other_integrations(
         }
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
-    count("msteams_configs", list.len());
+    count(
+        "msteams_configs",
+        list.iter()
+            .map(|c| c.value.send_resolved.unwrap_or(true))
+            .collect(),
+    );
 
     let list = r.telegram_configs.as_deref().unwrap_or_default();
     for c in list {
@@ -1199,7 +1211,12 @@ fn check_other_integrations(
         }
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
-    count("telegram_configs", list.len());
+    count(
+        "telegram_configs",
+        list.iter()
+            .map(|c| c.value.send_resolved.unwrap_or(true))
+            .collect(),
+    );
 
     let list = r.discord_configs.as_deref().unwrap_or_default();
     for c in list {
@@ -1219,7 +1236,12 @@ fn check_other_integrations(
         }
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
-    count("discord_configs", list.len());
+    count(
+        "discord_configs",
+        list.iter()
+            .map(|c| c.value.send_resolved.unwrap_or(true))
+            .collect(),
+    );
 
     let list = r.wechat_configs.as_deref().unwrap_or_default();
     for c in list {
@@ -1243,7 +1265,12 @@ fn check_other_integrations(
         }
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
-    count("wechat_configs", list.len());
+    count(
+        "wechat_configs",
+        list.iter()
+            .map(|c| c.value.send_resolved.unwrap_or(false))
+            .collect(),
+    );
 
     let list = r.pushover_configs.as_deref().unwrap_or_default();
     for c in list {
@@ -1272,7 +1299,12 @@ fn check_other_integrations(
         }
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
-    count("pushover_configs", list.len());
+    count(
+        "pushover_configs",
+        list.iter()
+            .map(|c| c.value.send_resolved.unwrap_or(true))
+            .collect(),
+    );
 
     let list = r.sns_configs.as_deref().unwrap_or_default();
     for c in list {
@@ -1290,7 +1322,12 @@ fn check_other_integrations(
         }
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
-    count("sns_configs", list.len());
+    count(
+        "sns_configs",
+        list.iter()
+            .map(|c| c.value.send_resolved.unwrap_or(true))
+            .collect(),
+    );
 
     let list = r.victorops_configs.as_deref().unwrap_or_default();
     for c in list {
@@ -1323,7 +1360,12 @@ fn check_other_integrations(
         }
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
-    count("victorops_configs", list.len());
+    count(
+        "victorops_configs",
+        list.iter()
+            .map(|c| c.value.send_resolved.unwrap_or(true))
+            .collect(),
+    );
 
     let list = r.webex_configs.as_deref().unwrap_or_default();
     for c in list {
@@ -1341,7 +1383,12 @@ fn check_other_integrations(
         }
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
-    count("webex_configs", list.len());
+    count(
+        "webex_configs",
+        list.iter()
+            .map(|c| c.value.send_resolved.unwrap_or(true))
+            .collect(),
+    );
 }
 
 /// Loads and validates an `alertmanager.yml`; returns the config and its warnings.
@@ -1625,7 +1672,10 @@ pub fn parse_alertmanager(
             ("mattermost_configs", &r.mattermost_configs),
         ] {
             if let Some(list) = v {
-                rec.other.push((name.to_string(), list.len()));
+                // Not parsed: upstream's default (false only for rocketchat).
+                let send_resolved = name != "rocketchat_configs";
+                rec.other
+                    .push((name.to_string(), vec![send_resolved; list.len()]));
                 ck.warn(
                     Some(rpos),
                     format!(
@@ -2006,8 +2056,27 @@ mod tests {
             "{BASE}    telegram_configs: [{{bot_token: x, chat_id: 1}}]\n"
         ))
         .unwrap();
-        assert_eq!(c.receivers[1].other, [("telegram_configs".to_string(), 1)]);
+        assert_eq!(
+            c.receivers[1].other,
+            [("telegram_configs".to_string(), vec![true])]
+        );
         assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn other_integrations_keep_send_resolved() {
+        let (c, _) = parse(&format!(
+            "{BASE}    telegram_configs: [{{bot_token: x, chat_id: 1, send_resolved: false}}, {{bot_token: x, chat_id: 2}}]\n    wechat_configs: [{{api_secret: s, corp_id: c}}, {{api_secret: s, corp_id: c, send_resolved: true}}]\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            c.receivers[1].other,
+            [
+                ("telegram_configs".to_string(), vec![false, true]),
+                ("wechat_configs".to_string(), vec![false, true]),
+            ]
+        );
+        assert_eq!(c.receivers[1].integration_count(), 4);
     }
 
     #[test]

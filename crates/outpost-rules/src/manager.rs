@@ -124,10 +124,10 @@ impl RuleManager {
             // intervals after it stopped, at that time.
             let _ = r.stop.send(true);
             let (clock, tsdb, g) = (inner.clock.clone(), inner.tsdb.clone(), r.group);
+            // The deadline is fixed now, not when the task first runs.
+            let deadline = clock.now_ms() + 2 * g.interval_ms;
             tokio::spawn(async move {
-                clock
-                    .sleep(std::time::Duration::from_millis(2 * g.interval_ms as u64))
-                    .await;
+                clock.sleep_until(deadline).await;
                 g.mark_stale(&tsdb, clock.now_ms());
             });
         }

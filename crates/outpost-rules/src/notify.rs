@@ -59,13 +59,7 @@ impl NotifierConfig {
     pub fn from_prometheus(cfg: &PrometheusConfig, is_self: impl Fn(&str) -> bool) -> Self {
         let mut endpoints = Vec::new();
         for am in &cfg.alerting.alertmanagers {
-            let client = match build_client(&am.http_client, &cfg.path) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    tracing::warn!(error = %e, "alertmanager http_config unusable; using defaults");
-                    None
-                }
-            };
+            let mut client = None;
             let auth = Auth::from_config(&am.http_client, &cfg.path);
             let path = format!("{}/api/v2/alerts", am.path_prefix.trim_end_matches('/'));
             for sc in &am.discovery.static_configs {
@@ -81,6 +75,15 @@ impl NotifierConfig {
                     if addr.is_empty() || is_self(&addr) {
                         continue;
                     }
+                    if client.is_none() {
+                        client = Some(match build_client(&am.http_client, &cfg.path) {
+                            Ok(c) => Some(c),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "alertmanager http_config unusable; using defaults");
+                                None
+                            }
+                        });
+                    }
                     endpoints.push(AlertmanagerEndpoint {
                         url: format!(
                             "{}://{}{}",
@@ -90,7 +93,7 @@ impl NotifierConfig {
                         ),
                         timeout: Duration::from_millis(am.timeout.as_millis().max(1) as u64),
                         alert_relabel_configs: am.alert_relabel_configs.clone(),
-                        client: client.clone(),
+                        client: client.clone().flatten(),
                         auth: auth.clone(),
                     });
                 }
@@ -127,7 +130,8 @@ pub struct Notifier {
     queue: Mutex<VecDeque<OutgoingAlert>>,
     wake: Notify,
     counters: NotifierCounters,
-    client: reqwest::Client,
+    /// Built on first send (loading root certificates costs milliseconds).
+    client: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -146,14 +150,7 @@ impl Notifier {
             queue: Mutex::new(VecDeque::new()),
             wake: Notify::new(),
             counters: NotifierCounters::default(),
-            client: reqwest::Client::builder()
-                .user_agent(concat!(
-                    "Prometheus/",
-                    env!("CARGO_PKG_VERSION"),
-                    " (outpost)"
-                ))
-                .build()
-                .unwrap_or_default(),
+            client: std::sync::OnceLock::new(),
         })
     }
 
@@ -217,7 +214,10 @@ impl Notifier {
                         continue;
                     }
                     let n = alerts.len() as u64;
-                    let client = ep.client.as_ref().unwrap_or(&self.client);
+                    let client = match &ep.client {
+                        Some(c) => c,
+                        None => self.client.get_or_init(reqwest::Client::new),
+                    };
                     let req = client
                         .post(&ep.url)
                         .header(

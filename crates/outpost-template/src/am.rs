@@ -318,10 +318,23 @@ impl Object for Alerts {
     }
 }
 
+/// Go's `regexp.QuoteMeta`: backslash-escapes only `\.+*?()|[]{}^$`, as
+/// Alertmanager does for the receiver name (`.Receiver`, the webhook body).
+pub fn quote_meta(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Alertmanager's notification template data.
 #[derive(Debug, Clone, Default)]
 pub struct Data {
-    /// The receiver name, regex-escaped as Alertmanager does.
+    /// The receiver name, escaped with [`quote_meta`] as Alertmanager does.
     pub receiver: String,
     /// `firing` if any alert fires, else `resolved`.
     pub status: String,
@@ -340,8 +353,8 @@ pub struct Data {
 }
 
 impl Data {
-    /// Builds the data as Alertmanager does: the receiver name is
-    /// regex-escaped, the status is `firing` if any alert fires, and the
+    /// Builds the data as Alertmanager does: the receiver name is escaped
+    /// with [`quote_meta`], the status is `firing` if any alert fires, and the
     /// common labels and annotations are the pairs shared by every alert.
     pub fn build(
         receiver: &str,
@@ -367,7 +380,7 @@ impl Data {
             c
         };
         Data {
-            receiver: regex::escape(receiver),
+            receiver: quote_meta(receiver),
             status: status.into(),
             common_labels: common(|a| &a.labels),
             common_annotations: common(|a| &a.annotations),
@@ -626,5 +639,22 @@ impl Object for SafeHtml {
 
     fn to_text(&self) -> String {
         self.0.clone()
+    }
+}
+
+#[cfg(test)]
+mod quote_meta_tests {
+    use super::*;
+
+    #[test]
+    fn quote_meta_escapes_only_gos_metacharacters() {
+        assert_eq!(quote_meta("team-a"), "team-a");
+        assert_eq!(quote_meta("web.hook"), "web\\.hook");
+        assert_eq!(
+            quote_meta("a-b_c d#&~<>=!,:/@%'\"\\.+*?()|[]{}^$"),
+            "a-b_c d#&~<>=!,:/@%'\"\\\\\\.\\+\\*\\?\\(\\)\\|\\[\\]\\{\\}\\^\\$"
+        );
+        let d = Data::build("team-a", BTreeMap::new(), Vec::new(), "http://am", 0);
+        assert_eq!(d.receiver, "team-a");
     }
 }

@@ -71,7 +71,7 @@ mod set;
 mod timefmt;
 mod value;
 
-pub use am::{Alert, Alerts, Data, Kv, Pair, Pairs, alertmanager_funcs};
+pub use am::{Alert, Alerts, Data, Kv, Pair, Pairs, alertmanager_funcs, quote_meta};
 pub use defaults::DEFAULT_TEMPLATES;
 pub use error::{Error, Result};
 pub use exec::{FuncImpl, FuncMap, MAX_TEMPLATE_DEPTH, Template};

@@ -113,15 +113,16 @@ pub(super) async fn post_alerts(State(s): State<AppState>, body: Bytes) -> Respo
     }
 }
 
-fn parse_bool(k: &str, v: &str) -> Result<bool, AmError> {
-    match v {
-        "true" | "1" | "t" | "T" | "TRUE" | "True" => Ok(true),
-        "false" | "0" | "f" | "F" | "FALSE" | "False" => Ok(false),
-        _ => Err(AmError::Text(
-            StatusCode::BAD_REQUEST,
-            format!("{k} in query must be of type bool: {v:?}"),
-        )),
-    }
+/// go-swagger's binding of a bool query parameter (`swag.ConvertBool`): an
+/// empty value keeps the default (`true` for every one here); `true`, `1`,
+/// `yes`, `ok`, `y`, `on`, `selected`, `checked`, `t` and `enabled` (any
+/// case) are true; anything else is false, never an error.
+fn parse_bool(v: &str) -> bool {
+    v.is_empty()
+        || matches!(
+            v.to_ascii_lowercase().as_str(),
+            "true" | "1" | "yes" | "ok" | "y" | "on" | "selected" | "checked" | "t" | "enabled"
+        )
 }
 
 /// The filters of `GET /alerts` and `/alerts/groups`.
@@ -129,13 +130,12 @@ pub(super) fn alert_query(q: Option<&str>) -> Result<AlertQuery, AmError> {
     let mut out = AlertQuery::default();
     for (k, v) in query_pairs(q) {
         match k.as_str() {
-            "active" => out.active = parse_bool(&k, &v)?,
-            "silenced" => out.silenced = parse_bool(&k, &v)?,
-            "inhibited" => out.inhibited = parse_bool(&k, &v)?,
-            "unprocessed" => out.unprocessed = parse_bool(&k, &v)?,
-            "muted" => {
-                parse_bool(&k, &v)?;
-            }
+            "active" => out.active = parse_bool(&v),
+            "silenced" => out.silenced = parse_bool(&v),
+            "inhibited" => out.inhibited = parse_bool(&v),
+            "unprocessed" => out.unprocessed = parse_bool(&v),
+            // Accepted (v0.28); muting is not a filter here.
+            "muted" => {}
             "receiver" => out.receiver = Some(v),
             "filter" => out
                 .filter

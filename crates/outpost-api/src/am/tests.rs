@@ -269,3 +269,68 @@ async fn status_receivers_and_v1() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn bool_params_bind_as_go_swagger_does() {
+    let r = router();
+    let (code, _) = call(
+        &r,
+        "POST",
+        "/api/v2/alerts",
+        r#"[{"labels":{"alertname":"X"}}]"#,
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK);
+    let count = |body: &str| {
+        serde_json::from_str::<serde_json::Value>(body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    // `swag.ConvertBool` never fails: unknown words are false ...
+    for q in ["active=x", "active=false", "active=0", "active=nope"] {
+        let (code, body) = call(&r, "GET", &format!("/api/v2/alerts?{q}"), "").await;
+        assert_eq!(code, StatusCode::OK, "{q}: {body}");
+        assert_eq!(count(&body), 0, "{q}");
+    }
+    // ... an empty value keeps the default (true), and truthy words are true.
+    for q in [
+        "active=",
+        "active=yes",
+        "active=ON",
+        "active=enabled",
+        "active=T",
+    ] {
+        let (code, body) = call(&r, "GET", &format!("/api/v2/alerts?{q}"), "").await;
+        assert_eq!(code, StatusCode::OK, "{q}: {body}");
+        assert_eq!(count(&body), 1, "{q}");
+    }
+    let (code, body) = call(&r, "GET", "/api/v2/alerts/groups?muted=x", "").await;
+    assert_eq!((code, count(&body)), (StatusCode::OK, 1), "{body}");
+    // An empty `receiver` is no filter (go-swagger leaves the param unset).
+    let (code, body) = call(&r, "GET", "/api/v2/alerts?receiver=", "").await;
+    assert_eq!((code, count(&body)), (StatusCode::OK, 1), "{body}");
+}
+
+#[tokio::test]
+async fn negative_only_and_zero_start_silences_are_accepted() {
+    let r = router();
+    // `amtool silence add 'env!="prod"'`.
+    let sil = r#"{"matchers":[{"name":"env","value":"prod","isRegex":false,"isEqual":false}],"startsAt":"2026-11-24T10:00:00Z","endsAt":"2026-11-24T11:00:00Z","createdBy":"me","comment":"c"}"#;
+    let (code, body) = call(&r, "POST", "/api/v2/silences", sil).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    // A zero start moves to now.
+    let sil = r#"{"matchers":[{"name":"a","value":".*","isRegex":true},{"name":"b","value":"x","isRegex":false,"isEqual":false}],"startsAt":"0001-01-01T00:00:00Z","endsAt":"2026-11-24T11:00:00Z","createdBy":"me","comment":"c"}"#;
+    let (code, body) = call(&r, "POST", "/api/v2/silences", sil).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["silenceID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, body) = call(&r, "GET", &format!("/api/v2/silence/{id}"), "").await;
+    assert_eq!(code, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["startsAt"], "2026-11-24T10:00:00.000Z");
+    assert_eq!(v["status"]["state"], "active");
+}
