@@ -64,25 +64,29 @@ pub(crate) fn start(
     );
     {
         let (m, n) = (manager.clone(), notifier.clone());
+        let apply = move |stack: &Stack| {
+            let mut settings = Settings {
+                external_url: external_url.clone(),
+                ..Settings::default()
+            };
+            if let Some(p) = &stack.prometheus {
+                settings.evaluation_interval_ms = p.global.evaluation_interval.as_millis();
+                settings.query_offset_ms = p.global.rule_query_offset.as_millis();
+                settings.external_labels = p.global.external_labels.clone();
+                n.set_config(NotifierConfig::from_prometheus(p, |a| {
+                    is_embedded_alertmanager(a, am_port)
+                }));
+            }
+            m.update(settings, &stack.rule_files);
+        };
+        // The first configuration is applied before the process reports
+        // ready, so the rule groups' first slots count from the start.
+        let first = config.borrow_and_update().clone();
+        apply(&first);
         tokio::spawn(async move {
-            loop {
+            while config.changed().await.is_ok() {
                 let stack = config.borrow_and_update().clone();
-                let mut settings = Settings {
-                    external_url: external_url.clone(),
-                    ..Settings::default()
-                };
-                if let Some(p) = &stack.prometheus {
-                    settings.evaluation_interval_ms = p.global.evaluation_interval.as_millis();
-                    settings.query_offset_ms = p.global.rule_query_offset.as_millis();
-                    settings.external_labels = p.global.external_labels.clone();
-                    n.set_config(NotifierConfig::from_prometheus(p, |a| {
-                        is_embedded_alertmanager(a, am_port)
-                    }));
-                }
-                m.update(settings, &stack.rule_files);
-                if config.changed().await.is_err() {
-                    return;
-                }
+                apply(&stack);
             }
         });
     }
