@@ -1111,7 +1111,7 @@ async fn run_integration(
                     (r, n, rendered)
                 }
                 Kind::Email(c) if inner.opts.deliver => {
-                    let email = email_of(c, &rendered, now);
+                    let email = email_of(c, &rendered, now, &base);
                     let (r, n) =
                         notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
                             crate::smtp::send(&email, timeout)
@@ -1157,11 +1157,13 @@ async fn run_integration(
     result.is_ok()
 }
 
-/// The email to send from a rendered email message.
-fn email_of(
+/// The email to send from a rendered email message; `base` is the config
+/// file, against which the password, secret and TLS files resolve.
+pub(crate) fn email_of(
     c: &outpost_config::EmailConfig,
     m: &serde_json::Value,
     now: i64,
+    base: &std::path::Path,
 ) -> crate::smtp::Email {
     let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
     let headers: Vec<(String, String)> = m["headers"]
@@ -1179,7 +1181,9 @@ fn email_of(
         smarthost: c.smarthost.clone(),
         hello: c.hello.clone(),
         require_tls: c.require_tls,
-        auth: c.auth_username.is_some(),
+        implicit_tls: crate::smtp::implicit_tls(&c.smarthost),
+        auth: crate::smtp::auth_of(c, base),
+        tls: crate::smtp::tls_of(c, base),
         from: text(&m["from"]).unwrap_or_default(),
         to: text(&m["to"])
             .unwrap_or_default()

@@ -779,8 +779,22 @@ pub struct EmailConfig {
     pub hello: String,
     /// SMTP auth user.
     pub auth_username: Option<String>,
+    /// SMTP auth password (PLAIN, LOGIN).
+    pub auth_password: Option<String>,
+    /// File holding the SMTP auth password (whitespace-trimmed); wins over
+    /// `auth_password`.
+    pub auth_password_file: Option<String>,
+    /// SMTP auth secret (CRAM-MD5).
+    pub auth_secret: Option<String>,
+    /// File holding the SMTP auth secret; wins over `auth_secret`.
+    pub auth_secret_file: Option<String>,
+    /// SMTP auth identity (PLAIN).
+    pub auth_identity: Option<String>,
     /// Require STARTTLS.
     pub require_tls: bool,
+    /// TLS settings for STARTTLS and implicit TLS (falls back to
+    /// `smtp_tls_config`).
+    pub tls_config: Option<TlsConfig>,
     /// Headers (templates); `Subject`, `To`, `From` default to Alertmanager's.
     pub headers: BTreeMap<String, String>,
     /// HTML body template.
@@ -1543,6 +1557,23 @@ pub fn parse_alertmanager(
             headers
                 .entry("From".into())
                 .or_insert_with(|| from.clone().unwrap_or_default());
+            // A password (or secret) set inline or in a file on the email
+            // config wins over the globals as a pair.
+            let (auth_password, auth_password_file) =
+                if e.auth_password.is_some() || e.auth_password_file.is_some() {
+                    (e.auth_password.clone(), e.auth_password_file.clone())
+                } else {
+                    (
+                        g.smtp_auth_password.clone(),
+                        g.smtp_auth_password_file.clone(),
+                    )
+                };
+            let (auth_secret, auth_secret_file) =
+                if e.auth_secret.is_some() || e.auth_secret_file.is_some() {
+                    (e.auth_secret.clone(), e.auth_secret_file.clone())
+                } else {
+                    (g.smtp_auth_secret.clone(), g.smtp_auth_secret_file.clone())
+                };
             rec.email_configs.push(EmailConfig {
                 send_resolved: e.send_resolved.unwrap_or(false),
                 to,
@@ -1557,7 +1588,16 @@ pub fn parse_alertmanager(
                     .auth_username
                     .clone()
                     .or_else(|| g.smtp_auth_username.clone()),
+                auth_password,
+                auth_password_file,
+                auth_secret,
+                auth_secret_file,
+                auth_identity: e
+                    .auth_identity
+                    .clone()
+                    .or_else(|| g.smtp_auth_identity.clone()),
                 require_tls: e.require_tls.or(g.smtp_require_tls).unwrap_or(true),
+                tls_config: e.tls_config.clone().or_else(|| g.smtp_tls_config.clone()),
                 headers,
                 html: Some(
                     e.html
@@ -1975,6 +2015,28 @@ mod tests {
         let e = parse(&text).unwrap_err().to_string();
         assert!(e.contains("no global SMTP smarthost set"), "{e}");
         assert!(e.contains("missing to address in email config"), "{e}");
+    }
+
+    #[test]
+    fn email_auth_and_tls_fall_back_to_globals() {
+        let text = format!(
+            "global:\n  smtp_smarthost: 'h:587'\n  smtp_from: 'a@b'\n  smtp_auth_username: u\n  smtp_auth_password: p\n  smtp_auth_identity: i\n  smtp_auth_secret: s\n  smtp_tls_config: {{ca_file: ca.pem}}\n{BASE}    email_configs:\n      - to: x@y\n      - to: z@y\n        auth_password_file: pw\n        tls_config: {{insecure_skip_verify: true}}\n"
+        );
+        let (c, _) = parse(&text).unwrap();
+        let b = c.receivers.iter().find(|r| r.name == "b").unwrap();
+        let (e, f) = (&b.email_configs[0], &b.email_configs[1]);
+        assert_eq!(e.auth_username.as_deref(), Some("u"));
+        assert_eq!(e.auth_password.as_deref(), Some("p"));
+        assert_eq!(e.auth_identity.as_deref(), Some("i"));
+        assert_eq!(e.auth_secret.as_deref(), Some("s"));
+        assert_eq!(
+            e.tls_config.as_ref().and_then(|t| t.ca_file.as_deref()),
+            Some("ca.pem")
+        );
+        assert_eq!(f.auth_password, None);
+        assert_eq!(f.auth_password_file.as_deref(), Some("pw"));
+        assert!(f.tls_config.as_ref().unwrap().insecure_skip_verify);
+        assert!(e.require_tls);
     }
 
     #[test]
