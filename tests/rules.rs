@@ -40,6 +40,21 @@ fn config_dir() -> tempfile::TempDir {
     dir
 }
 
+/// Outpost on `prometheus.yml` of `dir` with a manual clock at 2026-01-01.
+fn start_manual(dir: &std::path::Path, extra: &[&str]) -> Outpost {
+    let cfg = dir.join("prometheus.yml");
+    let mut args = vec![
+        "--prometheus.config",
+        cfg.to_str().unwrap(),
+        "--clock",
+        "manual",
+        "--clock.start",
+        "2026-01-01T00:00:00Z",
+    ];
+    args.extend_from_slice(extra);
+    Outpost::start(&args)
+}
+
 fn data(body: &str) -> Value {
     let v: Value = serde_json::from_str(body).unwrap();
     assert_eq!(v["status"], "success", "{body}");
@@ -59,14 +74,7 @@ fn wait_for(mut f: impl FnMut() -> bool) {
 #[test]
 fn alerts_go_pending_then_fire_when_the_manual_clock_passes_for() {
     let dir = config_dir();
-    let op = Outpost::start(&[
-        "--prometheus.config",
-        dir.path().join("prometheus.yml").to_str().unwrap(),
-        "--clock",
-        "manual",
-        "--clock.start",
-        "2026-01-01T00:00:00Z",
-    ]);
+    let op = start_manual(dir.path(), &[]);
     let base = op.url("prometheus");
     let rules = || data(&get(&format!("{base}/api/v1/rules")).1);
     let g = &rules()["groups"][0];
@@ -270,16 +278,10 @@ fn firing_alerts_are_posted_to_configured_alertmanagers() {
         "groups:\n- name: g\n  rules:\n  - alert: Hot\n    expr: vector(1) > 0\n    labels: {severity: page, drop_me: x}\n    annotations: {summary: 'hot & bothered'}\n",
     )
     .unwrap();
-    let op = Outpost::start(&[
-        "--prometheus.config",
-        dir.path().join("prometheus.yml").to_str().unwrap(),
-        "--clock",
-        "manual",
-        "--clock.start",
-        "2026-01-01T00:00:00Z",
-        "--web.external-url",
-        "http://outpost.example:9090/prom/",
-    ]);
+    let op = start_manual(
+        dir.path(),
+        &["--web.external-url", "http://outpost.example:9090/prom/"],
+    );
     let base = op.url("prometheus");
     assert_eq!(
         post(&format!("{base}/outpost/v1/clock/advance?by=11s")).0,
