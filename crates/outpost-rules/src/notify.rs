@@ -47,6 +47,9 @@ pub struct NotifierConfig {
     pub alert_relabel_configs: Vec<RelabelConfig>,
     /// External Alertmanagers.
     pub endpoints: Vec<AlertmanagerEndpoint>,
+    /// `alert_relabel_configs` of the `alertmanagers` block that lists the
+    /// embedded Alertmanager (applied to what it receives).
+    pub embedded_alert_relabel_configs: Vec<RelabelConfig>,
 }
 
 impl NotifierConfig {
@@ -58,6 +61,7 @@ impl NotifierConfig {
     /// Outpost stands in for) and are left out.
     pub fn from_prometheus(cfg: &PrometheusConfig, is_self: impl Fn(&str) -> bool) -> Self {
         let mut endpoints = Vec::new();
+        let mut embedded_relabel = Vec::new();
         for am in &cfg.alerting.alertmanagers {
             let mut client = None;
             let auth = Auth::from_config(&am.http_client, &cfg.path);
@@ -72,7 +76,11 @@ impl NotifierConfig {
                         continue;
                     }
                     let addr = ls.get("__address__").unwrap_or_default().to_string();
-                    if addr.is_empty() || is_self(&addr) {
+                    if addr.is_empty() {
+                        continue;
+                    }
+                    if is_self(&addr) {
+                        embedded_relabel = am.alert_relabel_configs.clone();
                         continue;
                     }
                     if client.is_none() {
@@ -108,6 +116,7 @@ impl NotifierConfig {
                 .collect(),
             alert_relabel_configs: cfg.alerting.alert_relabel_configs.clone(),
             endpoints,
+            embedded_alert_relabel_configs: embedded_relabel,
         }
     }
 }
@@ -280,10 +289,23 @@ impl AlertSink for Notifier {
             self.wake.notify_one();
         }
         if let Some(e) = &self.embedded {
-            self.counters
-                .sent
-                .fetch_add(alerts.len() as u64, Ordering::Relaxed);
-            e(alerts);
+            let alerts: Vec<OutgoingAlert> = if cfg.embedded_alert_relabel_configs.is_empty() {
+                alerts
+            } else {
+                alerts
+                    .into_iter()
+                    .filter_map(|mut a| {
+                        a.labels = relabel_map(&a.labels, &cfg.embedded_alert_relabel_configs)?;
+                        Some(a)
+                    })
+                    .collect()
+            };
+            if !alerts.is_empty() {
+                self.counters
+                    .sent
+                    .fetch_add(alerts.len() as u64, Ordering::Relaxed);
+                e(alerts);
+            }
         }
     }
 }
@@ -333,6 +355,31 @@ mod tests {
         let a = Notifier::pipeline(&cfg, alert(&[("alertname", "A"), ("env", "dev")])).unwrap();
         assert_eq!(a.labels["cluster"], "prod");
         assert_eq!(a.labels["env"], "dev");
+    }
+
+    #[test]
+    fn the_embedded_alertmanagers_block_relabels_what_it_receives() {
+        let yaml = "alerting:\n  alertmanagers:\n  - static_configs: [{targets: ['alertmanager:9093']}]\n    alert_relabel_configs: [{action: labeldrop, regex: secret}]\n  - static_configs: [{targets: ['am.example:9093']}]\n    path_prefix: /x\n";
+        let (cfg, _) = outpost_config::parse_prometheus(
+            &outpost_config::Files::Disk,
+            std::path::Path::new("/tmp/prometheus.yml"),
+            "prometheus.yml",
+            yaml.to_string(),
+        )
+        .unwrap();
+        let nc = NotifierConfig::from_prometheus(&cfg, |a| a.starts_with("alertmanager:"));
+        assert_eq!(nc.endpoints.len(), 1);
+        assert_eq!(
+            nc.endpoints[0].url,
+            "http://am.example:9093/x/api/v2/alerts"
+        );
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let g2 = got.clone();
+        let n = Notifier::new(nc, Some(Arc::new(move |a| g2.lock().unwrap().extend(a))));
+        n.send(vec![alert(&[("alertname", "A"), ("secret", "s")])]);
+        let got = got.lock().unwrap();
+        assert_eq!(got[0].labels.get("secret"), None);
+        assert_eq!(got[0].labels["alertname"], "A");
     }
 
     #[test]
