@@ -5,6 +5,7 @@
 
 mod am;
 mod envelope;
+mod form;
 mod health;
 mod lifecycle;
 mod listeners;

@@ -11,43 +11,7 @@ use crate::envelope::ApiError;
 #[derive(Debug, Default)]
 pub(crate) struct Params(Vec<(String, String)>);
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Percent-decodes a form component (`+` is a space).
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn parse_into(out: &mut Vec<(String, String)>, s: &str) {
-    for part in s.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        out.push((decode(k), decode(v)));
-    }
-}
+use crate::form::parse_into;
 
 impl Params {
     /// From the raw query and, when form-encoded, the body.
@@ -155,7 +119,10 @@ mod tests {
         assert_eq!(p.time("start", 0).unwrap(), 1500);
         assert_eq!(p.time("end", 7).unwrap(), 7);
         assert!(p.time("x", 0).is_err());
-        assert_eq!(decode("%zz%4"), "%zz%4");
+        assert_eq!(
+            crate::form::query_pairs(Some("a=%zz%4")),
+            vec![("a".to_string(), "%zz%4".to_string())]
+        );
     }
 
     #[test]
