@@ -179,12 +179,7 @@ impl Object for Pair {
             "Value" => Value::String(self.value.clone()),
             _ => return None,
         };
-        if !args.is_empty() {
-            return Some(Err(format!(
-                "{name} has arguments but cannot be invoked as function"
-            )));
-        }
-        Some(Ok(v))
+        crate::value::field(name, args, v)
     }
 
     fn to_text(&self) -> String {
@@ -234,12 +229,7 @@ impl Object for Alert {
             "Fingerprint" => Value::String(self.fingerprint.clone()),
             _ => return None,
         };
-        if !args.is_empty() {
-            return Some(Err(format!(
-                "{name} has arguments but cannot be invoked as function"
-            )));
-        }
-        Some(Ok(v))
+        crate::value::field(name, args, v)
     }
 
     fn to_text(&self) -> String {
@@ -477,12 +467,7 @@ impl Object for Data {
             "ExternalURL" => Value::String(self.external_url.clone()),
             _ => return None,
         };
-        if !args.is_empty() {
-            return Some(Err(format!(
-                "{name} has arguments but cannot be invoked as function"
-            )));
-        }
-        Some(Ok(v))
+        crate::value::field(name, args, v)
     }
 
     fn to_text(&self) -> String {

@@ -33,12 +33,7 @@ impl Object for Sample {
             "Value" => Value::Float(self.value),
             _ => return None,
         };
-        if !args.is_empty() {
-            return Some(Err(format!(
-                "{name} has arguments but cannot be invoked as function"
-            )));
-        }
-        Some(Ok(v))
+        crate::value::field(name, args, v)
     }
 
     fn to_text(&self) -> String {
@@ -126,12 +121,7 @@ impl Object for AlertData {
             "Value" => Value::Float(self.value),
             _ => return None,
         };
-        if !args.is_empty() {
-            return Some(Err(format!(
-                "{name} has arguments but cannot be invoked as function"
-            )));
-        }
-        Some(Ok(v))
+        crate::value::field(name, args, v)
     }
 }
 

@@ -35,6 +35,21 @@ pub enum Value {
     Object(Arc<dyn Object>),
 }
 
+/// The answer of [`Object::call`] for a field (`v`): Go refuses arguments
+/// to a field with `NAME has arguments but cannot be invoked as function`.
+pub(crate) fn field(
+    name: &str,
+    args: &[Value],
+    v: Value,
+) -> Option<std::result::Result<Value, String>> {
+    if !args.is_empty() {
+        return Some(Err(format!(
+            "{name} has arguments but cannot be invoked as function"
+        )));
+    }
+    Some(Ok(v))
+}
+
 /// A typed object exposing fields and methods to templates, like a Go struct or
 /// a Go named type with methods (`.Labels.SortedPairs`, `.Alerts.Firing`).
 ///
