@@ -1117,6 +1117,25 @@ fn check_other_integrations(
     fn neither(a: &Option<String>, b: &Option<String>) -> bool {
         a.is_none() && b.is_none()
     }
+    /// `X` and `X_file` are alternatives: at most one may be set.
+    fn at_most_one(ck: &mut Checker, pos: Pos, name: &str, a: &Option<String>, b: &Option<String>) {
+        if both(a, b) {
+            ck.error(
+                Some(pos),
+                format!("at most one of {name} & {name}_file must be configured"),
+            );
+        }
+    }
+    /// `X` and `X_file` are alternatives: exactly one must be set.
+    fn exactly_one(ck: &mut Checker, pos: Pos, name: &str, a: &Option<String>, b: &Option<String>) {
+        if neither(a, b) {
+            ck.error(
+                Some(pos),
+                format!("one of {name} or {name}_file must be configured"),
+            );
+        }
+        at_most_one(ck, pos, name, a, b);
+    }
     let mut count = |name: &str, send_resolved: Vec<bool>| {
         if !send_resolved.is_empty() {
             rec.other.push((name.to_string(), send_resolved));
@@ -1126,12 +1145,7 @@ fn check_other_integrations(
     for c in list {
         let pos = Pos::of(c);
         let c = &c.value;
-        if both(&c.api_key, &c.api_key_file) {
-            ck.error(
-                Some(pos),
-                "at most one of api_key & api_key_file must be configured",
-            );
-        }
+        at_most_one(ck, pos, "api_key", &c.api_key, &c.api_key_file);
         if neither(&c.api_key, &c.api_key_file)
             && neither(&g.opsgenie_api_key, &g.opsgenie_api_key_file)
         {
@@ -1173,18 +1187,7 @@ fn check_other_integrations(
     for c in list {
         let pos = Pos::of(c);
         let c = &c.value;
-        if neither(&c.webhook_url, &c.webhook_url_file) {
-            ck.error(
-                Some(pos),
-                "one of webhook_url or webhook_url_file must be configured",
-            );
-        }
-        if both(&c.webhook_url, &c.webhook_url_file) {
-            ck.error(
-                Some(pos),
-                "at most one of webhook_url & webhook_url_file must be configured",
-            );
-        }
+        exactly_one(ck, pos, "webhook_url", &c.webhook_url, &c.webhook_url_file);
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
     count(
@@ -1206,12 +1209,7 @@ fn check_other_integrations(
                 "missing bot_token or bot_token_file on telegram_config",
             );
         }
-        if both(&c.bot_token, &c.bot_token_file) {
-            ck.error(
-                Some(pos),
-                "at most one of bot_token & bot_token_file must be configured",
-            );
-        }
+        at_most_one(ck, pos, "bot_token", &c.bot_token, &c.bot_token_file);
         if c.chat_id.is_none_or(|id| id == 0) {
             ck.error(Some(pos), "missing chat_id on telegram_config");
         }
@@ -1236,18 +1234,7 @@ fn check_other_integrations(
     for c in list {
         let pos = Pos::of(c);
         let c = &c.value;
-        if neither(&c.webhook_url, &c.webhook_url_file) {
-            ck.error(
-                Some(pos),
-                "one of webhook_url or webhook_url_file must be configured",
-            );
-        }
-        if both(&c.webhook_url, &c.webhook_url_file) {
-            ck.error(
-                Some(pos),
-                "at most one of webhook_url & webhook_url_file must be configured",
-            );
-        }
+        exactly_one(ck, pos, "webhook_url", &c.webhook_url, &c.webhook_url_file);
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
     count(
@@ -1290,27 +1277,8 @@ fn check_other_integrations(
     for c in list {
         let pos = Pos::of(c);
         let c = &c.value;
-        if neither(&c.user_key, &c.user_key_file) {
-            ck.error(
-                Some(pos),
-                "one of user_key or user_key_file must be configured",
-            );
-        }
-        if both(&c.user_key, &c.user_key_file) {
-            ck.error(
-                Some(pos),
-                "at most one of user_key & user_key_file must be configured",
-            );
-        }
-        if neither(&c.token, &c.token_file) {
-            ck.error(Some(pos), "one of token or token_file must be configured");
-        }
-        if both(&c.token, &c.token_file) {
-            ck.error(
-                Some(pos),
-                "at most one of token & token_file must be configured",
-            );
-        }
+        exactly_one(ck, pos, "user_key", &c.user_key, &c.user_key_file);
+        exactly_one(ck, pos, "token", &c.token, &c.token_file);
         http_block(ck, pos, path, files, &c.http_config, global_http);
     }
     count(
