@@ -32,6 +32,7 @@ fmt:
 lint:
     cargo fmt --all -- --check
     bash scripts/check-clock.sh
+    bash scripts/check-deps.sh
     cargo clippy --workspace --all-targets -- -D warnings
 
 # What CI runs.

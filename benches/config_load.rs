@@ -7,7 +7,11 @@ use outpost_benches::fixtures;
 use outpost_config::{Files, StackPaths, load_stack};
 
 fn config_load(c: &mut Criterion) {
-    let paths = StackPaths::tree(Files::Disk, fixtures().join("ecommerce"));
+    let paths = StackPaths::tree(
+        Files::Disk,
+        fixtures().join("ecommerce"),
+        outpost_rules::check_template,
+    );
     assert!(load_stack(&paths).is_ok(), "fixture stack must load");
     let mut g = c.benchmark_group("config_load");
     g.throughput(Throughput::Elements(1));

@@ -88,7 +88,7 @@ fn series(base: &str, selector: &str) -> Vec<Value> {
 #[test]
 fn sdk_exports_over_grpc_http_protobuf_and_http_json() {
     let op = Outpost::start(&["--clock", "manual"]);
-    outpost_scrape::install_crypto_provider();
+    outpost_http_client::install_crypto_provider();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let grpc = format!("http://{}", op.ports["otlp-grpc"]);
     let http_base = op.url("otlp-http");

@@ -137,7 +137,7 @@ impl Drop for Outpost {
 /// A blocking HTTP client with a short timeout.
 pub fn http() -> reqwest::blocking::Client {
     // reqwest is built with rustls without a default provider (see outpost-scrape).
-    outpost_scrape::install_crypto_provider();
+    outpost_http_client::install_crypto_provider();
     reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

@@ -69,7 +69,7 @@ impl LazyClient {
 }
 
 fn client_for(c: &HttpClientConfig, base: &Path) -> Option<reqwest::Client> {
-    match outpost_scrape::build_client(c, base) {
+    match outpost_http_client::build_client(c, base) {
         Ok(c) => Some(c),
         Err(e) => {
             tracing::warn!(error = %e, "cannot build notification http client; using defaults");

@@ -38,7 +38,11 @@ pub use prometheus::{
     KubernetesSdConfig, PrometheusConfig, RemoteReadConfig, RemoteWriteConfig, ScrapeConfig,
     StaticConfig, load_prometheus, parse_bytes, parse_prometheus,
 };
-pub use relabel::{RawRelabelConfig, RelabelAction, RelabelConfig, anchored_regex};
-pub use rules::{Rule, RuleFile, RuleGroup, RuleKind, load_rule_file, parse_rule_file};
+pub use relabel::{
+    LabelBuilder, RawRelabelConfig, RelabelAction, RelabelConfig, anchored_regex, hashmod, relabel,
+};
+pub use rules::{
+    Rule, RuleFile, RuleGroup, RuleKind, TemplateCheck, load_rule_file, parse_rule_file,
+};
 pub use source::{Files, resolve_relative};
 pub use stack::{FileKind, FileReport, Stack, StackPaths, check_paths, load_stack};

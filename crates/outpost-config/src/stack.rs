@@ -10,7 +10,7 @@ use crate::alertmanager::{AlertmanagerConfig, load_alertmanager};
 use crate::error::Diagnostic;
 use crate::grafana::{GrafanaDatasources, load_grafana_datasources};
 use crate::prometheus::{PrometheusConfig, load_prometheus};
-use crate::rules::{RuleFile, load_rule_file};
+use crate::rules::{RuleFile, TemplateCheck, load_rule_file};
 use crate::source::Files;
 
 /// What a checked file is.
@@ -66,16 +66,19 @@ pub struct StackPaths {
     pub prometheus: Option<PathBuf>,
     /// alertmanager.yml, when not the root's.
     pub alertmanager: Option<PathBuf>,
+    /// Checks alert label and annotation templates of rule files.
+    pub templates: TemplateCheck,
 }
 
 impl StackPaths {
     /// A monitoring-configs tree rooted at `root`.
-    pub fn tree(files: Files, root: impl Into<PathBuf>) -> Self {
+    pub fn tree(files: Files, root: impl Into<PathBuf>, templates: TemplateCheck) -> Self {
         StackPaths {
             files,
             root: Some(root.into()),
             prometheus: None,
             alertmanager: None,
+            templates,
         }
     }
 
@@ -144,7 +147,12 @@ fn record<T>(report: &mut FileReport, result: crate::Result<(T, Vec<Diagnostic>)
     }
 }
 
-fn load_prometheus_and_rules(files: &Files, path: &Path, stack: &mut Stack) {
+fn load_prometheus_and_rules(
+    files: &Files,
+    path: &Path,
+    templates: TemplateCheck,
+    stack: &mut Stack,
+) {
     let mut report = FileReport::new(files.display(path), FileKind::Prometheus);
     let Some(cfg) = record(&mut report, load_prometheus(files, path)) else {
         stack.reports.push(report);
@@ -172,7 +180,7 @@ fn load_prometheus_and_rules(files: &Files, path: &Path, stack: &mut Stack) {
     stack.reports.push(report);
     for rp in rule_paths {
         let mut r = FileReport::new(files.display(&rp), FileKind::Rules);
-        if let Some(rf) = record(&mut r, load_rule_file(files, &rp)) {
+        if let Some(rf) = record(&mut r, load_rule_file(files, &rp, templates)) {
             r.summary = format!("{} rules found", rf.rule_count());
             stack.rule_files.push(rf);
         }
@@ -238,7 +246,7 @@ pub fn load_stack(paths: &StackPaths) -> Stack {
         return stack;
     }
     if let Some(p) = prom {
-        load_prometheus_and_rules(files, &p, &mut stack);
+        load_prometheus_and_rules(files, &p, paths.templates, &mut stack);
     }
     if let Some(a) = am {
         load_am(files, &a, &mut stack);
@@ -260,11 +268,11 @@ fn is_yaml(p: &Path) -> bool {
 
 /// Checks paths as `outpost check` does: a directory is a monitoring-configs
 /// tree; a file is recognised by its top-level keys.
-pub fn check_paths(files: &Files, paths: &[PathBuf]) -> Vec<FileReport> {
+pub fn check_paths(files: &Files, paths: &[PathBuf], templates: TemplateCheck) -> Vec<FileReport> {
     let mut out = Vec::new();
     for p in paths {
         if matches!(files, Files::Disk) && p.is_dir() {
-            let stack = load_stack(&StackPaths::tree(*files, p));
+            let stack = load_stack(&StackPaths::tree(*files, p, templates));
             let seen: Vec<String> = stack.reports.iter().map(|r| r.file.clone()).collect();
             out.extend(stack.reports);
             for f in files.list(p) {
@@ -278,12 +286,12 @@ pub fn check_paths(files: &Files, paths: &[PathBuf]) -> Vec<FileReport> {
             }
             continue;
         }
-        out.extend(check_file(files, p));
+        out.extend(check_file(files, p, templates));
     }
     out
 }
 
-fn check_file(files: &Files, p: &Path) -> Vec<FileReport> {
+fn check_file(files: &Files, p: &Path, templates: TemplateCheck) -> Vec<FileReport> {
     let shown = files.display(p);
     let text = match files.read(p) {
         Ok(t) => t,
@@ -298,7 +306,7 @@ fn check_file(files: &Files, p: &Path) -> Vec<FileReport> {
     let mut stack = Stack::default();
     if has("groups") {
         let mut r = FileReport::new(shown, FileKind::Rules);
-        if let Some(rf) = record(&mut r, load_rule_file(files, p)) {
+        if let Some(rf) = record(&mut r, load_rule_file(files, p, templates)) {
             r.summary = format!("{} rules found", rf.rule_count());
         }
         return vec![r];
@@ -312,7 +320,7 @@ fn check_file(files: &Files, p: &Path) -> Vec<FileReport> {
         || has("alerting")
         || has("remote_write")
     {
-        load_prometheus_and_rules(files, p, &mut stack);
+        load_prometheus_and_rules(files, p, templates, &mut stack);
     } else {
         let mut r = FileReport::new(shown.clone(), FileKind::Other);
         r.errors.push(Diagnostic::file(

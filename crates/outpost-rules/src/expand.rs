@@ -66,3 +66,10 @@ pub(crate) fn expand(rule: &str, text: &str, ctx: &AlertContext) -> String {
     }
     outpost_template::expand(rule, text, ctx)
 }
+
+/// Checks the template syntax of an alert label or annotation value as
+/// promtool does at load; the [`outpost_config::TemplateCheck`] that rule
+/// files are loaded with.
+pub fn check_template(name: &str, text: &str) -> std::result::Result<(), String> {
+    outpost_template::check(name, text).map_err(|e| e.to_string())
+}

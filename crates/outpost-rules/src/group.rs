@@ -253,6 +253,7 @@ mod tests {
             Path::new("rules.yml"),
             "rules.yml",
             "groups:\n- name: example\n  rules:\n  - record: x\n    expr: up\n",
+            crate::check_template,
         )
         .unwrap();
         let g = Group::new(&f.groups[0], 60_000, 0);

@@ -26,6 +26,7 @@ mod tests;
 
 pub use alert::{Alert, AlertState, OutgoingAlert, rfc3339_nano};
 pub use error::{Error, Result};
+pub use expand::check_template;
 pub use manager::{
     AlertInfo, AlertSink, AlertingInfo, GroupInfo, RuleInfo, RuleManager, RuleStats, Settings,
 };

@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use outpost_config::{LabelBuilder, relabel};
 use outpost_config::{PrometheusConfig, RelabelConfig};
-use outpost_scrape::{Auth, LabelSet, build_client, relabel};
+use outpost_http_client::{Auth, build_client};
 use tokio::sync::Notify;
 
 use crate::alert::OutgoingAlert;
@@ -68,7 +69,7 @@ impl NotifierConfig {
             let path = format!("{}/api/v2/alerts", am.path_prefix.trim_end_matches('/'));
             for sc in &am.discovery.static_configs {
                 for t in &sc.targets {
-                    let mut ls = LabelSet::from_pairs(sc.labels.clone());
+                    let mut ls = LabelBuilder::from_pairs(sc.labels.clone());
                     ls.set("__address__".into(), t.clone());
                     ls.set("__scheme__".into(), am.scheme.clone());
                     ls.set("__alerts_path__".into(), path.clone());
@@ -152,7 +153,7 @@ impl std::fmt::Debug for Notifier {
 impl Notifier {
     /// A notifier; call [`Notifier::run`] in a task to drain its queue.
     pub fn new(config: NotifierConfig, embedded: Option<EmbeddedSink>) -> Arc<Self> {
-        outpost_scrape::install_crypto_provider();
+        outpost_http_client::install_crypto_provider();
         Arc::new(Notifier {
             config: RwLock::new(Arc::new(config)),
             embedded,
@@ -314,7 +315,7 @@ fn relabel_map(
     labels: &std::collections::BTreeMap<String, String>,
     configs: &[RelabelConfig],
 ) -> Option<std::collections::BTreeMap<String, String>> {
-    let mut ls = LabelSet::from_pairs(labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let mut ls = LabelBuilder::from_pairs(labels.iter().map(|(k, v)| (k.clone(), v.clone())));
     if !relabel(&mut ls, configs) {
         return None;
     }

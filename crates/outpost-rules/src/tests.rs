@@ -16,7 +16,7 @@ use crate::rule::{EvalEnv, Health, Kind};
 use crate::{AlertSink, AlertState, OutgoingAlert, RuleManager, Settings};
 
 fn rules(text: &str) -> RuleFile {
-    parse_rule_file(Path::new("r.yml"), "r.yml", text)
+    parse_rule_file(Path::new("r.yml"), "r.yml", text, crate::check_template)
         .unwrap()
         .0
 }
@@ -357,4 +357,24 @@ fn raising_for_on_reload_sends_a_firing_alert_back_to_pending() {
     assert_eq!(states(&new), vec![("A".into(), AlertState::Pending)]);
     env.eval(&new, 10 * M);
     assert_eq!(states(&new), vec![("A".into(), AlertState::Firing)]);
+}
+
+#[test]
+fn template_syntax_errors_fail_at_load_as_promtool_reports_them() {
+    let err = parse_rule_file(
+        Path::new("r.yml"),
+        "r.yml",
+        "groups:\n  - name: g\n    rules:\n      - alert: Bad\n        expr: up == 0\n        labels:\n          sev: \"{{ nosuch }}\"\n        annotations:\n          summary: \"{{ $labels.x \"\n",
+        crate::check_template,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(r#"group "g", rule 1, "Bad": label "sev": template: __alert_Bad:1: function "nosuch" not defined"#),
+        "{err}"
+    );
+    assert!(
+        err.contains(r#"group "g", rule 1, "Bad": annotation "summary": template: __alert_Bad:1: unclosed action"#),
+        "{err}"
+    );
 }

@@ -238,7 +238,7 @@ fn run_file(path: &Path, opts: &TestOptions, warnings: &mut String) -> Result<Ve
         for m in matches {
             let text = std::fs::read_to_string(&m).map_err(|e| e.to_string())?;
             let shown = m.display().to_string();
-            match parse_rule_file(&m, &shown, &text) {
+            match parse_rule_file(&m, &shown, &text, crate::check_template) {
                 Ok((rf, _)) => rule_files.push(rf),
                 Err(e) => return Err(e.to_string()),
             }

@@ -12,11 +12,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::discovery::{JobDiscovery, KubernetesCluster};
-use crate::http::{Auth, build_client};
 use crate::scrape_loop::{
     JobShared, ScrapeCounters, ScrapeLoop, Stop, TargetHealth, accept_header, load,
 };
 use crate::target::{DroppedTarget, Fnv, Target, populate};
+use outpost_http_client::{Auth, build_client};
 
 /// A target with its current health, for `/api/v1/targets`.
 #[derive(Debug, Clone)]

@@ -15,9 +15,9 @@ use outpost_exposition::{Entry, Format, Parser};
 use outpost_tsdb::{Error as TsdbError, Labels, SeriesRef, Tsdb, stale_nan};
 use tokio::sync::watch;
 
-use crate::http::Auth;
-use crate::relabel::{LabelSet, relabel};
 use crate::target::Target;
+use outpost_config::{LabelBuilder, relabel};
+use outpost_http_client::Auth;
 
 /// Parsed NaNs are stored with this pattern so a scrape can never write a staleness marker.
 const NORMAL_NAN_BITS: u64 = 0x7ff8_0000_0000_0001;
@@ -490,7 +490,7 @@ impl ScrapeLoop {
                     e.series
                 }
                 None => {
-                    let mut ls = LabelSet::default();
+                    let mut ls = LabelBuilder::default();
                     ls.set("__name__".into(), s.name.to_string());
                     for (n, v) in s.labels.iter() {
                         ls.set(n.to_string(), v.to_string());
@@ -628,7 +628,7 @@ impl ScrapeLoop {
 /// target wins and a clashing exposed label is kept as `exported_<name>`
 /// (shortest names first); with honor_labels the exposed labels win.
 fn merge_target_labels<'a>(
-    ls: &mut LabelSet,
+    ls: &mut LabelBuilder,
     target: impl Iterator<Item = (&'a str, &'a str)>,
     honor_labels: bool,
 ) {
@@ -654,7 +654,7 @@ fn merge_target_labels<'a>(
     }
 }
 
-fn check_labels(ls: &LabelSet, cfg: &ScrapeConfig) -> Result<(), String> {
+fn check_labels(ls: &LabelBuilder, cfg: &ScrapeConfig) -> Result<(), String> {
     if ls.get("__name__").is_none() {
         return Err("missing metric name (__name__ label)".into());
     }
@@ -735,8 +735,8 @@ mod tests {
         );
     }
 
-    fn set(pairs: &[(&str, &str)]) -> LabelSet {
-        LabelSet::from_pairs(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())))
+    fn set(pairs: &[(&str, &str)]) -> LabelBuilder {
+        LabelBuilder::from_pairs(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())))
     }
 
     #[test]

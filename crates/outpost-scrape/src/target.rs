@@ -7,15 +7,15 @@ use std::fmt::Write as _;
 use outpost_config::ScrapeConfig;
 
 use crate::discovery::TargetGroup;
-use crate::relabel::{LabelSet, relabel};
+use outpost_config::{LabelBuilder, relabel};
 
 /// A target after relabeling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// All labels, including `__`-prefixed ones used for the URL.
-    pub labels: LabelSet,
+    pub labels: LabelBuilder,
     /// What discovery gave, before relabeling.
-    pub discovered: LabelSet,
+    pub discovered: LabelBuilder,
     /// The scrape URL.
     pub url: String,
 }
@@ -24,7 +24,7 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DroppedTarget {
     /// What discovery gave.
-    pub discovered: LabelSet,
+    pub discovered: LabelBuilder,
 }
 
 impl Target {
@@ -107,7 +107,7 @@ pub fn populate(
     let (mut kept, mut dropped, mut errors) = (Vec::new(), Vec::new(), Vec::new());
     for g in groups {
         for t in &g.targets {
-            let mut ls = LabelSet::from_pairs(t.iter().map(|(k, v)| (k.clone(), v.clone())));
+            let mut ls = LabelBuilder::from_pairs(t.iter().map(|(k, v)| (k.clone(), v.clone())));
             for (k, v) in &g.labels {
                 if ls.get(k).is_none() {
                     ls.set(k.clone(), v.clone());
@@ -125,13 +125,13 @@ pub fn populate(
 }
 
 impl Target {
-    fn with_discovered(mut self, d: LabelSet) -> Self {
+    fn with_discovered(mut self, d: LabelBuilder) -> Self {
         self.discovered = d;
         self
     }
 }
 
-fn populate_one(cfg: &ScrapeConfig, mut ls: LabelSet) -> Result<Option<Target>, String> {
+fn populate_one(cfg: &ScrapeConfig, mut ls: LabelBuilder) -> Result<Option<Target>, String> {
     let defaults = [
         ("job", cfg.job_name.clone()),
         ("__scrape_interval__", cfg.scrape_interval.to_string()),
@@ -186,12 +186,12 @@ fn populate_one(cfg: &ScrapeConfig, mut ls: LabelSet) -> Result<Option<Target>, 
     let url = build_url(cfg, &ls, &addr);
     Ok(Some(Target {
         labels: ls,
-        discovered: LabelSet::default(),
+        discovered: LabelBuilder::default(),
         url,
     }))
 }
 
-fn build_url(cfg: &ScrapeConfig, ls: &LabelSet, addr: &str) -> String {
+fn build_url(cfg: &ScrapeConfig, ls: &LabelBuilder, addr: &str) -> String {
     let scheme = ls.get("__scheme__").unwrap_or("http");
     let path = ls.get("__metrics_path__").unwrap_or("/metrics");
     let mut params: BTreeMap<String, Vec<String>> = cfg.params.clone();

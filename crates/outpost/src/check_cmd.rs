@@ -10,7 +10,14 @@ use crate::embedded::EMBEDDED_STACK;
 
 pub(crate) fn run(args: &CheckArgs) -> ExitCode {
     if args.paths.is_empty() {
-        report(&load_stack(&StackPaths::tree(Files::Embedded(EMBEDDED_STACK), "")).reports)
+        report(
+            &load_stack(&StackPaths::tree(
+                Files::Embedded(EMBEDDED_STACK),
+                "",
+                outpost_rules::check_template,
+            ))
+            .reports,
+        )
     } else {
         run_paths(&args.paths)
     }
@@ -18,7 +25,11 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
 
 /// Checks files or directories (`outpost check rules|config FILE...` too).
 pub(crate) fn run_paths(paths: &[std::path::PathBuf]) -> ExitCode {
-    report(&check_paths(&Files::Disk, paths))
+    report(&check_paths(
+        &Files::Disk,
+        paths,
+        outpost_rules::check_template,
+    ))
 }
 
 fn report(reports: &[FileReport]) -> ExitCode {

@@ -149,7 +149,7 @@ fn promqltest(args: &PromqltestArgs) -> ExitCode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // One TLS crypto provider (ring) for every HTTP client of the process.
-    outpost_scrape::install_crypto_provider();
+    outpost_http_client::install_crypto_provider();
     match cli.cmd {
         Some(Cmd::Check(CheckArgs { sub: Some(sub), .. })) => check_routes::run(&sub),
         Some(Cmd::Check(args)) => check_cmd::run(&args),

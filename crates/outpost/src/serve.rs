@@ -66,12 +66,17 @@ fn stack_paths(args: &ServeArgs) -> StackPaths {
         &args.prometheus_config,
         &args.alertmanager_config,
     ) {
-        (None, None, None) => StackPaths::tree(Files::Embedded(EMBEDDED_STACK), ""),
+        (None, None, None) => StackPaths::tree(
+            Files::Embedded(EMBEDDED_STACK),
+            "",
+            outpost_rules::check_template,
+        ),
         (dir, prom, am) => StackPaths {
             files: Files::Disk,
             root: dir.clone(),
             prometheus: prom.clone(),
             alertmanager: am.clone(),
+            templates: outpost_rules::check_template,
         },
     }
 }

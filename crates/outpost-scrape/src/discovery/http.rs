@@ -109,7 +109,7 @@ mod tests {
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/sd", l.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-        crate::http::install_crypto_provider();
+        outpost_http_client::install_crypto_provider();
         let cfg = HttpSdConfig {
             url: url.clone(),
             refresh_interval: outpost_config::PromDuration::from_secs(60),

@@ -1,19 +1,21 @@
 //! Applying relabel rules to a label set, with Prometheus 3's semantics
-//! (see `../shared/docs/semantics/prometheus-ingest.md` §1).
+//! (see `../shared/docs/semantics/prometheus-ingest.md` §1). Scrape targets,
+//! metric relabeling and alert relabeling all go through [`relabel`].
 
+use super::{RelabelAction, RelabelConfig};
+use crate::labels::is_valid_label_name;
 use md5::{Digest, Md5};
-use outpost_config::{RelabelAction, RelabelConfig, is_valid_label_name};
 
 /// A mutable label set during relabeling, kept sorted by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LabelSet(Vec<(String, String)>);
+pub struct LabelBuilder(Vec<(String, String)>);
 
-impl LabelSet {
+impl LabelBuilder {
     /// From pairs (later duplicates win; empty values are dropped).
     pub fn from_pairs<N: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (N, V)>,
     ) -> Self {
-        let mut s = LabelSet::default();
+        let mut s = LabelBuilder::default();
         for (n, v) in pairs {
             s.set(n.into(), v.into());
         }
@@ -68,7 +70,7 @@ impl LabelSet {
     }
 }
 
-fn source_value(ls: &LabelSet, c: &RelabelConfig) -> String {
+fn source_value(ls: &LabelBuilder, c: &RelabelConfig) -> String {
     let mut out = String::new();
     for (i, name) in c.source_labels.iter().enumerate() {
         if i > 0 {
@@ -88,7 +90,7 @@ pub fn hashmod(value: &str, modulus: u64) -> u64 {
 }
 
 /// Applies the rules in order; returns `false` when the set is dropped.
-pub fn relabel(ls: &mut LabelSet, configs: &[RelabelConfig]) -> bool {
+pub fn relabel(ls: &mut LabelBuilder, configs: &[RelabelConfig]) -> bool {
     for c in configs {
         if !apply(ls, c) {
             return false;
@@ -97,7 +99,7 @@ pub fn relabel(ls: &mut LabelSet, configs: &[RelabelConfig]) -> bool {
     true
 }
 
-fn apply(ls: &mut LabelSet, c: &RelabelConfig) -> bool {
+fn apply(ls: &mut LabelBuilder, c: &RelabelConfig) -> bool {
     let val = source_value(ls, c);
     match c.action {
         RelabelAction::Drop => {
@@ -162,12 +164,12 @@ fn apply(ls: &mut LabelSet, c: &RelabelConfig) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use outpost_config::RawRelabelConfig;
+    use crate::relabel::RawRelabelConfig;
 
     use super::*;
 
-    fn ls(pairs: &[(&str, &str)]) -> LabelSet {
-        LabelSet::from_pairs(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())))
+    fn ls(pairs: &[(&str, &str)]) -> LabelBuilder {
+        LabelBuilder::from_pairs(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())))
     }
 
     /// (rules, input, expected output or None when dropped), from Prometheus' documented semantics.

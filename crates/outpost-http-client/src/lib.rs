@@ -1,6 +1,8 @@
-//! HTTP clients built from Prometheus' client settings (TLS, proxy,
+//! Outbound HTTP clients built from Prometheus' client settings (TLS, proxy,
 //! redirects) and the per-request credentials (basic auth, bearer tokens,
 //! the Authorization header), re-reading credential files on every request.
+//! Scraping, discovery, the rule notifier and Alertmanager's integrations
+//! all build their clients here.
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;

@@ -1,4 +1,10 @@
-//! Relabel configs: raw YAML form and the validated, compiled form.
+//! Relabel configs: raw YAML form, the validated and compiled form, and
+//! applying them to a label set ([`relabel`]), as Prometheus keeps
+//! `model/relabel` beside its config.
+
+mod apply;
+
+pub use apply::{LabelBuilder, hashmod, relabel};
 
 use regex::Regex;
 use serde::Deserialize;
