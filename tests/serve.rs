@@ -107,7 +107,13 @@ fn manual_clock_moves_only_through_the_api() {
 fn reload_keeps_old_config_when_new_one_is_invalid() {
     let dir = ecommerce_copy();
     let dir_arg = dir.path().to_str().unwrap().to_string();
-    let op = Outpost::start(&[&dir_arg]);
+    // Auto-reload off: this test counts the reloads it triggers itself.
+    let op = Outpost::start(&[
+        &dir_arg,
+        "--web.enable-lifecycle",
+        "--config.auto-reload-interval",
+        "0s",
+    ]);
     let base = op.url("prometheus");
     assert_eq!(post(&format!("{base}/-/reload")).0, 200);
 
@@ -208,4 +214,96 @@ fn single_files_load_without_a_directory() {
     let am = dir.path().join("alertmanager/alertmanager.yml");
     let op = Outpost::start(&["--alertmanager.config", am.to_str().unwrap()]);
     assert_eq!(get(&format!("{}/-/ready", op.url("alertmanager"))).0, 200);
+}
+
+#[test]
+fn lifecycle_endpoints_need_web_enable_lifecycle_as_in_prometheus() {
+    let op = Outpost::start(&[]);
+    let base = op.url("prometheus");
+    for path in ["/-/reload", "/-/quit"] {
+        assert_eq!(
+            post(&format!("{base}{path}")),
+            (403, "Lifecycle API is not enabled.".to_string()),
+            "{path}"
+        );
+    }
+    // Alertmanager's reload has no such gate upstream.
+    assert_eq!(post(&format!("{}/-/reload", op.url("alertmanager"))).0, 200);
+    drop(op);
+
+    let mut op = Outpost::start(&["--web.enable-lifecycle"]);
+    let (code, body) = post(&format!("{}/-/quit", op.url("prometheus")));
+    assert_eq!(
+        (code, body.as_str()),
+        (200, "Requesting termination... Goodbye!")
+    );
+    let (status, took) = op.wait_exit(Duration::from_secs(5));
+    assert!(status.success(), "{status}\n{}", op.stderr());
+    assert!(took < Duration::from_secs(2), "/-/quit took {took:?}");
+}
+
+#[test]
+fn edited_rule_file_is_picked_up_by_auto_reload() {
+    let dir = ecommerce_copy();
+    let op = Outpost::start(&[
+        dir.path().to_str().unwrap(),
+        "--config.auto-reload-interval",
+        "100ms",
+    ]);
+    let base = op.url("prometheus");
+    let rules_dir = dir.path().join("prometheus/alert-rules");
+    let file = std::fs::read_dir(&rules_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "yml"))
+        .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text.replacen(
+        "rules:\n",
+        "rules:\n      - record: outpost:auto_reload_probe\n        expr: vector(1)\n",
+        1,
+    );
+    assert_ne!(edited, text, "{}", file.display());
+    std::fs::write(&file, edited).unwrap();
+    wait_for_metric(&base, "outpost_config_reloads_total{result=\"success\"} 1");
+    let (_, rules) = get(&format!("{base}/api/v1/rules?type=record"));
+    assert!(rules.contains("outpost:auto_reload_probe"), "{rules}");
+
+    // An invalid edit is rejected like any reload; the running rules stay.
+    std::fs::write(&file, "groups: [[[").unwrap();
+    wait_for_metric(&base, "outpost_config_reloads_total{result=\"failure\"} 1");
+    let (_, rules) = get(&format!("{base}/api/v1/rules?type=record"));
+    assert!(rules.contains("outpost:auto_reload_probe"), "{rules}");
+}
+
+#[test]
+fn outpost_endpoints_answer_on_every_http_listener() {
+    let op = Outpost::start(&["--clock", "manual", "--clock.start", "2026-01-01T00:00:00Z"]);
+    for name in LISTENERS {
+        if *name == "beats" || *name == "otlp-grpc" || *name == "jaeger-collector-grpc" {
+            continue;
+        }
+        let (code, body) = get(&format!("{}/outpost/v1/clock", op.url(name)));
+        assert_eq!(code, 200, "{name}: {body}");
+        assert!(body.contains("2026-01-01T00:00:00Z"), "{name}: {body}");
+    }
+}
+
+#[test]
+fn help_describes_each_flag_under_its_own_name() {
+    let out = std::process::Command::new(common::bin())
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    let after = |flag: &str| {
+        let i = help
+            .find(flag)
+            .unwrap_or_else(|| panic!("{flag} missing:\n{help}"));
+        help[i..].lines().take(3).collect::<Vec<_>>().join(" ")
+    };
+    assert!(after("--web.external-url").contains("reachable"), "{help}");
+    assert!(!after("--web.external-url").contains("Log level"), "{help}");
+    assert!(after("--log.level").contains("Log level"), "{help}");
 }

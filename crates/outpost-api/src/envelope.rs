@@ -26,6 +26,11 @@ pub enum ErrorType {
 }
 
 impl ErrorType {
+    /// The `errorType` text.
+    pub fn as_str(self) -> &'static str {
+        self.parts().1
+    }
+
     fn parts(self) -> (StatusCode, &'static str) {
         match self {
             ErrorType::BadData => (StatusCode::BAD_REQUEST, "bad_data"),
@@ -42,7 +47,7 @@ impl ErrorType {
 /// An error answered in Prometheus' envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
-    /// Kind.
+    /// Prometheus' error type, which also decides the HTTP status.
     pub kind: ErrorType,
     /// Message, lowercase.
     pub message: String,

@@ -7,8 +7,6 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 
-use crate::AppState;
-
 /// Shared readiness flag.
 #[derive(Debug, Clone, Default)]
 pub struct Readiness(Arc<AtomicBool>);
@@ -37,10 +35,10 @@ pub struct HealthTexts {
 }
 
 impl HealthTexts {
-    /// Prometheus' texts on its listener, Alertmanager's on its, `OK` elsewhere.
-    pub fn for_listener(name: &str) -> Self {
-        match name {
-            "prometheus" => HealthTexts {
+    /// Prometheus' texts on its listener, `OK` elsewhere (Alertmanager answers `OK` too).
+    pub fn for_listener(listener: crate::Listener) -> Self {
+        match listener {
+            crate::Listener::Prometheus => HealthTexts {
                 healthy: "Prometheus Server is Healthy.\n",
                 ready: "Prometheus Server is Ready.\n",
                 not_ready: "Service Unavailable",
@@ -54,7 +52,8 @@ impl HealthTexts {
     }
 }
 
-pub(crate) fn router(texts: HealthTexts) -> Router<AppState> {
+/// `/-/healthy` and `/-/ready` of one listener.
+pub fn router(texts: HealthTexts, ready: Readiness) -> Router {
     Router::new()
         .route(
             "/-/healthy",
@@ -62,14 +61,47 @@ pub(crate) fn router(texts: HealthTexts) -> Router<AppState> {
         )
         .route(
             "/-/ready",
-            get(
-                move |axum::extract::State(s): axum::extract::State<AppState>| async move {
-                    if s.ready.get() {
-                        (StatusCode::OK, texts.ready)
-                    } else {
-                        (StatusCode::SERVICE_UNAVAILABLE, texts.not_ready)
-                    }
-                },
-            ),
+            get(move || async move {
+                if ready.get() {
+                    (StatusCode::OK, texts.ready)
+                } else {
+                    (StatusCode::SERVICE_UNAVAILABLE, texts.not_ready)
+                }
+            }),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Listener;
+    use crate::test_util::call;
+
+    #[tokio::test]
+    async fn ready_only_after_set_and_health_texts_match_upstream() {
+        let ready = Readiness::default();
+        let r = router(
+            HealthTexts::for_listener(Listener::Prometheus),
+            ready.clone(),
+        );
+        assert_eq!(
+            call(&r, "GET", "/-/ready").await.0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        ready.set(true);
+        assert_eq!(
+            call(&r, "GET", "/-/ready").await,
+            (StatusCode::OK, "Prometheus Server is Ready.\n".into())
+        );
+        assert_eq!(
+            call(&r, "GET", "/-/healthy").await,
+            (StatusCode::OK, "Prometheus Server is Healthy.\n".into())
+        );
+        let zipkin = router(HealthTexts::for_listener(Listener::Zipkin), ready);
+        assert_eq!(
+            call(&zipkin, "GET", "/-/healthy").await,
+            (StatusCode::OK, "OK".into())
+        );
+        assert_eq!(call(&zipkin, "HEAD", "/-/healthy").await.0, StatusCode::OK);
+    }
 }

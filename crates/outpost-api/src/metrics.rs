@@ -15,8 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use outpost_clock::Stopwatch;
 
-use crate::AppState;
-
 /// Renders more metric families into the `/metrics` text (domain crates'
 /// counters, registered by the binary).
 pub type Collector = Box<dyn Fn(&mut String) + Send + Sync>;
@@ -190,24 +188,23 @@ impl SelfMetrics {
     }
 }
 
-async fn metrics(State(s): State<AppState>) -> Response {
+async fn render(State(m): State<Arc<SelfMetrics>>) -> Response {
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        s.metrics.render(),
+        m.render(),
     )
         .into_response()
 }
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(metrics))
+/// `GET /metrics`: Outpost's own metrics.
+pub fn router(metrics: Arc<SelfMetrics>) -> Router {
+    Router::new()
+        .route("/metrics", get(render))
+        .with_state(metrics)
 }
 
 /// Wraps a router so every answered request is counted under `listener`.
-pub(crate) fn count_requests(
-    router: Router,
-    listener: &'static str,
-    metrics: Arc<SelfMetrics>,
-) -> Router {
+pub fn count_requests(router: Router, listener: &'static str, metrics: Arc<SelfMetrics>) -> Router {
     router.layer(middleware::from_fn(move |req: Request, next: Next| {
         let metrics = metrics.clone();
         async move {
@@ -216,4 +213,31 @@ pub(crate) fn count_requests(
             resp
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::StatusCode;
+
+    use super::*;
+    use crate::test_util::call;
+
+    #[tokio::test]
+    async fn metrics_count_requests_per_listener() {
+        let m = Arc::new(SelfMetrics::new(0));
+        let r = count_requests(router(m.clone()), "prometheus", m.clone());
+        call(&r, "GET", "/nope").await;
+        let (code, body) = call(&r, "GET", "/metrics").await;
+        assert_eq!(code, StatusCode::OK);
+        assert!(
+            body.contains("outpost_http_requests_total{listener=\"prometheus\",code=\"404\"} 1\n"),
+            "{body}"
+        );
+        assert!(body.contains("# TYPE outpost_build_info gauge\n"));
+        let (_, body) = call(&r, "GET", "/metrics").await;
+        assert!(
+            body.contains("outpost_http_requests_total{listener=\"prometheus\",code=\"200\"} 1\n"),
+            "{body}"
+        );
+    }
 }

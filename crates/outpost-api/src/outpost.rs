@@ -1,5 +1,5 @@
-//! Outpost's own endpoints under `/outpost/v1/` on the prometheus listener:
-//! reading and moving the clock.
+//! Outpost's own endpoints under `/outpost/v1/`, served on every HTTP
+//! listener so a test needs one base URL: reading and moving the clock.
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -8,7 +8,8 @@ use axum::routing::{get, post};
 use outpost_config::PromDuration;
 use serde::{Deserialize, Serialize};
 
-use crate::AppState;
+use outpost_clock::Clock;
+
 use crate::envelope::{ApiError, success};
 
 #[derive(Serialize)]
@@ -19,7 +20,14 @@ struct ClockView {
     unix_millis: i64,
 }
 
-fn view(s: &AppState) -> ClockView {
+/// What the `/outpost/v1/` endpoints reach.
+#[derive(Clone)]
+pub struct OutpostState {
+    /// The process clock.
+    pub clock: Clock,
+}
+
+fn view(s: &OutpostState) -> ClockView {
     let ms = s.clock.now_ms();
     ClockView {
         mode: s.clock.mode().as_str(),
@@ -48,7 +56,7 @@ fn parse_time(s: &str) -> Result<i64, String> {
         .map_err(|_| format!("cannot parse {s:?} to a valid timestamp"))
 }
 
-async fn get_clock(State(s): State<AppState>) -> Response {
+async fn get_clock(State(s): State<OutpostState>) -> Response {
     success(view(&s))
 }
 
@@ -58,7 +66,7 @@ struct AdvanceParams {
 }
 
 async fn advance(
-    State(s): State<AppState>,
+    State(s): State<OutpostState>,
     Query(p): Query<AdvanceParams>,
 ) -> Result<Response, ApiError> {
     let by = p
@@ -78,7 +86,10 @@ struct SetParams {
     time: Option<String>,
 }
 
-async fn set(State(s): State<AppState>, Query(p): Query<SetParams>) -> Result<Response, ApiError> {
+async fn set(
+    State(s): State<OutpostState>,
+    Query(p): Query<SetParams>,
+) -> Result<Response, ApiError> {
     let t = p.time.ok_or_else(|| {
         ApiError::bad_data("missing parameter \"time\" (RFC 3339 or Unix seconds)")
     })?;
@@ -91,16 +102,21 @@ async fn set(State(s): State<AppState>, Query(p): Query<SetParams>) -> Result<Re
     Ok(success(view(&s)))
 }
 
-pub(crate) fn router() -> Router<AppState> {
+/// The `/outpost/v1/` routes.
+pub fn router(state: OutpostState) -> Router {
     Router::new()
         .route("/outpost/v1/clock", get(get_clock))
         .route("/outpost/v1/clock/advance", post(advance))
         .route("/outpost/v1/clock/set", post(set))
+        .with_state(state)
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+
     use super::*;
+    use crate::test_util::call;
 
     #[test]
     fn times() {
@@ -112,5 +128,48 @@ mod tests {
         );
         assert!(parse_time("yesterday").is_err());
         assert_eq!(format_rfc3339(1_795_514_400_000), "2026-11-24T10:00:00Z");
+    }
+
+    #[tokio::test]
+    async fn manual_clock_moves_through_the_api() {
+        let r = router(OutpostState {
+            clock: Clock::manual(1_000_000),
+        });
+        let (code, body) = call(&r, "POST", "/outpost/v1/clock/advance?by=90s").await;
+        assert_eq!(code, StatusCode::OK, "{body}");
+        assert!(body.contains("\"unixMillis\":1090000"), "{body}");
+        let (code, body) = call(
+            &r,
+            "POST",
+            "/outpost/v1/clock/set?time=2026-11-24T10:00:00Z",
+        )
+        .await;
+        assert_eq!(code, StatusCode::OK, "{body}");
+        let (_, body) = call(&r, "GET", "/outpost/v1/clock").await;
+        assert_eq!(
+            body,
+            r#"{"status":"success","data":{"mode":"manual","time":"2026-11-24T10:00:00Z","unixMillis":1795514400000}}"#
+        );
+        let (code, body) = call(&r, "POST", "/outpost/v1/clock/advance?by=5x").await;
+        assert_eq!(code, StatusCode::BAD_REQUEST);
+        assert!(body.contains("\"errorType\":\"bad_data\""), "{body}");
+        let (code, body) = call(
+            &r,
+            "POST",
+            "/outpost/v1/clock/set?time=2020-01-01T00:00:00Z",
+        )
+        .await;
+        assert_eq!(code, StatusCode::BAD_REQUEST);
+        assert!(body.contains("cannot move backwards"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn system_clock_refuses_to_move() {
+        let r = router(OutpostState {
+            clock: Clock::system(),
+        });
+        let (code, body) = call(&r, "POST", "/outpost/v1/clock/advance?by=1m").await;
+        assert_eq!(code, StatusCode::BAD_REQUEST);
+        assert!(body.contains("--clock manual"), "{body}");
     }
 }

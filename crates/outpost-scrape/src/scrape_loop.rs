@@ -295,6 +295,7 @@ impl ScrapeLoop {
             .clone();
         let fetched = match forced {
             Some(e) => Err(e),
+            // clock-guard: wall time (scrape_timeout is a network deadline)
             None => match tokio::time::timeout(self.timeout, self.fetch()).await {
                 Ok(r) => r,
                 Err(_) => Err(format!(

@@ -168,6 +168,7 @@ async fn remote_write(a: RemoteWriteArgs) -> Result<(), String> {
                         Err(e) => {
                             failed.fetch_add((hi - lo) as u64, Ordering::Relaxed);
                             eprintln!("request failed: {e}");
+                            // clock-guard: wall time (load generator pacing against a real server)
                             tokio::time::sleep(Duration::from_millis(100)).await;
                         }
                     }

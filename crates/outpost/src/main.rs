@@ -3,6 +3,7 @@
 //! `outpost check` validates configs as promtool and amtool do.
 
 mod alerting;
+mod beats;
 mod check_cmd;
 mod check_routes;
 mod embedded;
@@ -91,12 +92,36 @@ struct ServeArgs {
         value_name = "N"
     )]
     max_series: usize,
-    /// Log level filter (error, warn, info, debug, trace or a tracing directive).
     /// The URL Outpost is reachable at (alert generator links, templates' `$externalURL`).
     #[arg(long = "web.external-url", value_name = "URL")]
     external_url: Option<String>,
+    /// Log level filter (error, warn, info, debug, trace or a tracing directive).
     #[arg(long = "log.level", default_value = "info", value_name = "LEVEL")]
     log_level: String,
+    /// Enable `/-/reload` and `/-/quit` on the prometheus listener (403 without it, as Prometheus).
+    #[arg(long = "web.enable-lifecycle")]
+    enable_lifecycle: bool,
+    /// Reload when a config or rule file's checksum changes, checked at this interval of
+    /// wall time (configs on disk only; `0s` turns it off).
+    #[arg(
+        long = "config.auto-reload-interval",
+        default_value = "1s",
+        value_name = "DURATION"
+    )]
+    auto_reload_interval: String,
+    /// Most samples a query may hold in memory at once (422 `execution` beyond it).
+    #[arg(
+        long = "query.max-samples",
+        default_value_t = 50_000_000,
+        value_name = "N"
+    )]
+    query_max_samples: usize,
+    /// Longest a query may run (503 `timeout` beyond it).
+    #[arg(long = "query.timeout", default_value = "2m", value_name = "DURATION")]
+    query_timeout: String,
+    /// Most queries evaluated at once; more wait for a slot.
+    #[arg(long = "query.max-concurrency", default_value_t = 20, value_name = "N")]
+    query_max_concurrency: usize,
     /// Deliver email/Slack/PagerDuty notifications for real (off: rendered into the outbox only).
     #[arg(long = "notify.deliver")]
     notify_deliver: bool,

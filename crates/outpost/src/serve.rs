@@ -9,9 +9,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
+use axum::Router;
+use outpost_api::lifecycle::LifecycleState;
 use outpost_api::{
-    AppState, LISTENERS, ListenerSpec, OtlpCounters, Protocol, Readiness, Reload,
-    RemoteWriteCounters, SelfMetrics, router_for,
+    AmState, HealthTexts, LISTENERS, Listener, ListenerSpec, OtlpCounters, OtlpState, OutpostState,
+    PromState, Protocol, Readiness, Reload, RemoteWriteCounters, SelfMetrics, am, health,
+    lifecycle, metrics, otlp, prom,
 };
 use outpost_clock::{Clock, Stopwatch};
 use outpost_config::{Files, PromDuration, Stack, StackPaths, load_stack};
@@ -119,6 +122,36 @@ fn error_text(stack: &Stack) -> String {
         .join("; ")
 }
 
+impl ConfigRuntime {
+    /// A checksum of the files the running configuration was read from (and
+    /// of every file below a monitoring-configs root), for auto-reload.
+    fn checksum(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let files = self.paths.files;
+        let mut paths: Vec<std::path::PathBuf> = Vec::new();
+        if let Some(root) = &self.paths.root {
+            paths.extend(files.list(root));
+        }
+        paths.extend(self.paths.prometheus.iter().cloned());
+        paths.extend(self.paths.alertmanager.iter().cloned());
+        paths.extend(
+            self.current
+                .borrow()
+                .rule_files
+                .iter()
+                .map(|r| r.path.clone()),
+        );
+        paths.sort();
+        paths.dedup();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for p in &paths {
+            p.hash(&mut h);
+            files.read(p).ok().hash(&mut h);
+        }
+        h.finish()
+    }
+}
+
 impl Reload for ConfigRuntime {
     fn reload(&self) -> Result<(), String> {
         let _one_at_a_time = self.serialize.lock().unwrap_or_else(|e| e.into_inner());
@@ -209,6 +242,32 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
 
     let retention = PromDuration::parse(&args.retention)
         .map_err(|e| anyhow!("--storage.tsdb.retention.time: {e}"))?;
+    let query_timeout =
+        PromDuration::parse(&args.query_timeout).map_err(|e| anyhow!("--query.timeout: {e}"))?;
+    let auto_reload = PromDuration::parse(&args.auto_reload_interval)
+        .map_err(|e| anyhow!("--config.auto-reload-interval: {e}"))?;
+    if args.query_max_concurrency == 0 {
+        bail!("--query.max-concurrency must be at least 1");
+    }
+
+    // Bind first, so URLs derived from ports (external URLs, the embedded
+    // Alertmanager's address) use the ports actually bound (port 0 included).
+    let plan = plan_listeners(&args.bind, &args.listen)?;
+    let mut bound = BTreeMap::new();
+    let mut sockets = Vec::new();
+    for (spec, addr) in plan {
+        let Some(addr) = addr else {
+            info!(listener = spec.name, "listener disabled");
+            continue;
+        };
+        let listener = TcpListener::bind(&addr)
+            .await
+            .with_context(|| format!("listener {}: cannot bind {addr}", spec.name))?;
+        bound.insert(spec.name, listener.local_addr()?);
+        sockets.push((spec, listener));
+    }
+    let port_of = |l: Listener| bound.get(l.name()).map_or(l.spec().port, |a| a.port());
+
     let tsdb = Arc::new(Tsdb::new(TsdbOptions {
         max_series: args.max_series,
         ..TsdbOptions::default()
@@ -234,6 +293,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         clock: clock.clone(),
         serialize: Mutex::new(()),
     });
+    let am_port = port_of(Listener::Alertmanager);
     let alertmanager = crate::alerting::start(
         &runtime.current.borrow(),
         runtime.current.subscribe(),
@@ -241,11 +301,15 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         &metrics,
         &args,
         files,
-        format!("http://localhost:{}", alertmanager_port(&args)),
+        format!("http://localhost:{am_port}"),
     )?;
     let engine = Arc::new(outpost_promql::Engine::new(
         tsdb.clone(),
-        Default::default(),
+        outpost_promql::EngineOptions {
+            max_samples: args.query_max_samples,
+            timeout: query_timeout.0,
+            ..Default::default()
+        },
     ));
     let rules = crate::rules_rt::start(
         crate::rules_rt::Deps {
@@ -255,44 +319,62 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
             metrics: &metrics,
         },
         runtime.current.subscribe(),
-        external_url(&args),
-        alertmanager_port(&args),
+        external_url(&args, port_of(Listener::Prometheus)),
+        am_port,
         Some(crate::alerting::rules_sink(&alertmanager)),
     );
-    let state = AppState {
-        clock: clock.clone(),
-        ready: Readiness::default(),
-        metrics,
-        reloader: runtime.clone(),
-        tsdb: tsdb.clone(),
-        remote_write,
-        scrape: scrape.clone(),
-        otlp: otlp.clone(),
-        promql: engine,
-        rules: rules.manager.clone(),
-        config: runtime.current.subscribe(),
-        flags: Arc::new(flag_map(&args)),
-        alertmanager: Some(alertmanager.clone()),
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let quit_requested = Arc::new(tokio::sync::Notify::new());
+    let ready = Readiness::default();
+    let families = Families {
+        ready: ready.clone(),
+        metrics: metrics.clone(),
+        prom: PromState {
+            clock: clock.clone(),
+            tsdb: tsdb.clone(),
+            promql: engine,
+            scrape: scrape.clone(),
+            rules: rules.manager.clone(),
+            config: runtime.current.subscribe(),
+            flags: Arc::new(flag_map(&args)),
+            metrics: metrics.clone(),
+            remote_write,
+            query_gate: Arc::new(tokio::sync::Semaphore::new(args.query_max_concurrency)),
+        },
+        am: AmState {
+            alertmanager: alertmanager.clone(),
+        },
+        otlp: OtlpState {
+            clock: clock.clone(),
+            tsdb: tsdb.clone(),
+            otlp,
+        },
+        outpost: OutpostState {
+            clock: clock.clone(),
+        },
+        prom_lifecycle: LifecycleState {
+            reloader: runtime.clone(),
+            quit: Some({
+                let q = quit_requested.clone();
+                Arc::new(move || q.notify_one())
+            }),
+            enabled: args.enable_lifecycle,
+        },
+        am_lifecycle: LifecycleState {
+            reloader: runtime.clone(),
+            quit: None,
+            enabled: true,
+        },
     };
 
-    let plan = plan_listeners(&args.bind, &args.listen)?;
-    let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let mut bound = BTreeMap::new();
     let mut tasks = Vec::new();
-    for (spec, addr) in plan {
-        let Some(addr) = addr else {
-            info!(listener = spec.name, "listener disabled");
-            continue;
-        };
-        let listener = TcpListener::bind(&addr)
-            .await
-            .with_context(|| format!("listener {}: cannot bind {addr}", spec.name))?;
-        let local = listener.local_addr()?;
-        bound.insert(spec.name, local);
-        let mut rx = shutdown_rx.clone();
+    for (spec, listener) in sockets {
+        let rx = shutdown_rx.clone();
         let task = match spec.protocol {
             Protocol::Http | Protocol::Grpc => {
-                let router = router_for(spec.name, state.clone());
+                let router = families.router_for(spec.listener);
+                let mut rx = rx;
                 tokio::spawn(async move {
                     let shutdown = async move {
                         let _ = rx.wait_for(|s| *s).await;
@@ -305,24 +387,16 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
                     }
                 })
             }
-            Protocol::Tcp => tokio::spawn(async move {
-                // The Beats (Lumberjack) input lands with the logs stage; until
-                // then the port is held and connections are closed at once.
-                loop {
-                    tokio::select! {
-                        r = listener.accept() => if let Ok((_, peer)) = r {
-                            tracing::debug!(listener = spec.name, %peer, "closing connection: beats input not available yet");
-                        },
-                        _ = rx.wait_for(|s| *s) => break,
-                    }
-                }
-            }),
+            Protocol::Tcp => tokio::spawn(crate::beats::hold(listener, rx)),
         };
         tasks.push(task);
-        info!(listener = spec.name, addr = %local, stands_in_for = spec.stands_in_for, "listening");
+        info!(listener = spec.name, addr = %bound[spec.name], stands_in_for = spec.stands_in_for, "listening");
     }
 
-    state.ready.set(true);
+    if !matches!(files, Files::Embedded(_)) && !auto_reload.is_zero() {
+        spawn_auto_reload(runtime.clone(), auto_reload.0, shutdown_rx.clone());
+    }
+    ready.set(true);
     if let Some(p) = &args.ports_file {
         write_ports_file(p, &bound)?;
     }
@@ -331,20 +405,86 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         "outpost is ready"
     );
 
-    wait_for_shutdown(runtime.as_ref()).await?;
+    wait_for_shutdown(runtime.as_ref(), &quit_requested).await?;
 
     info!("shutting down");
-    state.ready.set(false);
+    ready.set(false);
     scrape.stop();
     rules.manager.stop();
     alertmanager.stop();
     let _ = shutdown_tx.send(true);
     let all = futures_join(tasks);
+    // clock-guard: wall time (shutdown grace period of the process)
     if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
         warn!("listeners did not close within the grace period; exiting anyway");
     }
     info!("bye");
     Ok(())
+}
+
+/// Every API family's state, and which routers each listener serves.
+struct Families {
+    ready: Readiness,
+    metrics: Arc<SelfMetrics>,
+    prom: PromState,
+    am: AmState,
+    otlp: OtlpState,
+    outpost: OutpostState,
+    prom_lifecycle: LifecycleState,
+    am_lifecycle: LifecycleState,
+}
+
+impl Families {
+    /// Health and readiness and Outpost's own endpoints everywhere, plus the
+    /// families of the component the listener stands in for; requests are
+    /// counted per listener.
+    fn router_for(&self, l: Listener) -> Router {
+        let base = health::router(HealthTexts::for_listener(l), self.ready.clone())
+            .merge(outpost_api::outpost::router(self.outpost.clone()));
+        let r = match l {
+            Listener::Prometheus => base
+                .merge(metrics::router(self.metrics.clone()))
+                .merge(prom::router(self.prom.clone()))
+                .merge(otlp::prometheus_router(self.otlp.clone()))
+                .merge(lifecycle::router(self.prom_lifecycle.clone())),
+            Listener::Alertmanager => base
+                .merge(am::router(self.am.clone()))
+                .merge(lifecycle::router(self.am_lifecycle.clone())),
+            Listener::OtlpHttp => base.merge(otlp::http_router(self.otlp.clone())),
+            Listener::OtlpGrpc => base.merge(otlp::grpc_router(self.otlp.clone())),
+            // Slots of the traces and logs families: health and /outpost/v1 until they land.
+            Listener::JaegerQuery
+            | Listener::JaegerCollectorHttp
+            | Listener::JaegerCollectorGrpc
+            | Listener::Zipkin
+            | Listener::Elasticsearch
+            | Listener::Beats => base,
+        };
+        metrics::count_requests(r, l.name(), self.metrics.clone())
+    }
+}
+
+/// Reloads when a config or rule file changes on disk (Prometheus 3's
+/// `auto-reload-config`): every `every` of wall time the files' checksum is
+/// compared with the one last seen; a change goes through the same path as
+/// SIGHUP, so an invalid edit is rejected and counted like any reload.
+fn spawn_auto_reload(rt: Arc<ConfigRuntime>, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut seen = rt.checksum();
+        loop {
+            tokio::select! {
+                // clock-guard: wall time (file watching follows the disk, not simulated time)
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+            let now = rt.checksum();
+            if now != seen {
+                seen = now;
+                info!("configuration files changed, reloading");
+                let _ = rt.reload();
+            }
+        }
+    });
 }
 
 /// Adds the TSDB's and the receivers' counters to `/metrics`.
@@ -446,30 +586,13 @@ fn flag_map(a: &ServeArgs) -> BTreeMap<String, String> {
     m
 }
 
-/// `--web.external-url`, or `http://<hostname>:<prometheus port>`.
-fn external_url(args: &ServeArgs) -> String {
+/// `--web.external-url`, or `http://<hostname>:<bound prometheus port>`.
+fn external_url(args: &ServeArgs, prometheus_port: u16) -> String {
     if let Some(u) = &args.external_url {
         return u.trim_end_matches('/').to_string();
     }
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_string());
-    format!("http://{host}:{}", listener_port(args, "prometheus", 9090))
-}
-
-/// The port of the alertmanager listener.
-fn alertmanager_port(args: &ServeArgs) -> u16 {
-    listener_port(args, "alertmanager", 9093)
-}
-
-/// The configured port of a listener (`--listen NAME=ADDR`), else its default.
-fn listener_port(args: &ServeArgs, name: &str, default: u16) -> u16 {
-    args.listen
-        .iter()
-        .rev()
-        .find_map(|l| {
-            let (n, addr) = l.split_once('=')?;
-            (n == name).then(|| addr.rsplit_once(':')?.1.parse().ok())?
-        })
-        .unwrap_or(default)
+    format!("http://{host}:{prometheus_port}")
 }
 
 /// Applies every new configuration to the subsystems that run it.
@@ -564,8 +687,8 @@ async fn futures_join(tasks: Vec<tokio::task::JoinHandle<()>>) {
     }
 }
 
-/// Runs until SIGINT or SIGTERM; SIGHUP reloads the configuration.
-async fn wait_for_shutdown(reloader: &dyn Reload) -> Result<()> {
+/// Runs until SIGINT, SIGTERM or `/-/quit`; SIGHUP reloads the configuration.
+async fn wait_for_shutdown(reloader: &dyn Reload, quit: &tokio::sync::Notify) -> Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
@@ -573,6 +696,10 @@ async fn wait_for_shutdown(reloader: &dyn Reload) -> Result<()> {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => return Ok(()),
             _ = term.recv() => return Ok(()),
+            _ = quit.notified() => {
+                info!("termination requested through /-/quit");
+                return Ok(());
+            }
             _ = hup.recv() => {
                 info!("received SIGHUP, reloading configuration");
                 let _ = reloader.reload();

@@ -8,14 +8,12 @@ use outpost_alertmanager::{AlertQuery, Alertmanager, Error, LabelSet, PostableAl
 use outpost_config::parse_matchers;
 use serde_json::Value;
 
+use super::AmState;
 use super::models::{AlertGroup, GettableAlert, ReceiverRef};
 use super::{AmError, json_ok, query_pairs};
-use crate::AppState;
 
-pub(super) fn am(s: &AppState) -> Result<&Alertmanager, AmError> {
-    s.alertmanager
-        .as_ref()
-        .ok_or(AmError::Empty(StatusCode::SERVICE_UNAVAILABLE))
+pub(super) fn am(s: &AmState) -> Result<&Alertmanager, AmError> {
+    Ok(&s.alertmanager)
 }
 
 fn parse_failed(why: impl std::fmt::Display) -> AmError {
@@ -95,7 +93,7 @@ fn decode_alerts(body: &[u8]) -> Result<Vec<PostableAlert>, AmError> {
     Ok(out)
 }
 
-pub(super) async fn post_alerts(State(s): State<AppState>, body: Bytes) -> Response {
+pub(super) async fn post_alerts(State(s): State<AmState>, body: Bytes) -> Response {
     let am = match am(&s) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
@@ -150,7 +148,7 @@ fn query_error(e: Error) -> AmError {
     AmError::Text(StatusCode::BAD_REQUEST, e.to_string())
 }
 
-pub(super) async fn get_alerts(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
+pub(super) async fn get_alerts(State(s): State<AmState>, RawQuery(q): RawQuery) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
         let q = alert_query(q.as_deref())?;
@@ -165,7 +163,7 @@ pub(super) async fn get_alerts(State(s): State<AppState>, RawQuery(q): RawQuery)
     run().unwrap_or_else(IntoResponse::into_response)
 }
 
-pub(super) async fn get_groups(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
+pub(super) async fn get_groups(State(s): State<AmState>, RawQuery(q): RawQuery) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
         let q = alert_query(q.as_deref())?;

@@ -13,7 +13,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::AppState;
+use outpost_alertmanager::Alertmanager;
 
 /// An Alertmanager-style error response.
 pub(crate) enum AmError {
@@ -61,8 +61,15 @@ pub(crate) fn json_ok(v: &impl serde::Serialize) -> Response {
 
 pub(crate) use crate::form::query_pairs;
 
-/// The routes of the alertmanager listener (the state must carry an Alertmanager).
-pub(crate) fn router() -> Router<AppState> {
+/// What the Alertmanager API reaches.
+#[derive(Clone)]
+pub struct AmState {
+    /// The Alertmanager stand-in.
+    pub alertmanager: Alertmanager,
+}
+
+/// The Alertmanager API v2 routes and the notification outbox.
+pub fn router(state: AmState) -> Router {
     Router::new()
         .route(
             "/api/v2/alerts",
@@ -85,6 +92,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/{*rest}",
             post(status::v1_gone).get(status::v1_gone),
         )
+        .with_state(state)
 }
 
 #[cfg(test)]

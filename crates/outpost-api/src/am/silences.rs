@@ -8,10 +8,10 @@ use outpost_alertmanager::{Error, PostableSilence, parse_time};
 use outpost_config::{MatchOp, Matcher, parse_matchers};
 use serde_json::Value;
 
+use super::AmState;
 use super::alerts::am;
 use super::models::GettableSilence;
 use super::{AmError, json_ok, query_pairs};
-use crate::AppState;
 
 fn required(what: &str) -> AmError {
     AmError::Swagger(602, format!("{what} in body is required"))
@@ -143,7 +143,7 @@ fn decode(body: &[u8]) -> Result<Decoded, AmError> {
     })
 }
 
-pub(super) async fn post_silences(State(s): State<AppState>, body: Bytes) -> Response {
+pub(super) async fn post_silences(State(s): State<AmState>, body: Bytes) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
         let Decoded {
@@ -198,7 +198,7 @@ pub(super) async fn post_silences(State(s): State<AppState>, body: Bytes) -> Res
     run().unwrap_or_else(IntoResponse::into_response)
 }
 
-pub(super) async fn get_silences(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
+pub(super) async fn get_silences(State(s): State<AmState>, RawQuery(q): RawQuery) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
         let mut filter = Vec::new();
@@ -219,7 +219,7 @@ pub(super) async fn get_silences(State(s): State<AppState>, RawQuery(q): RawQuer
     run().unwrap_or_else(IntoResponse::into_response)
 }
 
-pub(super) async fn get_silence(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+pub(super) async fn get_silence(State(s): State<AmState>, Path(id): Path<String>) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
         check_id(&id)?;
@@ -231,7 +231,7 @@ pub(super) async fn get_silence(State(s): State<AppState>, Path(id): Path<String
     run().unwrap_or_else(IntoResponse::into_response)
 }
 
-pub(super) async fn delete_silence(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+pub(super) async fn delete_silence(State(s): State<AmState>, Path(id): Path<String>) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
         check_id(&id)?;

@@ -7,15 +7,15 @@ use axum::response::{IntoResponse, Response};
 use outpost_alertmanager::{NotificationFilter, format_api_time, parse_time};
 use serde_json::json;
 
+use super::AmState;
 use super::alerts::am;
 use super::models::ReceiverRef;
 use super::{AmError, json_ok, query_pairs};
-use crate::AppState;
 
 /// The Alertmanager version Outpost answers as (amtool checks major.minor).
 pub(crate) const AM_VERSION: &str = "0.25.0";
 
-pub(super) async fn get_status(State(s): State<AppState>) -> Response {
+pub(super) async fn get_status(State(s): State<AmState>) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
         Ok(json_ok(&json!({
@@ -35,7 +35,7 @@ pub(super) async fn get_status(State(s): State<AppState>) -> Response {
     run().unwrap_or_else(IntoResponse::into_response)
 }
 
-pub(super) async fn get_receivers(State(s): State<AppState>) -> Response {
+pub(super) async fn get_receivers(State(s): State<AmState>) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
         let list: Vec<ReceiverRef> = am
@@ -62,10 +62,7 @@ fn since_ms(v: &str) -> Result<i64, AmError> {
     }
 }
 
-pub(super) async fn get_notifications(
-    State(s): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Response {
+pub(super) async fn get_notifications(State(s): State<AmState>, RawQuery(q): RawQuery) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
         let mut f = NotificationFilter::default();
@@ -83,7 +80,7 @@ pub(super) async fn get_notifications(
     run().unwrap_or_else(IntoResponse::into_response)
 }
 
-pub(super) async fn get_metrics(State(s): State<AppState>) -> Response {
+pub(super) async fn get_metrics(State(s): State<AmState>) -> Response {
     let run = || -> Result<Response, AmError> {
         let am = am(&s)?;
         let mut text = String::new();

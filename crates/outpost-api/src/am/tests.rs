@@ -9,8 +9,6 @@ use outpost_clock::Clock;
 use outpost_config::{Files, parse_alertmanager};
 use tower::ServiceExt;
 
-use crate::router_for;
-
 const T0: i64 = 1_795_514_400_000; // 2026-11-24T10:00:00Z
 
 fn router() -> Router {
@@ -22,9 +20,8 @@ fn router() -> Router {
         "route:\n  receiver: web\n  group_by: [alertname]\n  routes:\n    - matchers: [team=db]\n      receiver: db\nreceivers:\n  - name: web\n  - name: db\n".into(),
     )
     .unwrap();
-    let mut s = crate::tests::state(clock.clone(), true);
-    s.alertmanager = Some(Alertmanager::start(&cfg, clock, Options::default()).unwrap());
-    router_for("alertmanager", s)
+    let alertmanager = Alertmanager::start(&cfg, clock, Options::default()).unwrap();
+    super::router(super::AmState { alertmanager })
 }
 
 async fn call(r: &Router, method: &str, uri: &str, body: &str) -> (StatusCode, String) {

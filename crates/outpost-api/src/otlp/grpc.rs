@@ -11,9 +11,9 @@ use outpost_ingest::{OtlpOptions, write_otlp_metrics};
 use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
 
-use crate::AppState;
+use super::OtlpState;
 
-struct Metrics(AppState);
+struct Metrics(OtlpState);
 
 #[tonic::async_trait]
 impl MetricsService for Metrics {
@@ -34,7 +34,7 @@ impl MetricsService for Metrics {
 }
 
 /// The gRPC services of the otlp-grpc listener, as an axum router.
-pub(crate) fn grpc_router(state: AppState) -> Router {
+pub fn grpc_router(state: OtlpState) -> Router {
     let svc = MetricsServiceServer::new(Metrics(state))
         .accept_compressed(CompressionEncoding::Gzip)
         .max_decoding_message_size(32 << 20);

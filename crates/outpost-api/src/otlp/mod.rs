@@ -18,9 +18,23 @@ use outpost_ingest::{
     OtlpEncoding, OtlpOptions, OtlpWriteStats, decode_otlp_metrics, write_otlp_metrics,
 };
 
-use crate::AppState;
+use std::sync::Arc;
 
-pub(crate) use grpc::grpc_router;
+use outpost_clock::Clock;
+use outpost_tsdb::Tsdb;
+
+pub use grpc::grpc_router;
+
+/// What the OTLP receivers reach.
+#[derive(Clone)]
+pub struct OtlpState {
+    /// The process clock (the time of points without one).
+    pub clock: Clock,
+    /// The metrics store.
+    pub tsdb: Arc<Tsdb>,
+    /// Counts of the receivers.
+    pub otlp: Arc<OtlpCounters>,
+}
 
 /// Counters of the OTLP metrics receivers.
 #[derive(Debug, Default)]
@@ -108,7 +122,7 @@ fn status_body(encoding: OtlpEncoding, message: &str) -> Vec<u8> {
     }
 }
 
-async fn export(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn export(State(s): State<OtlpState>, headers: HeaderMap, body: Bytes) -> Response {
     let h = |n: header::HeaderName| {
         headers
             .get(n)
@@ -163,11 +177,15 @@ async fn export(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> R
 }
 
 /// `POST /v1/metrics` (the otlp-http listener).
-pub(crate) fn http_router() -> Router<AppState> {
-    Router::new().route("/v1/metrics", post(export))
+pub fn http_router(state: OtlpState) -> Router {
+    Router::new()
+        .route("/v1/metrics", post(export))
+        .with_state(state)
 }
 
 /// `POST /api/v1/otlp/v1/metrics` (Prometheus' OTLP receiver path).
-pub(crate) fn prometheus_router() -> Router<AppState> {
-    Router::new().route("/api/v1/otlp/v1/metrics", post(export))
+pub fn prometheus_router(state: OtlpState) -> Router {
+    Router::new()
+        .route("/api/v1/otlp/v1/metrics", post(export))
+        .with_state(state)
 }

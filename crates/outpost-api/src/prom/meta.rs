@@ -12,9 +12,9 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::PromState;
 use super::params::Params;
 use super::query::format_value;
-use crate::AppState;
 use crate::envelope::{ApiError, success};
 
 /// The Prometheus API version Outpost answers as.
@@ -31,7 +31,7 @@ pub(super) async fn buildinfo() -> Response {
     }))
 }
 
-pub(super) async fn config(State(s): State<AppState>) -> Response {
+pub(super) async fn config(State(s): State<PromState>) -> Response {
     let stack = s.config.borrow().clone();
     let yaml = stack
         .prometheus
@@ -41,11 +41,11 @@ pub(super) async fn config(State(s): State<AppState>) -> Response {
     success(json!({ "yaml": yaml }))
 }
 
-pub(super) async fn flags(State(s): State<AppState>) -> Response {
+pub(super) async fn flags(State(s): State<PromState>) -> Response {
     success(&*s.flags)
 }
 
-pub(super) async fn runtimeinfo(State(s): State<AppState>) -> Response {
+pub(super) async fn runtimeinfo(State(s): State<PromState>) -> Response {
     let stack = s.config.borrow().clone();
     success(json!({
         "startTime": super::targets::rfc3339(s.metrics.start_time_ms()),
@@ -64,7 +64,7 @@ pub(super) async fn runtimeinfo(State(s): State<AppState>) -> Response {
 
 /// Every target's metadata, merged by metric family.
 pub(super) async fn metadata(
-    State(s): State<AppState>,
+    State(s): State<PromState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -99,7 +99,7 @@ pub(super) async fn metadata(
 
 /// Metadata per target, filtered by `match_target` and `metric`.
 pub(super) async fn targets_metadata(
-    State(s): State<AppState>,
+    State(s): State<PromState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -173,7 +173,7 @@ pub(super) async fn query_exemplars(
 /// `/federate`: the latest sample of every matching series, in the text format,
 /// with the external labels added where the series lacks them.
 pub(super) async fn federate(
-    State(s): State<AppState>,
+    State(s): State<PromState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -188,10 +188,32 @@ pub(super) async fn federate(
         .as_ref()
         .map(|c| c.global.external_labels.clone())
         .unwrap_or_default();
+    let tsdb = s.tsdb.clone();
+    // Federation over the whole TSDB runs off the async workers, under the
+    // query concurrency gate.
+    let out = super::query::evaluate(&s, move || {
+        federate_text(&tsdb, &sets, now, lookback, &external)
+    })
+    .await;
+    Ok((
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        out,
+    )
+        .into_response())
+}
+
+/// The federation text of the newest sample of each series matched by `sets`.
+fn federate_text(
+    tsdb: &outpost_tsdb::Tsdb,
+    sets: &[Vec<outpost_tsdb::Matcher>],
+    now: i64,
+    lookback: i64,
+    external: &BTreeMap<String, String>,
+) -> String {
     let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut seen = std::collections::HashSet::new();
-    for set in &sets {
-        for series in s.tsdb.select(set, now - lookback, now) {
+    for set in sets {
+        for series in tsdb.select(set, now.saturating_sub(lookback), now) {
             let Some((t, v)) = series.samples().last() else {
                 continue;
             };
@@ -204,7 +226,7 @@ pub(super) async fn federate(
                 .iter()
                 .filter(|(n, _)| *n != "__name__")
                 .collect();
-            for (k, val) in &external {
+            for (k, val) in external {
                 labels.entry(k.as_str()).or_insert(val.as_str());
             }
             let mut line = name.clone();
@@ -230,9 +252,5 @@ pub(super) async fn federate(
             let _ = writeln!(out, "{l}");
         }
     }
-    Ok((
-        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        out,
-    )
-        .into_response())
+    out
 }

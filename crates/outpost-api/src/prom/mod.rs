@@ -1,7 +1,10 @@
-//! The Prometheus API family on the prometheus listener: the remote-write
-//! receiver, targets, series and label metadata. The query endpoints land
-//! with the PromQL issue.
+//! The Prometheus API family on the prometheus listener: queries
+//! (`query`, `query_range`, `parse_query`, `format_query`), series, labels
+//! and metadata, targets, rules and alerts, status pages, `/federate`, and
+//! the remote-write receiver. Errors go through [`ApiError`](crate::ApiError) (Prometheus'
+//! envelope); domain errors become it through `From` impls in `error.rs`.
 
+mod error;
 mod meta;
 mod params;
 mod parse_query;
@@ -12,14 +15,50 @@ mod series;
 mod status;
 mod targets;
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use axum::Router;
 use axum::routing::{get, post};
+use outpost_clock::Clock;
+use outpost_config::Stack;
+use outpost_promql::Engine;
+use outpost_rules::RuleManager;
+use outpost_scrape::ScrapeManager;
+use outpost_tsdb::Tsdb;
+use tokio::sync::watch;
 
 pub use remote_write::RemoteWriteCounters;
 
-use crate::AppState;
+use crate::metrics::SelfMetrics;
 
-pub(crate) fn router() -> Router<AppState> {
+/// What the Prometheus API reaches.
+#[derive(Clone)]
+pub struct PromState {
+    /// The process clock (query defaults, status pages).
+    pub clock: Clock,
+    /// The metrics store.
+    pub tsdb: Arc<Tsdb>,
+    /// The PromQL engine over `tsdb`.
+    pub promql: Arc<Engine>,
+    /// Targets and their health.
+    pub scrape: Arc<ScrapeManager>,
+    /// Rule groups and their alerts.
+    pub rules: RuleManager,
+    /// The running configuration (`/api/v1/status/config`).
+    pub config: watch::Receiver<Arc<Stack>>,
+    /// Command-line flags as `/api/v1/status/flags` shows them.
+    pub flags: Arc<BTreeMap<String, String>>,
+    /// Start and reload times for `/api/v1/status/runtimeinfo`.
+    pub metrics: Arc<SelfMetrics>,
+    /// Counts of the remote-write receiver.
+    pub remote_write: Arc<RemoteWriteCounters>,
+    /// Bounds concurrent query evaluations (`--query.max-concurrency`).
+    pub query_gate: Arc<tokio::sync::Semaphore>,
+}
+
+/// The Prometheus HTTP API routes.
+pub fn router(state: PromState) -> Router {
     Router::new()
         .route("/api/v1/write", post(remote_write::handle))
         .route("/api/v1/targets", get(targets::handle))
@@ -50,4 +89,5 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/rules", get(rules::rules).post(rules::rules))
         .route("/api/v1/alerts", get(rules::alerts))
         .route("/api/v1/query_range", get(query::range).post(query::range))
+        .with_state(state)
 }

@@ -9,29 +9,13 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use outpost_promql::{Error as QueryError, Output, Value};
+use outpost_promql::{Output, Value};
 use serde::Serialize;
 use serde_json::{Value as Json_, json};
 
+use super::PromState;
 use super::params::{Params, parse_time};
-use crate::AppState;
-use crate::envelope::{ApiError, ErrorType};
-
-/// The one mapping from engine errors to Prometheus' error types.
-fn query_error(e: QueryError) -> ApiError {
-    let kind = match &e {
-        QueryError::Parse(_) => ErrorType::BadData,
-        QueryError::Execution(_) | QueryError::TooManySamples | QueryError::Unsupported(_) => {
-            ErrorType::Execution
-        }
-        QueryError::Timeout(_) => ErrorType::Timeout,
-    };
-    let message = match &e {
-        QueryError::Parse(m) => format!("invalid parameter \"query\": {m}"),
-        other => other.to_string(),
-    };
-    ApiError { kind, message }
-}
+use crate::envelope::ApiError;
 
 /// A float as Prometheus writes sample values.
 pub(crate) fn format_value(v: f64) -> String {
@@ -125,7 +109,7 @@ fn parse_step(s: &str) -> Result<i64, ApiError> {
 }
 
 pub(super) async fn instant(
-    State(s): State<AppState>,
+    State(s): State<PromState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Bytes,
@@ -134,14 +118,12 @@ pub(super) async fn instant(
     let query = query_param(&p)?;
     let t = p.time("time", s.clock.now_ms())?;
     let engine = s.promql.clone();
-    let out = tokio_blocking(move || engine.instant(&query, t))
-        .await
-        .map_err(query_error)?;
+    let out = evaluate(&s, move || engine.instant(&query, t)).await?;
     Ok(respond(out))
 }
 
 pub(super) async fn range(
-    State(s): State<AppState>,
+    State(s): State<PromState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Bytes,
@@ -173,20 +155,31 @@ pub(super) async fn range(
             "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer",
         ));
     }
-    if (end - start) / step > 11_000 {
+    // Checked: start and end are bounded by the parser, but their span may
+    // still not fit an i64 of milliseconds.
+    let span = end
+        .checked_sub(start)
+        .ok_or_else(|| ApiError::bad_data("invalid parameter \"end\": time range too large"))?;
+    if span / step > 11_000 {
         return Err(ApiError::bad_data(
             "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
         ));
     }
     let engine = s.promql.clone();
-    let out = tokio_blocking(move || engine.range(&query, start, end, step))
-        .await
-        .map_err(query_error)?;
+    let out = evaluate(&s, move || engine.range(&query, start, end, step)).await?;
     Ok(respond(out))
 }
 
-/// Runs CPU-bound evaluation on the blocking pool, off the async workers.
-async fn tokio_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+/// Runs one evaluation on the blocking pool, off the async workers, once a
+/// slot of `--query.max-concurrency` is free (queries beyond it wait, as in
+/// Prometheus' active query tracker).
+pub(super) async fn evaluate<T: Send + 'static>(
+    s: &PromState,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    // The gate is never closed, so acquiring cannot fail; the permit lives
+    // until the evaluation returns.
+    let _permit = s.query_gate.acquire().await;
     match tokio::task::spawn_blocking(f).await {
         Ok(v) => v,
         Err(e) => std::panic::resume_unwind(e.into_panic()),

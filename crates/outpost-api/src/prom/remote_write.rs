@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::AppState;
+use super::PromState;
 
 /// Largest compressed body accepted.
 const MAX_BODY_BYTES: usize = 32 << 20;
@@ -72,7 +72,7 @@ impl RemoteWriteCounters {
     }
 }
 
-fn reject(s: &AppState, code: StatusCode, msg: String) -> Response {
+fn reject(s: &PromState, code: StatusCode, msg: String) -> Response {
     s.remote_write
         .requests_rejected
         .fetch_add(1, Ordering::Relaxed);
@@ -80,7 +80,11 @@ fn reject(s: &AppState, code: StatusCode, msg: String) -> Response {
     (code, msg + "\n").into_response()
 }
 
-pub(super) async fn handle(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn handle(
+    State(s): State<PromState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let header = |n: &str| {
         headers
             .get(n)

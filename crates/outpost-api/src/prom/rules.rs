@@ -11,8 +11,8 @@ use outpost_tsdb::Matcher;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::PromState;
 use super::params::Params;
-use crate::AppState;
 use crate::envelope::{ApiError, success};
 
 const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
@@ -99,7 +99,7 @@ fn matches_sets(sets: &[Vec<Matcher>], labels: &BTreeMap<String, String>) -> boo
 }
 
 pub(super) async fn rules(
-    State(s): State<AppState>,
+    State(s): State<PromState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Bytes,
@@ -239,7 +239,7 @@ fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-pub(super) async fn alerts(State(s): State<AppState>) -> Response {
+pub(super) async fn alerts(State(s): State<PromState>) -> Response {
     let alerts: Vec<ApiAlert> = s
         .rules
         .groups()

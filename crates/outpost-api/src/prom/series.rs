@@ -10,8 +10,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::PromState;
 use super::params::Params;
-use crate::AppState;
+use super::query::evaluate;
 use crate::envelope::{ApiError, success};
 
 #[derive(Serialize)]
@@ -47,7 +48,7 @@ fn range(p: &Params) -> Result<(i64, i64), ApiError> {
 }
 
 pub(super) async fn series(
-    State(s): State<AppState>,
+    State(s): State<PromState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Bytes,
@@ -58,19 +59,27 @@ pub(super) async fn series(
         return Err(ApiError::bad_data("no match[] parameter provided"));
     }
     let (start, end) = range(&p)?;
-    let mut all = BTreeSet::new();
-    for set in &sets {
-        all.extend(s.tsdb.series(set, start, end));
-    }
-    let out: Vec<BTreeMap<String, String>> = all
-        .into_iter()
-        .map(|l| {
-            l.iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect();
-    Ok(limited(out, p.limit()?))
+    let limit = p.limit()?;
+    let tsdb = s.tsdb.clone();
+    // A match[] over the whole TSDB is bounded work done off the async
+    // workers, under the same concurrency gate as queries.
+    let out = evaluate(&s, move || {
+        let mut all = BTreeSet::new();
+        for set in &sets {
+            all.extend(tsdb.series(set, start, end));
+        }
+        let keep = if limit > 0 { limit + 1 } else { usize::MAX };
+        all.into_iter()
+            .take(keep)
+            .map(|l| {
+                l.iter()
+                    .map(|(n, v)| (n.to_string(), v.to_string()))
+                    .collect::<BTreeMap<String, String>>()
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    Ok(limited(out, limit))
 }
 
 /// Runs `query` once with no matchers, or per selector with the results merged.
@@ -89,7 +98,7 @@ fn merged(
 }
 
 pub(super) async fn labels(
-    State(s): State<AppState>,
+    State(s): State<PromState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Bytes,
@@ -97,12 +106,17 @@ pub(super) async fn labels(
     let p = Params::new(q.as_deref(), &headers, &body);
     let sets = p.selectors()?;
     let (start, end) = range(&p)?;
-    let names = merged(&sets, |m| s.tsdb.label_names(m, start, end));
-    Ok(limited(names, p.limit()?))
+    let limit = p.limit()?;
+    let tsdb = s.tsdb.clone();
+    let names = evaluate(&s, move || {
+        merged(&sets, |m| tsdb.label_names(m, start, end))
+    })
+    .await;
+    Ok(limited(names, limit))
 }
 
 pub(super) async fn label_values(
-    State(s): State<AppState>,
+    State(s): State<PromState>,
     Path(name): Path<String>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
@@ -121,6 +135,11 @@ pub(super) async fn label_values(
     }
     let sets = p.selectors()?;
     let (start, end) = range(&p)?;
-    let values = merged(&sets, |m| s.tsdb.label_values(&name, m, start, end));
-    Ok(limited(values, p.limit()?))
+    let limit = p.limit()?;
+    let tsdb = s.tsdb.clone();
+    let values = evaluate(&s, move || {
+        merged(&sets, |m| tsdb.label_values(&name, m, start, end))
+    })
+    .await;
+    Ok(limited(values, limit))
 }

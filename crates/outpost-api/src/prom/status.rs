@@ -5,8 +5,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
 
+use super::PromState;
 use super::params::Params;
-use crate::AppState;
 use crate::envelope::{ApiError, success};
 
 #[derive(Serialize)]
@@ -42,7 +42,7 @@ fn stats(v: Vec<(String, u64)>) -> Vec<Stat> {
 }
 
 pub(super) async fn tsdb(
-    State(s): State<AppState>,
+    State(s): State<PromState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {

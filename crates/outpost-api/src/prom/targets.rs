@@ -7,8 +7,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
 
+use super::PromState;
 use super::params::Params;
-use crate::AppState;
 use crate::envelope::{ApiError, success};
 
 #[derive(Serialize)]
@@ -55,7 +55,7 @@ pub(crate) fn rfc3339(ms: i64) -> String {
 }
 
 pub(super) async fn handle(
-    State(s): State<AppState>,
+    State(s): State<PromState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
