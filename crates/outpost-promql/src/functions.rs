@@ -9,6 +9,7 @@ use crate::aggregate::{KahanSum, quantile};
 use crate::engine::{Ctx, Elem, RSeries, Val};
 use crate::error::{Error, Result};
 use crate::ops::{drop_name, is_metadata_label, with_label};
+use crate::time::duration_ms;
 
 fn arg(c: &Call, i: usize) -> Result<&Expr> {
     c.args
@@ -59,46 +60,20 @@ fn unparen(e: &Expr) -> &Expr {
 fn range_arg(ctx: &mut Ctx<'_>, e: &Expr, t: i64) -> Result<(Vec<RSeries>, i64, i64)> {
     let (range, end) = match unparen(e) {
         Expr::MatrixSelector(ms) => (
-            ms.range.as_millis() as i64,
-            ctx_base(ctx, &ms.vs.at, &ms.vs.offset, t),
+            duration_ms(ms.range),
+            ctx.base_time(&ms.vs.at, &ms.vs.offset, t),
         ),
-        Expr::Subquery(sq) => (
-            sq.range.as_millis() as i64,
-            ctx_base(ctx, &sq.at, &sq.offset, t),
-        ),
+        Expr::Subquery(sq) => (duration_ms(sq.range), ctx.base_time(&sq.at, &sq.offset, t)),
         _ => (0, t),
     };
     match ctx.eval(e, t)? {
-        Val::Matrix(m) => Ok((m, end - range, end)),
+        // Saturates at i64::MIN, before every sample.
+        Val::Matrix(m) => Ok((m, end.saturating_sub(range), end)),
         other => Err(Error::Execution(format!(
             "expected range vector, got {}",
             other.kind()
         ))),
     }
-}
-
-fn ctx_base(
-    ctx: &Ctx<'_>,
-    at: &Option<promql_parser::parser::AtModifier>,
-    offset: &Option<promql_parser::parser::Offset>,
-    t: i64,
-) -> i64 {
-    use promql_parser::parser::{AtModifier, Offset};
-    let at_t = match at {
-        None => t,
-        Some(AtModifier::Start) => ctx.start,
-        Some(AtModifier::End) => ctx.end,
-        Some(AtModifier::At(st)) => match st.duration_since(std::time::UNIX_EPOCH) {
-            Ok(d) => d.as_millis() as i64,
-            Err(e) => -(e.duration().as_millis() as i64),
-        },
-    };
-    let off = match offset {
-        None => 0,
-        Some(Offset::Pos(d)) => d.as_millis() as i64,
-        Some(Offset::Neg(d)) => -(d.as_millis() as i64),
-    };
-    at_t - off
 }
 
 /// Applies `f` to every sample's value, dropping the metric name.
@@ -143,9 +118,10 @@ pub(crate) fn extrapolated(
             }
         }
     }
-    let mut to_start = (ft - start) as f64 / 1000.0;
-    let mut to_end = (end - lt) as f64 / 1000.0;
-    let sampled = (lt - ft) as f64 / 1000.0;
+    // Saturating: a window bound may sit at the end of the i64 range.
+    let mut to_start = ft.saturating_sub(start) as f64 / 1000.0;
+    let mut to_end = end.saturating_sub(lt) as f64 / 1000.0;
+    let sampled = lt.saturating_sub(ft) as f64 / 1000.0;
     let avg = sampled / (points.len() - 1) as f64;
     // Extrapolate by at most half a sample interval beyond the samples...
     let threshold = avg * 1.1;
@@ -165,7 +141,7 @@ pub(crate) fn extrapolated(
     let interval = sampled + to_start + to_end;
     let mut factor = interval / sampled;
     if rate {
-        factor /= (end - start) as f64 / 1000.0;
+        factor /= end.saturating_sub(start) as f64 / 1000.0;
     }
     Some(result * factor)
 }
@@ -183,7 +159,8 @@ pub(crate) fn instant_delta(points: &[(i64, f64)], rate: bool) -> Option<f64> {
     if !rate {
         return Some(d);
     }
-    let dt = (lt - pt) as f64 / 1000.0;
+    // Saturating: samples may sit anywhere in the i64 range.
+    let dt = lt.saturating_sub(pt) as f64 / 1000.0;
     if dt == 0.0 {
         return None;
     }
@@ -201,7 +178,8 @@ pub(crate) fn linear_regression(points: &[(i64, f64)], at: i64) -> (f64, f64) {
     );
     let const_y = points.iter().all(|p| p.1 == points[0].1);
     for &(t, v) in points {
-        let x = (t - at) as f64 / 1000.0;
+        // Saturating: `at` (predict_linear's evaluation time) may be extreme.
+        let x = t.saturating_sub(at) as f64 / 1000.0;
         n += 1.0;
         sx.add(x);
         sy.add(v);
@@ -524,7 +502,7 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                 let m = ctx.eval(
                     &Expr::MatrixSelector(promql_parser::parser::MatrixSelector {
                         vs: vs.clone(),
-                        range: std::time::Duration::from_millis(lb as u64),
+                        range: std::time::Duration::from_millis(lb.max(0).unsigned_abs()),
                     }),
                     t,
                 )?;
@@ -648,16 +626,18 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             let Expr::MatrixSelector(ms) = unparen(arg(c, 0)?) else {
                 unreachable!("checked by the guard")
             };
-            let range = ms.range.as_millis() as i64;
+            let range = duration_ms(ms.range);
             let data = ctx.fetch(&ms.vs, range)?;
             let key = &ms.vs as *const _ as usize;
             let end = ctx.base_time(&ms.vs.at, &ms.vs.offset, t);
-            let start = end - range;
+            // Saturates at i64::MIN, before every sample.
+            let start = end.saturating_sub(range);
+            let first = start.saturating_sub(ctx.engine.left_adj());
             let mut out = Vec::new();
             let delayed = ctx.delayed();
             let mut buf: Vec<(i64, f64)> = Vec::new();
             for (i, (labels, pts)) in data.iter().enumerate() {
-                let first = start - ctx.engine.left_adj();
+                ctx.tick()?;
                 let lo = pts.partition_point(|(ts, _)| *ts <= first);
                 let hi = pts.partition_point(|(ts, _)| *ts <= end);
                 let mut window = &pts[lo..hi];

@@ -18,11 +18,13 @@ mod functions;
 mod ops;
 pub mod promqltest;
 mod range_eval;
+mod time;
 mod value;
 mod xxhash;
 
-pub use engine::{Engine, EngineOptions, Output, parse_selector};
+pub use engine::{Engine, EngineOptions, Output, QueryContext, parse_selector};
 pub use error::{Error, Result};
+pub use time::{MAX_RANGE_POINTS, range_steps};
 pub use value::{Sample, Series, Value};
 
 #[cfg(test)]

@@ -629,3 +629,172 @@ fn random_range_queries_match_instant_queries() {
     }
     assert!(compared > 50, "only {compared} queries compared");
 }
+
+fn limited(e: &Engine, opts: impl FnOnce(&mut EngineOptions)) -> Engine {
+    let mut o = e.options().clone();
+    opts(&mut o);
+    Engine::new(e.tsdb_for_tests(), o)
+}
+
+/// Ten series `m{i="0".."9"}` with a sample every 15s over an hour.
+fn ten_series() -> Engine {
+    let db = Arc::new(Tsdb::new(Options::default()));
+    let mut app = db.appender();
+    for i in 0..10 {
+        let l = Labels::from_pairs([("__name__", "m"), ("i", &i.to_string())]).unwrap();
+        for k in 0..=240 {
+            app.append_labels(&l, k * 15_000, k as f64).unwrap();
+        }
+    }
+    drop(app);
+    Engine::new(db, EngineOptions::default())
+}
+
+#[test]
+fn huge_subquery_fails_fast_with_too_many_samples() {
+    let e = engine(&[]);
+    let watch = outpost_clock::Stopwatch::start();
+    for q in [
+        "count_over_time(vector(1)[30d:1ms])",
+        "sum_over_time((vector(1) + 1)[30d:1ms] offset 1d)",
+        "max_over_time(max_over_time(vector(1)[30d:1ms])[1h:1m])",
+    ] {
+        assert_eq!(
+            e.instant(q, 3_000_000_000),
+            Err(Error::TooManySamples),
+            "{q}"
+        );
+        assert_eq!(
+            e.range(q, 3_000_000_000, 3_000_600_000, 60_000),
+            Err(Error::TooManySamples),
+            "{q}"
+        );
+    }
+    assert!(
+        watch.elapsed() < std::time::Duration::from_secs(2),
+        "refused before the points are allocated: {:?}",
+        watch.elapsed()
+    );
+    assert_eq!(
+        Error::TooManySamples.to_string(),
+        "query processing would load too many samples into memory in query execution"
+    );
+}
+
+#[test]
+fn range_query_output_over_max_samples_fails() {
+    let e = ten_series();
+    // 10 series x 241 steps = 2,410 output points; the selector cache holds
+    // the 2,410 samples too.
+    let queries = [
+        "m",                                          // series at a time
+        "rate(m[1m])",                                // series at a time
+        "sum by (i) (m) * 2",                         // series at a time
+        "label_replace(m, \"x\", \"y\", \"\", \"\")", // step-wise
+        "m and m",                                    // step-wise
+    ];
+    for q in queries {
+        let full = e.range(q, 0, 3_600_000, 15_000).unwrap();
+        let small = limited(&e, |o| o.max_samples = 3_000);
+        assert_eq!(
+            small.range(q, 0, 3_600_000, 15_000),
+            Err(Error::TooManySamples),
+            "{q}"
+        );
+        let enough = limited(&e, |o| o.max_samples = 10_000);
+        assert_eq!(
+            enough.range(q, 0, 3_600_000, 15_000).unwrap(),
+            full,
+            "{q}: unchanged under the limit"
+        );
+    }
+    // Instant queries hold the selector's samples (5m of them for `m`, 21
+    // per series) and the result.
+    let small = limited(&e, |o| o.max_samples = 300);
+    assert_eq!(
+        small.instant("m[1h]", 3_600_000),
+        Err(Error::TooManySamples)
+    );
+    assert_eq!(
+        small.instant("m", 3_600_000).unwrap().value.type_name(),
+        "vector"
+    );
+}
+
+#[test]
+fn intermediate_results_are_released_once_consumed() {
+    let e = ten_series();
+    // Each step holds the cache (2,410), two operands and the result (10
+    // each), plus the output so far; a subquery's points are released once
+    // its function consumed them.
+    let small = limited(&e, |o| o.max_samples = 2_410 + 10 * 4);
+    assert!(small.instant("m + m", 3_600_000).is_ok());
+    assert!(
+        small
+            .instant("max_over_time((m + m)[2m:15s])", 3_600_000)
+            .is_ok()
+    );
+    assert_eq!(
+        small.instant("(m + m)[30m:15s]", 3_600_000),
+        Err(Error::TooManySamples),
+        "the subquery's 1,200 points are held in its result"
+    );
+}
+
+#[test]
+fn small_timeout_fails_a_heavy_query() {
+    let e = limited(&engine(&[]), |o| {
+        o.timeout = std::time::Duration::from_millis(20)
+    });
+    let watch = outpost_clock::Stopwatch::start();
+    let q = "sum_over_time(vector(1)[7d:1s])";
+    assert_eq!(
+        e.instant(q, 1_000_000_000),
+        Err(Error::Timeout("expression evaluation".into()))
+    );
+    assert_eq!(
+        e.range(q, 0, 600_000, 60_000),
+        Err(Error::Timeout("expression evaluation".into()))
+    );
+    assert!(watch.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(
+        Error::Timeout("expression evaluation".into()).to_string(),
+        "query timed out in expression evaluation"
+    );
+    // A per-query timeout tightens the engine's.
+    let e = engine(&[]);
+    let qc = crate::QueryContext::new().with_timeout(std::time::Duration::from_millis(20));
+    assert_eq!(
+        e.instant_with(q, 1_000_000_000, &qc),
+        Err(Error::Timeout("expression evaluation".into()))
+    );
+    assert!(e.instant_with("vector(1)", 0, &qc).is_ok());
+}
+
+#[test]
+fn canceled_queries_stop() {
+    let e = engine(&[]);
+    let qc = crate::QueryContext::new();
+    qc.cancel();
+    assert!(qc.is_canceled());
+    assert_eq!(
+        e.instant_with("vector(1)", 0, &qc),
+        Err(Error::Canceled("expression evaluation".into()))
+    );
+    assert_eq!(
+        Error::Canceled("expression evaluation".into()).to_string(),
+        "query was canceled in expression evaluation"
+    );
+    // Canceled from another thread while it runs.
+    let qc = crate::QueryContext::new();
+    let handle = qc.clone();
+    let watch = outpost_clock::Stopwatch::start();
+    let canceler = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        handle.cancel();
+    });
+    let r = e.range_with("sum_over_time(vector(1)[7d:1s])", 0, 600_000, 60_000, &qc);
+    canceler.join().unwrap();
+    assert_eq!(r, Err(Error::Canceled("expression evaluation".into())));
+    assert!(watch.elapsed() < std::time::Duration::from_secs(5));
+}

@@ -25,6 +25,7 @@ fn query_error(e: QueryError) -> ApiError {
             ErrorType::Execution
         }
         QueryError::Timeout(_) => ErrorType::Timeout,
+        QueryError::Canceled(_) => ErrorType::Canceled,
     };
     let message = match &e {
         QueryError::Parse(m) => format!("invalid parameter \"query\": {m}"),
