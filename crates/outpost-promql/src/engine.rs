@@ -216,12 +216,22 @@ fn samples_of(v: &Val) -> usize {
 /// Parses a series selector (`up{job="a"}`, also `{a="1" or b="2"}`) into
 /// matcher sets, one per `or` branch, as the series and labels APIs take them.
 pub fn parse_selector(s: &str) -> Result<Vec<Vec<Matcher>>> {
-    let expr = promql_parser::parser::parse(s).map_err(|e| Error::Parse(e.trim().to_string()))?;
+    let expr = parse_expr(s)?;
     match expr {
         Expr::VectorSelector(vs) => convert_matchers(&vs),
         _ => Err(Error::Parse(format!(
             "1:1: parse error: unexpected expression; expected a series selector, got {s:?}"
         ))),
+    }
+}
+
+/// Parses a query. promql-parser panics on a number used as a duration that
+/// `Duration` cannot hold (`m[1e300]`, `m offset NaN`): such a query is
+/// refused as invalid instead of taking the caller down.
+fn parse_expr(query: &str) -> Result<Expr> {
+    match std::panic::catch_unwind(|| promql_parser::parser::parse(query)) {
+        Ok(r) => r.map_err(|e| Error::Parse(e.trim().to_string())),
+        Err(_) => Err(Error::Parse("duration out of range".into())),
     }
 }
 
@@ -285,8 +295,7 @@ impl Engine {
     }
 
     fn parse(query: &str) -> Result<Expr> {
-        let expr =
-            promql_parser::parser::parse(query).map_err(|e| Error::Parse(e.trim().to_string()))?;
+        let expr = parse_expr(query)?;
         check_supported(&expr)?;
         Ok(expr)
     }
@@ -345,8 +354,13 @@ impl Engine {
         let mut ctx = Ctx::new(self, start_ms, end_ms, qc);
         ctx.range_query = true;
         ctx.check_time()?;
-        // Every step lies in [start, end]: the additions cannot overflow.
-        let steps: Vec<i64> = (0..nsteps as i64).map(|i| start_ms + i * step_ms).collect();
+        // Every step lies in [start, end], but `i * step` alone may pass
+        // i64::MAX when the span does: computed in i128.
+        let steps: Vec<i64> = (0..nsteps as i128)
+            .map(|i| {
+                i64::try_from(i128::from(start_ms) + i * i128::from(step_ms)).unwrap_or(end_ms)
+            })
+            .collect();
         if range_eval::supported(&expr)
             && let Some(cols) = range_eval::eval(&mut ctx, &expr, &steps)?
         {
@@ -882,9 +896,10 @@ impl<'a> Ctx<'a> {
                 let mut order = Vec::new();
                 let mut drops: HashMap<Labels, bool> = HashMap::new();
                 let mut r = Ok(());
-                for k in 0..nsteps as i64 {
-                    // At most `base`: no overflow.
-                    let ts = first + k * step;
+                for k in 0..nsteps {
+                    // In [first, base], but `k * step` alone may pass
+                    // i64::MAX when that span does: computed in i128.
+                    let ts = i64::try_from(i128::from(first) + k * step_w).unwrap_or(base);
                     match self.eval(&sq.expr, ts) {
                         Ok(Val::Vector(s)) => {
                             for x in s {

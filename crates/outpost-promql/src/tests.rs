@@ -798,3 +798,127 @@ fn canceled_queries_stop() {
     assert_eq!(r, Err(Error::Canceled("expression evaluation".into())));
     assert!(watch.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[test]
+fn extreme_times_offsets_and_steps_never_panic() {
+    // Debug builds check overflow: any wrapping `+`/`-`/`*` on a timestamp
+    // panics here.
+    let e = engine(&[(
+        &[("__name__", "m")],
+        &[
+            (-1_000_000_000_000_000_000, 1.0),
+            (-1, 2.0),
+            (0, 3.0),
+            (1_000_000, 4.0),
+            (1_000_000_000_000_000_000, 5.0),
+        ],
+    )]);
+    // Small limits keep the long subqueries short.
+    let e = limited(&e, |o| {
+        o.timeout = std::time::Duration::from_millis(300);
+        o.max_samples = 100_000;
+    });
+    let times = [
+        i64::MIN,
+        i64::MIN + 1,
+        -1_000_000_000_000_000_000,
+        -1,
+        0,
+        1,
+        1_000_000_000_000_000_000,
+        i64::MAX - 1,
+        i64::MAX,
+    ];
+    let durations = [
+        "1ms",
+        "5m",
+        "1y",
+        "292y",
+        "300000000y",
+        "9223372036854775807ms",
+        "1e18",
+        "1e300",
+    ];
+    let ats = [
+        "0", "1e300", "-1e300", "9.2e15", "-9.2e15", "9.3e15", "1e18", "start()", "end()",
+    ];
+    let shapes = [
+        "m offset {d}",
+        "m offset -{d}",
+        "rate(m[{d}])",
+        "rate(m[{d}] offset -{e})",
+        "count_over_time(m[{d}:{e}])",
+        "max_over_time(vector(1)[{d}:{e}] offset {e})",
+        "last_over_time(m[{d}:{e}] offset -{d})",
+        "timestamp(m offset {d})",
+        "predict_linear(m[{d}], 1e18)",
+        "deriv(m[{d}] offset -{e})",
+        "sum by (x) (m offset -{d}) * 2",
+        "hour(m offset {d}) + time()",
+        "m @ {a}",
+        "rate(m[{d}] @ {a})",
+        "max_over_time(m[{d}:{e}] @ {a} offset {e})",
+        "timestamp(m @ {a} offset -{d})",
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut rnd = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for _ in 0..2_000 {
+        let q = shapes[rnd(shapes.len())]
+            .replace("{d}", durations[rnd(durations.len())])
+            .replace("{e}", durations[rnd(durations.len())])
+            .replace("{a}", ats[rnd(ats.len())]);
+        let t = times[rnd(times.len())];
+        match e.instant(&q, t) {
+            Ok(_) | Err(Error::Parse(_) | Error::TooManySamples | Error::Timeout(_)) => {}
+            Err(other) => panic!("{q} at {t}: {other:?}"),
+        }
+        let (a, b) = (times[rnd(times.len())], times[rnd(times.len())]);
+        let step = [1, 60_000, i64::MAX / 4, i64::MAX][rnd(4)];
+        match e.range(&q, a.min(b), a.max(b), step) {
+            Ok(_) | Err(Error::Parse(_) | Error::TooManySamples | Error::Timeout(_)) => {}
+            Err(other) => panic!("{q} over {a}..{b} by {step}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn at_modifier_out_of_the_i64_range_is_rejected() {
+    let e = engine(&[(&[("__name__", "m")], &[(0, 1.0)])]);
+    // The parser keeps the time as a saturated SystemTime: the message
+    // names that, not the literal.
+    assert!(matches!(
+        e.instant("m @ 1e300", 0),
+        Err(Error::Parse(m)) if m.starts_with("timestamp out of bounds for @ modifier: ")
+    ));
+    assert!(matches!(
+        e.instant("rate(m[5m] @ -1e18)", 0),
+        Err(Error::Parse(_))
+    ));
+    assert!(matches!(
+        e.instant("vector(1)[5m:1m] @ 1e18", 0),
+        Err(Error::Parse(_))
+    ));
+    // promql-parser panics on number durations past `Duration`: refused.
+    for q in [
+        "m[1e300]",
+        "m offset 1e300",
+        "m[5m:1e300]",
+        "m[Inf]",
+        "m offset -NaN",
+    ] {
+        assert!(matches!(e.instant(q, 0), Err(Error::Parse(_))), "{q}");
+    }
+    assert!(matches!(
+        crate::parse_selector("m[1e300]"),
+        Err(Error::Parse(_))
+    ));
+    // The largest times that fit are evaluated (no sample there).
+    assert_eq!(vector(&e, "m @ 9.2e15", 0), vec![]);
+    assert_eq!(vector(&e, "m @ -9.2e15", 0), vec![]);
+    assert_eq!(vector(&e, "m @ 0.001", 0), vec![("m{}".into(), 1.0)]);
+}
