@@ -173,6 +173,12 @@ pub(crate) struct Ctx<'a> {
     pub(crate) engine: &'a Engine,
     pub(crate) start: i64,
     pub(crate) end: i64,
+    /// The id of each selector node of the query's AST, by its address
+    /// (stable while the query runs). Caches are keyed by these ids; a
+    /// selector built during evaluation has none and is never cached, so
+    /// no two selectors can share an entry.
+    ids: HashMap<usize, usize>,
+    /// Fetched series by selector id.
     cache: HashMap<usize, Fetched>,
     pub(crate) warnings: Vec<String>,
     pub(crate) infos: Vec<String>,
@@ -188,7 +194,7 @@ pub(crate) struct Ctx<'a> {
     canceled: Arc<AtomicBool>,
     /// Calls of [`Ctx::tick`]; the clock is read every [`TICKS_PER_CHECK`].
     ticks: u32,
-    /// Labels without `__name__`, per fetched series (selector node, index).
+    /// Labels without `__name__`, per fetched series (selector id, index).
     pub(crate) unnamed: HashMap<(usize, usize), Labels>,
     /// The span of evaluation times of the node being evaluated (the query
     /// range, or a subquery's span).
@@ -308,7 +314,7 @@ impl Engine {
     /// Evaluates `query` at `t_ms` under `qc` (cancellation, timeout).
     pub fn instant_with(&self, query: &str, t_ms: i64, qc: &QueryContext) -> Result<Output> {
         let expr = Self::parse(query)?;
-        let mut ctx = Ctx::new(self, t_ms, t_ms, qc);
+        let mut ctx = Ctx::new(self, &expr, t_ms, t_ms, qc);
         ctx.check_time()?;
         let v = ctx.eval(&expr, t_ms)?;
         let value = match v {
@@ -351,7 +357,7 @@ impl Engine {
     ) -> Result<Output> {
         let nsteps = range_steps(start_ms, end_ms, step_ms)?;
         let expr = Self::parse(query)?;
-        let mut ctx = Ctx::new(self, start_ms, end_ms, qc);
+        let mut ctx = Ctx::new(self, &expr, start_ms, end_ms, qc);
         ctx.range_query = true;
         ctx.check_time()?;
         // Every step lies in [start, end], but `i * step` alone may pass
@@ -569,6 +575,38 @@ fn check_supported(e: &Expr) -> Result<()> {
     }
 }
 
+/// Numbers every selector node of `e` (a range selector's inner selector
+/// included), by address.
+fn selector_ids(e: &Expr, ids: &mut HashMap<usize, usize>) {
+    let mut add = |vs: &VectorSelector| {
+        let n = ids.len();
+        ids.entry(vs as *const VectorSelector as usize).or_insert(n);
+    };
+    match e {
+        Expr::VectorSelector(vs) => add(vs),
+        Expr::MatrixSelector(ms) => add(&ms.vs),
+        Expr::Aggregate(a) => {
+            selector_ids(&a.expr, ids);
+            if let Some(p) = &a.param {
+                selector_ids(p, ids);
+            }
+        }
+        Expr::Unary(u) => selector_ids(&u.expr, ids),
+        Expr::Binary(b) => {
+            selector_ids(&b.lhs, ids);
+            selector_ids(&b.rhs, ids);
+        }
+        Expr::Paren(p) => selector_ids(&p.expr, ids),
+        Expr::Subquery(s) => selector_ids(&s.expr, ids),
+        Expr::Call(c) => {
+            for a in &c.args.args {
+                selector_ids(a, ids);
+            }
+        }
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
+    }
+}
+
 /// Rejects an `@` time whose milliseconds do not fit an i64, with
 /// Prometheus' message (its parser rejects such times).
 fn check_at(at: &Option<AtModifier>) -> Result<()> {
@@ -587,7 +625,9 @@ fn check_at(at: &Option<AtModifier>) -> Result<()> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(engine: &'a Engine, start: i64, end: i64, qc: &QueryContext) -> Self {
+    fn new(engine: &'a Engine, expr: &Expr, start: i64, end: i64, qc: &QueryContext) -> Self {
+        let mut ids = HashMap::new();
+        selector_ids(expr, &mut ids);
         let timeout = match qc.timeout {
             Some(t) => t.min(engine.opts.timeout),
             None => engine.opts.timeout,
@@ -596,6 +636,7 @@ impl<'a> Ctx<'a> {
             engine,
             start,
             end,
+            ids,
             cache: HashMap::new(),
             warnings: Vec::new(),
             infos: Vec::new(),
@@ -714,10 +755,19 @@ impl<'a> Ctx<'a> {
         at_t.saturating_sub(offset_ms(offset))
     }
 
-    /// Every series of a selector with the samples it may need in this query.
+    /// The id of a selector of the query's AST; `None` for one built
+    /// during evaluation.
+    pub(crate) fn selector_id(&self, vs: &VectorSelector) -> Option<usize> {
+        self.ids
+            .get(&(vs as *const VectorSelector as usize))
+            .copied()
+    }
+
+    /// Every series of a selector with the samples it may need in this query
+    /// (cached for the selectors of the query's AST).
     pub(crate) fn fetch(&mut self, vs: &VectorSelector, range_ms: i64) -> Result<Fetched> {
-        let key = vs as *const VectorSelector as usize;
-        if let Some(c) = self.cache.get(&key) {
+        let id = self.selector_id(vs);
+        if let Some(c) = id.and_then(|id| self.cache.get(&id)) {
             return Ok(c.clone());
         }
         let off = offset_ms(&vs.offset);
@@ -747,14 +797,21 @@ impl<'a> Ctx<'a> {
                     continue;
                 }
                 let pts: Vec<(i64, f64)> = s.samples().collect();
-                // The cache holds these until the query ends.
-                self.cached = self.cached.saturating_add(pts.len());
-                self.check_samples()?;
+                if id.is_some() {
+                    // The cache holds these until the query ends.
+                    self.cached = self.cached.saturating_add(pts.len());
+                    self.check_samples()?;
+                } else {
+                    // Released with the value being evaluated.
+                    self.hold(pts.len())?;
+                }
                 out.push((s.labels, pts));
             }
         }
         let arc = Arc::new(out);
-        self.cache.insert(key, arc.clone());
+        if let Some(id) = id {
+            self.cache.insert(id, arc.clone());
+        }
         Ok(arc)
     }
 

@@ -492,36 +492,26 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             return Ok(Val::Scalar(if v.len() == 1 { v[0].v } else { f64::NAN }));
         }
         "timestamp" => {
-            // The timestamp of each sample itself for a plain selector.
+            // The timestamp of each sample itself for a plain selector: the
+            // latest sample in the lookback window, as the selector picks it.
             if let Expr::VectorSelector(vs) = unparen(arg(c, 0)?) {
-                let inner = ctx.eval(arg(c, 0)?, t)?;
-                let Val::Vector(samples) = inner else {
-                    unreachable!("selector yields a vector")
-                };
-                let lb = ctx.engine.options().lookback_ms;
-                let m = ctx.eval(
-                    &Expr::MatrixSelector(promql_parser::parser::MatrixSelector {
-                        vs: vs.clone(),
-                        range: std::time::Duration::from_millis(lb.max(0).unsigned_abs()),
-                    }),
-                    t,
-                )?;
-                let Val::Matrix(series) = m else {
-                    unreachable!("matrix selector yields a matrix")
-                };
-                let out = samples
-                    .into_iter()
-                    .filter_map(|s| {
-                        let ts = series
-                            .iter()
-                            .find(|x| x.series.labels == s.labels)?
-                            .series
-                            .points
-                            .last()?
-                            .0;
-                        Some(dropped(ctx, &s.labels, t, ts as f64 / 1000.0))
-                    })
-                    .collect();
+                let data = ctx.fetch(vs, 0)?;
+                let base = ctx.base_time(&vs.at, &vs.offset, t);
+                let lb = ctx.engine.options().lookback_ms + ctx.engine.left_adj();
+                // Saturates at i64::MIN, before every sample.
+                let oldest = base.saturating_sub(lb);
+                let mut out = Vec::new();
+                for (labels, pts) in data.iter() {
+                    ctx.tick()?;
+                    let idx = pts.partition_point(|(ts, _)| *ts <= base);
+                    let Some(&(ts, v)) = idx.checked_sub(1).and_then(|i| pts.get(i)) else {
+                        continue;
+                    };
+                    if ts <= oldest || outpost_tsdb::is_stale_nan(v) {
+                        continue;
+                    }
+                    out.push(dropped(ctx, labels, t, ts as f64 / 1000.0));
+                }
                 return Ok(Val::Vector(out));
             }
             let v = vector(ctx, arg(c, 0)?, t)?;
@@ -628,7 +618,7 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             };
             let range = duration_ms(ms.range);
             let data = ctx.fetch(&ms.vs, range)?;
-            let key = &ms.vs as *const _ as usize;
+            let id = ctx.selector_id(&ms.vs);
             let end = ctx.base_time(&ms.vs.at, &ms.vs.offset, t);
             // Saturates at i64::MIN, before every sample.
             let start = end.saturating_sub(range);
@@ -672,11 +662,14 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                     });
                     continue;
                 }
-                let labels = ctx
-                    .unnamed
-                    .entry((key, i))
-                    .or_insert_with(|| drop_name(labels))
-                    .clone();
+                let labels = match id {
+                    Some(id) => ctx
+                        .unnamed
+                        .entry((id, i))
+                        .or_insert_with(|| drop_name(labels))
+                        .clone(),
+                    None => drop_name(labels),
+                };
                 out.push(Elem::new(labels, t, v));
             }
             Ok(Val::Vector(out))

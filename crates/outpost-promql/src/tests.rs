@@ -922,3 +922,40 @@ fn at_modifier_out_of_the_i64_range_is_rejected() {
     assert_eq!(vector(&e, "m @ -9.2e15", 0), vec![]);
     assert_eq!(vector(&e, "m @ 0.001", 0), vec![("m{}".into(), 1.0)]);
 }
+
+#[test]
+fn issue_16_6_timestamp_difference_of_two_metrics_is_not_empty() {
+    // Both `timestamp()` calls read through the selector cache; the two
+    // selectors must not share an entry.
+    let e = engine(&[
+        (&[("__name__", "a_metric"), ("job", "x")], &[(10_000, 1.0)]),
+        (&[("__name__", "b_metric"), ("job", "x")], &[(25_000, 1.0)]),
+    ]);
+    for q in [
+        "timestamp(a_metric) - timestamp(b_metric)",
+        "timestamp(a_metric) - on(job) timestamp(b_metric)",
+        "(timestamp(a_metric) - timestamp(b_metric)) + 0",
+    ] {
+        assert_eq!(
+            vector(&e, q, 30_000),
+            vec![("{job=\"x\"}".into(), -15.0)],
+            "{q}"
+        );
+    }
+    let out = e
+        .range(
+            "timestamp(b_metric) - timestamp(a_metric)",
+            30_000,
+            60_000,
+            15_000,
+        )
+        .unwrap();
+    let Value::Matrix(m) = out.value else {
+        panic!("matrix expected")
+    };
+    assert_eq!(m.len(), 1);
+    assert_eq!(
+        m[0].points,
+        vec![(30_000, 15.0), (45_000, 15.0), (60_000, 15.0)]
+    );
+}
