@@ -855,7 +855,8 @@ impl<'a> Ctx<'a> {
                 let data = self.fetch(vs, 0)?;
                 let base = self.base_time(&vs.at, &vs.offset, t);
                 let lb = self.engine.opts.lookback_ms + self.engine.left_adj();
-                let mut out = Vec::new();
+                // One allocation per step: most series have a sample.
+                let mut out = Vec::with_capacity(data.len());
                 // Saturates at i64::MIN, before every sample.
                 let oldest = base.saturating_sub(lb);
                 for (labels, pts) in data.iter() {

@@ -10,6 +10,11 @@
 //! same results. Name removal follows Prometheus 3's
 //! default (immediate) unless [`EngineOptions::delayed_name_removal`] asks for
 //! the delayed removal of the `promql-delayed-name-removal` feature.
+//!
+//! A query holds at most [`EngineOptions::max_samples`] samples at once
+//! (selector data, intermediate results and its output), runs at most
+//! [`EngineOptions::timeout`], and stops when its [`QueryContext`] is
+//! canceled.
 
 mod aggregate;
 mod engine;

@@ -151,7 +151,7 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
                 let lb = ctx.engine.options().lookback_ms + ctx.engine.left_adj();
                 // Saturates at i64::MIN, before every sample.
                 let oldest = base.saturating_sub(lb);
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(data.len());
                 for (labels, pts) in data.iter() {
                     ctx.tick()?;
                     let idx = pts.partition_point(|(ts, _)| *ts <= base);

@@ -33,7 +33,8 @@ pub(super) fn call(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             // Saturates at i64::MIN, before every sample.
             let start = end.saturating_sub(range);
             let first = start.saturating_sub(ctx.engine.left_adj());
-            let mut out = Vec::new();
+            // One allocation per step: most series have a window.
+            let mut out = Vec::with_capacity(data.len());
             let delayed = ctx.delayed();
             let mut buf: Vec<(i64, f64)> = Vec::new();
             for (i, (labels, pts)) in data.iter().enumerate() {
