@@ -607,8 +607,9 @@ fn selector_ids(e: &Expr, ids: &mut HashMap<usize, usize>) {
     }
 }
 
-/// Rejects an `@` time whose milliseconds do not fit an i64, with
-/// Prometheus' message (its parser rejects such times).
+/// Rejects an `@` time whose milliseconds do not fit an i64, with the text
+/// of Prometheus' parser error (the number shown is the time as
+/// promql-parser kept it, saturated for literals past its range).
 fn check_at(at: &Option<AtModifier>) -> Result<()> {
     if let Some(AtModifier::At(st)) = at
         && system_time_ms(st).is_none()
