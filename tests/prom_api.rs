@@ -231,3 +231,122 @@ fn query_api_answers_as_prometheus() {
         )
     );
 }
+
+/// Regression (issue 16.1): `count_over_time(vector(1)[30d:1ms])` used to
+/// allocate until the process died; it must answer Prometheus' 422 quickly
+/// while every listener keeps serving.
+#[test]
+fn huge_subquery_answers_422_and_the_process_keeps_serving() {
+    let op = Outpost::start(&[]);
+    let base = op.url("prometheus");
+    let t = std::time::Instant::now();
+    let (code, v) = form(
+        &format!("{base}/api/v1/query"),
+        &[("query", "count_over_time(vector(1)[30d:1ms])")],
+    );
+    assert_eq!(code, 422, "{v}");
+    assert_eq!(v["errorType"], "execution");
+    assert_eq!(
+        v["error"],
+        "query processing would load too many samples into memory in query execution"
+    );
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(get(&format!("{base}/-/healthy")).0, 200);
+    assert_eq!(get(&format!("{}/-/healthy", op.url("alertmanager"))).0, 200);
+}
+
+#[test]
+fn query_max_samples_flag_bounds_range_query_output() {
+    let op = Outpost::start(&["--query.max-samples", "100"]);
+    load(&op);
+    let base = op.url("prometheus");
+    let ok = format!(
+        "{base}/api/v1/query_range?query=temperature&start={}&end={}&step=60",
+        T0 / 1000,
+        T0 / 1000 + 300
+    );
+    assert_eq!(json(&ok).0, 200);
+    let (code, v) = json(&format!(
+        "{base}/api/v1/query_range?query=http_requests_total&start={}&end={}&step=1",
+        T0 / 1000,
+        T0 / 1000 + 600
+    ));
+    assert_eq!(code, 422, "{v}");
+    assert_eq!(v["errorType"], "execution");
+}
+
+/// Regression (issue 16.2): extreme numbers in every time and duration
+/// parameter answer a client error (or a result), never a crash: the
+/// process keeps serving after each.
+#[test]
+fn extreme_times_and_durations_never_take_the_process_down() {
+    let op = Outpost::start(&[]);
+    load(&op);
+    let base = op.url("prometheus");
+    let extremes = [
+        "1e300",
+        "-1e300",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "NaN",
+        "Inf",
+        "-Inf",
+        "0",
+        "-1",
+        "1e18",
+        "-1e18",
+        "9223372036854775.807",
+        "1e-300",
+    ];
+    let mut urls = Vec::new();
+    for x in extremes {
+        urls.push(format!("{base}/api/v1/query?query=up&time={x}"));
+        urls.push(format!(
+            "{base}/api/v1/query?query=up%20offset%20-1y&time={x}"
+        ));
+        urls.push(format!("{base}/api/v1/query?query=up%20@%20{x}"));
+        urls.push(format!("{base}/api/v1/query?query=rate(up[{x}s])"));
+        urls.push(format!(
+            "{base}/api/v1/query?query=max_over_time(up[1h:{x}s])"
+        ));
+        urls.push(format!(
+            "{base}/api/v1/query_range?query=up&start=0&end={x}&step=15"
+        ));
+        urls.push(format!(
+            "{base}/api/v1/query_range?query=up&start={x}&end=1e300&step=15"
+        ));
+        urls.push(format!(
+            "{base}/api/v1/query_range?query=up&start=0&end=60&step={x}"
+        ));
+        urls.push(format!("{base}/api/v1/series?match[]=up&start={x}&end={x}"));
+        urls.push(format!("{base}/api/v1/labels?start={x}"));
+        urls.push(format!("{base}/api/v1/label/job/values?end={x}"));
+    }
+    for u in &urls {
+        let (code, body) = get(u);
+        assert!(
+            code == 200 || code == 400 || code == 422,
+            "{u}: {code} {body}"
+        );
+        if code != 200 {
+            let v: Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{u}: {body}"));
+            assert_eq!(v["status"], "error", "{u}: {body}");
+        }
+    }
+    assert_eq!(get(&format!("{base}/-/healthy")).0, 200);
+    for q in [
+        "query?query=up&time=1e300",
+        "query_range?query=up&start=-1e300&end=1e300&step=15",
+    ] {
+        let (code, v) = json(&format!("{base}/api/v1/{q}"));
+        assert_eq!(
+            (code, v["errorType"].as_str()),
+            (400, Some("bad_data")),
+            "{q}: {v}"
+        );
+    }
+}

@@ -5,7 +5,8 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use outpost_clock::Stopwatch;
 use outpost_tsdb::{Labels, MatchType, Matcher, Tsdb, is_stale_nan};
@@ -16,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::functions;
 use crate::ops;
 use crate::range_eval;
+use crate::time::{at_ms, duration_ms, offset_ms, range_steps, system_time_ms};
 use crate::value::{Sample, Series, Value};
 
 /// Engine settings.
@@ -65,6 +67,39 @@ pub struct Output {
     pub warnings: Vec<String>,
     /// Infos (PromQL annotations of the info level).
     pub infos: Vec<String>,
+}
+
+/// Per-query controls for [`Engine::instant_with`] and [`Engine::range_with`]:
+/// a cancellation flag shared by every clone, and an optional tighter timeout.
+#[derive(Debug, Clone, Default)]
+pub struct QueryContext {
+    canceled: Arc<AtomicBool>,
+    timeout: Option<Duration>,
+}
+
+impl QueryContext {
+    /// A context that is not canceled and uses the engine's timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The same context with a timeout; the query stops at the earlier of
+    /// this and [`EngineOptions::timeout`].
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Asks the query (running or not yet started) to stop: it then fails
+    /// with [`Error::Canceled`]. Every clone of the context shares the flag.
+    pub fn cancel(&self) {
+        self.canceled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`QueryContext::cancel`] was called.
+    pub fn is_canceled(&self) -> bool {
+        self.canceled.load(Ordering::Relaxed)
+    }
 }
 
 /// The PromQL engine over one TSDB.
@@ -132,17 +167,34 @@ impl Val {
 /// A selector's series with every sample the query may need.
 pub(crate) type Fetched = Arc<Vec<(Labels, Vec<(i64, f64)>)>>;
 
-/// Per-query state: the selector cache, the time range, annotations.
+/// Per-query state: the selector cache, the time range, annotations, and
+/// the limits (samples held, timeout, cancellation).
 pub(crate) struct Ctx<'a> {
     pub(crate) engine: &'a Engine,
     pub(crate) start: i64,
     pub(crate) end: i64,
+    /// The id of each selector node of the query's AST, by its address
+    /// (stable while the query runs). Caches are keyed by these ids; a
+    /// selector built during evaluation has none and is never cached, so
+    /// no two selectors can share an entry.
+    ids: HashMap<usize, usize>,
+    /// Fetched series by selector id.
     cache: HashMap<usize, Fetched>,
     pub(crate) warnings: Vec<String>,
     pub(crate) infos: Vec<String>,
-    samples: usize,
+    /// Samples in the selector cache (held until the query ends).
+    cached: usize,
+    /// Samples of the intermediate and output values held now: a node's
+    /// result adds its samples, its children's results are released then.
+    held: usize,
+    /// Most samples the query may hold at once.
+    max_samples: usize,
     watch: Stopwatch,
-    /// Labels without `__name__`, per fetched series (selector node, index).
+    timeout: Duration,
+    canceled: Arc<AtomicBool>,
+    /// Calls of [`Ctx::tick`]; the clock is read every [`TICKS_PER_CHECK`].
+    ticks: u32,
+    /// Labels without `__name__`, per fetched series (selector id, index).
     pub(crate) unnamed: HashMap<(usize, usize), Labels>,
     /// The span of evaluation times of the node being evaluated (the query
     /// range, or a subquery's span).
@@ -151,30 +203,41 @@ pub(crate) struct Ctx<'a> {
     pub(crate) range_query: bool,
 }
 
-fn system_time_ms(t: &SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_millis() as i64,
-        Err(e) => -(e.duration().as_millis() as i64),
-    }
-}
+/// How many [`Ctx::tick`] calls pass between two reads of the clock and of
+/// the cancellation flag.
+const TICKS_PER_CHECK: u32 = 256;
 
-fn offset_ms(o: &Option<Offset>) -> i64 {
-    match o {
-        None => 0,
-        Some(Offset::Pos(d)) => d.as_millis() as i64,
-        Some(Offset::Neg(d)) => -(d.as_millis() as i64),
+/// The stage Prometheus names in its timeout and cancellation errors.
+const EVAL_STAGE: &str = "expression evaluation";
+
+/// The samples a value holds (a scalar or string counts as one).
+fn samples_of(v: &Val) -> usize {
+    match v {
+        Val::Scalar(_) | Val::Str(_) => 1,
+        Val::Vector(v) => v.len(),
+        Val::Matrix(m) => m.iter().map(|s| s.series.points.len()).sum(),
     }
 }
 
 /// Parses a series selector (`up{job="a"}`, also `{a="1" or b="2"}`) into
 /// matcher sets, one per `or` branch, as the series and labels APIs take them.
 pub fn parse_selector(s: &str) -> Result<Vec<Vec<Matcher>>> {
-    let expr = promql_parser::parser::parse(s).map_err(|e| Error::Parse(e.trim().to_string()))?;
+    let expr = parse_expr(s)?;
     match expr {
         Expr::VectorSelector(vs) => convert_matchers(&vs),
         _ => Err(Error::Parse(format!(
             "1:1: parse error: unexpected expression; expected a series selector, got {s:?}"
         ))),
+    }
+}
+
+/// Parses a query. promql-parser panics on a number used as a duration that
+/// `Duration` cannot hold (`m[1e300]`, `m offset NaN`): such a query is
+/// refused as invalid instead of taking the caller down.
+fn parse_expr(query: &str) -> Result<Expr> {
+    match std::panic::catch_unwind(|| promql_parser::parser::parse(query)) {
+        Ok(r) => r.map_err(|e| Error::Parse(e.trim().to_string())),
+        Err(_) => Err(Error::Parse("duration out of range".into())),
     }
 }
 
@@ -238,16 +301,21 @@ impl Engine {
     }
 
     fn parse(query: &str) -> Result<Expr> {
-        let expr =
-            promql_parser::parser::parse(query).map_err(|e| Error::Parse(e.trim().to_string()))?;
+        let expr = parse_expr(query)?;
         check_supported(&expr)?;
         Ok(expr)
     }
 
     /// Evaluates `query` at `t_ms`.
     pub fn instant(&self, query: &str, t_ms: i64) -> Result<Output> {
+        self.instant_with(query, t_ms, &QueryContext::default())
+    }
+
+    /// Evaluates `query` at `t_ms` under `qc` (cancellation, timeout).
+    pub fn instant_with(&self, query: &str, t_ms: i64, qc: &QueryContext) -> Result<Output> {
         let expr = Self::parse(query)?;
-        let mut ctx = Ctx::new(self, t_ms, t_ms);
+        let mut ctx = Ctx::new(self, &expr, t_ms, t_ms, qc);
+        ctx.check_time()?;
         let v = ctx.eval(&expr, t_ms)?;
         let value = match v {
             Val::Scalar(v) => Value::Scalar { t: t_ms, v },
@@ -274,52 +342,60 @@ impl Engine {
 
     /// Evaluates `query` at every step from `start_ms` to `end_ms`.
     pub fn range(&self, query: &str, start_ms: i64, end_ms: i64, step_ms: i64) -> Result<Output> {
-        if step_ms <= 0 {
-            return Err(Error::Parse("zero or negative query resolution step widths are not accepted. Try a positive integer".into()));
-        }
-        if end_ms < start_ms {
-            return Err(Error::Parse(
-                "end timestamp must not be before start time".into(),
-            ));
-        }
-        if (end_ms - start_ms) / step_ms > 11_000 {
-            return Err(Error::Parse("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)".into()));
-        }
+        self.range_with(query, start_ms, end_ms, step_ms, &QueryContext::default())
+    }
+
+    /// Evaluates `query` at every step from `start_ms` to `end_ms` under
+    /// `qc` (cancellation, timeout).
+    pub fn range_with(
+        &self,
+        query: &str,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+        qc: &QueryContext,
+    ) -> Result<Output> {
+        let nsteps = range_steps(start_ms, end_ms, step_ms)?;
         let expr = Self::parse(query)?;
-        let mut ctx = Ctx::new(self, start_ms, end_ms);
+        let mut ctx = Ctx::new(self, &expr, start_ms, end_ms, qc);
         ctx.range_query = true;
-        if range_eval::supported(&expr) {
-            let steps: Vec<i64> = (0..=(end_ms - start_ms) / step_ms)
-                .map(|i| start_ms + i * step_ms)
+        ctx.check_time()?;
+        // Every step lies in [start, end], but `i * step` alone may pass
+        // i64::MAX when the span does: computed in i128.
+        let steps: Vec<i64> = (0..nsteps as i128)
+            .map(|i| {
+                i64::try_from(i128::from(start_ms) + i * i128::from(step_ms)).unwrap_or(end_ms)
+            })
+            .collect();
+        if range_eval::supported(&expr)
+            && let Some(cols) = range_eval::eval(&mut ctx, &expr, &steps)?
+        {
+            let m = cols
+                .into_iter()
+                .map(|c| RSeries {
+                    series: Series {
+                        labels: c.labels,
+                        points: steps
+                            .iter()
+                            .zip(c.vals)
+                            .filter_map(|(&t, v)| v.map(|v| (t, v)))
+                            .collect(),
+                    },
+                    drop_name: c.drop_name,
+                })
                 .collect();
-            if let Some(cols) = range_eval::eval(&mut ctx, &expr, &steps)? {
-                let m = cols
-                    .into_iter()
-                    .map(|c| RSeries {
-                        series: Series {
-                            labels: c.labels,
-                            points: steps
-                                .iter()
-                                .zip(c.vals)
-                                .filter_map(|(&t, v)| v.map(|v| (t, v)))
-                                .collect(),
-                        },
-                        drop_name: c.drop_name,
-                    })
-                    .collect();
-                let mut series = finish_matrix(m)?;
-                series.sort_by(|a, b| a.labels.cmp(&b.labels));
-                return Ok(Output {
-                    value: Value::Matrix(series),
-                    warnings: ctx.warnings,
-                    infos: ctx.infos,
-                });
-            }
+            let mut series = finish_matrix(m)?;
+            series.sort_by(|a, b| a.labels.cmp(&b.labels));
+            return Ok(Output {
+                value: Value::Matrix(series),
+                warnings: ctx.warnings,
+                infos: ctx.infos,
+            });
         }
         let mut out: HashMap<Labels, Vec<(i64, f64)>> = HashMap::new();
         let mut order: Vec<Labels> = Vec::new();
-        let mut t = start_ms;
-        while t <= end_ms {
+        for &t in &steps {
+            // The step's samples stay held in `out`: the output counts.
             match ctx.eval(&expr, t)? {
                 Val::Scalar(v) => push_point(&mut out, &mut order, Labels::default(), t, v),
                 Val::Vector(samples) => {
@@ -335,7 +411,6 @@ impl Engine {
                 }
             }
             ctx.check_limits()?;
-            t += step_ms;
         }
         let mut series: Vec<Series> = order
             .into_iter()
@@ -467,7 +542,12 @@ fn check_supported(e: &Expr) -> Result<()> {
             check_supported(&b.rhs)
         }
         Expr::Paren(p) => check_supported(&p.expr),
-        Expr::Subquery(s) => check_supported(&s.expr),
+        Expr::VectorSelector(vs) => check_at(&vs.at),
+        Expr::MatrixSelector(ms) => check_at(&ms.vs.at),
+        Expr::Subquery(s) => {
+            check_at(&s.at)?;
+            check_supported(&s.expr)
+        }
         Expr::Call(c) => {
             if c.func.name.starts_with("histogram_")
                 && !matches!(
@@ -495,31 +575,141 @@ fn check_supported(e: &Expr) -> Result<()> {
     }
 }
 
+/// Numbers every selector node of `e` (a range selector's inner selector
+/// included), by address.
+fn selector_ids(e: &Expr, ids: &mut HashMap<usize, usize>) {
+    let mut add = |vs: &VectorSelector| {
+        let n = ids.len();
+        ids.entry(vs as *const VectorSelector as usize).or_insert(n);
+    };
+    match e {
+        Expr::VectorSelector(vs) => add(vs),
+        Expr::MatrixSelector(ms) => add(&ms.vs),
+        Expr::Aggregate(a) => {
+            selector_ids(&a.expr, ids);
+            if let Some(p) = &a.param {
+                selector_ids(p, ids);
+            }
+        }
+        Expr::Unary(u) => selector_ids(&u.expr, ids),
+        Expr::Binary(b) => {
+            selector_ids(&b.lhs, ids);
+            selector_ids(&b.rhs, ids);
+        }
+        Expr::Paren(p) => selector_ids(&p.expr, ids),
+        Expr::Subquery(s) => selector_ids(&s.expr, ids),
+        Expr::Call(c) => {
+            for a in &c.args.args {
+                selector_ids(a, ids);
+            }
+        }
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
+    }
+}
+
+/// Rejects an `@` time whose milliseconds do not fit an i64, with the text
+/// of Prometheus' parser error (the number shown is the time as
+/// promql-parser kept it, saturated for literals past its range).
+fn check_at(at: &Option<AtModifier>) -> Result<()> {
+    if let Some(AtModifier::At(st)) = at
+        && system_time_ms(st).is_none()
+    {
+        let secs = match st.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => d.as_secs_f64(),
+            Err(e) => -e.duration().as_secs_f64(),
+        };
+        return Err(Error::Parse(format!(
+            "timestamp out of bounds for @ modifier: {secs:.6}"
+        )));
+    }
+    Ok(())
+}
+
 impl<'a> Ctx<'a> {
-    fn new(engine: &'a Engine, start: i64, end: i64) -> Self {
+    fn new(engine: &'a Engine, expr: &Expr, start: i64, end: i64, qc: &QueryContext) -> Self {
+        let mut ids = HashMap::new();
+        selector_ids(expr, &mut ids);
+        let timeout = match qc.timeout {
+            Some(t) => t.min(engine.opts.timeout),
+            None => engine.opts.timeout,
+        };
         Ctx {
             engine,
             start,
             end,
+            ids,
             cache: HashMap::new(),
             warnings: Vec::new(),
             infos: Vec::new(),
-            samples: 0,
+            cached: 0,
+            held: 0,
+            max_samples: engine.opts.max_samples,
             watch: Stopwatch::start(),
+            timeout,
+            canceled: qc.canceled.clone(),
+            ticks: 0,
             unnamed: HashMap::new(),
             window: (start, end),
             range_query: false,
         }
     }
 
+    /// Fails once the query holds more samples than allowed, ran past its
+    /// timeout, or was canceled.
     pub(crate) fn check_limits(&self) -> Result<()> {
-        if self.samples > self.engine.opts.max_samples {
+        self.check_samples()?;
+        self.check_time()
+    }
+
+    fn check_samples(&self) -> Result<()> {
+        if self.cached.saturating_add(self.held) > self.max_samples {
             return Err(Error::TooManySamples);
         }
-        if self.watch.elapsed() > self.engine.opts.timeout {
-            return Err(Error::Timeout("query execution".into()));
+        Ok(())
+    }
+
+    /// Fails once the query ran past its timeout or was canceled.
+    pub(crate) fn check_time(&self) -> Result<()> {
+        if self.canceled.load(Ordering::Relaxed) {
+            return Err(Error::Canceled(EVAL_STAGE.into()));
+        }
+        if self.watch.elapsed() > self.timeout {
+            return Err(Error::Timeout(EVAL_STAGE.into()));
         }
         Ok(())
+    }
+
+    /// One iteration of a loop that can run long: checks the timeout and
+    /// the cancellation every [`TICKS_PER_CHECK`] calls.
+    pub(crate) fn tick(&mut self) -> Result<()> {
+        self.ticks = self.ticks.wrapping_add(1);
+        if self.ticks.is_multiple_of(TICKS_PER_CHECK) {
+            self.check_time()?;
+        }
+        Ok(())
+    }
+
+    /// Counts `n` more samples held by the value being built.
+    pub(crate) fn hold(&mut self, n: usize) -> Result<()> {
+        self.held = self.held.saturating_add(n);
+        self.check_samples()
+    }
+
+    /// The samples held now (to restore with [`Ctx::release_to`]).
+    pub(crate) fn held(&self) -> usize {
+        self.held
+    }
+
+    /// Releases what was held since `mark` (values consumed or dropped).
+    pub(crate) fn release_to(&mut self, mark: usize) {
+        self.held = self.held.min(mark);
+    }
+
+    /// Whether `more` samples would pass the limit (checked before they are
+    /// allocated).
+    pub(crate) fn would_exceed(&self, more: u128) -> bool {
+        let now = self.cached.saturating_add(self.held) as u128;
+        now.saturating_add(more) > self.max_samples as u128
     }
 
     /// Drops `__name__` (and `__type__`, `__unit__`) from an element now, or
@@ -560,21 +750,35 @@ impl<'a> Ctx<'a> {
             None => t,
             Some(AtModifier::Start) => self.start,
             Some(AtModifier::End) => self.end,
-            Some(AtModifier::At(st)) => system_time_ms(st),
+            Some(AtModifier::At(st)) => at_ms(st),
         };
-        at_t - offset_ms(offset)
+        // Saturates past the i64 range, where no sample lies.
+        at_t.saturating_sub(offset_ms(offset))
     }
 
-    /// Every series of a selector with the samples it may need in this query.
+    /// The id of a selector of the query's AST; `None` for one built
+    /// during evaluation.
+    pub(crate) fn selector_id(&self, vs: &VectorSelector) -> Option<usize> {
+        self.ids
+            .get(&(vs as *const VectorSelector as usize))
+            .copied()
+    }
+
+    /// Every series of a selector with the samples it may need in this query
+    /// (cached for the selectors of the query's AST).
     pub(crate) fn fetch(&mut self, vs: &VectorSelector, range_ms: i64) -> Result<Fetched> {
-        let key = vs as *const VectorSelector as usize;
-        if let Some(c) = self.cache.get(&key) {
+        let id = self.selector_id(vs);
+        if let Some(c) = id.and_then(|id| self.cache.get(&id)) {
             return Ok(c.clone());
         }
         let off = offset_ms(&vs.offset);
-        // Every time this node can be evaluated at lies in the current window.
+        // Every time this node can be evaluated at lies in the current window
+        // (saturating: a window past the i64 range selects nothing more).
         let (lo, hi) = match &vs.at {
-            None => (self.window.0 - off, self.window.1 - off),
+            None => (
+                self.window.0.saturating_sub(off),
+                self.window.1.saturating_sub(off),
+            ),
             Some(_) => {
                 let b = self.base_time(&vs.at, &vs.offset, self.start);
                 (b, b)
@@ -589,21 +793,43 @@ impl<'a> Ctx<'a> {
         let mut seen = std::collections::HashSet::new();
         for set in &sets {
             for s in self.engine.tsdb.select(set, mint, maxt) {
+                self.tick()?;
                 if !seen.insert(s.labels.clone()) {
                     continue;
                 }
                 let pts: Vec<(i64, f64)> = s.samples().collect();
-                self.samples += pts.len();
+                if id.is_some() {
+                    // The cache holds these until the query ends.
+                    self.cached = self.cached.saturating_add(pts.len());
+                    self.check_samples()?;
+                } else {
+                    // Released with the value being evaluated.
+                    self.hold(pts.len())?;
+                }
                 out.push((s.labels, pts));
             }
         }
-        self.check_limits()?;
         let arc = Arc::new(out);
-        self.cache.insert(key, arc.clone());
+        if let Some(id) = id {
+            self.cache.insert(id, arc.clone());
+        }
         Ok(arc)
     }
 
+    /// Evaluates `e` at `t`. The result's samples are held (counted against
+    /// the limit) until the caller releases them; its children's are
+    /// released once it is built.
     pub(crate) fn eval(&mut self, e: &Expr, t: i64) -> Result<Val> {
+        self.tick()?;
+        let mark = self.held;
+        let v = self.eval_node(e, t);
+        self.release_to(mark);
+        let v = v?;
+        self.hold(samples_of(&v))?;
+        Ok(v)
+    }
+
+    fn eval_node(&mut self, e: &Expr, t: i64) -> Result<Val> {
         match e {
             Expr::NumberLiteral(n) => Ok(Val::Scalar(n.val)),
             Expr::StringLiteral(s) => Ok(Val::Str(s.val.clone())),
@@ -630,15 +856,19 @@ impl<'a> Ctx<'a> {
                 let data = self.fetch(vs, 0)?;
                 let base = self.base_time(&vs.at, &vs.offset, t);
                 let lb = self.engine.opts.lookback_ms + self.engine.left_adj();
-                let mut out = Vec::new();
+                // One allocation per step: most series have a sample.
+                let mut out = Vec::with_capacity(data.len());
+                // Saturates at i64::MIN, before every sample.
+                let oldest = base.saturating_sub(lb);
                 for (labels, pts) in data.iter() {
+                    self.tick()?;
                     // Latest sample in (base - lookback, base].
                     let idx = pts.partition_point(|(ts, _)| *ts <= base);
                     if idx == 0 {
                         continue;
                     }
                     let (ts, v) = pts[idx - 1];
-                    if ts <= base - lb || is_stale_nan(v) {
+                    if ts <= oldest || is_stale_nan(v) {
                         continue;
                     }
                     out.push(Elem::new(labels.clone(), t, v));
@@ -646,12 +876,16 @@ impl<'a> Ctx<'a> {
                 Ok(Val::Vector(out))
             }
             Expr::MatrixSelector(ms) => {
-                let range = ms.range.as_millis() as i64;
+                let range = duration_ms(ms.range);
                 let data = self.fetch(&ms.vs, range)?;
                 let base = self.base_time(&ms.vs.at, &ms.vs.offset, t);
+                // Saturates at i64::MIN, before every sample.
+                let first = base
+                    .saturating_sub(range)
+                    .saturating_sub(self.engine.left_adj());
                 let mut out = Vec::new();
                 for (labels, pts) in data.iter() {
-                    let first = base - range - self.engine.left_adj();
+                    self.tick()?;
                     let lo = pts.partition_point(|(ts, _)| *ts <= first);
                     let hi = pts.partition_point(|(ts, _)| *ts <= base);
                     let points: Vec<(i64, f64)> = pts[lo..hi]
@@ -673,26 +907,47 @@ impl<'a> Ctx<'a> {
                 Ok(Val::Matrix(out))
             }
             Expr::Subquery(sq) => {
-                let range = sq.range.as_millis() as i64;
+                let range = duration_ms(sq.range);
                 let step = sq
                     .step
-                    .map(|d| d.as_millis() as i64)
+                    .map(duration_ms)
                     .filter(|s| *s > 0)
-                    .unwrap_or(self.engine.opts.default_subquery_step_ms);
+                    .unwrap_or(self.engine.opts.default_subquery_step_ms)
+                    .max(1);
                 let base = self.base_time(&sq.at, &sq.offset, t);
-                let from = base - range;
-                // First step strictly after `from`, aligned to absolute multiples of the step.
-                let mut ts = from.div_euclid(step) * step;
-                if ts <= from - self.engine.left_adj() {
-                    ts += step;
+                // Saturates at i64::MIN, before every sample.
+                let from = base.saturating_sub(range);
+                // First step strictly after `from`, aligned to absolute
+                // multiples of the step (in i128: the alignment may leave
+                // the i64 range at its ends).
+                let (from_w, step_w) = (i128::from(from), i128::from(step));
+                let mut first = from_w.div_euclid(step_w) * step_w;
+                if first <= from_w - i128::from(self.engine.left_adj()) {
+                    first += step_w;
                 }
+                let nsteps = if first > i128::from(base) {
+                    0
+                } else {
+                    (i128::from(base) - first) / step_w + 1
+                };
+                // Each step yields at least a sample for most inner
+                // expressions: a subquery with more steps than the limit is
+                // refused before any point is allocated.
+                if self.would_exceed(nsteps as u128) {
+                    return Err(Error::TooManySamples);
+                }
+                // `first` lies in [from, base] here, an i64 range.
+                let first = i64::try_from(first).unwrap_or(base);
                 // The inner expression is evaluated over the whole span this
                 // subquery can cover during the query.
                 let inner = match &sq.at {
-                    Some(_) => (base - range, base),
+                    Some(_) => (from, base),
                     None => {
                         let off = offset_ms(&sq.offset);
-                        (self.window.0 - off - range, self.window.1 - off)
+                        (
+                            self.window.0.saturating_sub(off).saturating_sub(range),
+                            self.window.1.saturating_sub(off),
+                        )
                     }
                 };
                 let prev = std::mem::replace(&mut self.window, inner);
@@ -700,7 +955,10 @@ impl<'a> Ctx<'a> {
                 let mut order = Vec::new();
                 let mut drops: HashMap<Labels, bool> = HashMap::new();
                 let mut r = Ok(());
-                while ts <= base {
+                for k in 0..nsteps {
+                    // In [first, base], but `k * step` alone may pass
+                    // i64::MAX when that span does: computed in i128.
+                    let ts = i64::try_from(i128::from(first) + k * step_w).unwrap_or(base);
                     match self.eval(&sq.expr, ts) {
                         Ok(Val::Vector(s)) => {
                             for x in s {
@@ -725,7 +983,6 @@ impl<'a> Ctx<'a> {
                             break;
                         }
                     }
-                    ts += step;
                 }
                 self.window = prev;
                 r?;

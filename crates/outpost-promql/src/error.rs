@@ -15,7 +15,10 @@ pub enum Error {
     /// The query ran past its timeout (`timeout`, 503).
     #[error("query timed out in {0}")]
     Timeout(String),
-    /// A feature Outpost does not evaluate (`bad_data`, 400), e.g. native histograms.
+    /// The caller canceled the query (`canceled`, 503).
+    #[error("query was canceled in {0}")]
+    Canceled(String),
+    /// A feature Outpost does not evaluate (`execution`, 422), e.g. native histograms.
     #[error("not supported by outpost: {0}")]
     Unsupported(String),
 }

@@ -10,6 +10,11 @@
 //! same results. Name removal follows Prometheus 3's
 //! default (immediate) unless [`EngineOptions::delayed_name_removal`] asks for
 //! the delayed removal of the `promql-delayed-name-removal` feature.
+//!
+//! A query holds at most [`EngineOptions::max_samples`] samples at once
+//! (selector data, intermediate results and its output), runs at most
+//! [`EngineOptions::timeout`], and stops when its [`QueryContext`] is
+//! canceled.
 
 mod aggregate;
 mod engine;
@@ -18,11 +23,13 @@ mod functions;
 mod ops;
 pub mod promqltest;
 mod range_eval;
+mod time;
 mod value;
 mod xxhash;
 
-pub use engine::{Engine, EngineOptions, Output, parse_selector};
+pub use engine::{Engine, EngineOptions, Output, QueryContext, parse_selector};
 pub use error::{Error, Result};
+pub use time::{MAX_RANGE_POINTS, range_steps};
 pub use value::{Sample, Series, Value};
 
 #[cfg(test)]

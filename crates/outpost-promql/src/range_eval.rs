@@ -136,10 +136,29 @@ fn histogram_call(c: &Call) -> Option<(f64, &Expr)> {
     Some((q.val, &*c.args.args[1]))
 }
 
+/// The values a column holds.
+fn samples_of(cols: &[Col]) -> usize {
+    cols.iter()
+        .map(|c| c.vals.iter().filter(|v| v.is_some()).count())
+        .sum()
+}
+
 /// The series of `e` over `steps`; `Ok(None)` when the step-wise evaluator
-/// must answer instead.
+/// must answer instead. As [`Ctx::eval`], the result's samples stay held
+/// and its children's are released.
 pub(crate) fn eval(ctx: &mut Ctx<'_>, e: &Expr, steps: &[i64]) -> Result<Option<Vec<Col>>> {
     ctx.check_limits()?;
+    let mark = ctx.held();
+    let r = eval_node(ctx, e, steps);
+    ctx.release_to(mark);
+    let r = r?;
+    if let Some(cols) = &r {
+        ctx.hold(samples_of(cols))?;
+    }
+    Ok(r)
+}
+
+fn eval_node(ctx: &mut Ctx<'_>, e: &Expr, steps: &[i64]) -> Result<Option<Vec<Col>>> {
     match unparen(e) {
         Expr::VectorSelector(vs) => {
             let data = ctx.fetch(vs, 0)?;
@@ -147,22 +166,26 @@ pub(crate) fn eval(ctx: &mut Ctx<'_>, e: &Expr, steps: &[i64]) -> Result<Option<
             let off = ctx.base_time(&vs.at, &vs.offset, 0);
             let mut out = Vec::with_capacity(data.len());
             for (labels, pts) in data.iter() {
+                ctx.tick()?;
                 let mut vals = Vec::with_capacity(steps.len());
                 let mut hi = 0;
-                let mut any = false;
+                let mut n = 0;
                 for &t in steps {
-                    let base = t + off;
+                    // Saturating: times past the i64 range select nothing more.
+                    let base = t.saturating_add(off);
                     while hi < pts.len() && pts[hi].0 <= base {
                         hi += 1;
                     }
                     let v = (hi > 0)
                         .then(|| pts[hi - 1])
-                        .filter(|(ts, v)| *ts > base - lb && !is_stale_nan(*v))
+                        .filter(|(ts, v)| *ts > base.saturating_sub(lb) && !is_stale_nan(*v))
                         .map(|p| p.1);
-                    any |= v.is_some();
+                    n += usize::from(v.is_some());
                     vals.push(v);
                 }
-                if any {
+                // Held as the columns are built, so a large result fails early.
+                ctx.hold(n)?;
+                if n > 0 {
                     out.push(Col {
                         labels: labels.clone(),
                         drop_name: false,
@@ -299,17 +322,16 @@ fn range_function(
     ms: &MatrixSelector,
     steps: &[i64],
 ) -> Result<Option<Vec<Col>>> {
-    let range = ms.range.as_millis() as i64;
+    let range = crate::time::duration_ms(ms.range);
     let data = ctx.fetch(&ms.vs, range)?;
     let off = ctx.base_time(&ms.vs.at, &ms.vs.offset, 0);
     let delayed = ctx.delayed();
     let keep_name = matches!(name, "last_over_time" | "first_over_time");
     let mut out = Vec::with_capacity(data.len());
     let mut filtered: Vec<(i64, f64)> = Vec::new();
-    for (i, (labels, all)) in data.iter().enumerate() {
-        if i % 1024 == 1023 {
-            ctx.check_limits()?;
-        }
+    let left_adj = ctx.engine.left_adj();
+    for (labels, all) in data.iter() {
+        ctx.tick()?;
         // Staleness markers never enter a window: leave them out once.
         let pts: &[(i64, f64)] = if all.iter().any(|p| is_stale_nan(p.1)) {
             filtered.clear();
@@ -320,11 +342,13 @@ fn range_function(
         };
         let mut vals = Vec::with_capacity(steps.len());
         let (mut lo, mut hi) = (0, 0);
-        let mut any = false;
+        let mut n = 0;
         for &t in steps {
-            let end = t + off;
-            let start = end - range;
-            while lo < pts.len() && pts[lo].0 <= start - ctx.engine.left_adj() {
+            // Saturating: windows past the i64 range select nothing more.
+            let end = t.saturating_add(off);
+            let start = end.saturating_sub(range);
+            let first = start.saturating_sub(left_adj);
+            while lo < pts.len() && pts[lo].0 <= first {
                 lo += 1;
             }
             while hi < pts.len() && pts[hi].0 <= end {
@@ -344,10 +368,12 @@ fn range_function(
                     other => over_time(other, w, f64::NAN),
                 }
             };
-            any |= v.is_some();
+            n += usize::from(v.is_some());
             vals.push(v);
         }
-        if any {
+        // Held as the columns are built, so a large result fails early.
+        ctx.hold(n)?;
+        if n > 0 {
             out.push(Col {
                 labels: if delayed || keep_name {
                     labels.clone()

@@ -629,3 +629,333 @@ fn random_range_queries_match_instant_queries() {
     }
     assert!(compared > 50, "only {compared} queries compared");
 }
+
+fn limited(e: &Engine, opts: impl FnOnce(&mut EngineOptions)) -> Engine {
+    let mut o = e.options().clone();
+    opts(&mut o);
+    Engine::new(e.tsdb_for_tests(), o)
+}
+
+/// Ten series `m{i="0".."9"}` with a sample every 15s over an hour.
+fn ten_series() -> Engine {
+    let db = Arc::new(Tsdb::new(Options::default()));
+    let mut app = db.appender();
+    for i in 0..10 {
+        let l = Labels::from_pairs([("__name__", "m"), ("i", &i.to_string())]).unwrap();
+        for k in 0..=240 {
+            app.append_labels(&l, k * 15_000, k as f64).unwrap();
+        }
+    }
+    drop(app);
+    Engine::new(db, EngineOptions::default())
+}
+
+#[test]
+fn huge_subquery_fails_fast_with_too_many_samples() {
+    let e = engine(&[]);
+    let watch = outpost_clock::Stopwatch::start();
+    for q in [
+        "count_over_time(vector(1)[30d:1ms])",
+        "sum_over_time((vector(1) + 1)[30d:1ms] offset 1d)",
+        "max_over_time(max_over_time(vector(1)[30d:1ms])[1h:1m])",
+    ] {
+        assert_eq!(
+            e.instant(q, 3_000_000_000),
+            Err(Error::TooManySamples),
+            "{q}"
+        );
+        assert_eq!(
+            e.range(q, 3_000_000_000, 3_000_600_000, 60_000),
+            Err(Error::TooManySamples),
+            "{q}"
+        );
+    }
+    assert!(
+        watch.elapsed() < std::time::Duration::from_secs(2),
+        "refused before the points are allocated: {:?}",
+        watch.elapsed()
+    );
+    assert_eq!(
+        Error::TooManySamples.to_string(),
+        "query processing would load too many samples into memory in query execution"
+    );
+}
+
+#[test]
+fn range_query_output_over_max_samples_fails() {
+    let e = ten_series();
+    // 10 series x 241 steps = 2,410 output points; the selector cache holds
+    // the 2,410 samples too.
+    let queries = [
+        "m",                                          // series at a time
+        "rate(m[1m])",                                // series at a time
+        "sum by (i) (m) * 2",                         // series at a time
+        "label_replace(m, \"x\", \"y\", \"\", \"\")", // step-wise
+        "m and m",                                    // step-wise
+    ];
+    for q in queries {
+        let full = e.range(q, 0, 3_600_000, 15_000).unwrap();
+        let small = limited(&e, |o| o.max_samples = 3_000);
+        assert_eq!(
+            small.range(q, 0, 3_600_000, 15_000),
+            Err(Error::TooManySamples),
+            "{q}"
+        );
+        let enough = limited(&e, |o| o.max_samples = 10_000);
+        assert_eq!(
+            enough.range(q, 0, 3_600_000, 15_000).unwrap(),
+            full,
+            "{q}: unchanged under the limit"
+        );
+    }
+    // Instant queries hold the selector's samples (5m of them for `m`, 21
+    // per series) and the result.
+    let small = limited(&e, |o| o.max_samples = 300);
+    assert_eq!(
+        small.instant("m[1h]", 3_600_000),
+        Err(Error::TooManySamples)
+    );
+    assert_eq!(
+        small.instant("m", 3_600_000).unwrap().value.type_name(),
+        "vector"
+    );
+}
+
+#[test]
+fn intermediate_results_are_released_once_consumed() {
+    let e = ten_series();
+    // Each step holds the cache (2,410), two operands and the result (10
+    // each), plus the output so far; a subquery's points are released once
+    // its function consumed them.
+    let small = limited(&e, |o| o.max_samples = 2_410 + 10 * 4);
+    assert!(small.instant("m + m", 3_600_000).is_ok());
+    assert!(
+        small
+            .instant("max_over_time((m + m)[2m:15s])", 3_600_000)
+            .is_ok()
+    );
+    assert_eq!(
+        small.instant("(m + m)[30m:15s]", 3_600_000),
+        Err(Error::TooManySamples),
+        "the subquery's 1,200 points are held in its result"
+    );
+}
+
+#[test]
+fn small_timeout_fails_a_heavy_query() {
+    let e = limited(&engine(&[]), |o| {
+        o.timeout = std::time::Duration::from_millis(20)
+    });
+    let watch = outpost_clock::Stopwatch::start();
+    let q = "sum_over_time(vector(1)[7d:1s])";
+    assert_eq!(
+        e.instant(q, 1_000_000_000),
+        Err(Error::Timeout("expression evaluation".into()))
+    );
+    assert_eq!(
+        e.range(q, 0, 600_000, 60_000),
+        Err(Error::Timeout("expression evaluation".into()))
+    );
+    assert!(watch.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(
+        Error::Timeout("expression evaluation".into()).to_string(),
+        "query timed out in expression evaluation"
+    );
+    // A per-query timeout tightens the engine's.
+    let e = engine(&[]);
+    let qc = crate::QueryContext::new().with_timeout(std::time::Duration::from_millis(20));
+    assert_eq!(
+        e.instant_with(q, 1_000_000_000, &qc),
+        Err(Error::Timeout("expression evaluation".into()))
+    );
+    assert!(e.instant_with("vector(1)", 0, &qc).is_ok());
+}
+
+#[test]
+fn canceled_queries_stop() {
+    let e = engine(&[]);
+    let qc = crate::QueryContext::new();
+    qc.cancel();
+    assert!(qc.is_canceled());
+    assert_eq!(
+        e.instant_with("vector(1)", 0, &qc),
+        Err(Error::Canceled("expression evaluation".into()))
+    );
+    assert_eq!(
+        Error::Canceled("expression evaluation".into()).to_string(),
+        "query was canceled in expression evaluation"
+    );
+    // Canceled from another thread while it runs.
+    let qc = crate::QueryContext::new();
+    let handle = qc.clone();
+    let watch = outpost_clock::Stopwatch::start();
+    let canceler = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        handle.cancel();
+    });
+    let r = e.range_with("sum_over_time(vector(1)[7d:1s])", 0, 600_000, 60_000, &qc);
+    canceler.join().unwrap();
+    assert_eq!(r, Err(Error::Canceled("expression evaluation".into())));
+    assert!(watch.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn extreme_times_offsets_and_steps_never_panic() {
+    // Debug builds check overflow: any wrapping `+`/`-`/`*` on a timestamp
+    // panics here.
+    let e = engine(&[(
+        &[("__name__", "m")],
+        &[
+            (-1_000_000_000_000_000_000, 1.0),
+            (-1, 2.0),
+            (0, 3.0),
+            (1_000_000, 4.0),
+            (1_000_000_000_000_000_000, 5.0),
+        ],
+    )]);
+    // Small limits keep the long subqueries short.
+    let e = limited(&e, |o| {
+        o.timeout = std::time::Duration::from_millis(300);
+        o.max_samples = 100_000;
+    });
+    let times = [
+        i64::MIN,
+        i64::MIN + 1,
+        -1_000_000_000_000_000_000,
+        -1,
+        0,
+        1,
+        1_000_000_000_000_000_000,
+        i64::MAX - 1,
+        i64::MAX,
+    ];
+    let durations = [
+        "1ms",
+        "5m",
+        "1y",
+        "292y",
+        "300000000y",
+        "9223372036854775807ms",
+        "1e18",
+        "1e300",
+    ];
+    let ats = [
+        "0", "1e300", "-1e300", "9.2e15", "-9.2e15", "9.3e15", "1e18", "start()", "end()",
+    ];
+    let shapes = [
+        "m offset {d}",
+        "m offset -{d}",
+        "rate(m[{d}])",
+        "rate(m[{d}] offset -{e})",
+        "count_over_time(m[{d}:{e}])",
+        "max_over_time(vector(1)[{d}:{e}] offset {e})",
+        "last_over_time(m[{d}:{e}] offset -{d})",
+        "timestamp(m offset {d})",
+        "predict_linear(m[{d}], 1e18)",
+        "deriv(m[{d}] offset -{e})",
+        "sum by (x) (m offset -{d}) * 2",
+        "hour(m offset {d}) + time()",
+        "m @ {a}",
+        "rate(m[{d}] @ {a})",
+        "max_over_time(m[{d}:{e}] @ {a} offset {e})",
+        "timestamp(m @ {a} offset -{d})",
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut rnd = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for _ in 0..2_000 {
+        let q = shapes[rnd(shapes.len())]
+            .replace("{d}", durations[rnd(durations.len())])
+            .replace("{e}", durations[rnd(durations.len())])
+            .replace("{a}", ats[rnd(ats.len())]);
+        let t = times[rnd(times.len())];
+        match e.instant(&q, t) {
+            Ok(_) | Err(Error::Parse(_) | Error::TooManySamples | Error::Timeout(_)) => {}
+            Err(other) => panic!("{q} at {t}: {other:?}"),
+        }
+        let (a, b) = (times[rnd(times.len())], times[rnd(times.len())]);
+        let step = [1, 60_000, i64::MAX / 4, i64::MAX][rnd(4)];
+        match e.range(&q, a.min(b), a.max(b), step) {
+            Ok(_) | Err(Error::Parse(_) | Error::TooManySamples | Error::Timeout(_)) => {}
+            Err(other) => panic!("{q} over {a}..{b} by {step}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn at_modifier_out_of_the_i64_range_is_rejected() {
+    let e = engine(&[(&[("__name__", "m")], &[(0, 1.0)])]);
+    // The parser keeps the time as a saturated SystemTime: the message
+    // names that, not the literal.
+    assert!(matches!(
+        e.instant("m @ 1e300", 0),
+        Err(Error::Parse(m)) if m.starts_with("timestamp out of bounds for @ modifier: ")
+    ));
+    assert!(matches!(
+        e.instant("rate(m[5m] @ -1e18)", 0),
+        Err(Error::Parse(_))
+    ));
+    assert!(matches!(
+        e.instant("vector(1)[5m:1m] @ 1e18", 0),
+        Err(Error::Parse(_))
+    ));
+    // promql-parser panics on number durations past `Duration`: refused.
+    for q in [
+        "m[1e300]",
+        "m offset 1e300",
+        "m[5m:1e300]",
+        "m[Inf]",
+        "m offset -NaN",
+    ] {
+        assert!(matches!(e.instant(q, 0), Err(Error::Parse(_))), "{q}");
+    }
+    assert!(matches!(
+        crate::parse_selector("m[1e300]"),
+        Err(Error::Parse(_))
+    ));
+    // The largest times that fit are evaluated (no sample there).
+    assert_eq!(vector(&e, "m @ 9.2e15", 0), vec![]);
+    assert_eq!(vector(&e, "m @ -9.2e15", 0), vec![]);
+    assert_eq!(vector(&e, "m @ 0.001", 0), vec![("m{}".into(), 1.0)]);
+}
+
+#[test]
+fn issue_16_6_timestamp_difference_of_two_metrics_is_not_empty() {
+    // Both `timestamp()` calls read through the selector cache; the two
+    // selectors must not share an entry.
+    let e = engine(&[
+        (&[("__name__", "a_metric"), ("job", "x")], &[(10_000, 1.0)]),
+        (&[("__name__", "b_metric"), ("job", "x")], &[(25_000, 1.0)]),
+    ]);
+    for q in [
+        "timestamp(a_metric) - timestamp(b_metric)",
+        "timestamp(a_metric) - on(job) timestamp(b_metric)",
+        "(timestamp(a_metric) - timestamp(b_metric)) + 0",
+    ] {
+        assert_eq!(
+            vector(&e, q, 30_000),
+            vec![("{job=\"x\"}".into(), -15.0)],
+            "{q}"
+        );
+    }
+    let out = e
+        .range(
+            "timestamp(b_metric) - timestamp(a_metric)",
+            30_000,
+            60_000,
+            15_000,
+        )
+        .unwrap();
+    let Value::Matrix(m) = out.value else {
+        panic!("matrix expected")
+    };
+    assert_eq!(m.len(), 1);
+    assert_eq!(
+        m[0].points,
+        vec![(30_000, 15.0), (45_000, 15.0), (60_000, 15.0)]
+    );
+}

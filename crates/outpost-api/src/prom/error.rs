@@ -7,7 +7,8 @@ use crate::envelope::{ApiError, ErrorType};
 /// PromQL errors as Prometheus' API answers them: parse errors are
 /// `bad_data` (400) naming the `query` parameter; evaluation errors,
 /// features Outpost does not evaluate and the samples limit are
-/// `execution` (422); the query timeout is `timeout` (503).
+/// `execution` (422); the query timeout is `timeout` (503) and a canceled
+/// query `canceled` (503).
 impl From<outpost_promql::Error> for ApiError {
     fn from(e: outpost_promql::Error) -> Self {
         use outpost_promql::Error as E;
@@ -15,6 +16,7 @@ impl From<outpost_promql::Error> for ApiError {
             E::Parse(_) => ErrorType::BadData,
             E::Execution(_) | E::TooManySamples | E::Unsupported(_) => ErrorType::Execution,
             E::Timeout(_) => ErrorType::Timeout,
+            E::Canceled(_) => ErrorType::Canceled,
         };
         let message = match &e {
             E::Parse(m) => format!("invalid parameter \"query\": {m}"),

@@ -88,8 +88,10 @@ impl Params {
 /// Parses a time as Prometheus' API does.
 pub(crate) fn parse_time(s: &str) -> Result<i64, ()> {
     if let Ok(f) = s.parse::<f64>() {
-        if f.is_finite() {
-            return Ok((f * 1000.0).round() as i64);
+        let ms = (f * 1000.0).round();
+        // Only times that fit an i64 of milliseconds; `as` would saturate.
+        if ms.is_finite() && ms.abs() < 9.2e18 {
+            return Ok(ms as i64);
         }
         return Err(());
     }

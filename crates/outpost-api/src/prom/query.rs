@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use outpost_promql::{Output, Value};
+use outpost_promql::{Output, QueryContext, Value};
 use serde::Serialize;
 use serde_json::{Value as Json_, json};
 
@@ -118,7 +118,10 @@ pub(super) async fn instant(
     let query = query_param(&p)?;
     let t = p.time("time", s.clock.now_ms())?;
     let engine = s.promql.clone();
-    let out = evaluate(&s, move || engine.instant(&query, t)).await?;
+    let ctx = CancelOnDrop(QueryContext::new());
+    let c = ctx.0.clone();
+    let out = evaluate(&s, move || engine.instant_with(&query, t, &c)).await?;
+    drop(ctx);
     Ok(respond(out))
 }
 
@@ -166,8 +169,21 @@ pub(super) async fn range(
         ));
     }
     let engine = s.promql.clone();
-    let out = evaluate(&s, move || engine.range(&query, start, end, step)).await?;
+    let ctx = CancelOnDrop(QueryContext::new());
+    let c = ctx.0.clone();
+    let out = evaluate(&s, move || engine.range_with(&query, start, end, step, &c)).await?;
+    drop(ctx);
     Ok(respond(out))
+}
+
+/// Cancels a running evaluation when the request handling it is dropped
+/// (the client went away), so abandoned queries stop at their next check.
+struct CancelOnDrop(QueryContext);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
 }
 
 /// Runs one evaluation on the blocking pool, off the async workers, once a
