@@ -161,6 +161,28 @@ mod tests {
         .await;
         assert_eq!(code, StatusCode::BAD_REQUEST);
         assert!(body.contains("cannot move backwards"), "{body}");
+        // Regression (issue 16.2): far-future times and huge steps are
+        // refused instead of pushing every deadline past i64.
+        for uri in [
+            "/outpost/v1/clock/set?time=1e300",
+            "/outpost/v1/clock/set?time=10000-01-01T00:00:00Z",
+            "/outpost/v1/clock/advance?by=300000000y",
+        ] {
+            let (code, body) = call(&r, "POST", uri).await;
+            assert_eq!(code, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        }
+        let (_, body) = call(&r, "GET", "/outpost/v1/clock").await;
+        assert!(body.contains("2026-11-24T10:00:00Z"), "{body}");
+        let (code, _) = call(
+            &r,
+            "POST",
+            "/outpost/v1/clock/set?time=9999-12-31T23:59:59Z",
+        )
+        .await;
+        assert_eq!(code, StatusCode::OK);
+        let (code, body) = call(&r, "POST", "/outpost/v1/clock/advance?by=1s").await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("out of range"), "{body}");
     }
 
     #[tokio::test]

@@ -28,7 +28,18 @@ pub enum Error {
         /// The requested time in Unix milliseconds.
         requested_ms: i64,
     },
+    /// A manual clock stays within RFC 3339's years 0000–9999, so every
+    /// deadline computed from it (now plus a duration of at most 292 years)
+    /// fits an `i64` of milliseconds.
+    #[error("clock time out of range: {requested_ms} ms is after 9999-12-31T23:59:59.999Z")]
+    OutOfRange {
+        /// The requested time in Unix milliseconds.
+        requested_ms: i64,
+    },
 }
+
+/// The latest time a manual clock may show: 9999-12-31T23:59:59.999Z.
+pub const MAX_MANUAL_MS: i64 = 253_402_300_799_999;
 
 /// Result type of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -115,12 +126,21 @@ impl Clock {
         let Inner::Manual(tx) = &*self.inner else {
             return Err(Error::NotManual);
         };
-        let mut new = 0;
-        tx.send_modify(|now| {
-            *now = now.saturating_add(by_ms);
-            new = *now;
+        let mut outcome = Ok(0);
+        tx.send_if_modified(|now| match now.checked_add(by_ms) {
+            Some(t) if t <= MAX_MANUAL_MS => {
+                *now = t;
+                outcome = Ok(t);
+                by_ms != 0
+            }
+            _ => {
+                outcome = Err(Error::OutOfRange {
+                    requested_ms: now.saturating_add(by_ms),
+                });
+                false
+            }
         });
-        Ok(new)
+        outcome
     }
 
     /// Sets a manual clock to `ms`, which must not be earlier than now.
@@ -128,15 +148,26 @@ impl Clock {
         let Inner::Manual(tx) = &*self.inner else {
             return Err(Error::NotManual);
         };
-        let now = *tx.borrow();
-        if ms < now {
-            return Err(Error::Backwards {
-                now_ms: now,
-                requested_ms: ms,
-            });
+        if ms > MAX_MANUAL_MS {
+            return Err(Error::OutOfRange { requested_ms: ms });
         }
-        tx.send_replace(ms);
-        Ok(ms)
+        // Compared and written under the channel's lock, so an `advance`
+        // that interleaves cannot be undone by a stale comparison.
+        let mut outcome = Ok(ms);
+        tx.send_if_modified(|now| {
+            if ms < *now {
+                outcome = Err(Error::Backwards {
+                    now_ms: *now,
+                    requested_ms: ms,
+                });
+                false
+            } else {
+                let changed = ms != *now;
+                *now = ms;
+                changed
+            }
+        });
+        outcome
     }
 
     /// Sleeps until the clock reads at least `deadline_ms`.
@@ -189,6 +220,64 @@ impl Stopwatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manual_clock_refuses_times_past_year_9999() {
+        let c = Clock::manual(0);
+        assert_eq!(
+            c.set(i64::MAX),
+            Err(Error::OutOfRange {
+                requested_ms: i64::MAX
+            })
+        );
+        assert_eq!(c.set(MAX_MANUAL_MS), Ok(MAX_MANUAL_MS));
+        assert!(matches!(
+            c.advance(Duration::from_millis(1)),
+            Err(Error::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            c.advance(Duration::MAX),
+            Err(Error::OutOfRange { .. })
+        ));
+        assert_eq!(c.now_ms(), MAX_MANUAL_MS);
+    }
+
+    /// Regression (issue 16.6): `set` compared against a stale reading, so an
+    /// `advance` between its read and its write could be undone.
+    #[test]
+    fn interleaved_set_and_advance_never_move_time_backwards() {
+        let c = Clock::manual(0);
+        let mut rx = match &*c.inner {
+            Inner::Manual(tx) => tx.subscribe(),
+            Inner::System => unreachable!(),
+        };
+        let threads: Vec<_> = (0..4)
+            .map(|k| {
+                let c = c.clone();
+                std::thread::spawn(move || {
+                    for i in 0..2_000i64 {
+                        if k % 2 == 0 {
+                            let _ = c.advance(Duration::from_millis(3));
+                        } else {
+                            let _ = c.set(c.now_ms() + i % 5);
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut last = 0;
+        let mut seen = 0;
+        while threads.iter().any(|t| !t.is_finished()) || seen == 0 {
+            let now = *rx.borrow_and_update();
+            assert!(now >= last, "time went back from {last} to {now}");
+            last = now;
+            seen += 1;
+        }
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert!(c.now_ms() >= last);
+    }
 
     #[test]
     fn manual_clock_moves_only_when_told() {

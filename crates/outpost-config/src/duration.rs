@@ -19,6 +19,9 @@ const UNITS: [(&str, u64); 7] = [
     ("ms", 1),
 ];
 
+/// The longest duration Prometheus accepts: `i64::MAX` nanoseconds, in ms.
+const MAX_MILLIS: u64 = i64::MAX as u64 / 1_000_000;
+
 impl PromDuration {
     /// A duration of `secs` seconds.
     pub const fn from_secs(secs: u64) -> Self {
@@ -64,6 +67,12 @@ impl PromDuration {
                 .and_then(|v| total.checked_add(v))
                 .ok_or_else(|| "duration out of range".to_string())?;
             total = ms;
+        }
+        // As Prometheus: a duration must fit Go's time.Duration (int64
+        // nanoseconds, about 292 years), so all time arithmetic on it fits
+        // an i64 of milliseconds.
+        if total > MAX_MILLIS {
+            return Err("duration out of range".into());
         }
         Ok(PromDuration(Duration::from_millis(total)))
     }
@@ -116,6 +125,25 @@ impl serde::Serialize for PromDuration {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn durations_beyond_int64_nanoseconds_are_out_of_range() {
+        assert_eq!(
+            PromDuration::parse("300000000y").unwrap_err(),
+            "duration out of range"
+        );
+        assert_eq!(
+            PromDuration::parse("293y").unwrap_err(),
+            "duration out of range"
+        );
+        assert!(PromDuration::parse("292y").is_ok());
+        assert_eq!(
+            PromDuration::parse("9223372036854ms").unwrap().as_millis(),
+            9_223_372_036_854
+        );
+        assert!(PromDuration::parse("9223372036855ms").is_err());
+    }
+
     use super::*;
 
     #[test]
