@@ -28,18 +28,20 @@ pub enum Error {
         /// The requested time in Unix milliseconds.
         requested_ms: i64,
     },
-    /// A manual clock stays within RFC 3339's years 0000–9999, so every
+    /// A manual clock stays before the end of year 9999 (the latest time
+    /// RFC 3339 text can show), so every
     /// deadline computed from it (now plus a duration of at most 292 years)
     /// fits an `i64` of milliseconds.
-    #[error("clock time out of range: {requested_ms} ms is after 9999-12-31T23:59:59.999Z")]
+    #[error("clock time out of range: {requested_ms} ms is after 9999-12-30T22:00:00Z")]
     OutOfRange {
         /// The requested time in Unix milliseconds.
         requested_ms: i64,
     },
 }
 
-/// The latest time a manual clock may show: 9999-12-31T23:59:59.999Z.
-pub const MAX_MANUAL_MS: i64 = 253_402_300_799_999;
+/// The latest time a manual clock may show: 9999-12-30T22:00:00Z, the latest
+/// instant every RFC 3339 formatter and parser Outpost uses accepts.
+pub const MAX_MANUAL_MS: i64 = 253_402_207_200_000;
 
 /// Result type of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
