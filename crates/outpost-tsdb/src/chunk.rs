@@ -196,13 +196,15 @@ impl XorChunk {
                 self.min_t = t;
             }
             1 => {
-                let delta = t - self.st.t;
+                // Wrapping on both sides: any two i64 times (even i64::MIN
+                // then i64::MAX) encode and decode exactly, modulo 2^64.
+                let delta = t.wrapping_sub(self.st.t);
                 self.w.write_varint(delta);
                 self.write_value(bits);
                 self.st.delta = delta;
             }
             _ => {
-                let delta = t - self.st.t;
+                let delta = t.wrapping_sub(self.st.t);
                 let dod = delta.wrapping_sub(self.st.delta);
                 self.write_dod(dod);
                 self.write_value(bits);
@@ -387,12 +389,12 @@ impl Iterator for ChunkIter<'_> {
             }
             1 => {
                 self.st.delta = self.r.read_varint()?;
-                self.st.t += self.st.delta;
+                self.st.t = self.st.t.wrapping_add(self.st.delta);
                 self.st.v = self.read_value()?;
             }
             _ => {
-                self.st.delta += self.read_dod()?;
-                self.st.t += self.st.delta;
+                self.st.delta = self.st.delta.wrapping_add(self.read_dod()?);
+                self.st.t = self.st.t.wrapping_add(self.st.delta);
                 self.st.v = self.read_value()?;
             }
         }
@@ -442,6 +444,20 @@ mod tests {
             (46003 + (1 << 13) + (1 << 16) + 5, f64::MAX),
             (i64::MAX / 4, 1e-300),
             (i64::MAX / 2, 42.0),
+        ]);
+    }
+
+    /// Regression (issue 16.2): a remote-written sample at i64::MIN followed
+    /// by later ones overflowed the delta in debug builds.
+    #[test]
+    fn roundtrips_timestamps_at_the_ends_of_i64() {
+        roundtrip(&[(i64::MIN, 1.0), (0, 2.0), (i64::MAX, 3.0)]);
+        roundtrip(&[(i64::MIN, 1.0), (i64::MAX, 2.0)]);
+        roundtrip(&[
+            (i64::MIN, 1.0),
+            (i64::MIN + 1, 2.0),
+            (i64::MAX - 1, 3.0),
+            (i64::MAX, 4.0),
         ]);
     }
 
