@@ -85,18 +85,7 @@ impl Params {
     }
 }
 
-/// Parses a time as Prometheus' API does.
-pub(crate) fn parse_time(s: &str) -> Result<i64, ()> {
-    if let Ok(f) = s.parse::<f64>() {
-        if f.is_finite() {
-            return Ok((f * 1000.0).round() as i64);
-        }
-        return Err(());
-    }
-    s.parse::<jiff::Timestamp>()
-        .map(|t| t.as_millisecond())
-        .map_err(|_| ())
-}
+pub(crate) use outpost_clock::text::parse_time;
 
 /// A series selector (`up{job="a"}`) to matcher sets.
 pub(crate) fn parse_selector(s: &str) -> Result<Vec<Vec<Matcher>>, String> {
