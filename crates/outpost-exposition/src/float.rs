@@ -367,8 +367,8 @@ fn write_positional<W: Write>(out: &mut W, s: &Scientific<'_>, frac: usize) {
 }
 
 /// Writes `f` the way Prometheus' `FormatOpenMetricsFloat` does: Go's
-/// shortest `%g`, with `.0` appended when there is neither `.` nor `e`, and
-/// `0.0` for both zeros.
+/// shortest `%g`, with `.0` appended to a finite number that has neither `.`
+/// nor `e`, and `0.0` for both zeros.
 fn format_om_float(f: f64, out: &mut StackText) {
     if f == 0.0 {
         let _ = out.write_str("0.0");

@@ -82,10 +82,9 @@ fn make_clock(args: &ServeArgs) -> Result<Clock> {
         (ClockArg::System, Some(_)) => bail!("--clock.start needs --clock manual"),
         (ClockArg::Manual, None) => Clock::manual_from_now(),
         (ClockArg::Manual, Some(t)) => {
-            let ts: jiff::Timestamp = t
-                .parse()
+            let ms = outpost_clock::text::parse_rfc3339(t)
                 .with_context(|| format!("invalid --clock.start {t:?}"))?;
-            Clock::manual(ts.as_millisecond())
+            Clock::manual(ms)
         }
     })
 }
