@@ -115,6 +115,16 @@ mod tests {
     }
 
     #[test]
+    fn time_overflow_is_bad_data() {
+        // 1e300 seconds used to saturate to i64::MAX ms instead of failing.
+        for v in ["1e300", "-1e300", "9223372036854775807", "NaN", "Inf"] {
+            let q = format!("start={v}");
+            let p = Params::new(Some(&q), &HeaderMap::new(), &Bytes::new());
+            assert!(p.time("start", 0).is_err(), "{v}");
+        }
+    }
+
+    #[test]
     fn selectors() {
         let sets = parse_selector("up{job=~\"a|b\"}").unwrap();
         assert_eq!(sets[0].len(), 2);
