@@ -158,7 +158,7 @@ fn reload_keeps_old_config_when_new_one_is_invalid() {
 }
 
 fn wait_for_metric(base: &str, line: &str) {
-    for _ in 0..200 {
+    for _ in 0..1000 {
         if get(&format!("{base}/metrics")).1.contains(line) {
             return;
         }

@@ -204,24 +204,13 @@ pub(crate) fn labelset_cmp(a: &LabelSet, b: &LabelSet) -> std::cmp::Ordering {
 }
 
 /// `2024-05-01T10:00:00.000Z`: the API's date-time with milliseconds.
-pub fn format_api_time(ms: i64) -> String {
-    outpost_template::rfc3339_millis(ms)
-}
-
+pub use outpost_clock::text::rfc3339_millis as format_api_time;
 /// RFC 3339 with as many fraction digits as needed (Go's RFC3339Nano).
-pub fn format_rfc3339_nano(ms: i64) -> String {
-    if ms == GO_ZERO_MS {
-        return "0001-01-01T00:00:00Z".into();
-    }
-    outpost_template::rfc3339_nano(ms)
-}
+pub use outpost_clock::text::rfc3339_nano as format_rfc3339_nano;
 
 /// Parses an RFC 3339 date-time into Unix ms; Go's zero time gives `None`.
 pub fn parse_time(s: &str) -> Result<Option<i64>, String> {
-    let t: jiff::Timestamp = s
-        .parse()
-        .map_err(|e: jiff::Error| format!("parsing time {s:?}: {e}"))?;
-    let ms = t.as_millisecond();
+    let ms = outpost_clock::text::parse_rfc3339(s).map_err(|e| e.to_string())?;
     Ok(if ms == GO_ZERO_MS { None } else { Some(ms) })
 }
 

@@ -36,25 +36,7 @@ fn view(s: &OutpostState) -> ClockView {
     }
 }
 
-/// RFC 3339 with millisecond precision when needed (`2026-11-24T10:00:00.5Z`).
-fn format_rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_else(|_| ms.to_string())
-}
-
-/// Parses an RFC 3339 time or a Unix timestamp in (fractional) seconds, as
-/// Prometheus' API time parameters are parsed.
-fn parse_time(s: &str) -> Result<i64, String> {
-    if let Ok(secs) = s.parse::<f64>()
-        && secs.is_finite()
-    {
-        return Ok((secs * 1000.0).round() as i64);
-    }
-    s.parse::<jiff::Timestamp>()
-        .map(|t| t.as_millisecond())
-        .map_err(|_| format!("cannot parse {s:?} to a valid timestamp"))
-}
+use outpost_clock::text::{parse_time, rfc3339_nano as format_rfc3339};
 
 async fn get_clock(State(s): State<OutpostState>) -> Response {
     success(view(&s))

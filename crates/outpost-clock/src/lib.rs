@@ -7,14 +7,17 @@
 //! whose deadline has passed wakes at once. This is what lets CI fast-forward
 //! a `for: 5m` alert in milliseconds.
 //!
-//! Times are Unix milliseconds (`i64`), the unit Prometheus uses throughout.
+//! Times are Unix milliseconds (`i64`), the unit Prometheus uses throughout;
+//! [`text`] writes and reads them as text.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
-/// Errors from moving the clock.
+pub mod text;
+
+/// Errors from moving the clock and from reading times.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Error {
     /// The clock follows system time and cannot be moved.
@@ -36,6 +39,19 @@ pub enum Error {
     OutOfRange {
         /// The requested time in Unix milliseconds.
         requested_ms: i64,
+    },
+    /// Text that is not a time.
+    #[error("cannot parse {text:?} to a valid timestamp")]
+    BadTime {
+        /// The text as given.
+        text: String,
+    },
+    /// A number of seconds beyond the times Unix milliseconds hold, NaN or
+    /// an infinity.
+    #[error("timestamp {text:?} is out of range")]
+    TimeOutOfRange {
+        /// The text as given.
+        text: String,
     },
 }
 

@@ -1,9 +1,11 @@
 //! Float parsing with the syntax Prometheus accepts (Go's `strconv.ParseFloat`
-//! minus hex floats and underscores), and the OpenMetrics float spelling used
-//! to normalise `le` and `quantile` label values.
+//! minus hex floats and underscores), Go's float text (`strconv.FormatFloat`,
+//! which Prometheus and Alertmanager print every float with), and the
+//! OpenMetrics float spelling used to normalise `le` and `quantile` label
+//! values.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+use std::fmt::Write;
 
 /// Prometheus' canonical NaN (`value.NormalNaN`); distinct from the stale
 /// marker `0x7ff0000000000002`.
@@ -164,13 +166,6 @@ impl StackText {
         }
     }
 
-    fn push(&mut self, c: u8) {
-        if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = c;
-            self.len += 1;
-        }
-    }
-
     fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
@@ -186,79 +181,205 @@ impl std::fmt::Write for StackText {
     }
 }
 
-/// Writes `f` the way Prometheus' `FormatOpenMetricsFloat` does: Go's
-/// shortest `%g`, with `.0` appended when there is neither `.` nor `e`.
-fn format_om_float(f: f64, out: &mut StackText) {
-    if f.is_nan() {
+/// The layouts of Go's `strconv.FormatFloat` for decimal text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoFloatFormat {
+    /// `'e'`: `d.dddde±dd`.
+    Exponent,
+    /// `'E'`: `d.ddddE±dd`.
+    ExponentUpper,
+    /// `'f'`: `ddd.dddd`, never an exponent.
+    Fixed,
+    /// `'g'`: `'e'` for large and small exponents, `'f'` otherwise.
+    General,
+    /// `'G'`: `'E'` for large and small exponents, `'f'` otherwise.
+    GeneralUpper,
+}
+
+/// Go's `strconv.FormatFloat(x, format, prec, 64)`.
+///
+/// `prec` counts the digits after the point for the `e` and `f` layouts and
+/// the significant digits for `g` (0 counts as 1); `None` is Go's `-1`: the
+/// fewest digits that read back as `x`. Infinities are `+Inf` and `-Inf`,
+/// NaN is `NaN`, and negative zero keeps its sign.
+pub fn format_go_float(x: f64, format: GoFloatFormat, prec: Option<usize>) -> String {
+    let mut out = String::new();
+    write_go_float(&mut out, x, format, prec);
+    out
+}
+
+/// Go's `strconv.FormatFloat(x, 'f', -1, 64)`, the spelling Prometheus uses
+/// for sample values, `le` and `quantile` bounds and durations in seconds.
+pub fn go_float(x: f64) -> String {
+    format_go_float(x, GoFloatFormat::Fixed, None)
+}
+
+/// [`format_go_float`] into any text sink.
+fn write_go_float<W: Write>(out: &mut W, x: f64, format: GoFloatFormat, prec: Option<usize>) {
+    if x.is_nan() {
         let _ = out.write_str("NaN");
         return;
     }
-    if f.is_infinite() {
-        let _ = out.write_str(if f > 0.0 { "+Inf" } else { "-Inf" });
+    if x.is_infinite() {
+        let _ = out.write_str(if x > 0.0 { "+Inf" } else { "-Inf" });
         return;
     }
+    if x.is_sign_negative() {
+        let _ = out.write_char('-');
+    }
+    let a = x.abs();
+    match format {
+        // Rust's positional float text is this layout: shortest round-trip
+        // digits by default, exact rounding with a precision.
+        GoFloatFormat::Fixed => {
+            let _ = match prec {
+                None => write!(out, "{a}"),
+                Some(p) => write!(out, "{a:.p$}"),
+            };
+        }
+        GoFloatFormat::Exponent | GoFloatFormat::ExponentUpper => {
+            let e = if format == GoFloatFormat::Exponent {
+                'e'
+            } else {
+                'E'
+            };
+            // `prec` digits after the point are `prec + 1` significant ones.
+            with_scientific(a, prec.map(|p| p.saturating_add(1)), |s| {
+                write_exponent(out, &s, prec.unwrap_or(s.len() - 1), e);
+            });
+        }
+        GoFloatFormat::General | GoFloatFormat::GeneralUpper => {
+            let e = if format == GoFloatFormat::General {
+                'e'
+            } else {
+                'E'
+            };
+            let prec = prec.map(|p| p.max(1));
+            with_scientific(a, prec, |s| {
+                // The exponent decides: the requested precision bounds it,
+                // and 6 when the digits are the shortest ones.
+                let limit = prec.map_or(6, |p| i64::try_from(p).unwrap_or(i64::MAX));
+                let exp = i64::from(s.exp);
+                let last = i64::try_from(s.len()).unwrap_or(i64::MAX) - 1;
+                if exp < -4 || exp >= limit {
+                    write_exponent(out, &s, s.len() - 1, e);
+                } else {
+                    let frac = usize::try_from(last - exp).unwrap_or(0);
+                    write_positional(out, &s, frac);
+                }
+            });
+        }
+    }
+}
+
+/// A finite, non-negative float in scientific form: significant digits
+/// `d.ddd` (trailing zeros dropped) times ten to `exp`.
+struct Scientific<'a> {
+    /// `d` or `d.ddd` as Rust writes the mantissa; `0` for zero.
+    mantissa: &'a [u8],
+    /// The power of ten of the first digit.
+    exp: i32,
+}
+
+impl<'a> Scientific<'a> {
+    /// Reads Rust's `{:e}` text (`1.25e-7`, `0e0`).
+    fn from_rust(text: &'a [u8]) -> Self {
+        let e_pos = text.iter().position(|&c| c == b'e').unwrap_or(text.len());
+        let mut mantissa = &text[..e_pos];
+        if mantissa.contains(&b'.') {
+            while let [rest @ .., b'0'] = mantissa {
+                mantissa = rest;
+            }
+            if let [rest @ .., b'.'] = mantissa {
+                mantissa = rest;
+            }
+        }
+        let exp = std::str::from_utf8(text.get(e_pos + 1..).unwrap_or_default())
+            .ok()
+            .and_then(|e| e.parse().ok())
+            .unwrap_or(0);
+        Scientific { mantissa, exp }
+    }
+
+    /// How many significant digits there are (at least one).
+    fn len(&self) -> usize {
+        self.mantissa.len().saturating_sub(1).max(1)
+    }
+
+    /// The `i`-th significant digit; `0` past the last one.
+    fn digit(&self, i: usize) -> char {
+        let at = if i == 0 { 0 } else { i + 1 };
+        char::from(self.mantissa.get(at).copied().unwrap_or(b'0'))
+    }
+}
+
+/// Runs `f` on the scientific form of `a` with `digits` significant digits
+/// (correctly rounded), or the shortest that round-trip for `None`.
+fn with_scientific<R>(a: f64, digits: Option<usize>, f: impl FnOnce(Scientific<'_>) -> R) -> R {
+    match digits {
+        None => {
+            let mut text = StackText::new();
+            let _ = write!(text, "{a:e}");
+            f(Scientific::from_rust(text.as_bytes()))
+        }
+        Some(n) => {
+            let text = format!("{a:.*e}", n.saturating_sub(1));
+            f(Scientific::from_rust(text.as_bytes()))
+        }
+    }
+}
+
+/// `d.ddd` with `frac` digits after the point, then the exponent with its
+/// sign and at least two digits (`1.5e+07`, `2e-300`).
+fn write_exponent<W: Write>(out: &mut W, s: &Scientific<'_>, frac: usize, e: char) {
+    let _ = out.write_char(s.digit(0));
+    if frac > 0 {
+        let _ = out.write_char('.');
+        for i in 1..=frac {
+            let _ = out.write_char(s.digit(i));
+        }
+    }
+    let sign = if s.exp < 0 { '-' } else { '+' };
+    let _ = write!(out, "{e}{sign}{:02}", s.exp.unsigned_abs());
+}
+
+/// The digits without exponent, `frac` of them after the point.
+fn write_positional<W: Write>(out: &mut W, s: &Scientific<'_>, frac: usize) {
+    match usize::try_from(s.exp) {
+        Ok(int_digits) => {
+            for i in 0..=int_digits {
+                let _ = out.write_char(s.digit(i));
+            }
+        }
+        Err(_) => {
+            let _ = out.write_char('0');
+        }
+    }
+    if frac > 0 {
+        let _ = out.write_char('.');
+        // The k-th fraction digit stands for 10^-k: digit `exp + k`.
+        for k in 1..=frac {
+            let i = i64::from(s.exp) + i64::try_from(k).unwrap_or(i64::MAX);
+            let c = usize::try_from(i).map_or('0', |i| s.digit(i));
+            let _ = out.write_char(c);
+        }
+    }
+}
+
+/// Writes `f` the way Prometheus' `FormatOpenMetricsFloat` does: Go's
+/// shortest `%g`, with `.0` appended to a finite number that has neither `.`
+/// nor `e`, and `0.0` for both zeros.
+fn format_om_float(f: f64, out: &mut StackText) {
     if f == 0.0 {
         let _ = out.write_str("0.0");
         return;
     }
-    // Shortest round-trip digits and decimal exponent, via `{:e}`
-    // ("d.ddde-x").
-    let mut sci = StackText::new();
-    let _ = write!(sci, "{:e}", f.abs());
-    let sci = sci.as_bytes();
-    let Some(e_pos) = sci.iter().position(|&c| c == b'e') else {
-        return;
-    };
-    let mut digits = [0u8; 24];
-    let mut nd = 0;
-    for &c in &sci[..e_pos] {
-        if c.is_ascii_digit() && nd < digits.len() {
-            digits[nd] = c;
-            nd += 1;
-        }
-    }
-    let exp: i32 = std::str::from_utf8(&sci[e_pos + 1..])
-        .ok()
-        .and_then(|e| e.parse().ok())
-        .unwrap_or(0);
-    let digits = &digits[..nd];
-    let nd = nd as i32;
-    let dp = exp + 1; // value = 0.d1d2...dn * 10^dp
-
-    if f < 0.0 {
-        out.push(b'-');
-    }
-    if !(-4..6).contains(&exp) {
-        // %e: d[.ddd]e±XX with at least two exponent digits.
-        let (first, rest) = digits.split_first().unwrap_or((&b'0', &[]));
-        out.push(*first);
-        if !rest.is_empty() {
-            out.push(b'.');
-            for &d in rest {
-                out.push(d);
-            }
-        }
-        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
-    } else {
-        // %f with exactly the digits needed.
-        if dp > 0 {
-            for k in 0..dp {
-                out.push(digits.get(k as usize).copied().unwrap_or(b'0'));
-            }
-        } else {
-            out.push(b'0');
-        }
-        let frac = (nd - dp).max(0);
-        if frac > 0 {
-            out.push(b'.');
-            for k in 0..frac {
-                let j = dp + k;
-                let d = if j >= 0 { digits.get(j as usize) } else { None };
-                out.push(d.copied().unwrap_or(b'0'));
-            }
-        }
-    }
-    if !out.as_bytes().iter().any(|&c| c == b'.' || c == b'e') {
+    write_go_float(out, f, GoFloatFormat::General, None);
+    if !out
+        .as_bytes()
+        .iter()
+        .any(|&c| matches!(c, b'.' | b'e' | b'I' | b'N'))
+    {
         let _ = out.write_str(".0");
     }
 }
@@ -525,6 +646,91 @@ mod tests {
         ];
         for &(f, want) in cases {
             assert_eq!(om(f), want, "{f:e}");
+        }
+    }
+
+    #[test]
+    fn go_float_text_per_layout() {
+        use GoFloatFormat::*;
+        let cases: &[(f64, GoFloatFormat, Option<usize>, &str)] = &[
+            (0.0, General, None, "0"),
+            (-0.0, General, None, "-0"),
+            (-0.0, Fixed, None, "-0"),
+            (0.0, Exponent, None, "0e+00"),
+            (0.0, Exponent, Some(3), "0.000e+00"),
+            (0.0, General, Some(4), "0"),
+            (f64::NAN, General, None, "NaN"),
+            (f64::NAN, Fixed, Some(2), "NaN"),
+            (f64::INFINITY, Exponent, None, "+Inf"),
+            (f64::NEG_INFINITY, General, Some(3), "-Inf"),
+            (1e21, General, None, "1e+21"),
+            (1e21, Fixed, None, "1000000000000000000000"),
+            (1e20, General, None, "1e+20"),
+            (1e-5, General, None, "1e-05"),
+            (1e-5, Fixed, None, "0.00001"),
+            (1e-4, General, None, "0.0001"),
+            (123_456_789.0, General, None, "1.23456789e+08"),
+            (123_456_789.0, Fixed, None, "123456789"),
+            (123_456_789.0, Exponent, None, "1.23456789e+08"),
+            (123_456_789.0, General, Some(4), "1.235e+08"),
+            (123_456_789.0, GeneralUpper, Some(4), "1.235E+08"),
+            (123_456_789.0, Exponent, Some(2), "1.23e+08"),
+            (123_456_789.0, Fixed, Some(2), "123456789.00"),
+            (123_456_789.0, General, Some(9), "123456789"),
+            (123_456_789.0, General, Some(20), "123456789"),
+            (100_000.0, General, None, "100000"),
+            (1_000_000.0, General, None, "1e+06"),
+            (999_999.5, General, None, "999999.5"),
+            (1234.0, General, Some(0), "1e+03"),
+            (0.000_123_4, General, Some(3), "0.000123"),
+            (100.0, General, Some(3), "100"),
+            (100.0, General, Some(2), "1e+02"),
+            (9999.5, General, Some(4), "1e+04"),
+            (12345.0, Exponent, Some(0), "1e+04"),
+            (0.15, ExponentUpper, None, "1.5E-01"),
+            (1e-7, GeneralUpper, None, "1E-07"),
+            (-2.5e-10, General, None, "-2.5e-10"),
+            (2.5, Fixed, Some(0), "2"),
+            (8.5, General, Some(1), "8"),
+            (9.5, General, Some(1), "1e+01"),
+            (1.005, Fixed, Some(2), "1.00"),
+            (0.1 + 0.2, General, None, "0.30000000000000004"),
+            (5e-324, General, None, "5e-324"),
+            (f64::MAX, General, None, "1.7976931348623157e+308"),
+            (1e100, Exponent, Some(1), "1.0e+100"),
+        ];
+        for &(x, format, prec, want) in cases {
+            assert_eq!(
+                format_go_float(x, format, prec),
+                want,
+                "{x:e} {format:?} {prec:?}"
+            );
+        }
+        assert_eq!(go_float(0.005), "0.005");
+        assert_eq!(go_float(-1.5), "-1.5");
+        assert_eq!(go_float(f64::INFINITY), "+Inf");
+    }
+
+    #[test]
+    fn shortest_go_float_text_reads_back() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x);
+            if !f.is_finite() {
+                continue;
+            }
+            for format in [
+                GoFloatFormat::General,
+                GoFloatFormat::Exponent,
+                GoFloatFormat::Fixed,
+            ] {
+                let text = format_go_float(f, format, None);
+                let back: f64 = text.parse().unwrap();
+                assert_eq!(back.to_bits(), f.to_bits(), "{text}");
+            }
         }
     }
 

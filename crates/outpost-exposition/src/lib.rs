@@ -47,5 +47,6 @@ mod robustness_tests;
 
 pub use entry::{Entry, Exemplar, Label, Sample};
 pub use error::{ParseError, Result};
+pub use float::{GoFloatFormat, format_go_float, go_float};
 pub use format::{Format, MetricType};
 pub use parser::Parser;

@@ -66,17 +66,7 @@ pub(crate) fn quantile(q: f64, values: &mut [f64]) -> f64 {
 }
 
 /// The value as Go's `strconv.FormatFloat(v, 'f', -1, 64)` prints it.
-pub(crate) fn format_go_float(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
-    } else {
-        format!("{v}")
-    }
-}
+pub(crate) use outpost_exposition::go_float as format_go_float;
 
 /// Whether `limit_ratio(ratio, ...)` keeps the series: Prometheus places each
 /// series at `hash(labels) / u64::MAX` in [0, 1] and keeps the ones below a

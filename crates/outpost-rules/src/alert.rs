@@ -99,8 +99,8 @@ impl OutgoingAlert {
     }
 }
 
-pub(crate) use outpost_template::rfc3339_millis as rfc3339_ms;
-pub use outpost_template::rfc3339_nano;
+pub(crate) use outpost_clock::text::rfc3339_millis as rfc3339_ms;
+pub use outpost_clock::text::rfc3339_nano;
 
 #[cfg(test)]
 mod tests {

@@ -612,18 +612,8 @@ pub(crate) fn format_e(v: f64) -> String {
 /// Go's `strconv.FormatFloat(v, 'e' or 'E', -1, 64)`: shortest digits,
 /// exponent with a sign and at least two digits (`1e+00`, `1.234567e+06`).
 pub fn format_go_e(v: f64, upper: bool) -> String {
-    if v.is_nan() {
-        return "NaN".to_string();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    let s = format!("{v:E}");
-    let (mant, exp) = s.split_once('E').unwrap_or((&s, "0"));
-    let e: i32 = exp.parse().unwrap_or(0);
-    let sign = if e < 0 { '-' } else { '+' };
-    let e_char = if upper { 'E' } else { 'e' };
-    format!("{mant}{e_char}{sign}{:02}", e.abs())
+    use outpost_exposition::GoFloatFormat::{Exponent, ExponentUpper};
+    outpost_exposition::format_go_float(v, if upper { ExponentUpper } else { Exponent }, None)
 }
 
 /// Go's `time.Duration.String()` of ms: `0s`, `1m0s`, `1h2m3.5s`.

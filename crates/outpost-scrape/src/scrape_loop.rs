@@ -689,13 +689,7 @@ fn check_labels(ls: &LabelBuilder, cfg: &ScrapeConfig) -> Result<(), String> {
 }
 
 /// Seconds as Go's strconv.FormatFloat(v, 'f', -1, 64) writes them.
-fn format_secs(s: f64) -> String {
-    let mut out = format!("{s}");
-    if out.ends_with(".0") {
-        out.truncate(out.len() - 2);
-    }
-    out
-}
+use outpost_exposition::go_float as format_secs;
 
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];

@@ -407,10 +407,9 @@ impl Data {
         let t = |v: &serde_json::Value, k: &str| -> Result<Option<i64>, String> {
             match v.get(k).and_then(|x| x.as_str()) {
                 None | Some("") | Some("0001-01-01T00:00:00Z") => Ok(None),
-                Some(x) => x
-                    .parse::<jiff::Timestamp>()
-                    .map(|ts| Some(ts.as_millisecond()))
-                    .map_err(|e| format!("bad time {x:?}: {e}")),
+                Some(x) => outpost_clock::text::parse_rfc3339(x)
+                    .map(Some)
+                    .map_err(|e| e.to_string()),
             }
         };
         let mut alerts = Vec::new();

@@ -1,162 +1,19 @@
 //! Go's `fmt` formatting for template values: `%v` of floats, `print`,
 //! `println` and `printf` with the verbs and flags templates use.
 
+use outpost_exposition::{GoFloatFormat, format_go_float};
+
 use crate::value::Value;
-
-/// Decimal digits (no trailing zeros) and decimal point position, as Go's
-/// strconv keeps them: value = 0.DIGITS × 10^dp.
-struct Digits {
-    d: Vec<u8>,
-    dp: i32,
-}
-
-fn digits_from_exp(s: &str) -> Digits {
-    // s looks like "1.2345e-7" or "0e0"
-    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let mut d: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
-    while d.last() == Some(&b'0') {
-        d.pop();
-    }
-    if d.is_empty() {
-        return Digits { d, dp: 0 };
-    }
-    Digits { d, dp: exp + 1 }
-}
-
-/// Shortest round-trip digits of |x|.
-fn shortest(x: f64) -> Digits {
-    digits_from_exp(&format!("{:e}", x.abs()))
-}
-
-/// |x| rounded to `n` (≥1) significant digits.
-fn significant(x: f64, n: usize) -> Digits {
-    digits_from_exp(&format!("{:.*e}", n.saturating_sub(1), x.abs()))
-}
-
-fn fmt_e(dg: &Digits, prec: usize, e: char) -> String {
-    let mut s = String::new();
-    s.push(dg.d.first().map_or('0', |c| *c as char));
-    if prec > 0 {
-        s.push('.');
-        for i in 1..=prec {
-            s.push(dg.d.get(i).map_or('0', |c| *c as char));
-        }
-    }
-    let exp = if dg.d.is_empty() { 0 } else { dg.dp - 1 };
-    s.push(e);
-    s.push(if exp < 0 { '-' } else { '+' });
-    let a = exp.unsigned_abs();
-    if a < 10 {
-        s.push('0');
-    }
-    s.push_str(&a.to_string());
-    s
-}
-
-fn fmt_f(dg: &Digits, prec: usize) -> String {
-    let mut s = String::new();
-    if dg.dp > 0 {
-        let dp = dg.dp as usize;
-        for i in 0..dp {
-            s.push(dg.d.get(i).map_or('0', |c| *c as char));
-        }
-    } else {
-        s.push('0');
-    }
-    if prec > 0 {
-        s.push('.');
-        for i in 1..=prec as i64 {
-            let j = i64::from(dg.dp) + i - 1;
-            let c = if j >= 0 {
-                dg.d.get(j as usize).map_or('0', |c| *c as char)
-            } else {
-                '0'
-            };
-            s.push(c);
-        }
-    }
-    s
-}
-
-/// Go's `%g` body for |x| with precision (`None` = shortest) and the
-/// exponent threshold of the shortest form.
-fn fmt_g(x: f64, prec: Option<usize>, e: char) -> String {
-    let (dg, mut p, shortest_mode) = match prec {
-        None => {
-            let d = shortest(x);
-            let n = d.d.len();
-            (d, n, true)
-        }
-        Some(p) => {
-            let p = p.max(1);
-            (significant(x, p), p, false)
-        }
-    };
-    let nd = dg.d.len();
-    let mut eprec = p as i64;
-    if eprec > nd as i64 && nd as i64 >= i64::from(dg.dp) {
-        eprec = nd as i64;
-    }
-    if shortest_mode {
-        eprec = 6;
-    }
-    let exp = i64::from(dg.dp) - 1;
-    if x == 0.0 {
-        // digits are empty: Go prints 0 (or 0e+00 never for %g)
-        return "0".into();
-    }
-    if exp < -4 || exp >= eprec {
-        if p > nd {
-            p = nd;
-        }
-        return fmt_e(&dg, p.saturating_sub(1), e);
-    }
-    if p as i64 > i64::from(dg.dp) {
-        p = nd;
-    }
-    fmt_f(&dg, (p as i64 - i64::from(dg.dp)).max(0) as usize)
-}
-
-fn special(x: f64, plus: bool) -> Option<String> {
-    if x.is_nan() {
-        return Some("NaN".into());
-    }
-    if x.is_infinite() {
-        return Some(if x > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        });
-    }
-    let _ = plus;
-    None
-}
 
 /// Go's `%v` of a float64 (`strconv.FormatFloat(x, 'g', -1, 64)`).
 pub(crate) fn float_v(x: f64) -> String {
-    if let Some(s) = special(x, false) {
-        return s;
-    }
-    let body = fmt_g(x, None, 'e');
-    if x.is_sign_negative() && x != 0.0 {
-        format!("-{body}")
-    } else {
-        body
-    }
+    format_go_float(x, GoFloatFormat::General, None)
 }
 
-/// Go's `%.4g`-style formatting used by Prometheus' humanize functions.
+/// Go's `%.<prec>g` (`strconv.FormatFloat(x, 'g', prec, 64)`), as
+/// Prometheus' humanize functions use it with `prec` 4.
 pub(crate) fn float_g(x: f64, prec: usize) -> String {
-    if let Some(s) = special(x, false) {
-        return s;
-    }
-    let body = fmt_g(x, Some(prec), 'e');
-    if x.is_sign_negative() && x != 0.0 {
-        format!("-{body}")
-    } else {
-        body
-    }
+    format_go_float(x, GoFloatFormat::General, Some(prec))
 }
 
 /// `fmt.Sprint`: spaces between operands when neither side is a string.
@@ -181,33 +38,6 @@ pub(crate) fn sprintln(args: &[Value]) -> String {
         .join(" ");
     s.push('\n');
     s
-}
-
-/// Go's `time.Time.Format(time.RFC3339Nano)` of Unix ms in UTC: fraction
-/// digits only as needed (`2024-01-01T00:00:12.34Z`, `...:12Z`).
-pub fn rfc3339_nano(ms: i64) -> String {
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(t) => {
-            let frac = ms.rem_euclid(1000);
-            let base = t.strftime("%Y-%m-%dT%H:%M:%S").to_string();
-            if frac == 0 {
-                format!("{base}Z")
-            } else {
-                let f = format!("{frac:03}");
-                format!("{base}.{}Z", f.trim_end_matches('0'))
-            }
-        }
-        Err(_) => "0001-01-01T00:00:00Z".to_string(),
-    }
-}
-
-/// Unix ms as RFC 3339 with exactly three fraction digits in UTC, as
-/// go-openapi's `strfmt.DateTime` prints (`2024-01-01T00:00:12.345Z`).
-pub fn rfc3339_millis(ms: i64) -> String {
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(t) => t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        Err(_) => "0001-01-01T00:00:00.000Z".to_string(),
-    }
 }
 
 /// Go's `strconv.Quote`.
@@ -398,20 +228,17 @@ fn fmt_float(x: f64, verb: char, sp: &Spec) -> Option<String> {
         sp2.zero = false;
         return Some(pad(s, &sp2, false));
     }
-    let a = x.abs();
-    let body = match verb {
-        'v' | 'g' => match sp.prec {
-            None => fmt_g(a, None, 'e'),
-            Some(p) => fmt_g(a, Some(p), 'e'),
-        },
-        'G' => fmt_g(a, sp.prec, 'E'),
-        'e' | 'E' => {
-            let p = sp.prec.unwrap_or(6);
-            fmt_e(&significant(a, p + 1), p, verb)
-        }
-        'f' | 'F' => format!("{:.*}", sp.prec.unwrap_or(6), a),
+    // Go's fmt: %v is %g; %g takes the shortest digits unless a precision
+    // is given; %e and %f default to six digits after the point.
+    let (format, prec) = match verb {
+        'v' | 'g' => (GoFloatFormat::General, sp.prec),
+        'G' => (GoFloatFormat::GeneralUpper, sp.prec),
+        'e' => (GoFloatFormat::Exponent, Some(sp.prec.unwrap_or(6))),
+        'E' => (GoFloatFormat::ExponentUpper, Some(sp.prec.unwrap_or(6))),
+        'f' | 'F' => (GoFloatFormat::Fixed, Some(sp.prec.unwrap_or(6))),
         _ => return None,
     };
+    let body = format_go_float(x.abs(), format, prec);
     let s = format!("{}{body}", sign(neg, sp));
     Some(pad(s, sp, true))
 }
@@ -686,6 +513,49 @@ mod tests {
         ] {
             assert_eq!(float_g(x, 4), want, "{x}");
         }
+    }
+
+    #[test]
+    fn float_edge_cases_match_go() {
+        for (x, want) in [
+            (-0.0, "-0"),
+            (f64::NEG_INFINITY, "-Inf"),
+            (1e20, "1e+20"),
+            (123_456_789.0, "1.23456789e+08"),
+            (5e-324, "5e-324"),
+        ] {
+            assert_eq!(float_v(x), want, "{x}");
+        }
+        assert_eq!(float_g(f64::NAN, 4), "NaN");
+        assert_eq!(float_g(f64::INFINITY, 4), "+Inf");
+        assert_eq!(float_g(-0.0, 4), "-0");
+        assert_eq!(float_g(1e21, 4), "1e+21");
+        assert_eq!(float_g(123_456_789.0, 0), "1e+08");
+        assert_eq!(float_g(123_456_789.0, 12), "123456789");
+    }
+
+    #[test]
+    fn sprintf_floats_with_precision_width_and_flags() {
+        let f = |fmt: &str, x: f64| sprintf(fmt, &[Value::Float(x)]);
+        assert_eq!(f("%v", 1e21), "1e+21");
+        assert_eq!(f("%v", 1e-5), "1e-05");
+        assert_eq!(f("%v", 123_456_789.0), "1.23456789e+08");
+        assert_eq!(f("%g", -0.0), "-0");
+        assert_eq!(f("%.3v", 1.23456), "1.23");
+        assert_eq!(f("%G", 1e21), "1E+21");
+        assert_eq!(f("%E", 1e-5), "1.000000E-05");
+        assert_eq!(f("%e", 0.0), "0.000000e+00");
+        assert_eq!(f("%f", 1e21), "1000000000000000000000.000000");
+        assert_eq!(f("%.0f", 0.5), "0");
+        assert_eq!(f("%8.3f", 1.23456), "   1.235");
+        assert_eq!(f("%-10.2e|", 1234.5), "1.23e+03  |");
+        assert_eq!(f("%+.3g", 123_456_789.0), "+1.23e+08");
+        assert_eq!(f("%010.2f", -3.5), "-000003.50");
+        assert_eq!(f("% g", 1e-5), " 1e-05");
+        assert_eq!(f("%5v", f64::NAN), "  NaN");
+        assert_eq!(f("%+v", f64::NAN), "+NaN");
+        assert_eq!(f("%05v", f64::INFINITY), " +Inf");
+        assert_eq!(f("%.2f", f64::NEG_INFINITY), "-Inf");
     }
 
     #[test]

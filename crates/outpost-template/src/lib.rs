@@ -75,7 +75,7 @@ pub use am::{Alert, Alerts, Data, Kv, Pair, Pairs, alertmanager_funcs, quote_met
 pub use defaults::DEFAULT_TEMPLATES;
 pub use error::{Error, Result};
 pub use exec::{FuncImpl, FuncMap, MAX_TEMPLATE_DEPTH, Template};
-pub use format::{go_quote, rfc3339_millis, rfc3339_nano};
+pub use format::go_quote;
 pub use prom::{ALERT_PRELUDE, AlertContext, Querier, Sample, check, expand, prometheus_funcs};
 pub use set::TemplateSet;
 pub use value::{Object, Value};

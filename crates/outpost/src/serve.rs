@@ -90,10 +90,9 @@ fn make_clock(args: &ServeArgs) -> Result<Clock> {
         (ClockArg::System, Some(_)) => bail!("--clock.start needs --clock manual"),
         (ClockArg::Manual, None) => Clock::manual_from_now(),
         (ClockArg::Manual, Some(t)) => {
-            let ts: jiff::Timestamp = t
-                .parse()
+            let ms = outpost_clock::text::parse_rfc3339(t)
                 .with_context(|| format!("invalid --clock.start {t:?}"))?;
-            Clock::manual(ts.as_millisecond())
+            Clock::manual(ms)
         }
     })
 }
@@ -469,8 +468,10 @@ impl Families {
 /// compared with the one last seen; a change goes through the same path as
 /// SIGHUP, so an invalid edit is rejected and counted like any reload.
 fn spawn_auto_reload(rt: Arc<ConfigRuntime>, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    // The first checksum is taken before the task starts: an edit made right
+    // after startup must count as a change.
+    let mut seen = rt.checksum();
     tokio::spawn(async move {
-        let mut seen = rt.checksum();
         loop {
             tokio::select! {
                 // clock-guard: wall time (file watching follows the disk, not simulated time)

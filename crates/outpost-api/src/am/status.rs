@@ -4,7 +4,7 @@
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use outpost_alertmanager::{NotificationFilter, format_api_time, parse_time};
+use outpost_alertmanager::{NotificationFilter, format_api_time};
 use serde_json::json;
 
 use super::AmState;
@@ -50,16 +50,8 @@ pub(super) async fn get_receivers(State(s): State<AmState>) -> Response {
 
 /// `since`: RFC 3339 or Unix seconds.
 fn since_ms(v: &str) -> Result<i64, AmError> {
-    if let Ok(secs) = v.parse::<f64>() {
-        return Ok((secs * 1000.0) as i64);
-    }
-    match parse_time(v) {
-        Ok(t) => Ok(t.unwrap_or(i64::MIN)),
-        Err(e) => Err(AmError::Text(
-            StatusCode::BAD_REQUEST,
-            format!("invalid since: {e}"),
-        )),
-    }
+    outpost_clock::text::parse_time(v)
+        .map_err(|e| AmError::Text(StatusCode::BAD_REQUEST, format!("invalid since: {e}")))
 }
 
 pub(super) async fn get_notifications(State(s): State<AmState>, RawQuery(q): RawQuery) -> Response {

@@ -85,20 +85,7 @@ impl Params {
     }
 }
 
-/// Parses a time as Prometheus' API does.
-pub(crate) fn parse_time(s: &str) -> Result<i64, ()> {
-    if let Ok(f) = s.parse::<f64>() {
-        let ms = (f * 1000.0).round();
-        // Only times that fit an i64 of milliseconds; `as` would saturate.
-        if ms.is_finite() && ms.abs() < 9.2e18 {
-            return Ok(ms as i64);
-        }
-        return Err(());
-    }
-    s.parse::<jiff::Timestamp>()
-        .map(|t| t.as_millisecond())
-        .map_err(|_| ())
-}
+pub(crate) use outpost_clock::text::parse_time;
 
 /// A series selector (`up{job="a"}`) to matcher sets.
 pub(crate) fn parse_selector(s: &str) -> Result<Vec<Vec<Matcher>>, String> {
@@ -125,6 +112,16 @@ mod tests {
             crate::form::query_pairs(Some("a=%zz%4")),
             vec![("a".to_string(), "%zz%4".to_string())]
         );
+    }
+
+    #[test]
+    fn time_overflow_is_bad_data() {
+        // 1e300 seconds used to saturate to i64::MAX ms instead of failing.
+        for v in ["1e300", "-1e300", "9223372036854775807", "NaN", "Inf"] {
+            let q = format!("start={v}");
+            let p = Params::new(Some(&q), &HeaderMap::new(), &Bytes::new());
+            assert!(p.time("start", 0).is_err(), "{v}");
+        }
     }
 
     #[test]

@@ -63,18 +63,7 @@ fn at_fields(at: &Option<AtModifier>) -> (Value, Value) {
     }
 }
 
-/// Go's `strconv.FormatFloat(v, 'f', -1, 64)`.
-fn go_float(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
-    } else {
-        format!("{v}")
-    }
-}
+use outpost_exposition::go_float;
 
 fn value_type(t: &ValueType) -> &'static str {
     match t {

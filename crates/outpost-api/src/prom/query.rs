@@ -18,17 +18,7 @@ use super::params::{Params, parse_time};
 use crate::envelope::ApiError;
 
 /// A float as Prometheus writes sample values.
-pub(crate) fn format_value(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
-    } else {
-        format!("{v}")
-    }
-}
+pub(crate) use outpost_exposition::go_float as format_value;
 
 fn ts(t: i64) -> Json_ {
     // Seconds with millisecond precision, as a JSON number.

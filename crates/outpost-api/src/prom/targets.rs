@@ -51,7 +51,7 @@ pub(crate) fn rfc3339(ms: i64) -> String {
     if ms == 0 {
         return ZERO_TIME.to_string();
     }
-    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ZERO_TIME.to_string(), |t| t.to_string())
+    outpost_clock::text::rfc3339_nano(ms)
 }
 
 pub(super) async fn handle(

@@ -286,17 +286,7 @@ pub(crate) fn label_name(key: &str, escape: bool) -> Result<String, String> {
 }
 
 /// Go's `strconv.FormatFloat(f, 'f', -1, 64)`, used for `le` and `quantile`.
-pub(crate) fn format_float_label(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".to_string()
-    } else if f == f64::INFINITY {
-        "+Inf".to_string()
-    } else if f == f64::NEG_INFINITY {
-        "-Inf".to_string()
-    } else {
-        format!("{f}")
-    }
-}
+pub(crate) use outpost_exposition::go_float as format_float_label;
 
 #[cfg(test)]
 mod tests {

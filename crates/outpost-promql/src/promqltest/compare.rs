@@ -37,14 +37,8 @@ pub(crate) fn almost_equal(a: f64, b: f64, epsilon: f64) -> bool {
 pub(crate) fn fmt_f(v: f64) -> String {
     if is_stale_nan(v) {
         "stale".into()
-    } else if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
     } else {
-        format!("{v}")
+        outpost_exposition::go_float(v)
     }
 }
 
