@@ -4,6 +4,7 @@
 //! OTLP, Jaeger and Elasticsearch families here.
 
 mod am;
+mod body;
 mod envelope;
 mod form;
 mod health;
@@ -21,6 +22,7 @@ use outpost_clock::Clock;
 use outpost_scrape::ScrapeManager;
 use outpost_tsdb::Tsdb;
 
+pub use body::{TooLargeCounter, render_body_too_large};
 pub use envelope::{ApiError, ErrorType, success};
 pub use health::{HealthTexts, Readiness};
 pub use lifecycle::Reload;

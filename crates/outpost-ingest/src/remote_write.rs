@@ -6,7 +6,8 @@
 //! Samples the TSDB rejects (out of order, duplicate timestamp, out of bounds,
 //! too far in the future) are counted and skipped rather than failing the
 //! request, so a sender that re-sends after a restart does not lose the new
-//! samples of the same batch; the counts are returned for the self metrics.
+//! samples of the same batch; the counts are returned for the self metrics
+//! and, for series refused by the series limit, for the sender's answer.
 
 mod wire;
 
@@ -40,6 +41,8 @@ pub struct WriteStats {
     pub invalid_samples: u64,
     /// Series refused by the series limit.
     pub series_limit_rejected: u64,
+    /// Samples of the series refused by the series limit.
+    pub series_limit_samples: u64,
     /// Native histogram samples received (not stored).
     pub histograms_dropped: u64,
     /// Exemplars received (not stored).
@@ -114,6 +117,7 @@ pub fn receive(tsdb: &Tsdb, body: &[u8], now_ms: i64) -> Result<WriteStats> {
         }
         let Ok(r) = app.series_ref_pairs(&labels) else {
             st.series_limit_rejected += 1;
+            st.series_limit_samples += ts.samples.len() as u64;
             return;
         };
         for &(t, v) in &ts.samples {
