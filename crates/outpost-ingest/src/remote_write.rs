@@ -231,4 +231,33 @@ mod tests {
         let empty = decode(&snap::raw::Encoder::new().compress_vec(&[]).unwrap()).unwrap();
         assert!(empty.timeseries.is_empty());
     }
+
+    /// Regression (16.3): series refused by the series limit are counted
+    /// with their samples, so the receiver can name them to the sender.
+    #[test]
+    fn series_limit_refusals_are_counted_with_their_samples() {
+        let db = Tsdb::new(Options {
+            max_series: 2,
+            ..Options::default()
+        });
+        let req = WriteRequest {
+            timeseries: (0..5)
+                .map(|i| {
+                    let name = format!("m{i}");
+                    series(&[("__name__", name.as_str())], &[(1000, 1.0), (2000, 2.0)])
+                })
+                .collect(),
+            metadata: vec![],
+        };
+        let st = receive(&db, &encode(&req), 10_000).unwrap();
+        assert_eq!(
+            (
+                st.samples_written,
+                st.series_limit_rejected,
+                st.series_limit_samples
+            ),
+            (4, 3, 6)
+        );
+        assert_eq!(db.num_series(), 2);
+    }
 }
