@@ -276,30 +276,23 @@ fn enum_number(key: &str, name: &str) -> Option<i32> {
     }
 }
 
-/// Replaces enum names by numbers everywhere in `v`; true if any changed.
-fn enum_names_to_numbers(v: &mut Value) -> bool {
-    let mut changed = false;
+/// Replaces enum names by numbers everywhere in `v`.
+fn enum_names_to_numbers(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (key, field) in map.iter_mut() {
                 if let Value::String(name) = field {
                     if let Some(n) = enum_number(key, name) {
                         *field = Value::from(n);
-                        changed = true;
                     }
                 } else {
-                    changed |= enum_names_to_numbers(field);
+                    enum_names_to_numbers(field);
                 }
             }
         }
-        Value::Array(items) => {
-            for item in items {
-                changed |= enum_names_to_numbers(item);
-            }
-        }
+        Value::Array(items) => items.iter_mut().for_each(enum_names_to_numbers),
         _ => {}
     }
-    changed
 }
 
 #[cfg(test)]

@@ -59,12 +59,20 @@ pub(crate) fn grpc_router(state: AppState) -> Router {
             async move {
                 let mut resp = next.run(req).await;
                 // A refused message gets a trailers-only answer (the status
-                // is in the headers); the service itself never answers
-                // OUT_OF_RANGE, so that status here is tonic's size check.
-                let status = resp.headers().get(GRPC_STATUS);
-                if status.is_some_and(|v| v.as_bytes() == OUT_OF_RANGE.as_bytes()) {
-                    resp.headers_mut()
-                        .insert(GRPC_STATUS, HeaderValue::from_static(RESOURCE_EXHAUSTED));
+                // is in the headers). The service itself never answers
+                // OUT_OF_RANGE or RESOURCE_EXHAUSTED: those are tonic's size
+                // checks (of the message, and of its decompressed size).
+                let status = resp.headers().get(GRPC_STATUS).map(|v| v.as_bytes());
+                let too_large = match status {
+                    Some(s) if s == OUT_OF_RANGE.as_bytes() => {
+                        resp.headers_mut()
+                            .insert(GRPC_STATUS, HeaderValue::from_static(RESOURCE_EXHAUSTED));
+                        true
+                    }
+                    Some(s) => s == RESOURCE_EXHAUSTED.as_bytes(),
+                    None => false,
+                };
+                if too_large {
                     counters.reject();
                     counters.grpc_too_large.inc();
                 }
@@ -124,6 +132,12 @@ mod tests {
         let err = client.export(with_attribute_of(5 << 20)).await.unwrap_err();
         assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
         assert_eq!(s.otlp.grpc_too_large.get(), 1);
+        // Gzip-compressed, small on the wire but over the limit inflated.
+        let mut gzip = client.send_compressed(CompressionEncoding::Gzip);
+        let err = gzip.export(with_attribute_of(5 << 20)).await.unwrap_err();
+        assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+        assert!(gzip.export(with_attribute_of(3 << 20)).await.is_ok());
+        assert_eq!(s.otlp.grpc_too_large.get(), 2);
         assert_eq!(s.otlp.http_too_large.get(), 0);
     }
 }
