@@ -214,3 +214,113 @@ fn bad_otlp_bodies_get_protocol_errors() {
         "an empty export succeeds"
     );
 }
+
+/// Gzip of `len` zero bytes (a "bomb": about a thousandth of that on the wire).
+fn gzip_zeros(len: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![0u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        enc.write_all(&chunk[..n]).unwrap();
+        left -= n;
+    }
+    enc.finish().unwrap()
+}
+
+/// Regression (16.3): OTLP/HTTP bodies are capped at 20 MiB after
+/// decompression, as the Collector; a gzip bomb is refused with 413 and a
+/// RESOURCE_EXHAUSTED status, and counted.
+#[test]
+fn otlp_gzip_bomb_above_20_mib_gets_413() {
+    let op = Outpost::start(&[]);
+    let url = format!("{}/v1/metrics", op.url("otlp-http"));
+    let bomb = gzip_zeros(21 << 20);
+    assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
+    let post = |ct: &str, body: Vec<u8>| {
+        let r = http()
+            .post(&url)
+            .header("Content-Type", ct)
+            .header("Content-Encoding", "gzip")
+            .body(body)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.bytes().unwrap().to_vec())
+    };
+    let (code, body) = post("application/x-protobuf", bomb.clone());
+    assert_eq!(code, 413);
+    assert_eq!(
+        &body[..2],
+        &[0x08, 8],
+        "google.rpc.Status with RESOURCE_EXHAUSTED"
+    );
+    let (code, body) = post("application/json", bomb);
+    assert_eq!(code, 413);
+    let status: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status["code"], 8, "{status}");
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap()
+            .contains("decompresses to more than 20971520 bytes"),
+        "{status}"
+    );
+    // Just under the limit decompresses and decodes (zeros are not a valid
+    // message, so 400), i.e. the limit is not lower than 20 MiB.
+    let (code, _) = post("application/x-protobuf", gzip_zeros(20 << 20));
+    assert_eq!(code, 400);
+    let metrics = get(&format!("{}/metrics", op.url("prometheus"))).1;
+    assert!(
+        metrics.contains("outpost_http_request_body_too_large_total{family=\"otlp_http\"} 2\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("outpost_otlp_metrics_requests_total{result=\"rejected\"} 3\n"),
+        "{metrics}"
+    );
+}
+
+/// Regression (16.3): data points refused by `--storage.tsdb.max-series`
+/// come back as a partial success naming them.
+#[test]
+fn otlp_series_limit_is_a_partial_success() {
+    let op = Outpost::start(&[
+        "--clock",
+        "manual",
+        "--clock.start",
+        "2026-01-01T00:00:00Z",
+        "--storage.tsdb.max-series",
+        "4",
+    ]);
+    let points: Vec<Value> = (0..10)
+        .map(|i| {
+            serde_json::json!({
+                "timeUnixNano": "1767225540000000000",
+                "asDouble": i as f64,
+                "attributes": [{"key": "i", "value": {"intValue": i.to_string()}}]
+            })
+        })
+        .collect();
+    let body = serde_json::json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [
+        {"name": "queue.depth", "gauge": {"dataPoints": points}}
+    ]}]}]});
+    let r = http()
+        .post(format!("{}/v1/metrics", op.url("otlp-http")))
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let resp: Value = serde_json::from_str(&r.text().unwrap()).unwrap();
+    let partial = &resp["partialSuccess"];
+    assert_eq!(partial["rejectedDataPoints"], 6, "{resp}");
+    assert!(
+        partial["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("6 samples refused by the series limit"),
+        "{resp}"
+    );
+    assert_eq!(series(&op.url("prometheus"), "queue_depth").len(), 4);
+}

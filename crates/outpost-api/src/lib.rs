@@ -10,6 +10,7 @@
 //! (`/-/reload`) and [`metrics`] (`/metrics`, request counting).
 
 pub mod am;
+mod body;
 mod envelope;
 mod form;
 pub mod health;
@@ -21,6 +22,7 @@ pub mod outpost;
 pub mod prom;
 
 pub use am::AmState;
+pub use body::{TooLargeCounter, render_body_too_large};
 pub use envelope::{ApiError, ErrorType, success};
 pub use health::{HealthTexts, Readiness};
 pub use lifecycle::Reload;

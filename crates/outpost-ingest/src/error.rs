@@ -1,6 +1,6 @@
-//! Errors of push ingest.
+//! Errors of remote-write decoding.
 
-/// Ingest errors; each maps to a client error of the receiving protocol.
+/// Remote-write decoding errors: `TooLarge` answers 413, the others 400.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// The body is not valid snappy block data.
@@ -17,18 +17,6 @@ pub enum Error {
     /// The body is not a valid protobuf message.
     #[error("protobuf decode error: {0}")]
     Protobuf(String),
-    /// The body is not valid gzip data.
-    #[error("gzip decode error: {0}")]
-    Gzip(String),
-    /// The gzip body decompresses to more than the limit.
-    #[error("gzip body decompresses to more than {limit} bytes")]
-    GzipTooLarge {
-        /// Limit.
-        limit: usize,
-    },
-    /// The body is not a valid OTLP/JSON message.
-    #[error("otlp json decode error: {0}")]
-    Json(String),
 }
 
 /// Result type of this crate.

@@ -1,5 +1,6 @@
 //! Outpost's push ingest paths into the TSDB: Prometheus remote write 1.0
-//! (OTLP metrics arrive in the same crate).
+//! (snappy + protobuf, decoded here) and OTLP metrics translation (the OTLP
+//! wire layer, decoding included, is `outpost-otlp`).
 
 mod error;
 mod otlp;
@@ -12,9 +13,5 @@ pub mod proto {
 }
 
 pub use error::{Error, Result};
-pub use otlp::{
-    OtlpEncoding, OtlpOptions, OtlpWriteStats, TranslationStrategy, decode_otlp_metrics,
-    otlp_proto, write_otlp_metrics,
-};
-pub use otlp_proto::collector::metrics::v1::ExportMetricsServiceRequest;
+pub use otlp::{OtlpOptions, OtlpWriteStats, TranslationStrategy, write_otlp_metrics};
 pub use remote_write::{MAX_DECODED_BYTES, WriteStats, decode, encode, receive};

@@ -1,6 +1,7 @@
-//! OTLP metrics receiver logic (`POST /api/v1/otlp/v1/metrics`, gRPC
-//! `MetricsService/Export`): body decoding (protobuf or OTLP/JSON, optionally
-//! gzip) and translation into TSDB samples with Prometheus 3's rules
+//! OTLP metrics translation (for `POST /v1/metrics`,
+//! `POST /api/v1/otlp/v1/metrics` and gRPC `MetricsService/Export`; the
+//! bodies are decoded by `outpost-otlp`): a decoded request becomes TSDB
+//! samples with Prometheus 3's rules
 //! (`storage/remote/otlptranslator/prometheusremotewrite/` and
 //! `prometheus/otlptranslator`).
 //!
@@ -16,40 +17,26 @@
 //! does for remote write.
 
 mod naming;
-mod value;
 
 #[cfg(test)]
 mod tests;
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
-use std::io::Read;
 
-use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+use outpost_otlp::proto::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
 };
-use opentelemetry_proto::tonic::common::v1::KeyValue;
-use opentelemetry_proto::tonic::metrics::v1::metric::Data;
-use opentelemetry_proto::tonic::metrics::v1::number_data_point::Value as NumberValue;
-use opentelemetry_proto::tonic::metrics::v1::{
+use outpost_otlp::proto::common::v1::KeyValue;
+use outpost_otlp::proto::metrics::v1::metric::Data;
+use outpost_otlp::proto::metrics::v1::number_data_point::Value as NumberValue;
+use outpost_otlp::proto::metrics::v1::{
     AggregationTemporality, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics,
     ScopeMetrics, SummaryDataPoint,
 };
+use outpost_otlp::{Encoding, ExportRequest, as_string};
 use outpost_tsdb::{Appender, Error as TsdbError, Labels, METRIC_NAME, Tsdb, stale_nan};
-use prost::Message;
 
 use self::naming::{NameKind, format_float_label, label_name, metric_name};
-use self::value::as_string;
-use crate::error::{Error, Result};
-use crate::remote_write::MAX_DECODED_BYTES;
-
-/// The OTLP protobuf messages (`opentelemetry.proto.*`), so users of this
-/// crate need not depend on `opentelemetry-proto`. With this crate's `grpc`
-/// feature, `collector::metrics::v1::metrics_service_server` holds the tonic
-/// service for the gRPC listener.
-pub mod otlp_proto {
-    pub use opentelemetry_proto::tonic::{collector, common, metrics, resource};
-}
 
 /// Samples further than this in the future are out of bounds (as remote write).
 const MAX_FUTURE_MS: i64 = 10 * 60 * 1000;
@@ -65,40 +52,6 @@ const IDENTIFYING_ATTRIBUTES: [&str; 3] = [SERVICE_NAMESPACE, SERVICE_NAME, SERV
 const MAX_TARGET_INFO_SAMPLES: u64 = 1000;
 /// Most distinct problem messages quoted in the partial-success message.
 const MAX_MESSAGES: usize = 10;
-
-/// Wire encoding of an OTLP/HTTP body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OtlpEncoding {
-    /// Binary protobuf (`application/x-protobuf`); also gRPC's payload.
-    Protobuf,
-    /// OTLP/JSON (`application/json`): proto3 JSON mapping with camelCase
-    /// names, hex trace/span ids and 64-bit integers as strings or numbers.
-    Json,
-}
-
-impl OtlpEncoding {
-    /// The encoding of a `Content-Type` header value: `application/x-protobuf`
-    /// or `application/json`, compared without parameters and case
-    /// (Prometheus requires the exact media type and answers 415 otherwise).
-    pub fn from_content_type(content_type: &str) -> Option<Self> {
-        let media = content_type.split(';').next().unwrap_or("").trim();
-        if media.eq_ignore_ascii_case("application/x-protobuf") {
-            Some(Self::Protobuf)
-        } else if media.eq_ignore_ascii_case("application/json") {
-            Some(Self::Json)
-        } else {
-            None
-        }
-    }
-
-    /// The media type for a response in this encoding.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Protobuf => "application/x-protobuf",
-            Self::Json => "application/json",
-        }
-    }
-}
 
 /// How OTLP metric and attribute names become Prometheus names
 /// (`otlp.translation_strategy`).
@@ -210,58 +163,15 @@ impl OtlpWriteStats {
     /// The Export response: `partial_success` is set when something was
     /// rejected or there is a message, as the OTLP specification asks.
     pub fn response(&self) -> ExportMetricsServiceResponse {
-        let partial = self.rejected_data_points > 0 || self.error_message.is_some();
-        ExportMetricsServiceResponse {
-            partial_success: partial.then(|| ExportMetricsPartialSuccess {
-                rejected_data_points: i64::try_from(self.rejected_data_points).unwrap_or(i64::MAX),
-                error_message: self.error_message.clone().unwrap_or_default(),
-            }),
-        }
+        ExportMetricsServiceRequest::response(
+            self.rejected_data_points,
+            self.error_message.as_deref(),
+        )
     }
 
     /// The OTLP/HTTP response body in the request's encoding.
-    pub fn encode_response(&self, encoding: OtlpEncoding) -> Vec<u8> {
-        let resp = self.response();
-        match encoding {
-            OtlpEncoding::Protobuf => resp.encode_to_vec(),
-            OtlpEncoding::Json if resp.partial_success.is_none() => b"{}".to_vec(),
-            OtlpEncoding::Json => serde_json::to_vec(&resp).expect("response serializes to JSON"),
-        }
-    }
-}
-
-/// Decodes an OTLP/HTTP metrics body (optionally gzip-compressed), capping the
-/// (decompressed) size at [`MAX_DECODED_BYTES`].
-pub fn decode_otlp_metrics(
-    body: &[u8],
-    encoding: OtlpEncoding,
-    gzip: bool,
-) -> Result<ExportMetricsServiceRequest> {
-    let raw: Cow<'_, [u8]> = if gzip {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(body)
-            .take(MAX_DECODED_BYTES as u64 + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| Error::Gzip(e.to_string()))?;
-        if out.len() > MAX_DECODED_BYTES {
-            return Err(Error::GzipTooLarge {
-                limit: MAX_DECODED_BYTES,
-            });
-        }
-        Cow::Owned(out)
-    } else {
-        if body.len() > MAX_DECODED_BYTES {
-            return Err(Error::TooLarge {
-                len: body.len(),
-                limit: MAX_DECODED_BYTES,
-            });
-        }
-        Cow::Borrowed(body)
-    };
-    match encoding {
-        OtlpEncoding::Protobuf => ExportMetricsServiceRequest::decode(&raw[..])
-            .map_err(|e| Error::Protobuf(e.to_string())),
-        OtlpEncoding::Json => serde_json::from_slice(&raw).map_err(|e| Error::Json(e.to_string())),
+    pub fn encode_response(&self, encoding: Encoding) -> Vec<u8> {
+        outpost_otlp::encode_response(&self.response(), encoding)
     }
 }
 

@@ -6,7 +6,8 @@
 //! Samples the TSDB rejects (out of order, duplicate timestamp, out of bounds,
 //! too far in the future) are counted and skipped rather than failing the
 //! request, so a sender that re-sends after a restart does not lose the new
-//! samples of the same batch; the counts are returned for the self metrics.
+//! samples of the same batch; the counts are returned for the self metrics
+//! and, for series refused by the series limit, for the sender's answer.
 
 mod wire;
 
@@ -40,6 +41,8 @@ pub struct WriteStats {
     pub invalid_samples: u64,
     /// Series refused by the series limit.
     pub series_limit_rejected: u64,
+    /// Samples of the series refused by the series limit.
+    pub series_limit_samples: u64,
     /// Native histogram samples received (not stored).
     pub histograms_dropped: u64,
     /// Exemplars received (not stored).
@@ -114,6 +117,7 @@ pub fn receive(tsdb: &Tsdb, body: &[u8], now_ms: i64) -> Result<WriteStats> {
         }
         let Ok(r) = app.series_ref_pairs(&labels) else {
             st.series_limit_rejected += 1;
+            st.series_limit_samples += ts.samples.len() as u64;
             return;
         };
         for &(t, v) in &ts.samples {
@@ -226,5 +230,34 @@ mod tests {
         assert_eq!(db.num_series(), 0);
         let empty = decode(&snap::raw::Encoder::new().compress_vec(&[]).unwrap()).unwrap();
         assert!(empty.timeseries.is_empty());
+    }
+
+    /// Regression (16.3): series refused by the series limit are counted
+    /// with their samples, so the receiver can name them to the sender.
+    #[test]
+    fn series_limit_refusals_are_counted_with_their_samples() {
+        let db = Tsdb::new(Options {
+            max_series: 2,
+            ..Options::default()
+        });
+        let req = WriteRequest {
+            timeseries: (0..5)
+                .map(|i| {
+                    let name = format!("m{i}");
+                    series(&[("__name__", name.as_str())], &[(1000, 1.0), (2000, 2.0)])
+                })
+                .collect(),
+            metadata: vec![],
+        };
+        let st = receive(&db, &encode(&req), 10_000).unwrap();
+        assert_eq!(
+            (
+                st.samples_written,
+                st.series_limit_rejected,
+                st.series_limit_samples
+            ),
+            (4, 3, 6)
+        );
+        assert_eq!(db.num_series(), 2);
     }
 }

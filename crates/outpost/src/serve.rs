@@ -279,6 +279,13 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         let otlp = otlp.clone();
         metrics.register(Box::new(move |w: &mut String| otlp.render(w)));
     }
+    {
+        let (rw, otlp) = (remote_write.clone(), otlp.clone());
+        metrics.register(Box::new(move |w: &mut String| {
+            let [otlp_http, otlp_grpc] = otlp.body_too_large();
+            outpost_api::render_body_too_large(w, &[rw.body_too_large(), otlp_http, otlp_grpc]);
+        }));
+    }
     spawn_retention(tsdb.clone(), clock.clone(), retention);
     let files = paths.files;
     let (config_tx, config_rx) = watch::channel(Arc::new(stack));

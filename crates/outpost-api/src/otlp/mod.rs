@@ -1,7 +1,11 @@
 //! The OTLP metrics receivers: OTLP/HTTP (`POST /v1/metrics`, protobuf or
 //! JSON, optionally gzip) on the otlp-http listener and at Prometheus' path
 //! `/api/v1/otlp/v1/metrics`, and OTLP/gRPC `MetricsService/Export` on the
-//! otlp-grpc listener. Rejected data points come back as OTLP partial success.
+//! otlp-grpc listener. Bodies are decoded by `outpost-otlp` with the
+//! specification's status codes (415 unsupported content type or encoding,
+//! 400 undecodable, 413 above 20 MiB after decompression; gRPC messages above
+//! 4 MiB get RESOURCE_EXHAUSTED), then translated by `outpost-ingest`.
+//! Rejected data points come back as OTLP partial success.
 
 mod grpc;
 
@@ -9,19 +13,23 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use outpost_ingest::{
-    OtlpEncoding, OtlpOptions, OtlpWriteStats, decode_otlp_metrics, write_otlp_metrics,
-};
+use outpost_ingest::{OtlpOptions, OtlpWriteStats, write_otlp_metrics};
+use outpost_otlp::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+use outpost_otlp::{Compression, Encoding, MAX_DECOMPRESSED_BYTES, status_body};
 
 use std::sync::Arc;
 
 use outpost_clock::Clock;
 use outpost_tsdb::Tsdb;
+
+use crate::body::{
+    BodyError, OTLP_HTTP_BODY_BYTES, TooLargeCounter, read_body, without_default_limit,
+};
 
 pub use grpc::grpc_router;
 
@@ -36,13 +44,32 @@ pub struct OtlpState {
     pub otlp: Arc<OtlpCounters>,
 }
 
+/// gRPC status codes used in `google.rpc.Status` bodies.
+const INVALID_ARGUMENT: i32 = 3;
+const RESOURCE_EXHAUSTED: i32 = 8;
+
 /// Counters of the OTLP metrics receivers.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct OtlpCounters {
     requests_ok: AtomicU64,
     requests_rejected: AtomicU64,
     samples_written: AtomicU64,
     data_points_rejected: AtomicU64,
+    http_too_large: TooLargeCounter,
+    grpc_too_large: TooLargeCounter,
+}
+
+impl Default for OtlpCounters {
+    fn default() -> Self {
+        Self {
+            requests_ok: AtomicU64::new(0),
+            requests_rejected: AtomicU64::new(0),
+            samples_written: AtomicU64::new(0),
+            data_points_rejected: AtomicU64::new(0),
+            http_too_large: TooLargeCounter::new("otlp_http"),
+            grpc_too_large: TooLargeCounter::new("otlp_grpc"),
+        }
+    }
 }
 
 impl OtlpCounters {
@@ -56,6 +83,12 @@ impl OtlpCounters {
 
     pub(crate) fn reject(&self) {
         self.requests_rejected.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Requests refused for their size, for
+    /// `outpost_http_request_body_too_large_total{family="otlp_http"|"otlp_grpc"}`.
+    pub fn body_too_large(&self) -> [&TooLargeCounter; 2] {
+        [&self.http_too_large, &self.grpc_too_large]
     }
 
     /// Renders `outpost_otlp_*` families.
@@ -99,72 +132,58 @@ impl OtlpCounters {
     }
 }
 
-/// A google.rpc.Status body (code 3, INVALID_ARGUMENT) in the request's encoding.
-fn status_body(encoding: OtlpEncoding, message: &str) -> Vec<u8> {
+/// A refused request: plain text for an unsupported content type (its
+/// encoding is unknown), otherwise a `google.rpc.Status` in the request's
+/// encoding (RESOURCE_EXHAUSTED for 413, INVALID_ARGUMENT otherwise).
+fn refuse(s: &OtlpState, status: u16, encoding: Option<Encoding>, msg: &str) -> Response {
+    s.otlp.reject();
+    if status == 413 {
+        s.otlp.http_too_large.inc();
+    }
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     match encoding {
-        OtlpEncoding::Json => serde_json::json!({"code": 3, "message": message})
-            .to_string()
-            .into_bytes(),
-        OtlpEncoding::Protobuf => {
-            let mut out = vec![0x08, 3, 0x12];
-            let mut len = message.len();
-            loop {
-                let b = (len & 0x7f) as u8;
-                len >>= 7;
-                out.push(if len > 0 { b | 0x80 } else { b });
-                if len == 0 {
-                    break;
-                }
-            }
-            out.extend_from_slice(message.as_bytes());
-            out
+        None => (code, format!("{msg}\n")).into_response(),
+        Some(e) => {
+            let grpc = if status == 413 {
+                RESOURCE_EXHAUSTED
+            } else {
+                INVALID_ARGUMENT
+            };
+            (
+                code,
+                [(header::CONTENT_TYPE, e.content_type())],
+                status_body(e, grpc, msg),
+            )
+                .into_response()
         }
     }
 }
 
-async fn export(State(s): State<OtlpState>, headers: HeaderMap, body: Bytes) -> Response {
-    let h = |n: header::HeaderName| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
+async fn export(State(s): State<OtlpState>, headers: HeaderMap, body: Body) -> Response {
+    let h = |n: header::HeaderName| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let encoding = match Encoding::parse(h(header::CONTENT_TYPE)) {
+        Ok(e) => e,
+        Err(e) => return refuse(&s, e.http_status(), None, &e.to_string()),
     };
-    let ct = h(header::CONTENT_TYPE);
-    let Some(encoding) = OtlpEncoding::from_content_type(&ct) else {
-        s.otlp.reject();
-        return (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "unsupported content type {ct:?}: use application/x-protobuf or application/json\n"
-            ),
-        )
-            .into_response();
+    let compression = match Compression::parse(h(header::CONTENT_ENCODING)) {
+        Ok(c) => c,
+        Err(e) => return refuse(&s, e.http_status(), None, &e.to_string()),
     };
-    let gzip = match h(header::CONTENT_ENCODING).as_str() {
-        "" | "identity" => false,
-        "gzip" => true,
-        other => {
-            s.otlp.reject();
-            return (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!("unsupported content encoding {other:?}\n"),
-            )
-                .into_response();
+    let body = match read_body(&headers, body, OTLP_HTTP_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(e @ BodyError::TooLarge { .. }) => {
+            return refuse(&s, 413, Some(encoding), &e.to_string());
         }
+        Err(e) => return refuse(&s, 400, Some(encoding), &e.to_string()),
     };
-    let req = match decode_otlp_metrics(&body, encoding, gzip) {
+    let req = match outpost_otlp::decode::<ExportMetricsServiceRequest>(
+        &body,
+        encoding,
+        compression,
+        MAX_DECOMPRESSED_BYTES,
+    ) {
         Ok(r) => r,
-        Err(e) => {
-            s.otlp.reject();
-            let msg = e.to_string();
-            return (
-                StatusCode::BAD_REQUEST,
-                [(header::CONTENT_TYPE, encoding.content_type())],
-                status_body(encoding, &msg),
-            )
-                .into_response();
-        }
+        Err(e) => return refuse(&s, e.http_status(), Some(encoding), &e.to_string()),
     };
     let st = write_otlp_metrics(&s.tsdb, &req, &OtlpOptions::default(), s.clock.now_ms());
     s.otlp.record(&st);
@@ -178,14 +197,11 @@ async fn export(State(s): State<OtlpState>, headers: HeaderMap, body: Bytes) -> 
 
 /// `POST /v1/metrics` (the otlp-http listener).
 pub fn http_router(state: OtlpState) -> Router {
-    Router::new()
-        .route("/v1/metrics", post(export))
-        .with_state(state)
+    without_default_limit(Router::new().route("/v1/metrics", post(export))).with_state(state)
 }
 
 /// `POST /api/v1/otlp/v1/metrics` (Prometheus' OTLP receiver path).
 pub fn prometheus_router(state: OtlpState) -> Router {
-    Router::new()
-        .route("/api/v1/otlp/v1/metrics", post(export))
+    without_default_limit(Router::new().route("/api/v1/otlp/v1/metrics", post(export)))
         .with_state(state)
 }

@@ -1,21 +1,23 @@
 //! `POST /api/v1/write`: Prometheus remote write 1.0 (snappy block +
-//! protobuf), with Prometheus 3's header checks and status codes.
+//! protobuf), with Prometheus 3's header checks and status codes. Bodies
+//! are read with an explicit limit (see `crate::body`): 413 above it or
+//! above the decoded-size cap. Samples refused by the TSDB's series limit
+//! are answered with 400 naming their count, after the rest is stored (as
+//! Prometheus answers out-of-order samples), so the sender sees the loss.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::PromState;
-
-/// Largest compressed body accepted.
-const MAX_BODY_BYTES: usize = 32 << 20;
+use crate::body::{BodyError, REMOTE_WRITE_BODY_BYTES, TooLargeCounter, read_body};
 
 /// Counters of the remote-write receiver.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RemoteWriteCounters {
     requests_ok: AtomicU64,
     requests_rejected: AtomicU64,
@@ -23,9 +25,32 @@ pub struct RemoteWriteCounters {
     samples_rejected: AtomicU64,
     invalid_series: AtomicU64,
     histograms_dropped: AtomicU64,
+    series_limit: AtomicU64,
+    too_large: TooLargeCounter,
+}
+
+impl Default for RemoteWriteCounters {
+    fn default() -> Self {
+        Self {
+            requests_ok: AtomicU64::new(0),
+            requests_rejected: AtomicU64::new(0),
+            samples_written: AtomicU64::new(0),
+            samples_rejected: AtomicU64::new(0),
+            invalid_series: AtomicU64::new(0),
+            histograms_dropped: AtomicU64::new(0),
+            series_limit: AtomicU64::new(0),
+            too_large: TooLargeCounter::new("remote_write"),
+        }
+    }
 }
 
 impl RemoteWriteCounters {
+    /// Requests refused for their body size, for
+    /// `outpost_http_request_body_too_large_total{family="remote_write"}`.
+    pub fn body_too_large(&self) -> &TooLargeCounter {
+        &self.too_large
+    }
+
     /// Renders `outpost_remote_write_*` families.
     pub fn render(&self, w: &mut String) {
         let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -69,6 +94,11 @@ impl RemoteWriteCounters {
             "outpost_remote_write_samples_total{{outcome=\"histogram_dropped\"}} {}",
             l(&self.histograms_dropped)
         );
+        let _ = writeln!(
+            w,
+            "outpost_remote_write_samples_total{{outcome=\"series_limit\"}} {}",
+            l(&self.series_limit)
+        );
     }
 }
 
@@ -80,11 +110,7 @@ fn reject(s: &PromState, code: StatusCode, msg: String) -> Response {
     (code, msg + "\n").into_response()
 }
 
-pub(super) async fn handle(
-    State(s): State<PromState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(super) async fn handle(State(s): State<PromState>, headers: HeaderMap, body: Body) -> Response {
     let header = |n: &str| {
         headers
             .get(n)
@@ -128,18 +154,20 @@ pub(super) async fn handle(
             ),
         );
     }
-    if body.len() > MAX_BODY_BYTES {
-        return reject(
-            &s,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "body size {} exceeds the limit of {MAX_BODY_BYTES} bytes",
-                body.len()
-            ),
-        );
-    }
+    let body = match read_body(&headers, body, REMOTE_WRITE_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(e @ BodyError::TooLarge { .. }) => {
+            s.remote_write.too_large.inc();
+            return reject(&s, StatusCode::PAYLOAD_TOO_LARGE, e.to_string());
+        }
+        Err(e) => return reject(&s, StatusCode::BAD_REQUEST, e.to_string()),
+    };
     let st = match outpost_ingest::receive(&s.tsdb, &body, s.clock.now_ms()) {
         Ok(st) => st,
+        Err(e @ outpost_ingest::Error::TooLarge { .. }) => {
+            s.remote_write.too_large.inc();
+            return reject(&s, StatusCode::PAYLOAD_TOO_LARGE, e.to_string());
+        }
         Err(e) => return reject(&s, StatusCode::BAD_REQUEST, e.to_string()),
     };
     let c = &s.remote_write;
@@ -154,6 +182,8 @@ pub(super) async fn handle(
         .fetch_add(st.invalid_samples, Ordering::Relaxed);
     c.histograms_dropped
         .fetch_add(st.histograms_dropped, Ordering::Relaxed);
+    c.series_limit
+        .fetch_add(st.series_limit_samples, Ordering::Relaxed);
     if st.invalid_series > 0 || st.out_of_order + st.duplicates + st.out_of_bounds > 0 {
         tracing::debug!(
             invalid_series = st.invalid_series,
@@ -162,6 +192,20 @@ pub(super) async fn handle(
             out_of_bounds = st.out_of_bounds,
             "remote write: samples skipped"
         );
+    }
+    if st.series_limit_rejected > 0 {
+        // The rest is stored; 400 tells the sender (which does not retry a
+        // 4xx) what was lost.
+        let msg = format!(
+            "{} series with {} samples refused: the series limit of {} is reached \
+             (--storage.tsdb.max-series); {} other samples were stored",
+            st.series_limit_rejected,
+            st.series_limit_samples,
+            s.tsdb.max_series(),
+            st.samples_written
+        );
+        tracing::debug!(status = 400, error = %msg, "remote write: series limit");
+        return (StatusCode::BAD_REQUEST, msg + "\n").into_response();
     }
     StatusCode::NO_CONTENT.into_response()
 }

@@ -1,17 +1,19 @@
 //! OTLP translation cases (asserting exact series and samples in a TSDB),
-//! decoding of protobuf, OTLP/JSON and gzip bodies, and a round trip
+//! the JSON fixture decoded as the receivers do, and a round trip
 //! through the OpenTelemetry Rust SDK's own OTLP conversion.
 
 use std::io::Write;
 
-use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValueKind;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, InstrumentationScope};
-use opentelemetry_proto::tonic::metrics::v1::summary_data_point::ValueAtQuantile;
-use opentelemetry_proto::tonic::metrics::v1::{
+use outpost_otlp::proto::common::v1::any_value::Value as AnyValueKind;
+use outpost_otlp::proto::common::v1::{AnyValue, ArrayValue, InstrumentationScope};
+use outpost_otlp::proto::metrics::v1::summary_data_point::ValueAtQuantile;
+use outpost_otlp::proto::metrics::v1::{
     ExponentialHistogram, ExponentialHistogramDataPoint, Gauge, Histogram, Sum, Summary,
 };
-use opentelemetry_proto::tonic::resource::v1::Resource;
+use outpost_otlp::proto::resource::v1::Resource;
+use outpost_otlp::{Compression, MAX_DECOMPRESSED_BYTES};
 use outpost_tsdb::{MatchType, Matcher, Options, is_stale_nan};
+use prost::Message;
 
 use super::*;
 
@@ -942,9 +944,19 @@ const FIXTURE_SERIES: &[&str] = &[
     r#"target_info{host_name="ci-runner", instance="checkout-1", job="shop/checkout", process_pid="4242"} 60000=1"#,
 ];
 
+/// OTLP/HTTP decoding as the receivers do it (`outpost-otlp`).
+fn decode_otlp_metrics(body: &[u8], encoding: Encoding, gzip: bool) -> ExportMetricsServiceRequest {
+    let compression = if gzip {
+        Compression::Gzip
+    } else {
+        Compression::None
+    };
+    outpost_otlp::decode(body, encoding, compression, MAX_DECOMPRESSED_BYTES).unwrap()
+}
+
 #[test]
 fn json_fixture_decodes_and_translates() {
-    let req = decode_otlp_metrics(&fixture(), OtlpEncoding::Json, false).unwrap();
+    let req = decode_otlp_metrics(&fixture(), Encoding::Json, false);
     let m = &req.resource_metrics[0].scope_metrics[0].metrics;
     assert_eq!(m.len(), 6);
     let Some(Data::Histogram(h)) = &m[0].data else {
@@ -973,16 +985,13 @@ fn json_fixture_decodes_and_translates() {
     assert!(st.error_message.unwrap().contains("\"payment.retries\""));
     // The same request as protobuf and as gzip-compressed JSON.
     let pb = req.encode_to_vec();
+    assert_eq!(decode_otlp_metrics(&pb, Encoding::Protobuf, false), req);
     assert_eq!(
-        decode_otlp_metrics(&pb, OtlpEncoding::Protobuf, false).unwrap(),
+        decode_otlp_metrics(&gzip(&pb), Encoding::Protobuf, true),
         req
     );
     assert_eq!(
-        decode_otlp_metrics(&gzip(&pb), OtlpEncoding::Protobuf, true).unwrap(),
-        req
-    );
-    assert_eq!(
-        decode_otlp_metrics(&gzip(&fixture()), OtlpEncoding::Json, true).unwrap(),
+        decode_otlp_metrics(&gzip(&fixture()), Encoding::Json, true),
         req
     );
 }
@@ -993,66 +1002,25 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
+/// The stats' Export response (content types and the generic response
+/// encoding are tested in `outpost-otlp`).
 #[test]
-fn corrupt_bodies_are_errors() {
-    assert!(matches!(
-        decode_otlp_metrics(
-            &[0xff, 0xff, 0xff, 0x01, 0x02],
-            OtlpEncoding::Protobuf,
-            false
-        ),
-        Err(Error::Protobuf(_))
-    ));
-    // A valid tag with a length running past the end.
-    assert!(matches!(
-        decode_otlp_metrics(&[0x0a, 0x10, 0x01], OtlpEncoding::Protobuf, false),
-        Err(Error::Protobuf(_))
-    ));
-    assert!(matches!(
-        decode_otlp_metrics(b"not gzip", OtlpEncoding::Protobuf, true),
-        Err(Error::Gzip(_))
-    ));
-    assert!(matches!(
-        decode_otlp_metrics(b"{\"resourceMetrics\": 3}", OtlpEncoding::Json, false),
-        Err(Error::Json(_))
-    ));
-    let bomb = gzip(&vec![0u8; MAX_DECODED_BYTES + 1]);
-    assert!(matches!(
-        decode_otlp_metrics(&bomb, OtlpEncoding::Protobuf, true),
-        Err(Error::GzipTooLarge { .. })
-    ));
-    let empty = decode_otlp_metrics(&[], OtlpEncoding::Protobuf, false).unwrap();
-    assert!(empty.resource_metrics.is_empty());
-    let empty = decode_otlp_metrics(b"{}", OtlpEncoding::Json, false).unwrap();
-    assert!(empty.resource_metrics.is_empty());
-}
-
-#[test]
-fn content_types_and_responses() {
-    assert_eq!(
-        OtlpEncoding::from_content_type("application/x-protobuf"),
-        Some(OtlpEncoding::Protobuf)
-    );
-    assert_eq!(
-        OtlpEncoding::from_content_type("Application/JSON; charset=utf-8"),
-        Some(OtlpEncoding::Json)
-    );
-    assert_eq!(OtlpEncoding::from_content_type("text/plain"), None);
+fn write_stats_responses() {
     let ok = OtlpWriteStats::default();
-    assert!(ok.encode_response(OtlpEncoding::Protobuf).is_empty());
-    assert_eq!(ok.encode_response(OtlpEncoding::Json), b"{}");
+    assert!(ok.encode_response(Encoding::Protobuf).is_empty());
+    assert_eq!(ok.encode_response(Encoding::Json), b"{}");
     let partial = OtlpWriteStats {
         rejected_data_points: 2,
         error_message: Some("why".into()),
         ..OtlpWriteStats::default()
     };
     let json: serde_json::Value =
-        serde_json::from_slice(&partial.encode_response(OtlpEncoding::Json)).unwrap();
+        serde_json::from_slice(&partial.encode_response(Encoding::Json)).unwrap();
     assert_eq!(
         json,
         serde_json::json!({"partialSuccess": {"rejectedDataPoints": 2, "errorMessage": "why"}})
     );
-    let pb = partial.encode_response(OtlpEncoding::Protobuf);
+    let pb = partial.encode_response(Encoding::Protobuf);
     assert_eq!(
         ExportMetricsServiceResponse::decode(&pb[..]).unwrap(),
         partial.response()
@@ -1153,7 +1121,7 @@ mod sdk {
     #[test]
     fn cumulative_sdk_export_round_trips() {
         let body = export(Temporality::Cumulative);
-        let req = decode_otlp_metrics(&body, OtlpEncoding::Protobuf, false).unwrap();
+        let req = decode_otlp_metrics(&body, Encoding::Protobuf, false);
         let db = Tsdb::new(Options::default());
         let st = write_otlp_metrics(&db, &req, &OtlpOptions::default(), now_ms());
         assert_eq!(
@@ -1199,7 +1167,7 @@ mod sdk {
     #[test]
     fn delta_sdk_export_is_rejected_with_the_hint() {
         let body = export(Temporality::Delta);
-        let req = decode_otlp_metrics(&body, OtlpEncoding::Protobuf, false).unwrap();
+        let req = decode_otlp_metrics(&body, Encoding::Protobuf, false);
         let db = Tsdb::new(Options::default());
         let st = write_otlp_metrics(&db, &req, &OtlpOptions::default(), now_ms());
         // Counter and histogram are delta; the gauge and the up-down counter

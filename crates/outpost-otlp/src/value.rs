@@ -1,16 +1,25 @@
-//! Attribute values as label values, as the OpenTelemetry Collector's
-//! `pdata/pcommon` `Value.AsString` renders them (Prometheus uses it for every
-//! attribute): strings as is, booleans `true`/`false`, integers in decimal,
-//! doubles in JavaScript (ES6) number style, bytes as standard base64, arrays
-//! and maps as JSON (map keys sorted, no HTML escaping), empty values as "".
+//! `AnyValue` rendering, two ways.
+//!
+//! [`as_string`]: as the OpenTelemetry Collector's `pdata/pcommon`
+//! `Value.AsString` renders a value (Prometheus uses it for every attribute
+//! turned label): strings as is, booleans `true`/`false`, integers in
+//! decimal, doubles in JavaScript (ES6) number style, bytes as standard
+//! base64, arrays and maps as JSON (map keys sorted, no HTML escaping),
+//! empty values as "".
+//!
+//! [`to_json`]: as a `serde_json::Value` for stores that keep attributes as
+//! JSON (spans, log records): the same mapping, with map keys in their
+//! order (a repeated key keeps its last value).
 
 use std::collections::BTreeMap;
 
-use opentelemetry_proto::tonic::common::v1::AnyValue;
-use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use serde_json::{Map, Number, Value as Json};
 
-/// The label value of an attribute value.
-pub(crate) fn as_string(v: Option<&AnyValue>) -> String {
+use crate::proto::common::v1::AnyValue;
+use crate::proto::common::v1::any_value::Value;
+
+/// The string form of an attribute value (e.g. a label value).
+pub fn as_string(v: Option<&AnyValue>) -> String {
     match v.and_then(|v| v.value.as_ref()) {
         None => String::new(),
         Some(Value::StringValue(s)) => s.clone(),
@@ -19,10 +28,7 @@ pub(crate) fn as_string(v: Option<&AnyValue>) -> String {
         Some(Value::DoubleValue(d)) => match es6_number(*d) {
             Some(s) => s,
             // Go's encoder refuses NaN and infinities; pdata keeps its message.
-            None => format!(
-                "json: unsupported value: {}",
-                super::naming::format_float_label(*d)
-            ),
+            None => format!("json: unsupported value: {}", non_finite(*d)),
         },
         Some(Value::BytesValue(b)) => base64(b),
         Some(v @ (Value::ArrayValue(_) | Value::KvlistValue(_))) => {
@@ -36,6 +42,45 @@ pub(crate) fn as_string(v: Option<&AnyValue>) -> String {
         }
         // Profiles' dictionary references have no string form here.
         Some(Value::StringValueStrindex(_)) => String::new(),
+    }
+}
+
+/// The value as JSON: strings, booleans and integers as such, doubles as
+/// numbers (NaN and infinities, which JSON cannot hold, as the strings
+/// `NaN`, `+Inf`, `-Inf`), bytes as base64 strings, arrays as arrays, maps
+/// as objects, empty values as `null`.
+pub fn to_json(v: Option<&AnyValue>) -> Json {
+    match v.and_then(|v| v.value.as_ref()) {
+        None | Some(Value::StringValueStrindex(_)) => Json::Null,
+        Some(Value::StringValue(s)) => Json::String(s.clone()),
+        Some(Value::BoolValue(b)) => Json::Bool(*b),
+        Some(Value::IntValue(i)) => Json::Number((*i).into()),
+        Some(Value::DoubleValue(d)) => match Number::from_f64(*d) {
+            Some(n) => Json::Number(n),
+            None => Json::String(non_finite(*d).to_string()),
+        },
+        Some(Value::BytesValue(b)) => Json::String(base64(b)),
+        Some(Value::ArrayValue(a)) => {
+            Json::Array(a.values.iter().map(|item| to_json(Some(item))).collect())
+        }
+        Some(Value::KvlistValue(kv)) => {
+            let mut map = Map::with_capacity(kv.values.len());
+            for item in &kv.values {
+                map.insert(item.key.clone(), to_json(item.value.as_ref()));
+            }
+            Json::Object(map)
+        }
+    }
+}
+
+/// Go's spelling of a non-finite double.
+fn non_finite(d: f64) -> &'static str {
+    if d.is_nan() {
+        "NaN"
+    } else if d > 0.0 {
+        "+Inf"
+    } else {
+        "-Inf"
     }
 }
 
@@ -150,7 +195,7 @@ fn base64(data: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use opentelemetry_proto::tonic::common::v1::{ArrayValue, KeyValue, KeyValueList};
+    use crate::proto::common::v1::{ArrayValue, KeyValue, KeyValueList};
 
     use super::*;
 
@@ -213,5 +258,39 @@ mod tests {
             values: vec![v(Value::DoubleValue(f64::INFINITY))],
         });
         assert_eq!(s(bad), "");
+    }
+
+    #[test]
+    fn values_as_json() {
+        let kv = |k: &str, val: Value| KeyValue {
+            key: k.into(),
+            value: Some(v(val)),
+            ..Default::default()
+        };
+        let map = v(Value::KvlistValue(KeyValueList {
+            values: vec![
+                kv("z", Value::IntValue(1)),
+                kv("a", Value::StringValue("x".into())),
+                kv("z", Value::IntValue(2)),
+                kv("d", Value::DoubleValue(2.5)),
+                kv("inf", Value::DoubleValue(f64::NEG_INFINITY)),
+                kv("b", Value::BytesValue(b"hello".to_vec())),
+                kv(
+                    "arr",
+                    Value::ArrayValue(ArrayValue {
+                        values: vec![v(Value::BoolValue(true)), AnyValue { value: None }],
+                    }),
+                ),
+            ],
+        }));
+        assert_eq!(
+            to_json(Some(&map)).to_string(),
+            r#"{"z":2,"a":"x","d":2.5,"inf":"-Inf","b":"aGVsbG8=","arr":[true,null]}"#
+        );
+        assert_eq!(to_json(None), Json::Null);
+        assert_eq!(
+            to_json(Some(&v(Value::IntValue(i64::MIN)))),
+            serde_json::json!(i64::MIN)
+        );
     }
 }
