@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use outpost_promql::{Engine, EngineOptions};
-use outpost_tsdb::{Labels, Options, Tsdb};
+use outpost_tsdb::{HeadOptions, Labels, Tsdb};
 
 const SERIES: usize = 10_000;
 const STEPS: i64 = 240;
 const T0: i64 = 1_700_000_000_000;
 
 fn load() -> Arc<Tsdb> {
-    let db = Arc::new(Tsdb::new(Options::default()));
+    let db = Arc::new(Tsdb::new(HeadOptions::default()));
     let mut app = db.appender();
     let les = ["0.1", "0.5", "1", "5", "+Inf"];
     let mut refs = Vec::with_capacity(SERIES);

@@ -5,7 +5,7 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use outpost_ingest::proto::{Label, Sample, TimeSeries, WriteRequest};
 use outpost_ingest::{decode, encode, receive};
-use outpost_tsdb::{Options, Tsdb};
+use outpost_tsdb::{HeadOptions, Tsdb};
 
 const SERIES: usize = 2_000;
 
@@ -46,7 +46,7 @@ fn remote_write(c: &mut Criterion) {
     g.bench_function("prost_decode_2000_series", |b| {
         b.iter(|| decode(&warm).unwrap())
     });
-    let db = Tsdb::new(Options::default());
+    let db = Tsdb::new(HeadOptions::default());
     receive(&db, &warm, i64::MAX / 2).unwrap();
     let mut round = 0;
     g.bench_function("decode_and_append_2000_existing_series", |b| {

@@ -2,7 +2,7 @@
 //! lookups for typical selectors (lookups/s).
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use outpost_tsdb::{Labels, MatchType, Matcher, Options, Tsdb};
+use outpost_tsdb::{HeadOptions, Labels, MatchType, Matcher, Tsdb};
 
 const SERIES: usize = 10_000;
 const ROUNDS: i64 = 20;
@@ -27,7 +27,7 @@ fn append(c: &mut Criterion) {
     g.bench_function("existing_series_10k_x20", |b| {
         b.iter_batched(
             || {
-                let db = Tsdb::new(Options::default());
+                let db = Tsdb::new(HeadOptions::default());
                 let mut app = db.appender();
                 let refs: Vec<_> = (0..SERIES)
                     .map(|i| app.append_labels(&series_labels(i), 0, 0.0).unwrap())
@@ -53,7 +53,7 @@ fn append(c: &mut Criterion) {
 }
 
 fn postings(c: &mut Criterion) {
-    let db = Tsdb::new(Options::default());
+    let db = Tsdb::new(HeadOptions::default());
     let mut app = db.appender();
     for i in 0..100_000 {
         app.append_labels(&series_labels(i), 1000, 1.0).unwrap();

@@ -7,9 +7,9 @@ use crate::error::{Diagnostic, Error, Result};
 /// Position of a YAML node (1-based line and column).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pos {
-    /// Line.
+    /// 1-based line in the file.
     pub line: u64,
-    /// Column.
+    /// 1-based column in the line.
     pub column: u64,
 }
 

@@ -34,7 +34,7 @@ impl MatchOp {
 pub struct Matcher {
     /// Label name.
     pub name: String,
-    /// Comparison.
+    /// How the value is compared: `=`, `!=`, `=~` or `!~`.
     pub op: MatchOp,
     /// Value or regex source.
     pub value: String,

@@ -11,7 +11,7 @@ pub enum Error {
     TooLarge {
         /// Decoded size.
         len: usize,
-        /// Limit.
+        /// Largest decoded size accepted, in bytes.
         limit: usize,
     },
     /// The body is not a valid protobuf message.

@@ -134,7 +134,7 @@ pub fn receive(tsdb: &Tsdb, body: &[u8], now_ms: i64) -> Result<WriteStats> {
 
 #[cfg(test)]
 mod tests {
-    use outpost_tsdb::{Matcher, Options};
+    use outpost_tsdb::{HeadOptions, Matcher};
 
     use super::*;
     use crate::proto::{Label, Sample, TimeSeries};
@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn roundtrip_and_append_rules() {
-        let db = Tsdb::new(Options::default());
+        let db = Tsdb::new(HeadOptions::default());
         let req = WriteRequest {
             timeseries: vec![
                 series(
@@ -208,7 +208,7 @@ mod tests {
 
     #[test]
     fn corrupt_bodies_are_errors_and_store_nothing() {
-        let db = Tsdb::new(Options::default());
+        let db = Tsdb::new(HeadOptions::default());
         assert!(matches!(
             receive(&db, b"not snappy at all", 0),
             Err(Error::Snappy(_))
@@ -236,9 +236,9 @@ mod tests {
     /// with their samples, so the receiver can name them to the sender.
     #[test]
     fn series_limit_refusals_are_counted_with_their_samples() {
-        let db = Tsdb::new(Options {
+        let db = Tsdb::new(HeadOptions {
             max_series: 2,
-            ..Options::default()
+            ..HeadOptions::default()
         });
         let req = WriteRequest {
             timeseries: (0..5)

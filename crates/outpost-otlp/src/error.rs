@@ -17,13 +17,13 @@ pub enum Error {
     TooLarge {
         /// Body size.
         len: usize,
-        /// Limit.
+        /// Largest size accepted, in bytes.
         limit: usize,
     },
     /// The gzip body decompresses to more than the limit.
     #[error("gzip body decompresses to more than {limit} bytes")]
     GzipTooLarge {
-        /// Limit.
+        /// Largest size accepted, in bytes.
         limit: usize,
     },
     /// The body is not a valid protobuf message.

@@ -116,7 +116,7 @@ pub(crate) struct Elem {
     pub(crate) labels: Labels,
     /// Evaluation timestamp in ms.
     pub(crate) t: i64,
-    /// Value.
+    /// The element's sample value.
     pub(crate) v: f64,
     /// Whether `__name__` (with `__type__` and `__unit__`) is to be dropped
     /// when the result is built (delayed name removal only).

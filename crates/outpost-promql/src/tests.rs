@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use outpost_tsdb::{Labels, Options, Tsdb, stale_nan};
+use outpost_tsdb::{HeadOptions, Labels, Tsdb, stale_nan};
 
 use crate::{Engine, EngineOptions, Error, Value};
 
 fn engine(series: &[(&[(&str, &str)], &[(i64, f64)])]) -> Engine {
-    let db = Arc::new(Tsdb::new(Options::default()));
+    let db = Arc::new(Tsdb::new(HeadOptions::default()));
     let mut app = db.appender();
     for (labels, points) in series {
         let l = Labels::from_pairs(labels.iter().copied()).unwrap();
@@ -453,7 +453,7 @@ fn range_evaluation_matches_instant_queries_at_every_step() {
         };
         owned.push((labels, pts));
     }
-    let db = Arc::new(Tsdb::new(Options::default()));
+    let db = Arc::new(Tsdb::new(HeadOptions::default()));
     let mut app = db.appender();
     for (l, pts) in &owned {
         let l = Labels::from_pairs(l.iter().map(|(a, b)| (a.as_str(), b.as_str()))).unwrap();
@@ -638,7 +638,7 @@ fn limited(e: &Engine, opts: impl FnOnce(&mut EngineOptions)) -> Engine {
 
 /// Ten series `m{i="0".."9"}` with a sample every 15s over an hour.
 fn ten_series() -> Engine {
-    let db = Arc::new(Tsdb::new(Options::default()));
+    let db = Arc::new(Tsdb::new(HeadOptions::default()));
     let mut app = db.appender();
     for i in 0..10 {
         let l = Labels::from_pairs([("__name__", "m"), ("i", &i.to_string())]).unwrap();

@@ -10,7 +10,7 @@ pub struct Sample {
     pub labels: Labels,
     /// Evaluation timestamp in ms.
     pub t: i64,
-    /// Value.
+    /// The sample value (NaN, infinities and stale markers included).
     pub v: f64,
 }
 
@@ -30,14 +30,14 @@ pub enum Value {
     Scalar {
         /// Timestamp (ms).
         t: i64,
-        /// Value.
+        /// The scalar.
         v: f64,
     },
     /// A string at a time.
     String {
         /// Timestamp (ms).
         t: i64,
-        /// Value.
+        /// The string literal's text.
         v: String,
     },
     /// An instant vector.

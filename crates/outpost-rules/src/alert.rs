@@ -35,7 +35,7 @@ pub struct Alert {
     pub labels: BTreeMap<String, String>,
     /// Expanded annotations.
     pub annotations: BTreeMap<String, String>,
-    /// State.
+    /// Where the alert is in its lifecycle: pending, firing or inactive (resolved).
     pub state: AlertState,
     /// The value of the sample that last produced the alert.
     pub value: f64,
@@ -72,7 +72,7 @@ impl Alert {
 pub struct OutgoingAlert {
     /// Labels (external labels and alert relabeling applied by the notifier).
     pub labels: BTreeMap<String, String>,
-    /// Annotations.
+    /// Expanded annotations (templates rendered with this alert's labels and value).
     pub annotations: BTreeMap<String, String>,
     /// `startsAt` (ms): when the alert started firing.
     pub starts_at_ms: i64,

@@ -281,7 +281,7 @@ pub struct RuleInfo {
     pub query: String,
     /// Raw rule labels (group labels merged in).
     pub labels: BTreeMap<String, String>,
-    /// Health.
+    /// `ok`, `err` (with the last error) or `unknown` before the first evaluation.
     pub health: Health,
     /// Error of the last evaluation.
     pub last_error: Option<String>,

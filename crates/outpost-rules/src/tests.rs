@@ -9,7 +9,7 @@ use std::time::Duration;
 use outpost_clock::Clock;
 use outpost_config::{RuleFile, parse_rule_file};
 use outpost_promql::{Engine, Value};
-use outpost_tsdb::{Labels, Options, Tsdb, is_stale_nan};
+use outpost_tsdb::{HeadOptions, Labels, Tsdb, is_stale_nan};
 
 use crate::group::Group;
 use crate::rule::{EvalEnv, Health, Kind};
@@ -29,7 +29,7 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        let tsdb = Arc::new(Tsdb::new(Options::default()));
+        let tsdb = Arc::new(Tsdb::new(HeadOptions::default()));
         let engine = Arc::new(Engine::new(tsdb.clone(), Default::default()));
         Env {
             tsdb,

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use outpost_config::{PromDuration, RuleFile, parse_rule_file};
 use outpost_promql::{Engine, EngineOptions, Value};
-use outpost_tsdb::{Labels, Options, Tsdb};
+use outpost_tsdb::{HeadOptions, Labels, Tsdb};
 use serde::Deserialize;
 
 use crate::AlertState;
@@ -306,7 +306,7 @@ fn run_group(tg: &TestGroup, ctx: &GroupCtx<'_>) -> Vec<String> {
             Err(e) => return vec![format!("    {e}")],
         }
     }
-    let tsdb = Arc::new(Tsdb::new(Options::default()));
+    let tsdb = Arc::new(Tsdb::new(HeadOptions::default()));
     let engine = Arc::new(Engine::new(
         tsdb.clone(),
         EngineOptions {

@@ -60,7 +60,7 @@ pub struct MetricMetadata {
 /// The mutable state of one target.
 #[derive(Debug, Clone)]
 pub struct TargetHealth {
-    /// Health.
+    /// Outcome of the last scrape (`up` or `down`; `unknown` before the first).
     pub health: Health,
     /// Error of the last scrape, empty when it succeeded.
     pub last_error: String,

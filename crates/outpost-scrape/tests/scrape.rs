@@ -13,7 +13,7 @@ use axum::routing::get;
 use outpost_clock::Clock;
 use outpost_config::{Files, parse_prometheus};
 use outpost_scrape::{Health, ScrapeManager};
-use outpost_tsdb::{Matcher, Options, Tsdb, is_stale_nan};
+use outpost_tsdb::{HeadOptions, Matcher, Tsdb, is_stale_nan};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -134,7 +134,7 @@ fn value_at(db: &Tsdb, name: &str, t: i64) -> Option<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scrapes_a_prometheus_client_registry_on_the_manual_clock() {
     let (addr, app) = start_target().await;
-    let db = Arc::new(Tsdb::new(Options::default()));
+    let db = Arc::new(Tsdb::new(HeadOptions::default()));
     let clock = Clock::manual(1_700_000_000_000);
     let mgr = ScrapeManager::new(db.clone(), clock.clone(), None);
     mgr.apply(&config(&addr), Files::Disk);
@@ -255,7 +255,7 @@ async fn scrapes_a_prometheus_client_registry_on_the_manual_clock() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removed_targets_get_end_of_run_staleness_and_unreachable_ones_are_down() {
     let (addr, _app) = start_target().await;
-    let db = Arc::new(Tsdb::new(Options::default()));
+    let db = Arc::new(Tsdb::new(HeadOptions::default()));
     let clock = Clock::manual(1_700_000_000_000);
     let mgr = ScrapeManager::new(db.clone(), clock.clone(), None);
     mgr.apply(&config(&addr), Files::Disk);
@@ -365,7 +365,7 @@ async fn kubernetes_sd_targets_come_from_a_plugged_in_cluster() {
     let mut cfg = cfg;
     cfg.scrape_configs
         .retain(|j| j.job_name == "kubernetes-pods");
-    let db = Arc::new(Tsdb::new(Options::default()));
+    let db = Arc::new(Tsdb::new(HeadOptions::default()));
     let clock = Clock::manual(1_700_000_000_000);
     let mgr = ScrapeManager::new(
         db.clone(),
@@ -429,7 +429,7 @@ async fn gzip_bodies_and_bearer_tokens() {
             "scrape_configs:\n  - job_name: z\n    scrape_interval: 15s\n    static_configs: [{{targets: ['{addr}']}}]\n{auth}"
         )
     };
-    let db = Arc::new(Tsdb::new(Options::default()));
+    let db = Arc::new(Tsdb::new(HeadOptions::default()));
     let clock = Clock::manual(1_700_000_000_000);
     let mgr = ScrapeManager::new(db.clone(), clock.clone(), None);
     let no_auth = parse_prometheus(&Files::Disk, Path::new("/tmp/p.yml"), "p.yml", yaml(""))
@@ -484,7 +484,7 @@ async fn target_limit_fails_every_loop_of_the_pool() {
     let cfg = parse_prometheus(&Files::Disk, Path::new("/tmp/p.yml"), "p.yml", yaml)
         .unwrap()
         .0;
-    let db = Arc::new(Tsdb::new(Options::default()));
+    let db = Arc::new(Tsdb::new(HeadOptions::default()));
     let clock = Clock::manual(1_700_000_000_000);
     let mgr = ScrapeManager::new(db.clone(), clock.clone(), None);
     mgr.apply(&cfg, Files::Disk);

@@ -13,16 +13,16 @@ use crate::postings::{Postings, SeriesRef};
 
 /// Head settings.
 #[derive(Debug, Clone, Copy)]
-pub struct Options {
+pub struct HeadOptions {
     /// Most series held at once (`--storage.tsdb.max-series`); new series beyond it are rejected.
     pub max_series: usize,
     /// Samples per chunk before it is frozen (Prometheus uses 120).
     pub samples_per_chunk: usize,
 }
 
-impl Default for Options {
+impl Default for HeadOptions {
     fn default() -> Self {
-        Options {
+        HeadOptions {
             max_series: 1_000_000,
             samples_per_chunk: 120,
         }
@@ -179,7 +179,7 @@ pub struct CounterSnapshot {
 pub struct Tsdb {
     pub(crate) index: RwLock<Index>,
     pub(crate) counters: Counters,
-    pub(crate) opts: Options,
+    pub(crate) opts: HeadOptions,
     /// Samples older than this are out of bounds (the retention horizon).
     pub(crate) min_valid_t: AtomicI64,
 }
@@ -224,7 +224,7 @@ fn top(mut v: Vec<(String, u64)>, limit: usize) -> Vec<(String, u64)> {
 
 impl Tsdb {
     /// An empty head.
-    pub fn new(opts: Options) -> Self {
+    pub fn new(opts: HeadOptions) -> Self {
         Tsdb {
             index: RwLock::new(Index::default()),
             counters: Counters::default(),

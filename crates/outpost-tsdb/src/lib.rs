@@ -19,7 +19,7 @@ mod query;
 pub use append::{AppendStats, Appender, STALE_NAN_BITS, is_stale_nan, stale_nan};
 pub use chunk::{ChunkIter, FrozenChunk, XorChunk};
 pub use error::{Error, Result};
-pub use head::{CounterSnapshot, HeadStats, Options, TruncateStats, Tsdb};
+pub use head::{CounterSnapshot, HeadOptions, HeadStats, TruncateStats, Tsdb};
 pub use labels::{Labels, METRIC_NAME};
 pub use matcher::{MatchType, Matcher};
 pub use postings::SeriesRef;

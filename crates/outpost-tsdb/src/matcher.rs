@@ -41,7 +41,7 @@ enum Fast {
 pub struct Matcher {
     /// Label name.
     pub name: String,
-    /// Comparison.
+    /// Equality, inequality or (anchored) regex match, negated or not.
     pub kind: MatchType,
     /// Value or regex source.
     pub value: String,

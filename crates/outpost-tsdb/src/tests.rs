@@ -11,7 +11,7 @@ fn m(kind: MatchType, n: &str, v: &str) -> Matcher {
 }
 
 fn db() -> Tsdb {
-    Tsdb::new(Options {
+    Tsdb::new(HeadOptions {
         max_series: 100,
         samples_per_chunk: 4,
     })
@@ -76,7 +76,7 @@ fn chunks_roll_over_and_range_queries_cut_them() {
 
 #[test]
 fn series_limit_rejects_and_counts() {
-    let db = Tsdb::new(Options {
+    let db = Tsdb::new(HeadOptions {
         max_series: 2,
         samples_per_chunk: 120,
     });
@@ -199,7 +199,7 @@ fn retention_drops_old_chunks_and_empty_series_and_rejects_old_samples() {
 
 #[test]
 fn concurrent_appenders_and_readers() {
-    let db = std::sync::Arc::new(Tsdb::new(Options::default()));
+    let db = std::sync::Arc::new(Tsdb::new(HeadOptions::default()));
     let threads: Vec<_> = (0..4)
         .map(|w| {
             let db = db.clone();

@@ -19,7 +19,7 @@ use outpost_api::{
 use outpost_clock::{Clock, Stopwatch};
 use outpost_config::{Files, PromDuration, Stack, StackPaths, load_stack};
 use outpost_scrape::ScrapeManager;
-use outpost_tsdb::{Options as TsdbOptions, Tsdb};
+use outpost_tsdb::{HeadOptions as TsdbOptions, Tsdb};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{error, info, warn};

@@ -110,7 +110,7 @@ impl RelabelAction {
 pub struct RelabelConfig {
     /// Source labels.
     pub source_labels: Vec<String>,
-    /// Separator.
+    /// Joins the source label values into the source value (default `;`).
     pub separator: String,
     /// Target label (may contain `$1`-style references for replace).
     pub target_label: String,
@@ -120,9 +120,9 @@ pub struct RelabelConfig {
     pub regex: Regex,
     /// Modulus for hashmod.
     pub modulus: u64,
-    /// Replacement.
+    /// Text written by `replace` (default `$1`), with `$n`/`${name}` group references.
     pub replacement: String,
-    /// Action.
+    /// What the rule does with a match (default `replace`).
     pub action: RelabelAction,
 }
 

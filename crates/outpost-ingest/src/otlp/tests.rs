@@ -12,7 +12,7 @@ use outpost_otlp::proto::metrics::v1::{
 };
 use outpost_otlp::proto::resource::v1::Resource;
 use outpost_otlp::{Compression, MAX_DECOMPRESSED_BYTES};
-use outpost_tsdb::{MatchType, Matcher, Options, is_stale_nan};
+use outpost_tsdb::{HeadOptions, MatchType, Matcher, is_stale_nan};
 use prost::Message;
 
 use super::*;
@@ -673,7 +673,7 @@ fn cases() -> Vec<Case> {
 #[test]
 fn translation_table() {
     for c in cases() {
-        let db = Tsdb::new(Options::default());
+        let db = Tsdb::new(HeadOptions::default());
         let st = write_otlp_metrics(&db, &c.req, &c.opts, NOW);
         assert_eq!(dump(&db), c.want, "case: {}", c.name);
         assert_eq!(
@@ -702,7 +702,7 @@ fn translation_table() {
 
 #[test]
 fn delta_rejection_message_explains_the_fix() {
-    let db = Tsdb::new(Options::default());
+    let db = Tsdb::new(HeadOptions::default());
     let req = request(
         svc(),
         vec![
@@ -747,7 +747,7 @@ fn delta_rejection_message_explains_the_fix() {
 
 #[test]
 fn exponential_histograms_are_rejected_with_a_hint() {
-    let db = Tsdb::new(Options::default());
+    let db = Tsdb::new(HeadOptions::default());
     let req = request(
         svc(),
         vec![metric(
@@ -774,7 +774,7 @@ fn exponential_histograms_are_rejected_with_a_hint() {
 
 #[test]
 fn tsdb_refusals_are_counted_not_fatal() {
-    let db = Tsdb::new(Options::default());
+    let db = Tsdb::new(HeadOptions::default());
     let opts = OtlpOptions::default();
     let first = request(
         svc(),
@@ -819,9 +819,9 @@ fn tsdb_refusals_are_counted_not_fatal() {
 
 #[test]
 fn series_limit_is_counted() {
-    let db = Tsdb::new(Options {
+    let db = Tsdb::new(HeadOptions {
         max_series: 1,
-        ..Options::default()
+        ..HeadOptions::default()
     });
     let req = request(
         svc(),
@@ -847,7 +847,7 @@ fn series_limit_is_counted() {
 
 #[test]
 fn empty_metrics_warn_without_rejecting() {
-    let db = Tsdb::new(Options::default());
+    let db = Tsdb::new(HeadOptions::default());
     let req = request(
         svc(),
         vec![
@@ -876,7 +876,7 @@ fn empty_metrics_warn_without_rejecting() {
 
 #[test]
 fn target_info_is_deduplicated_and_capped() {
-    let db = Tsdb::new(Options::default());
+    let db = Tsdb::new(HeadOptions::default());
     let rm = resource_metrics(
         vec![kv("service.name", "api"), kv("host.name", "h1")],
         vec![gauge("g", "", vec![num(T0, 1.0, vec![])])],
@@ -895,7 +895,7 @@ fn target_info_is_deduplicated_and_capped() {
     );
     assert_eq!(info[0].samples().count(), 1);
     // A data point without a timestamp does not make target_info reach back to 1970.
-    let db = Tsdb::new(Options::default());
+    let db = Tsdb::new(HeadOptions::default());
     let req = request(
         vec![kv("service.name", "api"), kv("host.name", "h1")],
         vec![gauge(
@@ -971,7 +971,7 @@ fn json_fixture_decodes_and_translates() {
         p.exemplars[0].span_id,
         vec![0xee, 0xe1, 0x9b, 0x7e, 0xc3, 0xc1, 0xb1, 0x74]
     );
-    let db = Tsdb::new(Options::default());
+    let db = Tsdb::new(HeadOptions::default());
     let st = write_otlp_metrics(&db, &req, &OtlpOptions::default(), NOW);
     assert_eq!(dump(&db), FIXTURE_SERIES);
     assert_eq!(
@@ -1122,7 +1122,7 @@ mod sdk {
     fn cumulative_sdk_export_round_trips() {
         let body = export(Temporality::Cumulative);
         let req = decode_otlp_metrics(&body, Encoding::Protobuf, false);
-        let db = Tsdb::new(Options::default());
+        let db = Tsdb::new(HeadOptions::default());
         let st = write_otlp_metrics(&db, &req, &OtlpOptions::default(), now_ms());
         assert_eq!(
             (st.rejected_data_points, &st.error_message),
@@ -1168,7 +1168,7 @@ mod sdk {
     fn delta_sdk_export_is_rejected_with_the_hint() {
         let body = export(Temporality::Delta);
         let req = decode_otlp_metrics(&body, Encoding::Protobuf, false);
-        let db = Tsdb::new(Options::default());
+        let db = Tsdb::new(HeadOptions::default());
         let st = write_otlp_metrics(&db, &req, &OtlpOptions::default(), now_ms());
         // Counter and histogram are delta; the gauge and the up-down counter
         // (cumulative under the delta preference) are stored.

@@ -45,7 +45,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use outpost_tsdb::{Labels, Options, Tsdb};
+use outpost_tsdb::{HeadOptions, Labels, Tsdb};
 
 use crate::engine::{Engine, EngineOptions, Output};
 use crate::error::Error;
@@ -179,7 +179,7 @@ impl Querier for Engine {
 /// The outcome of one command.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Outcome {
-    /// Passed.
+    /// The result matched the expectation.
     Pass,
     /// Failed, with the message.
     Fail(String),
@@ -250,7 +250,7 @@ struct Runner<Q, F> {
 
 impl<Q: Querier, F: Fn(Arc<Tsdb>) -> Q> Runner<Q, F> {
     fn new(make: F) -> Self {
-        let tsdb = Arc::new(Tsdb::new(Options::default()));
+        let tsdb = Arc::new(Tsdb::new(HeadOptions::default()));
         let engine = make(tsdb.clone());
         Runner {
             make,
@@ -262,7 +262,7 @@ impl<Q: Querier, F: Fn(Arc<Tsdb>) -> Q> Runner<Q, F> {
     }
 
     fn clear(&mut self) {
-        self.tsdb = Arc::new(Tsdb::new(Options::default()));
+        self.tsdb = Arc::new(Tsdb::new(HeadOptions::default()));
         self.engine = (self.make)(self.tsdb.clone());
         self.unsupported.clear();
         self.unsupported_series.clear();
