@@ -117,7 +117,7 @@ fn config(addr: &str) -> outpost_config::PrometheusConfig {
 }
 
 async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..400 {
+    for _ in 0..1500 {
         if f() {
             return;
         }
