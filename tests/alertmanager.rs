@@ -118,9 +118,22 @@ fn webhook_receives_alertmanagers_body_after_group_wait() {
         post_json(&format!("{am}/api/v2/alerts"), alerts),
         (200, String::new())
     );
+    // Nothing is sent before group_wait: once the dispatcher holds both
+    // groups, no notification can go out until the manual clock moves.
+    let t = std::time::Instant::now();
+    while !common::get(&format!("{am}/metrics"))
+        .1
+        .contains("alertmanager_dispatcher_aggregation_groups 2\n")
+    {
+        assert!(t.elapsed() < Duration::from_secs(10), "groups never formed");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(rx.try_recv().is_err(), "sent before group_wait");
     assert!(
-        rx.recv_timeout(Duration::from_millis(500)).is_err(),
-        "before group_wait"
+        !common::get(&format!("{am}/metrics"))
+            .1
+            .contains("alertmanager_notifications_total{integration=\"webhook\"} 1"),
+        "counted a notification before group_wait"
     );
     advance(&op, "30s");
     let m = rx
