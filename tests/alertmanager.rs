@@ -159,6 +159,10 @@ fn webhook_receives_alertmanagers_body_after_group_wait() {
     assert_eq!(m["receiver"], "web\\.hook");
     assert_eq!(m["groupKey"], "{}:{alertname=\"HighLatency\"}");
     assert_eq!(m["version"], "4");
+    // Regression (issue 16.6): the external URL carries the port actually
+    // bound, not `:0` from `--listen alertmanager=127.0.0.1:0`.
+    let port = op.ports["alertmanager"].rsplit_once(':').unwrap().1;
+    assert_eq!(m["externalURL"], format!("http://localhost:{port}"));
     assert_eq!(m["status"], "firing");
     assert_eq!(m["truncatedAlerts"], 1, "max_alerts: 2");
     assert_eq!(m["alerts"].as_array().unwrap().len(), 2);
