@@ -200,23 +200,7 @@ pub(crate) fn aggregate(ctx: &mut Ctx<'_>, a: &AggregateExpr, t: i64) -> Result<
                 vals().for_each(|v| k.add(v));
                 out.push(single(k.value()));
             }
-            "avg" => {
-                let mut k = KahanSum::default();
-                vals().for_each(|v| k.add(v));
-                let sum = k.value();
-                let avg = if !sum.is_finite() && vals().all(|v| v.is_finite()) {
-                    // Overflowed: a running mean that scales before adding stays finite.
-                    let mut mean = 0.0;
-                    for (i, v) in vals().enumerate() {
-                        let n = i as f64 + 1.0;
-                        mean = mean * ((n - 1.0) / n) + v / n;
-                    }
-                    mean
-                } else {
-                    sum / n
-                };
-                out.push(single(avg));
-            }
+            "avg" => out.push(single(crate::functions::mean(vals))),
             "count" => out.push(single(n)),
             "group" => out.push(single(1.0)),
             "min" | "max" => {

@@ -78,6 +78,23 @@ pub(super) fn call(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
     }
 }
 
+/// The buckets sorted by bound with equal bounds merged, or `None` when the
+/// highest bound is not `+Inf` (the histogram is invalid).
+fn sorted_buckets(buckets: &mut [(f64, f64)]) -> Option<Vec<(f64, f64)>> {
+    buckets.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+    if buckets.last().is_none_or(|b| b.0 != f64::INFINITY) {
+        return None;
+    }
+    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(buckets.len());
+    for &(le, c) in buckets.iter() {
+        match merged.last_mut() {
+            Some(last) if last.0 == le => last.1 += c,
+            _ => merged.push((le, c)),
+        }
+    }
+    Some(merged)
+}
+
 pub(crate) fn bucket_quantile(
     q: f64,
     buckets: &mut [(f64, f64)],
@@ -93,18 +110,9 @@ pub(crate) fn bucket_quantile(
     if q > 1.0 {
         return f64::INFINITY;
     }
-    buckets.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
-    if buckets.last().is_none_or(|b| b.0 != f64::INFINITY) {
+    let Some(mut merged) = sorted_buckets(buckets) else {
         return f64::NAN;
-    }
-    // Merge buckets with the same bound.
-    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(buckets.len());
-    for &(le, c) in buckets.iter() {
-        match merged.last_mut() {
-            Some(last) if last.0 == le => last.1 += c,
-            _ => merged.push((le, c)),
-        }
-    }
+    };
     let mut max = f64::NEG_INFINITY;
     let mut fixed = false;
     for b in merged.iter_mut() {
@@ -188,17 +196,9 @@ fn bucket_groups(ctx: &mut Ctx<'_>, v: Vec<Elem>) -> Vec<BucketGroup> {
 /// The fraction of observations between `lower` and `upper`, interpolating
 /// linearly inside buckets (the first bucket starts at 0 when its bound is positive).
 fn bucket_fraction(lower: f64, upper: f64, buckets: &mut [(f64, f64)]) -> f64 {
-    buckets.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
-    if buckets.last().is_none_or(|b| b.0 != f64::INFINITY) {
+    let Some(merged) = sorted_buckets(buckets) else {
         return f64::NAN;
-    }
-    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(buckets.len());
-    for &(le, c) in buckets.iter() {
-        match merged.last_mut() {
-            Some(last) if last.0 == le => last.1 += c,
-            _ => merged.push((le, c)),
-        }
-    }
+    };
     let count = merged[merged.len() - 1].1;
     if count == 0.0 || lower.is_nan() || upper.is_nan() {
         return f64::NAN;

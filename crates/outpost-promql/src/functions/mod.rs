@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::time::duration_ms;
 
 pub(crate) use histogram::{bucket_quantile, parse_le};
-pub(crate) use over_time::over_time;
+pub(crate) use over_time::{mean, over_time};
 pub(crate) use rate::{extrapolated, instant_delta, linear_regression};
 
 fn arg(c: &Call, i: usize) -> Result<&Expr> {
@@ -173,33 +173,8 @@ fn call_inner(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
         | "tan" | "tanh" | "deg" | "rad" | "round" | "clamp" | "clamp_min" | "clamp_max"
         | "minute" | "hour" | "day_of_month" | "day_of_week" | "day_of_year" | "days_in_month"
         | "month" | "year" => math::call(ctx, c, t),
-        "rate"
-        | "increase"
-        | "delta"
-        | "irate"
-        | "idelta"
-        | "deriv"
-        | "predict_linear"
-        | "resets"
-        | "changes"
-        | "avg_over_time"
-        | "sum_over_time"
-        | "count_over_time"
-        | "last_over_time"
-        | "first_over_time"
-        | "present_over_time"
-        | "min_over_time"
-        | "max_over_time"
-        | "stddev_over_time"
-        | "stdvar_over_time"
-        | "mad_over_time"
-        | "ts_of_first_over_time"
-        | "ts_of_last_over_time"
-        | "ts_of_min_over_time"
-        | "ts_of_max_over_time"
-        | "double_exponential_smoothing"
-        | "holt_winters"
-        | "quantile_over_time" => over_time::call(ctx, c, t),
+        "quantile_over_time" => over_time::call(ctx, c, t),
+        name if over_time::RANGE_FUNCTIONS.contains(&name) => over_time::call(ctx, c, t),
         "absent" | "absent_over_time" | "label_replace" | "label_join" | "sort" | "sort_desc"
         | "sort_by_label" | "sort_by_label_desc" => labels::call(ctx, c, t),
         "histogram_quantile" | "histogram_quantiles" | "histogram_fraction" => {

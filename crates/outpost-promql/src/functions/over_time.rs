@@ -13,6 +13,37 @@ use crate::ops::drop_name;
 use crate::time::duration_ms;
 
 /// Evaluates a function over a range vector.
+/// The functions over a range vector, besides `quantile_over_time` (whose
+/// range is its second argument): every one of them is dispatched here.
+pub(super) const RANGE_FUNCTIONS: &[&str] = &[
+    "rate",
+    "increase",
+    "delta",
+    "irate",
+    "idelta",
+    "deriv",
+    "predict_linear",
+    "resets",
+    "changes",
+    "avg_over_time",
+    "sum_over_time",
+    "count_over_time",
+    "last_over_time",
+    "first_over_time",
+    "present_over_time",
+    "min_over_time",
+    "max_over_time",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "mad_over_time",
+    "ts_of_first_over_time",
+    "ts_of_last_over_time",
+    "ts_of_min_over_time",
+    "ts_of_max_over_time",
+    "double_exponential_smoothing",
+    "holt_winters",
+];
+
 pub(super) fn call(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
     let name = c.func.name;
     match name {
@@ -85,32 +116,25 @@ pub(super) fn call(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             }
             Ok(Val::Vector(out))
         }
-        "rate"
-        | "increase"
-        | "delta"
-        | "irate"
-        | "idelta"
-        | "deriv"
-        | "predict_linear"
-        | "resets"
-        | "changes"
-        | "avg_over_time"
-        | "sum_over_time"
-        | "count_over_time"
-        | "last_over_time"
-        | "first_over_time"
-        | "present_over_time"
-        | "min_over_time"
-        | "max_over_time"
-        | "stddev_over_time"
-        | "stdvar_over_time"
-        | "mad_over_time"
-        | "ts_of_first_over_time"
-        | "ts_of_last_over_time"
-        | "ts_of_min_over_time"
-        | "ts_of_max_over_time"
-        | "double_exponential_smoothing"
-        | "holt_winters" => {
+        "quantile_over_time" => {
+            let q = scalar(ctx, arg(c, 0)?, t)?;
+            let (series, _, _) = range_arg(ctx, arg(c, 1)?, t)?;
+            if !(0.0..=1.0).contains(&q) {
+                ctx.warn(format!(
+                    "PromQL warning: quantile value should be between 0 and 1, got {q}"
+                ));
+            }
+            Ok(Val::Vector(
+                series
+                    .into_iter()
+                    .filter_map(|s| {
+                        over_time("quantile_over_time", &s.series.points, q)
+                            .map(|v| dropped(ctx, &s.series.labels, t, v))
+                    })
+                    .collect(),
+            ))
+        }
+        _ if RANGE_FUNCTIONS.contains(&name) => {
             let (series, start, end) = range_arg(ctx, arg(c, 0)?, t)?;
             let mut params = Vec::new();
             for e in c.args.args.iter().skip(1) {
@@ -168,47 +192,37 @@ pub(super) fn call(ctx: &mut Ctx<'_>, c: &Call, t: i64) -> Result<Val> {
             }
             Ok(Val::Vector(out))
         }
-        "quantile_over_time" => {
-            let q = scalar(ctx, arg(c, 0)?, t)?;
-            let (series, _, _) = range_arg(ctx, arg(c, 1)?, t)?;
-            if !(0.0..=1.0).contains(&q) {
-                ctx.warn(format!(
-                    "PromQL warning: quantile value should be between 0 and 1, got {q}"
-                ));
-            }
-            Ok(Val::Vector(
-                series
-                    .into_iter()
-                    .filter_map(|s| {
-                        over_time("quantile_over_time", &s.series.points, q)
-                            .map(|v| dropped(ctx, &s.series.labels, t, v))
-                    })
-                    .collect(),
-            ))
-        }
         other => Err(Error::Unsupported(format!("function {other}()"))),
+    }
+}
+
+/// The mean of the values `vals` yields (called again when needed): Kahan
+/// summation divided by the count, or, when the sum overflows while every
+/// value is finite, a running mean that scales before adding and stays finite.
+pub(crate) fn mean<I: Iterator<Item = f64>>(vals: impl Fn() -> I) -> f64 {
+    let mut k = KahanSum::default();
+    let mut n = 0usize;
+    vals().for_each(|v| {
+        k.add(v);
+        n += 1;
+    });
+    let sum = k.value();
+    if !sum.is_finite() && vals().all(f64::is_finite) {
+        let mut mean = 0.0;
+        for (i, v) in vals().enumerate() {
+            let n = i as f64 + 1.0;
+            mean = mean * ((n - 1.0) / n) + v / n;
+        }
+        mean
+    } else {
+        sum / n as f64
     }
 }
 
 pub(crate) fn over_time(name: &str, pts: &[(i64, f64)], param: f64) -> Option<f64> {
     let vals = || pts.iter().map(|p| p.1);
     Some(match name {
-        "avg_over_time" => {
-            let mut k = KahanSum::default();
-            vals().for_each(|v| k.add(v));
-            let s = k.value();
-            if !s.is_finite() && vals().all(f64::is_finite) {
-                // Overflowed: a running mean that scales before adding stays finite.
-                let mut mean = 0.0;
-                for (i, v) in vals().enumerate() {
-                    let n = i as f64 + 1.0;
-                    mean = mean * ((n - 1.0) / n) + v / n;
-                }
-                mean
-            } else {
-                s / pts.len() as f64
-            }
-        }
+        "avg_over_time" => mean(vals),
         "sum_over_time" => {
             let mut k = KahanSum::default();
             vals().for_each(|v| k.add(v));
