@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -63,12 +61,7 @@ pub(super) async fn runtimeinfo(State(s): State<PromState>) -> Response {
 }
 
 /// Every target's metadata, merged by metric family.
-pub(super) async fn metadata(
-    State(s): State<PromState>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &Bytes::new());
+pub(super) async fn metadata(State(s): State<PromState>, p: Params) -> Result<Response, ApiError> {
     let metric = p.get("metric").filter(|m| !m.is_empty());
     let limit = p.limit()?;
     let per_metric: usize = match p.get("limit_per_metric") {
@@ -100,10 +93,8 @@ pub(super) async fn metadata(
 /// Metadata per target, filtered by `match_target` and `metric`.
 pub(super) async fn targets_metadata(
     State(s): State<PromState>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
+    p: Params,
 ) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &Bytes::new());
     let matchers = match p.get("match_target").filter(|m| !m.is_empty()) {
         Some(sel) => super::params::parse_selector(sel)
             .map_err(|e| ApiError::bad_data(format!("invalid parameter \"match_target\": {e}")))?
@@ -149,35 +140,20 @@ pub(super) fn parse_query(p: &Params) -> Result<promql_parser::parser::Expr, Api
         .map_err(|e| ApiError::bad_data(format!("invalid parameter \"query\": {}", e.trim())))
 }
 
-pub(super) async fn format_query(
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &body);
+pub(super) async fn format_query(p: Params) -> Result<Response, ApiError> {
     let expr = parse_query(&p)?;
     Ok(success(expr.prettify()))
 }
 
 /// Outpost stores no exemplars: the answer is always an empty list.
-pub(super) async fn query_exemplars(
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &body);
+pub(super) async fn query_exemplars(p: Params) -> Result<Response, ApiError> {
     parse_query(&p)?;
     Ok(success(Vec::<()>::new()))
 }
 
 /// `/federate`: the latest sample of every matching series, in the text format,
 /// with the external labels added where the series lacks them.
-pub(super) async fn federate(
-    State(s): State<PromState>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &Bytes::new());
+pub(super) async fn federate(State(s): State<PromState>, p: Params) -> Result<Response, ApiError> {
     let sets = p.selectors()?;
     let now = s.clock.now_ms();
     let lookback = 5 * 60 * 1000;

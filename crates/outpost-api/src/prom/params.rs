@@ -7,9 +7,25 @@ use outpost_tsdb::Matcher;
 
 use crate::envelope::ApiError;
 
-/// Decoded parameters in order.
+/// Decoded parameters in order; also an extractor, so handlers take
+/// `p: Params` as their last argument.
 #[derive(Debug, Default)]
 pub(crate) struct Params(Vec<(String, String)>);
+
+/// Largest form body read, as Go's `Request.ParseForm` (10 MB) limits it.
+const MAX_FORM_BYTES: usize = 10 << 20;
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .map_err(|_| ApiError::bad_data("http: POST too large"))?;
+        Ok(Params::new(parts.uri.query(), &parts.headers, &body))
+    }
+}
 
 use crate::form::parse_into;
 

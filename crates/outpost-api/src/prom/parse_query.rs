@@ -9,9 +9,6 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
-use axum::extract::RawQuery;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use promql_parser::label::MatchOp;
 use promql_parser::parser::value::ValueType;
@@ -24,12 +21,7 @@ use super::params::Params;
 use crate::envelope::{ApiError, success};
 
 /// Parses the `query` parameter and answers its syntax tree.
-pub(super) async fn handle(
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &body);
+pub(super) async fn handle(p: Params) -> Result<Response, ApiError> {
     let expr = super::meta::parse_query(&p)?;
     Ok(success(translate(&expr)))
 }
@@ -311,25 +303,21 @@ mod tests {
 
     #[tokio::test]
     async fn handler_answers_the_tree_or_bad_data() {
-        let ok = handle(
-            RawQuery(Some("query=up".into())),
-            HeaderMap::new(),
-            Bytes::new(),
-        )
-        .await
-        .unwrap();
+        let params = |q: &str| {
+            Params::new(
+                Some(q),
+                &axum::http::HeaderMap::new(),
+                &axum::body::Bytes::new(),
+            )
+        };
+        let ok = handle(params("query=up")).await.unwrap();
         assert_eq!(ok.status(), StatusCode::OK);
         let body: Value =
             serde_json::from_slice(&ok.into_body().collect().await.unwrap().to_bytes()).unwrap();
         assert_eq!(body["status"], "success");
         assert_eq!(body["data"]["type"], "vectorSelector");
 
-        let err = handle(
-            RawQuery(Some("query=sum(".into())),
-            HeaderMap::new(),
-            Bytes::new(),
-        )
-        .await;
+        let err = handle(params("query=sum(")).await;
         assert!(err.is_err());
     }
 }

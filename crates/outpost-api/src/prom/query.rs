@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use outpost_promql::{Output, QueryContext, Value};
 use serde::Serialize;
@@ -98,13 +96,7 @@ fn parse_step(s: &str) -> Result<i64, ApiError> {
         })
 }
 
-pub(super) async fn instant(
-    State(s): State<PromState>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &body);
+pub(super) async fn instant(State(s): State<PromState>, p: Params) -> Result<Response, ApiError> {
     let query = query_param(&p)?;
     let t = p.time("time", s.clock.now_ms())?;
     let engine = s.promql.clone();
@@ -115,13 +107,7 @@ pub(super) async fn instant(
     Ok(respond(out))
 }
 
-pub(super) async fn range(
-    State(s): State<PromState>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &body);
+pub(super) async fn range(State(s): State<PromState>, p: Params) -> Result<Response, ApiError> {
     let query = query_param(&p)?;
     let required = |k: &str| -> Result<i64, ApiError> {
         let v = p.get(k).ok_or_else(|| {

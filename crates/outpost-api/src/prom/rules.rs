@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::Response;
 use outpost_rules::{AlertInfo, AlertState, GroupInfo, RuleInfo, format_go_e, rfc3339_nano};
 use outpost_tsdb::Matcher;
@@ -98,13 +96,7 @@ fn matches_sets(sets: &[Vec<Matcher>], labels: &BTreeMap<String, String>) -> boo
         })
 }
 
-pub(super) async fn rules(
-    State(s): State<PromState>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &body);
+pub(super) async fn rules(State(s): State<PromState>, p: Params) -> Result<Response, ApiError> {
     let kind = match p.get("type").map(str::to_ascii_lowercase).as_deref() {
         None | Some("") => None,
         Some("alert") => Some(true),

@@ -4,9 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -47,13 +45,7 @@ fn range(p: &Params) -> Result<(i64, i64), ApiError> {
     Ok((start, end))
 }
 
-pub(super) async fn series(
-    State(s): State<PromState>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &body);
+pub(super) async fn series(State(s): State<PromState>, p: Params) -> Result<Response, ApiError> {
     let sets = p.selectors()?;
     if sets.is_empty() {
         return Err(ApiError::bad_data("no match[] parameter provided"));
@@ -97,13 +89,7 @@ fn merged(
     all.into_iter().collect()
 }
 
-pub(super) async fn labels(
-    State(s): State<PromState>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &body);
+pub(super) async fn labels(State(s): State<PromState>, p: Params) -> Result<Response, ApiError> {
     let sets = p.selectors()?;
     let (start, end) = range(&p)?;
     let limit = p.limit()?;
@@ -118,10 +104,8 @@ pub(super) async fn labels(
 pub(super) async fn label_values(
     State(s): State<PromState>,
     Path(name): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
+    p: Params,
 ) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &Bytes::new());
     let name = match name.strip_prefix("U__") {
         Some(_) => {
             return Err(ApiError::bad_data(format!(

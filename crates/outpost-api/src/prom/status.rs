@@ -1,7 +1,6 @@
 //! `GET /api/v1/status/tsdb` in Prometheus' shape (`limit` default 10).
 
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 
@@ -41,12 +40,7 @@ fn stats(v: Vec<(String, u64)>) -> Vec<Stat> {
         .collect()
 }
 
-pub(super) async fn tsdb(
-    State(s): State<PromState>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &Default::default());
+pub(super) async fn tsdb(State(s): State<PromState>, p: Params) -> Result<Response, ApiError> {
     let limit = match p.limit()? {
         0 => 10,
         n => n,

@@ -2,8 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 
@@ -54,12 +53,7 @@ pub(crate) fn rfc3339(ms: i64) -> String {
     outpost_clock::text::rfc3339_nano(ms)
 }
 
-pub(super) async fn handle(
-    State(s): State<PromState>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let p = Params::new(q.as_deref(), &headers, &Default::default());
+pub(super) async fn handle(State(s): State<PromState>, p: Params) -> Result<Response, ApiError> {
     let state = p.get("state").unwrap_or("any").to_ascii_lowercase();
     let pool = p.get("scrapePool").filter(|v| !v.is_empty());
     let (show_active, show_dropped) = match state.as_str() {
