@@ -31,7 +31,7 @@ use crate::timeinterval;
 
 /// Settings of the stand-in.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub struct AlertmanagerOptions {
     /// Deliver Slack/PagerDuty notifications to their URLs (webhooks always are).
     pub deliver: bool,
     /// Where silences and the notification log persist; in memory when `None`.
@@ -52,9 +52,9 @@ pub struct Options {
     pub files: Files,
 }
 
-impl Default for Options {
+impl Default for AlertmanagerOptions {
     fn default() -> Self {
-        Options {
+        AlertmanagerOptions {
             deliver: false,
             data_dir: None,
             external_url: "http://localhost:9093".into(),
@@ -189,7 +189,7 @@ struct State {
 
 struct Inner {
     clock: Clock,
-    opts: Options,
+    opts: AlertmanagerOptions,
     state: Mutex<State>,
     wake: Notify,
     metrics: Metrics,
@@ -245,7 +245,11 @@ impl Alertmanager {
     /// Starts the stand-in with a validated config: opens the data dir (if
     /// any), loads silences and the notification log, and spawns the
     /// dispatcher on the current tokio runtime.
-    pub fn start(config: &AlertmanagerConfig, clock: Clock, opts: Options) -> Result<Self> {
+    pub fn start(
+        config: &AlertmanagerConfig,
+        clock: Clock,
+        opts: AlertmanagerOptions,
+    ) -> Result<Self> {
         let mut silences = Silences::new(opts.max_silences);
         let mut nflog = HashMap::new();
         let persist = match &opts.data_dir {
@@ -397,11 +401,12 @@ impl Alertmanager {
         self.state().running.config.clone()
     }
 
-    /// The config text as `/api/v2/status` serves it: secrets (passwords,
-    /// keys, tokens, Slack and OpsGenie URLs written in block style) print
-    /// as `<secret>`, as Alertmanager's re-marshalled config does.
+    /// The config text as `/api/v2/status` serves it: re-serialised, with
+    /// every field declared as a secret (passwords, keys, tokens, Slack and
+    /// webhook URLs) printed as `<secret>`, as Alertmanager's re-marshalled
+    /// config does.
     pub fn config_original(&self) -> String {
-        redact(&self.state().running.config.original)
+        self.state().running.config.redacted.clone()
     }
 
     /// Receiver names in config order.
@@ -1022,7 +1027,7 @@ async fn run_integration(
                     let value = serde_json::to_value(&msg).unwrap_or_default();
                     body.push(b'\n');
                     let url = match (&c.url, &c.url_file) {
-                        (Some(u), _) => Ok(u.clone()),
+                        (Some(u), _) => Ok(u.expose().to_string()),
                         (None, Some(f)) => {
                             std::fs::read_to_string(outpost_config::resolve_relative(&base, f))
                                 .map(|s| s.trim().to_string())
@@ -1039,44 +1044,35 @@ async fn run_integration(
                                     u64::try_from(c.timeout.as_millis()).unwrap_or(0),
                                 )
                             });
-                            let (r, n) = notify::with_retry(
-                                &inner.clock,
-                                &inner.metrics,
-                                name,
-                                timeout,
-                                || {
-                                    notify::post_json(
-                                        &client,
-                                        &url,
-                                        body.clone(),
-                                        &c.http_config,
-                                        &base,
-                                        t,
-                                        &[],
-                                    )
-                                },
-                            )
-                            .await;
+                            let post = notify::Post {
+                                client: &client,
+                                url: &url,
+                                http: &c.http_config,
+                                base: &base,
+                                timeout: t,
+                                retry_codes: &[],
+                            };
+                            let (r, n) = post
+                                .send_with_retry(&inner.clock, &inner.metrics, name, timeout, body)
+                                .await;
                             (r, n, value)
                         }
                     }
                 }
                 Kind::Slack(c) if inner.opts.deliver && c.api_url.is_some() => {
-                    let url = c.api_url.clone().unwrap_or_default();
+                    let url = c.api_url.as_ref().map(|u| u.expose()).unwrap_or_default();
                     let body = serde_json::to_vec(&rendered).unwrap_or_default();
                     let client = integ.client.get();
-                    let (r, n) =
-                        notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
-                            notify::post_json(
-                                &client,
-                                &url,
-                                body.clone(),
-                                &c.http_config,
-                                &base,
-                                None,
-                                &[],
-                            )
-                        })
+                    let post = notify::Post {
+                        client: &client,
+                        url,
+                        http: &c.http_config,
+                        base: &base,
+                        timeout: None,
+                        retry_codes: &[],
+                    };
+                    let (r, n) = post
+                        .send_with_retry(&inner.clock, &inner.metrics, name, timeout, body)
                         .await;
                     (r, n, rendered)
                 }
@@ -1087,26 +1083,25 @@ async fn run_integration(
                             "routing_key".into(),
                             serde_json::Value::String(
                                 c.routing_key
-                                    .clone()
-                                    .or_else(|| c.service_key.clone())
+                                    .as_ref()
+                                    .or(c.service_key.as_ref())
+                                    .map(|k| k.expose().to_string())
                                     .unwrap_or_default(),
                             ),
                         );
                     }
                     let body = serde_json::to_vec(&payload).unwrap_or_default();
                     let client = integ.client.get();
-                    let (r, n) =
-                        notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
-                            notify::post_json(
-                                &client,
-                                &c.url,
-                                body.clone(),
-                                &c.http_config,
-                                &base,
-                                None,
-                                &[429],
-                            )
-                        })
+                    let post = notify::Post {
+                        client: &client,
+                        url: &c.url,
+                        http: &c.http_config,
+                        base: &base,
+                        timeout: None,
+                        retry_codes: &[429],
+                    };
+                    let (r, n) = post
+                        .send_with_retry(&inner.clock, &inner.metrics, name, timeout, body)
                         .await;
                     (r, n, rendered)
                 }
@@ -1199,111 +1194,53 @@ pub(crate) fn email_of(
     }
 }
 
-/// Keys whose values Alertmanager prints as `<secret>`.
-const SECRET_KEYS: &[&str] = &[
-    "smtp_auth_password",
-    "smtp_auth_secret",
-    "auth_password",
-    "auth_secret",
-    "slack_api_url",
-    "api_url",
-    "opsgenie_api_key",
-    "api_key",
-    "service_key",
-    "routing_key",
-    "bot_token",
-    "telegram_bot_token",
-    "api_secret",
-    "wechat_api_secret",
-    "victorops_api_key",
-    "token",
-    "user_key",
-    "password",
-    "credentials",
-    "bearer_token",
-    "client_secret",
-];
-
-/// The config text with every secret key's value replaced by `<secret>`,
-/// whatever the YAML style: re-serialised from the parsed YAML (comments and
-/// layout are lost, as upstream's re-marshalled `original`); text that does
-/// not parse as a YAML map is masked line by line.
-fn redact(text: &str) -> String {
-    let Ok(mut v) = serde_saphyr::from_str::<serde_json::Value>(text) else {
-        return redact_lines(text);
-    };
-    mask_secrets(&mut v);
-    match serde_saphyr::to_string(&v) {
-        Ok(s) => s,
-        Err(_) => redact_lines(text),
-    }
-}
-
-/// Replaces, at any depth, the non-empty values of [`SECRET_KEYS`].
-fn mask_secrets(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(m) => {
-            for (k, val) in m.iter_mut() {
-                let empty = val.is_null() || val.as_str().is_some_and(str::is_empty);
-                if SECRET_KEYS.contains(&k.as_str()) && !empty {
-                    *val = serde_json::Value::String("<secret>".into());
-                } else {
-                    mask_secrets(val);
-                }
-            }
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(mask_secrets),
-        _ => {}
-    }
-}
-
-/// Replaces the values of secret keys (block style, `key: value`) by `<secret>`.
-fn redact_lines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let trimmed = line.trim_start().trim_start_matches("- ");
-        let masked = trimmed.split_once(':').and_then(|(k, v)| {
-            let v = v.trim();
-            (SECRET_KEYS.contains(&k.trim()) && !v.is_empty() && !v.starts_with('#')).then(|| {
-                let indent = &line[..line.len() - trimmed.len()];
-                format!("{indent}{}: <secret>", k.trim())
-            })
-        });
-        out.push_str(masked.as_deref().unwrap_or(line));
-        out.push('\n');
-    }
-    out
-}
-
 #[cfg(test)]
 mod redact_tests {
+    use outpost_config::{Files, parse_alertmanager};
+
     fn parsed(text: &str) -> serde_json::Value {
         serde_saphyr::from_str(text).unwrap()
     }
 
+    /// `config_original`'s text: redacted from the secret types of the config.
+    fn redact(text: &str) -> String {
+        let (c, _) = parse_alertmanager(
+            &Files::Embedded(&[]),
+            std::path::Path::new("am.yml"),
+            "am.yml",
+            text.to_string(),
+        )
+        .unwrap();
+        c.redacted
+    }
+
     #[test]
     fn secrets_print_as_secret() {
-        let t = "global:\n  smtp_auth_password: 'x'\nreceivers:\n  - name: a\n    slack_configs:\n      - api_url: 'https://hooks'\n        channel: '#c'\n      - routing_key: k\n";
-        let r = parsed(&super::redact(t));
+        let t = "global:\n  smtp_auth_password: 'x'\nroute: {receiver: a}\nreceivers:\n  - name: a\n    slack_configs:\n      - api_url: 'https://hooks'\n        channel: '#c'\n    pagerduty_configs:\n      - routing_key: k\n";
+        let out = redact(t);
+        let r = parsed(&out);
         assert_eq!(r["global"]["smtp_auth_password"], "<secret>");
         let s = &r["receivers"][0]["slack_configs"];
         assert_eq!(s[0]["api_url"], "<secret>");
         assert_eq!(s[0]["channel"], "#c");
-        assert_eq!(s[1]["routing_key"], "<secret>");
-        let r = super::redact_lines(t);
-        assert!(r.contains("      - api_url: <secret>\n"), "{r}");
-        assert!(r.contains("channel: '#c'"), "{r}");
+        assert_eq!(
+            r["receivers"][0]["pagerduty_configs"][0]["routing_key"],
+            "<secret>"
+        );
+        assert!(out.contains("api_url: <secret>\n"), "{out}");
     }
 
     #[test]
     fn flow_style_secrets_are_redacted() {
-        let t = "route: {receiver: a}\nreceivers:\n  - {name: a, webhook_configs: [{url: 'http://h', http_config: {basic_auth: {username: u, password: pw-leak}}}]}\n  - name: b\n    slack_configs: [{api_url: 'https://hooks/url-leak', channel: '#c'}]\n    pagerduty_configs:\n      - {routing_key: rk-leak, http_config: {authorization: {credentials: cred-leak}}}\n";
-        let out = super::redact(t);
+        let t = "route: {receiver: a}\nreceivers:\n  - {name: a, webhook_configs: [{url: 'http://h/url-leak', http_config: {basic_auth: {username: u, password: pw-leak}}}]}\n  - name: b\n    slack_configs: [{api_url: 'https://hooks/url-leak', channel: '#c'}]\n    pagerduty_configs:\n      - {routing_key: rk-leak, http_config: {authorization: {credentials: cred-leak}}}\n";
+        let out = redact(t);
         for leak in ["pw-leak", "url-leak", "rk-leak", "cred-leak"] {
             assert!(!out.contains(leak), "{leak} leaked: {out}");
         }
         let r = parsed(&out);
-        let auth = &r["receivers"][0]["webhook_configs"][0]["http_config"]["basic_auth"];
+        let w = &r["receivers"][0]["webhook_configs"][0];
+        assert_eq!(w["url"], "<secret>");
+        let auth = &w["http_config"]["basic_auth"];
         assert_eq!(auth["password"], "<secret>");
         assert_eq!(auth["username"], "u");
         assert_eq!(r["receivers"][1]["slack_configs"][0]["api_url"], "<secret>");

@@ -11,11 +11,12 @@ use serde_saphyr::Spanned;
 use crate::check::{Checker, Pos};
 use crate::duration::PromDuration;
 use crate::error::{Diagnostic, Result};
-use crate::http::{Finding, HttpClientConfig, HttpConfigBlock, TlsConfig};
+use crate::http::{Finding, HttpClientConfig, HttpConfigBlock, SigV4Config, TlsConfig};
 use crate::labels::is_valid_label_name;
 use crate::matchers::{MatchOp, Matcher, parse_matchers};
+use crate::secret::{Secret, SecretUrl};
 use crate::source::{Files, resolve_relative};
-use crate::yaml::parse_strict;
+use crate::yaml::parse_strict_redacted;
 
 // ---------------------------------------------------------------- raw form
 
@@ -58,11 +59,11 @@ struct RawGlobal {
     #[serde(default)]
     smtp_auth_username: Option<String>,
     #[serde(default)]
-    smtp_auth_password: Option<String>,
+    smtp_auth_password: Option<Secret>,
     #[serde(default)]
     smtp_auth_password_file: Option<String>,
     #[serde(default)]
-    smtp_auth_secret: Option<String>,
+    smtp_auth_secret: Option<Secret>,
     #[serde(default)]
     smtp_auth_secret_file: Option<String>,
     #[serde(default)]
@@ -72,17 +73,17 @@ struct RawGlobal {
     #[serde(default)]
     smtp_tls_config: Option<TlsConfig>,
     #[serde(default)]
-    slack_api_url: Option<String>,
+    slack_api_url: Option<SecretUrl>,
     #[serde(default)]
     slack_api_url_file: Option<String>,
     #[serde(default)]
-    slack_app_token: Option<String>,
+    slack_app_token: Option<Secret>,
     #[serde(default)]
     slack_app_token_file: Option<String>,
     #[serde(default)]
     slack_app_url: Option<String>,
     #[serde(default)]
-    victorops_api_key: Option<String>,
+    victorops_api_key: Option<Secret>,
     #[serde(default)]
     victorops_api_key_file: Option<String>,
     #[serde(default)]
@@ -90,7 +91,7 @@ struct RawGlobal {
     #[serde(default)]
     pagerduty_url: Option<String>,
     #[serde(default)]
-    opsgenie_api_key: Option<String>,
+    opsgenie_api_key: Option<Secret>,
     #[serde(default)]
     opsgenie_api_key_file: Option<String>,
     #[serde(default)]
@@ -98,7 +99,7 @@ struct RawGlobal {
     #[serde(default)]
     wechat_api_url: Option<String>,
     #[serde(default)]
-    wechat_api_secret: Option<String>,
+    wechat_api_secret: Option<Secret>,
     #[serde(default)]
     wechat_api_secret_file: Option<String>,
     #[serde(default)]
@@ -106,7 +107,7 @@ struct RawGlobal {
     #[serde(default)]
     telegram_api_url: Option<String>,
     #[serde(default)]
-    telegram_bot_token: Option<String>,
+    telegram_bot_token: Option<Secret>,
     #[serde(default)]
     telegram_bot_token_file: Option<String>,
     #[serde(default)]
@@ -114,17 +115,17 @@ struct RawGlobal {
     #[serde(default)]
     rocketchat_api_url: Option<String>,
     #[serde(default)]
-    rocketchat_token: Option<String>,
+    rocketchat_token: Option<Secret>,
     #[serde(default)]
     rocketchat_token_file: Option<String>,
     #[serde(default)]
-    rocketchat_token_id: Option<String>,
+    rocketchat_token_id: Option<Secret>,
     #[serde(default)]
     rocketchat_token_id_file: Option<String>,
     #[serde(default)]
     jira_api_url: Option<String>,
     #[serde(default)]
-    mattermost_webhook_url: Option<String>,
+    mattermost_webhook_url: Option<SecretUrl>,
     #[serde(default)]
     mattermost_webhook_url_file: Option<String>,
 }
@@ -268,7 +269,7 @@ struct RawWebhook {
     #[serde(default)]
     http_config: Option<HttpConfigBlock>,
     #[serde(default)]
-    url: Option<String>,
+    url: Option<SecretUrl>,
     #[serde(default)]
     url_file: Option<String>,
     #[serde(default)]
@@ -294,11 +295,11 @@ struct RawEmail {
     #[serde(default)]
     auth_username: Option<String>,
     #[serde(default)]
-    auth_password: Option<String>,
+    auth_password: Option<Secret>,
     #[serde(default)]
     auth_password_file: Option<String>,
     #[serde(default)]
-    auth_secret: Option<String>,
+    auth_secret: Option<Secret>,
     #[serde(default)]
     auth_secret_file: Option<String>,
     #[serde(default)]
@@ -324,11 +325,11 @@ struct RawSlack {
     #[serde(default)]
     http_config: Option<HttpConfigBlock>,
     #[serde(default)]
-    api_url: Option<String>,
+    api_url: Option<SecretUrl>,
     #[serde(default)]
     api_url_file: Option<String>,
     #[serde(default)]
-    app_token: Option<String>,
+    app_token: Option<Secret>,
     #[serde(default)]
     app_token_file: Option<String>,
     #[serde(default)]
@@ -388,11 +389,11 @@ struct RawPagerduty {
     #[serde(default)]
     http_config: Option<HttpConfigBlock>,
     #[serde(default)]
-    routing_key: Option<String>,
+    routing_key: Option<Secret>,
     #[serde(default)]
     routing_key_file: Option<String>,
     #[serde(default)]
-    service_key: Option<String>,
+    service_key: Option<Secret>,
     #[serde(default)]
     service_key_file: Option<String>,
     #[serde(default)]
@@ -432,7 +433,7 @@ struct RawOpsgenie {
     #[serde(default)]
     http_config: Option<HttpConfigBlock>,
     #[serde(default)]
-    api_key: Option<String>,
+    api_key: Option<Secret>,
     #[serde(default)]
     api_key_file: Option<String>,
     #[serde(default)]
@@ -484,7 +485,7 @@ struct RawMsteams {
     #[serde(default)]
     http_config: Option<HttpConfigBlock>,
     #[serde(default)]
-    webhook_url: Option<String>,
+    webhook_url: Option<SecretUrl>,
     #[serde(default)]
     webhook_url_file: Option<String>,
     #[serde(default)]
@@ -506,7 +507,7 @@ struct RawTelegram {
     #[serde(default)]
     api_url: Option<String>,
     #[serde(default)]
-    bot_token: Option<String>,
+    bot_token: Option<Secret>,
     #[serde(default)]
     bot_token_file: Option<String>,
     #[serde(default)]
@@ -530,7 +531,7 @@ struct RawDiscord {
     #[serde(default)]
     http_config: Option<HttpConfigBlock>,
     #[serde(default)]
-    webhook_url: Option<String>,
+    webhook_url: Option<SecretUrl>,
     #[serde(default)]
     webhook_url_file: Option<String>,
     #[serde(default)]
@@ -554,7 +555,7 @@ struct RawWechat {
     #[serde(default)]
     http_config: Option<HttpConfigBlock>,
     #[serde(default)]
-    api_secret: Option<String>,
+    api_secret: Option<Secret>,
     #[serde(default)]
     api_secret_file: Option<String>,
     #[serde(default)]
@@ -584,11 +585,11 @@ struct RawPushover {
     #[serde(default)]
     http_config: Option<HttpConfigBlock>,
     #[serde(default)]
-    user_key: Option<String>,
+    user_key: Option<Secret>,
     #[serde(default)]
     user_key_file: Option<String>,
     #[serde(default)]
-    token: Option<String>,
+    token: Option<Secret>,
     #[serde(default)]
     token_file: Option<String>,
     #[serde(default)]
@@ -626,7 +627,7 @@ struct RawSns {
     #[serde(default)]
     api_url: Option<String>,
     #[serde(default)]
-    sigv4: Option<IgnoredAny>,
+    sigv4: Option<SigV4Config>,
     #[serde(default)]
     topic_arn: Option<String>,
     #[serde(default)]
@@ -650,7 +651,7 @@ struct RawVictorops {
     #[serde(default)]
     http_config: Option<HttpConfigBlock>,
     #[serde(default)]
-    api_key: Option<String>,
+    api_key: Option<Secret>,
     #[serde(default)]
     api_key_file: Option<String>,
     #[serde(default)]
@@ -695,7 +696,7 @@ pub struct AmGlobal {
     /// Default HTTP client of integrations.
     pub http_config: HttpClientConfig,
     /// Default Slack webhook URL.
-    pub slack_api_url: Option<String>,
+    pub slack_api_url: Option<SecretUrl>,
     /// Default PagerDuty events URL.
     pub pagerduty_url: String,
     /// Default SMTP smarthost.
@@ -753,7 +754,7 @@ pub struct WebhookConfig {
     /// Notify on resolution (default true).
     pub send_resolved: bool,
     /// Endpoint.
-    pub url: Option<String>,
+    pub url: Option<SecretUrl>,
     /// File holding the endpoint.
     pub url_file: Option<String>,
     /// Most alerts per message (0 = all).
@@ -780,12 +781,12 @@ pub struct EmailConfig {
     /// SMTP auth user.
     pub auth_username: Option<String>,
     /// SMTP auth password (PLAIN, LOGIN).
-    pub auth_password: Option<String>,
+    pub auth_password: Option<Secret>,
     /// File holding the SMTP auth password (whitespace-trimmed); wins over
     /// `auth_password`.
     pub auth_password_file: Option<String>,
     /// SMTP auth secret (CRAM-MD5).
-    pub auth_secret: Option<String>,
+    pub auth_secret: Option<Secret>,
     /// File holding the SMTP auth secret; wins over `auth_secret`.
     pub auth_secret_file: Option<String>,
     /// SMTP auth identity (PLAIN).
@@ -809,7 +810,7 @@ pub struct SlackConfig {
     /// Notify on resolution (default false).
     pub send_resolved: bool,
     /// Webhook URL (from the config or the global).
-    pub api_url: Option<String>,
+    pub api_url: Option<SecretUrl>,
     /// File holding the webhook URL.
     pub api_url_file: Option<String>,
     /// Channel.
@@ -830,9 +831,9 @@ pub struct PagerdutyConfig {
     /// Notify on resolution (default true).
     pub send_resolved: bool,
     /// Events API v2 routing key.
-    pub routing_key: Option<String>,
+    pub routing_key: Option<Secret>,
     /// Events API v1 service key.
-    pub service_key: Option<String>,
+    pub service_key: Option<Secret>,
     /// Events endpoint.
     pub url: String,
     /// Description template.
@@ -918,8 +919,12 @@ pub struct TimeIntervalDef {
 pub struct AlertmanagerConfig {
     /// The file it came from.
     pub path: PathBuf,
-    /// Its text, as `/api/v2/status` serves it.
+    /// Its text as read (secrets included; never serve it).
     pub original: String,
+    /// The config as `/api/v2/status` serves it in `config.original`:
+    /// re-serialised, with every value declared as a [`Secret`] or
+    /// [`SecretUrl`] printed as `<secret>`.
+    pub redacted: String,
     /// Globals.
     pub global: AmGlobal,
     /// Routing tree.
@@ -1111,14 +1116,14 @@ fn check_other_integrations(
     files: &Files,
     global_http: &HttpClientConfig,
 ) {
-    fn both(a: &Option<String>, b: &Option<String>) -> bool {
+    fn both<A, B>(a: &Option<A>, b: &Option<B>) -> bool {
         a.is_some() && b.is_some()
     }
-    fn neither(a: &Option<String>, b: &Option<String>) -> bool {
+    fn neither<A, B>(a: &Option<A>, b: &Option<B>) -> bool {
         a.is_none() && b.is_none()
     }
     /// `X` and `X_file` are alternatives: at most one may be set.
-    fn at_most_one(ck: &mut Checker, pos: Pos, name: &str, a: &Option<String>, b: &Option<String>) {
+    fn at_most_one<A, B>(ck: &mut Checker, pos: Pos, name: &str, a: &Option<A>, b: &Option<B>) {
         if both(a, b) {
             ck.error(
                 Some(pos),
@@ -1127,7 +1132,7 @@ fn check_other_integrations(
         }
     }
     /// `X` and `X_file` are alternatives: exactly one must be set.
-    fn exactly_one(ck: &mut Checker, pos: Pos, name: &str, a: &Option<String>, b: &Option<String>) {
+    fn exactly_one<A, B>(ck: &mut Checker, pos: Pos, name: &str, a: &Option<A>, b: &Option<B>) {
         if neither(a, b) {
             ck.error(
                 Some(pos),
@@ -1393,7 +1398,8 @@ pub fn parse_alertmanager(
     display: &str,
     text: String,
 ) -> Result<(AlertmanagerConfig, Vec<Diagnostic>)> {
-    let raw: RawConfig = parse_strict(display, &text).map_err(crate::Error::Invalid)?;
+    let (raw, redacted): (RawConfig, String) =
+        parse_strict_redacted(display, &text).map_err(crate::Error::Invalid)?;
     let mut ck = Checker::new(display);
     let g = &raw.global;
     let global_http = http_block(
@@ -1477,11 +1483,17 @@ pub fn parse_alertmanager(
                     Some(pos),
                     "at most one of url & url_file must be configured",
                 ),
-                (Some(u), None) if !(u.starts_with("http://") || u.starts_with("https://")) => ck
-                    .error(
+                (Some(u), None)
+                    if !(u.expose().starts_with("http://")
+                        || u.expose().starts_with("https://")) =>
+                {
+                    // The URL is a secret: name its scheme only.
+                    let scheme = u.expose().split_once(':').map_or("", |(s, _)| s);
+                    ck.error(
                         Some(pos),
-                        format!("unsupported scheme in webhook url {u:?}"),
-                    ),
+                        format!("unsupported scheme {scheme:?} for webhook url"),
+                    )
+                }
                 _ => {}
             }
             rec.webhook_configs.push(WebhookConfig {
@@ -1784,6 +1796,7 @@ pub fn parse_alertmanager(
     ck.finish(AlertmanagerConfig {
         path: path.to_path_buf(),
         original: text,
+        redacted,
         global,
         route,
         receivers,
@@ -1994,9 +2007,9 @@ mod tests {
         let b = c.receivers.iter().find(|r| r.name == "b").unwrap();
         let (e, f) = (&b.email_configs[0], &b.email_configs[1]);
         assert_eq!(e.auth_username.as_deref(), Some("u"));
-        assert_eq!(e.auth_password.as_deref(), Some("p"));
+        assert_eq!(e.auth_password.as_ref().map(Secret::expose), Some("p"));
         assert_eq!(e.auth_identity.as_deref(), Some("i"));
-        assert_eq!(e.auth_secret.as_deref(), Some("s"));
+        assert_eq!(e.auth_secret.as_ref().map(Secret::expose), Some("s"));
         assert_eq!(
             e.tls_config.as_ref().and_then(|t| t.ca_file.as_deref()),
             Some("ca.pem")

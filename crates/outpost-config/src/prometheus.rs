@@ -18,7 +18,7 @@ use crate::http::{Finding, HttpClientConfig, with_http_client};
 use crate::labels::is_valid_label_name;
 use crate::relabel::{RawRelabelConfig, RelabelConfig};
 use crate::source::{Files, resolve_relative};
-use crate::yaml::parse_strict;
+use crate::yaml::parse_strict_redacted;
 
 // ---------------------------------------------------------------- raw form
 
@@ -407,7 +407,7 @@ with_sd! {
         #[serde(default)] pub(crate) api_version: Option<String>,
         #[serde(default)] pub(crate) relabel_configs: Vec<Spanned<RawRelabelConfig>>,
         #[serde(default)] pub(crate) alert_relabel_configs: Vec<Spanned<RawRelabelConfig>>,
-        #[serde(default)] pub(crate) sigv4: Option<IgnoredAny>,
+        #[serde(default)] pub(crate) sigv4: Option<crate::http::SigV4Config>,
     }
 }
 
@@ -475,7 +475,7 @@ with_http_client! {
         #[serde(default)] pub(crate) round_robin_dns: Option<bool>,
         #[serde(default)] pub(crate) queue_config: Option<QueueConfig>,
         #[serde(default)] pub(crate) metadata_config: Option<MetadataConfig>,
-        #[serde(default)] pub(crate) sigv4: Option<IgnoredAny>,
+        #[serde(default)] pub(crate) sigv4: Option<crate::http::SigV4Config>,
         #[serde(default)] pub(crate) azuread: Option<IgnoredAny>,
         #[serde(default)] pub(crate) google_iam: Option<IgnoredAny>,
     }
@@ -662,8 +662,11 @@ pub struct RemoteReadConfig {
 pub struct PrometheusConfig {
     /// The file it came from.
     pub path: PathBuf,
-    /// The file's text, as `/api/v1/status/config` serves it.
+    /// The file's text as read (secrets included; never serve it).
     pub original: String,
+    /// The config as `/api/v1/status/config` serves it: re-serialised, with
+    /// every value declared as a [`crate::Secret`] printed as `<secret>`.
+    pub redacted: String,
     /// Global defaults.
     pub global: GlobalConfig,
     /// Rule file globs, resolved against the config file's directory.
@@ -855,10 +858,10 @@ pub fn parse_prometheus(
     display: &str,
     text: String,
 ) -> Result<(PrometheusConfig, Vec<Diagnostic>)> {
-    let raw: RawConfig = if text.trim().is_empty() {
-        RawConfig::default()
+    let (raw, redacted): (RawConfig, String) = if text.trim().is_empty() {
+        (RawConfig::default(), String::new())
     } else {
-        parse_strict(display, &text).map_err(crate::Error::Invalid)?
+        parse_strict_redacted(display, &text).map_err(crate::Error::Invalid)?
     };
     let mut ck = Checker::new(display);
 
@@ -1150,6 +1153,7 @@ pub fn parse_prometheus(
     ck.finish(PrometheusConfig {
         path: path.to_path_buf(),
         original: text,
+        redacted,
         global,
         rule_files,
         scrape_configs,

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_saphyr::DuplicateKeyPolicy;
 
 use crate::error::Diagnostic;
+use crate::secret::{collect_spans, redact_text};
 
 /// Most unknown-field errors reported per file before giving up.
 const MAX_ERRORS: usize = 64;
@@ -29,6 +30,15 @@ pub(crate) fn parse_strict<T: DeserializeOwned>(
     file: &str,
     text: &str,
 ) -> std::result::Result<T, Vec<Diagnostic>> {
+    parse_strict_redacted(file, text).map(|(v, _)| v)
+}
+
+/// [`parse_strict`], also returning `text` with every value declared as a
+/// [`crate::Secret`] replaced by `<secret>` (see [`crate::secret::redact_text`]).
+pub(crate) fn parse_strict_redacted<T: DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> std::result::Result<(T, String), Vec<Diagnostic>> {
     let mut work: Cow<'_, str> = Cow::Borrowed(text);
     let mut diags = Vec::new();
     loop {
@@ -36,8 +46,10 @@ pub(crate) fn parse_strict<T: DeserializeOwned>(
             duplicate_keys: DuplicateKeyPolicy::Error,
             with_snippet: false,
         };
-        let err = match serde_saphyr::from_str_with_options::<T>(&work, options) {
-            Ok(v) if diags.is_empty() => return Ok(v),
+        let (decoded, spans) =
+            collect_spans(|| serde_saphyr::from_str_with_options::<T>(&work, options));
+        let err = match decoded {
+            Ok(v) if diags.is_empty() => return Ok((v, redact_text(text, &spans))),
             Ok(_) => return Err(diags),
             Err(e) => e,
         };

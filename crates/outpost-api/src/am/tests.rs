@@ -4,7 +4,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use outpost_alertmanager::{Alertmanager, Options};
+use outpost_alertmanager::{Alertmanager, AlertmanagerOptions};
 use outpost_clock::Clock;
 use outpost_config::{Files, parse_alertmanager};
 use tower::ServiceExt;
@@ -23,7 +23,8 @@ fn router() -> Router {
     )
     .unwrap();
     let mut s = crate::tests::state(clock.clone(), true);
-    s.alertmanager = Some(Alertmanager::start(&cfg, clock, Options::default()).unwrap());
+    s.alertmanager =
+        Some(Alertmanager::start(&cfg, clock, AlertmanagerOptions::default()).unwrap());
     router_for("alertmanager", s)
 }
 
