@@ -919,8 +919,9 @@ pub struct TimeIntervalDef {
 pub struct AlertmanagerConfig {
     /// The file it came from.
     pub path: PathBuf,
-    /// Its text as read (secrets included; never serve it).
-    pub original: String,
+    /// The file's text as read; it holds the secrets, so it is one itself
+    /// (never served: see `redacted`).
+    pub original: Secret,
     /// The config as `/api/v2/status` serves it in `config.original`:
     /// re-serialised, with every value declared as a [`Secret`] or
     /// [`SecretUrl`] printed as `<secret>`.
@@ -1795,7 +1796,7 @@ pub fn parse_alertmanager(
     };
     ck.finish(AlertmanagerConfig {
         path: path.to_path_buf(),
-        original: text,
+        original: Secret::new(text),
         redacted,
         global,
         route,

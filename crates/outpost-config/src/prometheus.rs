@@ -17,6 +17,7 @@ use crate::error::{Diagnostic, Result};
 use crate::http::{Finding, HttpClientConfig, with_http_client};
 use crate::labels::is_valid_label_name;
 use crate::relabel::{RawRelabelConfig, RelabelConfig};
+use crate::secret::Secret;
 use crate::source::{Files, resolve_relative};
 use crate::yaml::parse_strict_redacted;
 
@@ -662,8 +663,9 @@ pub struct RemoteReadConfig {
 pub struct PrometheusConfig {
     /// The file it came from.
     pub path: PathBuf,
-    /// The file's text as read (secrets included; never serve it).
-    pub original: String,
+    /// The file's text as read; it holds the secrets, so it is one itself
+    /// (never served: see `redacted`).
+    pub original: Secret,
     /// The config as `/api/v1/status/config` serves it: re-serialised, with
     /// every value declared as a [`crate::Secret`] printed as `<secret>`.
     pub redacted: String,
@@ -841,6 +843,45 @@ fn scheme_ok(ck: &mut Checker, pos: Pos, ctx: &str, scheme: &str) {
     }
 }
 
+/// The served config with `bearer_token`/`bearer_token_file` of every HTTP
+/// client block shown as `authorization: {type: Bearer, credentials...}`,
+/// as Prometheus' config validation rewrites them before serving.
+fn bearer_as_authorization(yaml: &str) -> String {
+    use serde_json::{Map, Value};
+    fn fix(block: &mut Value) {
+        let Some(m) = block.as_object_mut() else {
+            return;
+        };
+        let mut auth = Map::new();
+        if let Some(t) = m.remove("bearer_token") {
+            auth.insert("credentials".into(), t);
+        }
+        if let Some(f) = m.remove("bearer_token_file") {
+            auth.insert("credentials_file".into(), f);
+        }
+        if !auth.is_empty() && !m.contains_key("authorization") {
+            auth.insert("type".into(), Value::String("Bearer".into()));
+            m.insert("authorization".into(), Value::Object(auth));
+        }
+    }
+    let Ok(mut tree) = serde_saphyr::from_str::<Value>(yaml) else {
+        return yaml.to_string();
+    };
+    for list in ["scrape_configs", "remote_write", "remote_read"] {
+        if let Some(items) = tree.get_mut(list).and_then(Value::as_array_mut) {
+            items.iter_mut().for_each(fix);
+        }
+    }
+    if let Some(items) = tree
+        .get_mut("alerting")
+        .and_then(|a| a.get_mut("alertmanagers"))
+        .and_then(Value::as_array_mut)
+    {
+        items.iter_mut().for_each(fix);
+    }
+    serde_saphyr::to_string(&tree).unwrap_or_else(|_| yaml.to_string())
+}
+
 /// Loads and validates a `prometheus.yml`; returns the config and its warnings.
 pub fn load_prometheus(files: &Files, path: &Path) -> Result<(PrometheusConfig, Vec<Diagnostic>)> {
     let display = files.display(path);
@@ -861,7 +902,9 @@ pub fn parse_prometheus(
     let (raw, redacted): (RawConfig, String) = if text.trim().is_empty() {
         (RawConfig::default(), String::new())
     } else {
-        parse_strict_redacted(display, &text).map_err(crate::Error::Invalid)?
+        let (raw, redacted) =
+            parse_strict_redacted(display, &text).map_err(crate::Error::Invalid)?;
+        (raw, bearer_as_authorization(&redacted))
     };
     let mut ck = Checker::new(display);
 
@@ -1152,7 +1195,7 @@ pub fn parse_prometheus(
 
     ck.finish(PrometheusConfig {
         path: path.to_path_buf(),
-        original: text,
+        original: Secret::new(text),
         redacted,
         global,
         rule_files,
@@ -1237,6 +1280,63 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("prometheus.yml:5:9: scrape config \"a\": relabel_configs: unknown relabel action \"nope\""), "{s}");
+    }
+
+    /// Issue 16.6: `global:` whose only key is misspelled gave a second,
+    /// spurious `field global: expected mapping start` error.
+    #[test]
+    fn misspelled_only_global_key_is_one_error() {
+        let e = parse("global:\n  scrape_intervall: 15s\n").unwrap_err();
+        let d = e.diagnostics();
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(d[0].field.as_deref(), Some("global.scrape_intervall"));
+        assert!(d[0].message.contains("unknown field `scrape_intervall`"));
+    }
+
+    #[test]
+    fn secret_fields_are_typed_and_served_redacted() {
+        let (c, _) = parse(
+            "scrape_configs:\n  - job_name: a\n    basic_auth: {username: u, password: pw-leak}\n    tls_config: {cert: c, key: key-leak}\n  - job_name: b\n    bearer_token: bt-leak\n  - job_name: c\n    oauth2: {client_id: i, client_secret: cs-leak, token_url: 'http://t'}\n    proxy_url: http://p\n    proxy_connect_header: {X-Auth: [pch-leak]}\n  - job_name: d\n    authorization: {credentials: cred-leak}\n    http_headers: {X-Key: {values: [shown], secrets: [hh-leak]}}\nremote_write:\n  - url: http://rw\n    sigv4: {region: r, secret_key: sig-leak}\n",
+        )
+        .unwrap();
+        let jobs = &c.scrape_configs;
+        let basic = jobs[0].http_client.basic_auth.as_ref().unwrap();
+        assert_eq!(basic.password.as_ref().unwrap().expose(), "pw-leak");
+        let tls = jobs[0].http_client.tls_config.as_ref().unwrap();
+        assert_eq!(tls.key.as_ref().unwrap().expose(), "key-leak");
+        assert_eq!(
+            jobs[1].http_client.bearer_token.as_ref().unwrap().expose(),
+            "bt-leak"
+        );
+        let o = jobs[2].http_client.oauth2.as_ref().unwrap();
+        assert_eq!(o.client_secret.as_ref().unwrap().expose(), "cs-leak");
+        let z = jobs[3].http_client.authorization.as_ref().unwrap();
+        assert_eq!(z.credentials.as_ref().unwrap().expose(), "cred-leak");
+        assert!(!format!("{c:?}").contains("-leak"), "Debug shows a secret");
+        assert!(!c.redacted.contains("-leak"), "{}", c.redacted);
+        let tree: serde_json::Value = serde_saphyr::from_str(&c.redacted).unwrap();
+        let j = &tree["scrape_configs"];
+        assert_eq!(j[0]["basic_auth"]["password"], "<secret>");
+        assert_eq!(j[0]["basic_auth"]["username"], "u");
+        assert_eq!(j[0]["tls_config"]["key"], "<secret>");
+        assert_eq!(j[0]["tls_config"]["cert"], "c");
+        // Served as Prometheus does: bearer_token becomes an authorization.
+        assert_eq!(j[1]["authorization"]["credentials"], "<secret>");
+        assert_eq!(j[1]["authorization"]["type"], "Bearer");
+        assert!(j[1].get("bearer_token").is_none());
+        assert_eq!(j[2]["oauth2"]["client_secret"], "<secret>");
+        assert_eq!(j[2]["proxy_connect_header"]["X-Auth"][0], "<secret>");
+        assert_eq!(j[3]["authorization"]["credentials"], "<secret>");
+        assert_eq!(j[3]["http_headers"]["X-Key"]["secrets"][0], "<secret>");
+        assert_eq!(j[3]["http_headers"]["X-Key"]["values"][0], "shown");
+        assert_eq!(tree["remote_write"][0]["sigv4"]["secret_key"], "<secret>");
+        assert!(c.original.expose().contains("pw-leak"));
+    }
+
+    #[test]
+    fn empty_config_serves_empty_text() {
+        let (c, _) = parse("").unwrap();
+        assert_eq!(c.redacted, "");
     }
 
     #[test]

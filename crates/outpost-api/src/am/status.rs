@@ -15,37 +15,31 @@ use crate::AppState;
 /// The Alertmanager version Outpost answers as (amtool checks major.minor).
 pub(crate) const AM_VERSION: &str = "0.25.0";
 
-pub(super) async fn get_status(State(s): State<AppState>) -> Response {
-    let run = || -> Result<Response, AmError> {
-        let am = am(&s)?;
-        Ok(json_ok(&json!({
-            "cluster": { "status": "disabled", "peers": [] },
-            "versionInfo": {
-                "version": AM_VERSION,
-                "revision": concat!("outpost-", env!("CARGO_PKG_VERSION")),
-                "branch": "outpost",
-                "buildUser": "outpost",
-                "buildDate": "",
-                "goVersion": "none (outpost)",
-            },
-            "config": { "original": am.config_original() },
-            "uptime": format_api_time(am.started_ms()),
-        })))
-    };
-    run().unwrap_or_else(IntoResponse::into_response)
+pub(super) async fn get_status(State(s): State<AppState>) -> Result<Response, AmError> {
+    let am = am(&s)?;
+    Ok(json_ok(&json!({
+        "cluster": { "status": "disabled", "peers": [] },
+        "versionInfo": {
+            "version": AM_VERSION,
+            "revision": concat!("outpost-", env!("CARGO_PKG_VERSION")),
+            "branch": "outpost",
+            "buildUser": "outpost",
+            "buildDate": "",
+            "goVersion": "none (outpost)",
+        },
+        "config": { "original": am.config_original() },
+        "uptime": format_api_time(am.started_ms()),
+    })))
 }
 
-pub(super) async fn get_receivers(State(s): State<AppState>) -> Response {
-    let run = || -> Result<Response, AmError> {
-        let am = am(&s)?;
-        let list: Vec<ReceiverRef> = am
-            .receivers()
-            .into_iter()
-            .map(|name| ReceiverRef { name })
-            .collect();
-        Ok(json_ok(&list))
-    };
-    run().unwrap_or_else(IntoResponse::into_response)
+pub(super) async fn get_receivers(State(s): State<AppState>) -> Result<Response, AmError> {
+    let am = am(&s)?;
+    let list: Vec<ReceiverRef> = am
+        .receivers()
+        .into_iter()
+        .map(|name| ReceiverRef { name })
+        .collect();
+    Ok(json_ok(&list))
 }
 
 /// `since`: RFC 3339 or Unix seconds.
@@ -55,50 +49,41 @@ fn since_ms(v: &str) -> Result<i64, AmError> {
     }
     match parse_time(v) {
         Ok(t) => Ok(t.unwrap_or(i64::MIN)),
-        Err(e) => Err(AmError::Text(
-            StatusCode::BAD_REQUEST,
-            format!("invalid since: {e}"),
-        )),
+        Err(e) => Err(AmError::bad_request(format!("invalid since: {e}"))),
     }
 }
 
 pub(super) async fn get_notifications(
     State(s): State<AppState>,
     RawQuery(q): RawQuery,
-) -> Response {
-    let run = || -> Result<Response, AmError> {
-        let am = am(&s)?;
-        let mut f = NotificationFilter::default();
-        for (k, v) in query_pairs(q.as_deref()) {
-            match k.as_str() {
-                "receiver" => f.receiver = Some(v),
-                "integration" => f.integration = Some(v),
-                "status" => f.status = Some(v),
-                "since" => f.since_ms = Some(since_ms(&v)?),
-                _ => {}
-            }
+) -> Result<Response, AmError> {
+    let am = am(&s)?;
+    let mut f = NotificationFilter::default();
+    for (k, v) in query_pairs(q.as_deref()) {
+        match k.as_str() {
+            "receiver" => f.receiver = Some(v),
+            "integration" => f.integration = Some(v),
+            "status" => f.status = Some(v),
+            "since" => f.since_ms = Some(since_ms(&v)?),
+            _ => {}
         }
-        Ok(json_ok(&am.notifications(&f)))
-    };
-    run().unwrap_or_else(IntoResponse::into_response)
+    }
+    Ok(json_ok(&am.notifications(&f)))
 }
 
-pub(super) async fn get_metrics(State(s): State<AppState>) -> Response {
-    let run = || -> Result<Response, AmError> {
-        let am = am(&s)?;
-        let mut text = String::new();
-        am.render_metrics(&mut text);
-        Ok((
-            StatusCode::OK,
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            text,
-        )
-            .into_response())
-    };
-    run().unwrap_or_else(IntoResponse::into_response)
+pub(super) async fn get_metrics(State(s): State<AppState>) -> Result<Response, AmError> {
+    let am = am(&s)?;
+    let mut text = String::new();
+    am.render_metrics(&mut text);
+    Ok((
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
 }
 
 pub(super) async fn v1_gone() -> Response {

@@ -382,7 +382,10 @@ async fn status_endpoints_never_show_secret_values() {
     assert_eq!(jobs[0]["basic_auth"]["username"], "u");
     assert_eq!(jobs[1]["authorization"]["credentials"], "<secret>");
     assert_eq!(jobs[1]["authorization"]["type"], "Bearer");
-    assert_eq!(jobs[2]["bearer_token"], "<secret>");
+    assert_eq!(
+        jobs[2]["authorization"]["credentials"], "<secret>",
+        "bearer_token, as upstream serves it"
+    );
     assert_eq!(jobs[3]["oauth2"]["client_secret"], "<secret>");
     assert_eq!(jobs[3]["oauth2"]["token_url"], "http://t/token");
     let am0 = &yaml["alerting"]["alertmanagers"][0];
