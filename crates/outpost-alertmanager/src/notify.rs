@@ -487,6 +487,37 @@ mod tests {
         assert_eq!((p.requests, p.requests_failed), (2, 1));
     }
 
+    /// Notification URLs are secrets: a transport error names the cause
+    /// only, as Alertmanager's `RedactURL` prints a `*url.Error`.
+    #[tokio::test]
+    async fn transport_errors_do_not_show_the_url() {
+        let http = HttpClientConfig::default();
+        let client = client_for(&http, Path::new("am.yml")).unwrap();
+        let post = Post {
+            client: &client,
+            url: "http://127.0.0.1:1/services/T000/B000/url-leak?token=tok-leak",
+            http: &http,
+            base: Path::new("am.yml"),
+            timeout: None,
+            retry_codes: &[],
+        };
+        let metrics = Metrics::default();
+        let (r, n) = post
+            .send_with_retry(
+                &Clock::manual(0),
+                &metrics,
+                "slack",
+                Duration::from_millis(100),
+                b"{}".to_vec(),
+            )
+            .await;
+        assert_eq!(n, 1);
+        let e = r.unwrap_err();
+        assert!(e.starts_with("Post \"<redacted>\": "), "{e}");
+        assert!(!e.contains("leak") && !e.contains("127.0.0.1:1"), "{e}");
+        assert!(e.ends_with("(gave up after 1 attempts)"), "{e}");
+    }
+
     /// The give-up decision is made on the clock: a deadline already reached
     /// on the clock ends the retries without sleeping.
     #[tokio::test]
