@@ -175,7 +175,7 @@ pub struct KubernetesNamespaces {
     /// Include the namespace Prometheus runs in.
     #[serde(default)]
     pub own_namespace: bool,
-    /// Namespace names.
+    /// Namespaces to watch by name; all namespaces when empty.
     #[serde(default)]
     pub names: Vec<String>,
 }
@@ -186,10 +186,10 @@ pub struct KubernetesNamespaces {
 pub struct KubernetesSelector {
     /// Role the selector applies to.
     pub role: String,
-    /// Label selector.
+    /// Kubernetes label selector (`app=web,tier!=db`) objects must match.
     #[serde(default)]
     pub label: Option<String>,
-    /// Field selector.
+    /// Kubernetes field selector (`status.phase=Running`) objects must match.
     #[serde(default)]
     pub field: Option<String>,
 }
@@ -217,16 +217,16 @@ with_http_client! {
         /// API server URL; in-cluster config when unset.
         #[serde(default)]
         pub api_server: Option<String>,
-        /// kubeconfig file.
+        /// kubeconfig file to take the cluster and credentials from.
         #[serde(default)]
         pub kubeconfig_file: Option<String>,
         /// Namespaces to watch.
         #[serde(default)]
         pub namespaces: Option<KubernetesNamespaces>,
-        /// Selectors.
+        /// Label and field selectors narrowing the watched objects, per role.
         #[serde(default)]
         pub selectors: Vec<KubernetesSelector>,
-        /// Attached metadata.
+        /// Node or namespace metadata added to pod targets as labels.
         #[serde(default)]
         pub attach_metadata: Option<KubernetesAttachMetadata>,
     }
@@ -419,10 +419,10 @@ pub struct QueueConfig {
     /// Samples buffered per shard.
     #[serde(default)]
     pub capacity: Option<u64>,
-    /// Maximum shards.
+    /// Most concurrent senders the queue scales up to.
     #[serde(default)]
     pub max_shards: Option<u64>,
-    /// Minimum shards.
+    /// Fewest concurrent senders the queue scales down to.
     #[serde(default)]
     pub min_shards: Option<u64>,
     /// Samples per request.
@@ -449,10 +449,10 @@ pub struct QueueConfig {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MetadataConfig {
-    /// Send metadata.
+    /// Whether metric metadata (type, help, unit) is sent (default true).
     #[serde(default)]
     pub send: Option<bool>,
-    /// How often.
+    /// How often metadata is sent (default 1m).
     #[serde(default)]
     pub send_interval: Option<PromDuration>,
     /// Entries per request.
@@ -560,7 +560,7 @@ pub struct ScrapeConfig {
     pub fallback_scrape_protocol: Option<String>,
     /// `http` or `https`.
     pub scheme: String,
-    /// URL parameters.
+    /// Query parameters added to every scrape URL.
     pub params: BTreeMap<String, Vec<String>>,
     /// Keep scraped labels on conflicts.
     pub honor_labels: bool,
@@ -584,11 +584,11 @@ pub struct ScrapeConfig {
     pub body_size_limit: u64,
     /// HTTP client settings.
     pub http_client: HttpClientConfig,
-    /// Target relabeling.
+    /// Relabeling of discovered targets before scraping.
     pub relabel_configs: Vec<RelabelConfig>,
-    /// Sample relabeling.
+    /// Relabeling of scraped samples before ingestion.
     pub metric_relabel_configs: Vec<RelabelConfig>,
-    /// Target sources.
+    /// Where the job's targets come from (static and discovered).
     pub discovery: Discovery,
 }
 

@@ -122,7 +122,7 @@ pub struct AlertView {
 /// An aggregation group as the API lists it.
 #[derive(Debug, Clone)]
 pub struct AlertGroupView {
-    /// Group labels.
+    /// The values of the route's `group_by` labels that define the group.
     pub labels: LabelSet,
     /// Receiver of the group's route.
     pub receiver: String,
@@ -133,18 +133,18 @@ pub struct AlertGroupView {
 /// A silence and its state now.
 #[derive(Debug, Clone)]
 pub struct SilenceView {
-    /// The silence.
+    /// The stored silence.
     pub silence: Silence,
-    /// State now.
+    /// Whether it is active, pending or expired at the clock's now.
     pub state: SilenceState,
 }
 
 /// One route a label set reaches (route tester).
 #[derive(Debug, Clone)]
 pub struct RoutedTo {
-    /// Receiver name.
+    /// Receiver the route notifies.
     pub receiver: String,
-    /// Route key.
+    /// The route's key, its matchers from the root (`{}/{severity="critical"}`).
     pub route_key: String,
 }
 

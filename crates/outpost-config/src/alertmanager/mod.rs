@@ -74,13 +74,13 @@ pub struct AlertmanagerConfig {
     /// re-serialised, with every value declared as a [`Secret`] or
     /// [`SecretUrl`] printed as `<secret>`.
     pub redacted: String,
-    /// Globals.
+    /// `global:` with Alertmanager's defaults filled in.
     pub global: AmGlobal,
-    /// Routing tree.
+    /// The root route, its children nested, inherited settings resolved.
     pub route: Route,
-    /// Receivers.
+    /// Receivers in file order, integrations with globals filled in.
     pub receivers: Vec<Receiver>,
-    /// Inhibition rules.
+    /// Rules muting target alerts while matching source alerts fire.
     pub inhibit_rules: Vec<InhibitRule>,
     /// Template file globs, resolved against the config's directory.
     pub templates: Vec<PathBuf>,

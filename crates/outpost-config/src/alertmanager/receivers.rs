@@ -479,15 +479,15 @@ pub(super) struct RawWebex {
 pub struct WebhookConfig {
     /// Notify on resolution (default true).
     pub send_resolved: bool,
-    /// Endpoint.
+    /// URL the notification is POSTed to; a secret (Alertmanager's `SecretURL`).
     pub url: Option<SecretUrl>,
-    /// File holding the endpoint.
+    /// File whose content is the URL (read at each notification).
     pub url_file: Option<String>,
     /// Most alerts per message (0 = all).
     pub max_alerts: u64,
     /// Request timeout (0 = none).
     pub timeout: PromDuration,
-    /// HTTP client.
+    /// Auth, TLS and proxy of the POST (the global `http_config` when unset).
     pub http_config: HttpClientConfig,
 }
 
@@ -502,7 +502,7 @@ pub struct EmailConfig {
     pub from: String,
     /// SMTP server `host:port`.
     pub smarthost: String,
-    /// HELO name.
+    /// Name sent in the SMTP `EHLO`/`HELO` greeting (default `localhost`).
     pub hello: String,
     /// SMTP auth user.
     pub auth_username: Option<String>,
@@ -517,7 +517,7 @@ pub struct EmailConfig {
     pub auth_secret_file: Option<String>,
     /// SMTP auth identity (PLAIN).
     pub auth_identity: Option<String>,
-    /// Require STARTTLS.
+    /// Refuse to send unless the server offers STARTTLS (default true).
     pub require_tls: bool,
     /// TLS settings for STARTTLS and implicit TLS (falls back to
     /// `smtp_tls_config`).
@@ -539,15 +539,15 @@ pub struct SlackConfig {
     pub api_url: Option<SecretUrl>,
     /// File holding the webhook URL.
     pub api_url_file: Option<String>,
-    /// Channel.
+    /// Channel or user the message goes to, overriding the webhook's own.
     pub channel: Option<String>,
-    /// Title template.
+    /// Template of the attachment's title.
     pub title: String,
-    /// Text template.
+    /// Template of the attachment's text.
     pub text: String,
     /// Other fields, templates as written.
     pub extra: BTreeMap<String, String>,
-    /// HTTP client.
+    /// Auth, TLS and proxy of the POST (the global `http_config` when unset).
     pub http_config: HttpClientConfig,
 }
 
@@ -560,30 +560,32 @@ pub struct PagerdutyConfig {
     pub routing_key: Option<Secret>,
     /// Events API v1 service key.
     pub service_key: Option<Secret>,
-    /// Events endpoint.
+    /// Events API URL (the global `pagerduty_url`, PagerDuty's v2 endpoint
+    /// by default).
     pub url: String,
-    /// Description template.
+    /// Template of the incident summary.
     pub description: String,
-    /// Severity template.
+    /// Template of the event severity (`critical`, `error`, ...).
     pub severity: String,
-    /// Details templates.
+    /// Custom details: key to value template (Alertmanager's firing,
+    /// resolved and counts by default).
     pub details: BTreeMap<String, String>,
-    /// HTTP client.
+    /// Auth, TLS and proxy of the POST (the global `http_config` when unset).
     pub http_config: HttpClientConfig,
 }
 
 /// A receiver and its integrations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Receiver {
-    /// Unique name.
+    /// Name routes refer to it by; unique in the file.
     pub name: String,
-    /// Webhooks.
+    /// Generic webhooks, POSTed Alertmanager's JSON message.
     pub webhook_configs: Vec<WebhookConfig>,
-    /// Emails.
+    /// Emails sent over SMTP (with delivery enabled).
     pub email_configs: Vec<EmailConfig>,
-    /// Slack.
+    /// Slack messages (POSTed with delivery enabled).
     pub slack_configs: Vec<SlackConfig>,
-    /// PagerDuty.
+    /// PagerDuty events (POSTed with delivery enabled).
     pub pagerduty_configs: Vec<PagerdutyConfig>,
     /// Other integration kinds (`opsgenie_configs`, ...), each with every
     /// config's `send_resolved` (upstream's default for the kind when unset);

@@ -45,9 +45,9 @@ pub enum GroupBy {
 /// A node of the routing tree, with inherited settings resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Route {
-    /// Receiver name.
+    /// Receiver notified for the groups of this route (inherited when unset).
     pub receiver: String,
-    /// Grouping.
+    /// Labels that split alerts into aggregation groups (inherited when unset).
     pub group_by: GroupBy,
     /// Keep matching siblings after this one.
     pub continue_: bool,
@@ -63,7 +63,7 @@ pub struct Route {
     pub mute_time_intervals: Vec<String>,
     /// Time intervals outside which this route is muted (not inherited).
     pub active_time_intervals: Vec<String>,
-    /// Child routes.
+    /// Child routes, tried in order; the first match wins unless it continues.
     pub routes: Vec<Route>,
     /// Position in the file.
     pub pos: Pos,

@@ -51,7 +51,7 @@ pub struct TimeInterval {
     pub days_of_month: Vec<(i32, i32)>,
     /// Month ranges, 1 = January.
     pub months: Vec<(u32, u32)>,
-    /// Year ranges.
+    /// Year ranges, inclusive (`2024:2026`).
     pub years: Vec<(i32, i32)>,
     /// IANA time zone name (`Local` and `UTC` included); UTC when unset.
     pub location: Option<String>,
