@@ -81,7 +81,7 @@ pub(super) async fn run_integration(
                     let value = serde_json::to_value(&msg).unwrap_or_default();
                     body.push(b'\n');
                     let url = match (&c.url, &c.url_file) {
-                        (Some(u), _) => Ok(u.expose().to_string()),
+                        (Some(u), _) => Ok(u.clone()),
                         (None, Some(f)) => {
                             std::fs::read_to_string(outpost_config::resolve_relative(&base, f))
                                 .map(|s| s.trim().to_string())

@@ -195,12 +195,9 @@ pub fn parse_alertmanager(
                     Some(pos),
                     "at most one of url & url_file must be configured",
                 ),
-                (Some(u), None)
-                    if !(u.expose().starts_with("http://")
-                        || u.expose().starts_with("https://")) =>
-                {
-                    // The URL is a secret: name its scheme only.
-                    let scheme = u.expose().split_once(':').map_or("", |(s, _)| s);
+                (Some(u), None) if !(u.starts_with("http://") || u.starts_with("https://")) => {
+                    // The URL may carry a credential: name its scheme only.
+                    let scheme = u.split_once(':').map_or("", |(s, _)| s);
                     ck.error(
                         Some(pos),
                         format!("unsupported scheme {scheme:?} for webhook url"),

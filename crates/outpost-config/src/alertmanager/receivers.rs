@@ -57,7 +57,7 @@ pub(super) struct RawWebhook {
     #[serde(default)]
     pub(super) http_config: Option<HttpConfigBlock>,
     #[serde(default)]
-    pub(super) url: Option<SecretUrl>,
+    pub(super) url: Option<String>,
     #[serde(default)]
     pub(super) url_file: Option<String>,
     #[serde(default)]
@@ -479,8 +479,10 @@ pub(super) struct RawWebex {
 pub struct WebhookConfig {
     /// Notify on resolution (default true).
     pub send_resolved: bool,
-    /// URL the notification is POSTed to; a secret (Alertmanager's `SecretURL`).
-    pub url: Option<SecretUrl>,
+    /// URL the notification is POSTed to. Alertmanager 0.25 declares it a
+    /// plain URL and shows it in its status (later versions make it a
+    /// `SecretURL`); transport errors never show it (see `RedactURL`).
+    pub url: Option<String>,
     /// File whose content is the URL (read at each notification).
     pub url_file: Option<String>,
     /// Most alerts per message (0 = all).
