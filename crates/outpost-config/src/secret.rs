@@ -118,17 +118,21 @@ thread_local! {
     static SPANS: RefCell<Option<Vec<Range<usize>>>> = const { RefCell::new(None) };
 }
 
+/// Stands for a secret whose position in the text is unknown.
+const UNKNOWN_SPAN: Range<usize> = usize::MAX..usize::MAX;
+
 fn record_span(v: &Spanned<String>) {
     let span = v.defined.span();
-    let (Some(start), Some(len)) = (span.byte_offset(), span.byte_len()) else {
-        return;
-    };
-    let (Ok(start), Ok(len)) = (usize::try_from(start), usize::try_from(len)) else {
-        return;
+    let range = match (span.byte_offset(), span.byte_len()) {
+        (Some(start), Some(len)) => match (usize::try_from(start), usize::try_from(len)) {
+            (Ok(start), Ok(len)) => start..start.saturating_add(len),
+            _ => UNKNOWN_SPAN,
+        },
+        _ => UNKNOWN_SPAN,
     };
     SPANS.with(|s| {
         if let Some(list) = s.borrow_mut().as_mut() {
-            list.push(start..start.saturating_add(len));
+            list.push(range);
         }
     });
 }
@@ -146,8 +150,16 @@ pub(crate) fn collect_spans<R>(decode: impl FnOnce() -> R) -> (R, Vec<Range<usiz
 /// The config text with every secret value replaced by `<secret>`, then
 /// re-serialised from its YAML tree (comments and layout are lost, as in
 /// upstream's re-marshalled config). `spans` come from [`collect_spans`].
+///
+/// Fails closed: when a secret's position is unknown (or cannot be cut out)
+/// no config text is served at all.
 pub(crate) fn redact_text(text: &str, spans: &[Range<usize>]) -> String {
-    let spliced = splice(text, spans);
+    if spans.contains(&UNKNOWN_SPAN) {
+        return WITHHELD.to_string();
+    }
+    let Some(spliced) = splice(text, spans) else {
+        return WITHHELD.to_string();
+    };
     match serde_saphyr::from_str::<serde_json::Value>(&spliced) {
         Ok(serde_json::Value::Null) => String::new(),
         Ok(tree) => serde_saphyr::to_string(&tree).unwrap_or(spliced),
@@ -155,15 +167,19 @@ pub(crate) fn redact_text(text: &str, spans: &[Range<usize>]) -> String {
     }
 }
 
-/// Replaces each range of `text` by a `<secret>` scalar; ranges that do not
-/// fall on character boundaries are skipped.
-fn splice(text: &str, spans: &[Range<usize>]) -> String {
+/// What is served instead of a config whose secrets cannot all be located.
+const WITHHELD: &str = "# outpost: config withheld, a secret in it could not be redacted\n";
+
+/// Replaces each range of `text` by a `<secret>` scalar; `None` when a range
+/// does not fall on character boundaries of `text`.
+fn splice(text: &str, spans: &[Range<usize>]) -> Option<String> {
     let mut sorted: Vec<Range<usize>> = spans.to_vec();
     sorted.sort_by_key(|r| r.start);
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for r in sorted {
-        if r.start < at || r.end > text.len() {
+        if r.start < at {
+            // Overlapping ranges (an alias of an anchored secret): done already.
             continue;
         }
         // A block scalar's span holds its content lines only: take its `|`
@@ -172,14 +188,14 @@ fn splice(text: &str, spans: &[Range<usize>]) -> String {
             .filter(|&s| s >= at)
             .unwrap_or(r.start);
         let (Some(before), Some(value)) = (text.get(at..start), text.get(start..r.end)) else {
-            continue;
+            return None;
         };
         out.push_str(before);
         out.push_str(&scalar_replacement(value));
         at = r.end;
     }
-    out.push_str(text.get(at..).unwrap_or_default());
-    out
+    out.push_str(text.get(at..)?);
+    Some(out)
 }
 
 /// Where the block scalar header (`|`, `>-`, `|+2`, ...) of content starting
@@ -283,6 +299,31 @@ mod tests {
         assert_eq!(tree["auth"][1]["url"], "<secret>");
         assert_eq!(tree["auth"][1]["username"], "v");
         assert_eq!(tree["note"], "plain-leak-is-not-a-secret-here");
+    }
+
+    #[test]
+    fn a_secret_without_a_position_withholds_the_text() {
+        let v = Spanned::new(
+            "pw".to_string(),
+            serde_saphyr::Location::UNKNOWN,
+            serde_saphyr::Location::UNKNOWN,
+        );
+        let ((), spans) = collect_spans(|| record_span(&v));
+        let out = redact_text("password: pw\n", &spans);
+        assert_eq!(out, WITHHELD);
+        assert_eq!(redact_text("password: pw\n", &[100..120]), WITHHELD);
+    }
+
+    #[test]
+    fn anchored_secrets_are_redacted_where_defined() {
+        let text = "auth:\n  - {username: u, password: &pw anchor-leak}\n  - {username: v, password: *pw}\n";
+        let (doc, spans) = collect_spans(|| serde_saphyr::from_str::<Doc>(text).unwrap());
+        assert_eq!(
+            doc.auth[1].password.as_ref().unwrap().expose(),
+            "anchor-leak"
+        );
+        let out = redact_text(text, &spans);
+        assert!(!out.contains("anchor-leak"), "{out}");
     }
 
     #[test]
