@@ -60,6 +60,28 @@ async fn none(rx: &mut mpsc::UnboundedReceiver<Value>) {
     }
 }
 
+/// Waits until `n` webhook requests have failed, and a little longer, so
+/// that the retry after the last one is asleep on the clock.
+async fn failed_requests_reach(am: &Alertmanager, n: u64) {
+    let prefix = "alertmanager_notification_requests_failed_total{integration=\"webhook\"} ";
+    let mut text = String::new();
+    for _ in 0..400 {
+        text.clear();
+        am.render_metrics(&mut text);
+        let failed = text
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        if failed >= n {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("never {n} failed webhook requests:\n{text}");
+}
+
 fn alert(pairs: &[(&str, &str)], ends_at: Option<i64>) -> PostableAlert {
     PostableAlert {
         labels: pairs
@@ -256,10 +278,12 @@ async fn failing_webhook_is_retried_and_counted_without_blocking_others() {
     let m = next(&mut good_rx).await;
     assert_eq!(m["alerts"][0]["labels"]["alertname"], "B");
     next(&mut bad_rx).await;
-    // The backoff sleeps on the (manual) clock: move it past the first wait.
+    // The backoff sleeps on the (manual) clock: once the 500 is in, move the
+    // clock past the first wait.
+    failed_requests_reach(&am, 1).await;
     clock.advance(Duration::from_secs(1)).unwrap();
     next(&mut bad_rx).await; // retried
-    none(&mut bad_rx).await; // its 500 is in
+    failed_requests_reach(&am, 2).await;
     // Past the 2s notify timeout on the clock: the retries give up.
     clock.advance(Duration::from_secs(1)).unwrap();
     for _ in 0..100 {
