@@ -134,10 +134,10 @@ macro_rules! with_http_client {
             /// File holding the bearer token.
             #[serde(default)]
             $vis bearer_token_file: Option<String>,
-            /// TLS settings.
+            /// TLS settings: CA, client certificate and key, server name.
             #[serde(default)]
             $vis tls_config: Option<$crate::http::TlsConfig>,
-            /// HTTP proxy.
+            /// URL of the HTTP proxy requests go through.
             #[serde(default)]
             $vis proxy_url: Option<String>,
             /// Hosts that bypass the proxy.
@@ -193,11 +193,11 @@ pub struct HttpClientConfig {
     pub bearer_token: Option<Secret>,
     /// File holding the bearer token.
     pub bearer_token_file: Option<String>,
-    /// TLS settings.
+    /// TLS settings: CA, client certificate and key, server name.
     pub tls_config: Option<TlsConfig>,
-    /// HTTP proxy.
+    /// URL of the HTTP proxy requests go through.
     pub proxy_url: Option<String>,
-    /// Follow redirects.
+    /// Whether 3xx redirects are followed (default true).
     pub follow_redirects: bool,
     /// Allow HTTP/2.
     pub enable_http2: bool,

@@ -548,9 +548,9 @@ pub struct ScrapeConfig {
     pub job_name: String,
     /// Where the job is in the file.
     pub pos: Pos,
-    /// Scrape interval.
+    /// How often each target is scraped (the global default when unset).
     pub scrape_interval: PromDuration,
-    /// Scrape timeout.
+    /// How long a scrape may take (at most the interval).
     pub scrape_timeout: PromDuration,
     /// Metrics path (default `/metrics`).
     pub metrics_path: String,
@@ -578,7 +578,7 @@ pub struct ScrapeConfig {
     pub label_name_length_limit: u64,
     /// Label value length limit.
     pub label_value_length_limit: u64,
-    /// Target limit.
+    /// Most targets the job may have after relabeling (0 = none).
     pub target_limit: u64,
     /// Body size limit in bytes.
     pub body_size_limit: u64,
@@ -618,14 +618,14 @@ pub struct AlertmanagerTarget {
 pub struct AlertingConfig {
     /// Relabeling applied to every alert.
     pub alert_relabel_configs: Vec<RelabelConfig>,
-    /// Alertmanagers.
+    /// Alertmanagers alerts are sent to, with their discovery and client.
     pub alertmanagers: Vec<AlertmanagerTarget>,
 }
 
 /// One remote-write destination.
 #[derive(Debug, Clone)]
 pub struct RemoteWriteConfig {
-    /// Endpoint URL.
+    /// URL samples are written to.
     pub url: String,
     /// Name for metrics and logs.
     pub name: Option<String>,
@@ -635,7 +635,7 @@ pub struct RemoteWriteConfig {
     pub headers: BTreeMap<String, String>,
     /// Relabeling before sending.
     pub write_relabel_configs: Vec<RelabelConfig>,
-    /// Send exemplars.
+    /// Whether exemplars are sent along with samples.
     pub send_exemplars: bool,
     /// Queue tuning.
     pub queue_config: QueueConfig,
@@ -648,9 +648,9 @@ pub struct RemoteWriteConfig {
 /// One remote-read source.
 #[derive(Debug, Clone)]
 pub struct RemoteReadConfig {
-    /// Endpoint URL.
+    /// URL samples are read from.
     pub url: String,
-    /// Name.
+    /// Name used in metrics and logs; derived from the URL when unset.
     pub name: Option<String>,
     /// Request timeout (1m).
     pub remote_timeout: PromDuration,
@@ -669,13 +669,13 @@ pub struct PrometheusConfig {
     /// The config as `/api/v1/status/config` serves it: re-serialised, with
     /// every value declared as a [`crate::Secret`] printed as `<secret>`.
     pub redacted: String,
-    /// Global defaults.
+    /// `global:` with Prometheus' defaults filled in.
     pub global: GlobalConfig,
     /// Rule file globs, resolved against the config file's directory.
     pub rule_files: Vec<PathBuf>,
     /// Scrape jobs in file order.
     pub scrape_configs: Vec<ScrapeConfig>,
-    /// Alert sending.
+    /// Where and how alerts are sent (`alerting:`).
     pub alerting: AlertingConfig,
     /// Remote-write destinations.
     pub remote_write: Vec<RemoteWriteConfig>,
