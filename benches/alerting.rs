@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use outpost_alertmanager::{Alertmanager, Options, PostableAlert};
+use outpost_alertmanager::{Alertmanager, AlertmanagerOptions, PostableAlert};
 use outpost_clock::Clock;
 use outpost_config::{Files, parse_alertmanager};
 use outpost_template::{Alert, AlertContext, Data, TemplateSet, expand};
@@ -84,7 +84,9 @@ fn bench_put_alerts(c: &mut Criterion) {
     let (cfg, _) = parse_alertmanager(&Files::Disk, &path, "alertmanager.yml", text).unwrap();
     let clock = Clock::manual(T0);
     let am = rt
-        .block_on(async { Alertmanager::start(&cfg, clock.clone(), Options::default()) })
+        .block_on(async {
+            Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default())
+        })
         .unwrap();
     const BATCH: usize = 1000;
     let batch: Vec<PostableAlert> = (0..BATCH)

@@ -287,6 +287,8 @@ fn outpost_endpoints_answer_on_every_http_listener() {
         let (code, body) = get(&format!("{}/outpost/v1/clock", op.url(name)));
         assert_eq!(code, 200, "{name}: {body}");
         assert!(body.contains("2026-01-01T00:00:00Z"), "{name}: {body}");
+        let (code, body) = get(&format!("{}/outpost/v1/notifications", op.url(name)));
+        assert_eq!((code, body.as_str()), (200, "[]"), "{name}");
     }
 }
 

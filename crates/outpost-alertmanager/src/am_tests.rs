@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::alert::{LabelSet, PostableAlert};
-use crate::am::{AlertQuery, Alertmanager, Options};
+use crate::am::{AlertQuery, Alertmanager, AlertmanagerOptions};
 use crate::outbox::NotificationFilter;
 use crate::silence::PostableSilence;
 
@@ -60,6 +60,28 @@ async fn none(rx: &mut mpsc::UnboundedReceiver<Value>) {
     }
 }
 
+/// Waits until `n` webhook requests have failed, and a little longer, so
+/// that the retry after the last one is asleep on the clock.
+async fn failed_requests_reach(am: &Alertmanager, n: u64) {
+    let prefix = "alertmanager_notification_requests_failed_total{integration=\"webhook\"} ";
+    let mut text = String::new();
+    for _ in 0..400 {
+        text.clear();
+        am.render_metrics(&mut text);
+        let failed = text
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        if failed >= n {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("never {n} failed webhook requests:\n{text}");
+}
+
 fn alert(pairs: &[(&str, &str)], ends_at: Option<i64>) -> PostableAlert {
     PostableAlert {
         labels: pairs
@@ -97,7 +119,7 @@ async fn timers_group_wait_interval_repeat_and_resolved() {
         "route:\n  receiver: web.hook\n  group_by: [alertname]\n  group_wait: 30s\n  group_interval: 5m\n  repeat_interval: 1h\nreceivers:\n  - name: web.hook\n    webhook_configs: [{{url: '{url}'}}]\n"
     ));
     let clock = Clock::manual(T0);
-    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
     am.put_alerts(vec![alert(
         &[("alertname", "X"), ("instance", "a")],
         Some(T0 + 3_600_000 * 3),
@@ -184,7 +206,7 @@ async fn silences_and_inhibition_mute_notifications() {
         "route:\n  receiver: w\n  group_by: ['...']\n  group_wait: 10s\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\ninhibit_rules:\n  - source_matchers: [severity=critical]\n    target_matchers: [severity=warning]\n    equal: [cluster]\n"
     ));
     let clock = Clock::manual(T0);
-    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
     am.set_silence(PostableSilence {
         id: None,
         matchers: vec![Matcher::new("alertname", MatchOp::Equal, "Silenced").unwrap()],
@@ -239,7 +261,7 @@ async fn failing_webhook_is_retried_and_counted_without_blocking_others() {
         "route:\n  receiver: bad\n  group_wait: 1s\n  group_interval: 1s\n  routes:\n    - matchers: [team=good]\n      receiver: good\nreceivers:\n  - name: bad\n    webhook_configs: [{{url: '{bad_url}'}}]\n  - name: good\n    webhook_configs: [{{url: '{good_url}'}}]\n"
     ));
     let clock = Clock::manual(T0);
-    let opts = Options {
+    let opts = AlertmanagerOptions {
         min_notify_timeout: Duration::from_secs(2),
         ..Default::default()
     };
@@ -256,7 +278,14 @@ async fn failing_webhook_is_retried_and_counted_without_blocking_others() {
     let m = next(&mut good_rx).await;
     assert_eq!(m["alerts"][0]["labels"]["alertname"], "B");
     next(&mut bad_rx).await;
+    // The backoff sleeps on the (manual) clock: once the 500 is in, move the
+    // clock past the first wait.
+    failed_requests_reach(&am, 1).await;
+    clock.advance(Duration::from_secs(1)).unwrap();
     next(&mut bad_rx).await; // retried
+    failed_requests_reach(&am, 2).await;
+    // Past the 2s notify timeout on the clock: the retries give up.
+    clock.advance(Duration::from_secs(1)).unwrap();
     for _ in 0..100 {
         if am.notification_counts("webhook").1 == 1 {
             break;
@@ -294,7 +323,7 @@ async fn silences_and_nflog_survive_restart() {
     let cfg = config(&format!(
         "route:\n  receiver: w\n  group_wait: 1s\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\n"
     ));
-    let opts = Options {
+    let opts = AlertmanagerOptions {
         data_dir: Some(dir.path().to_path_buf()),
         ..Default::default()
     };
@@ -337,7 +366,7 @@ async fn email_slack_and_pagerduty_are_rendered_into_the_outbox() {
         "global:\n  smtp_smarthost: 'mail:25'\n  smtp_from: 'am@example.com'\n  slack_api_url: 'http://127.0.0.1:1/slack'\nroute:\n  receiver: crit\n  group_by: [alertname]\n  group_wait: 1s\nreceivers:\n  - name: crit\n    email_configs:\n      - to: 'oncall@example.com'\n        headers:\n          Subject: 'CRITICAL: {{ .GroupLabels.alertname }}'\n        text: |\n          {{ range .Alerts }}Description: {{ .Annotations.description }}\n          {{ end }}\n    slack_configs:\n      - title: 'Critical Alert: {{ .GroupLabels.alertname }}'\n        text: '{{ range .Alerts }}{{ .Annotations.description }}{{ end }}'\n    pagerduty_configs:\n      - service_key: k\n        description: 'Payment Service Alert: {{ .GroupLabels.alertname }}'\n",
     );
     let clock = Clock::manual(T0);
-    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
     let mut a = alert(&[("alertname", "PaymentDown")], Some(T0 + 3_600_000));
     a.annotations
         .insert("description".into(), "payments fail".into());
@@ -386,7 +415,7 @@ async fn mute_and_active_time_intervals_drop_the_group() {
         "route:\n  receiver: w\n  group_by: [alertname]\n  group_wait: 1s\n  routes:\n    - matchers: [alertname=Muted]\n      mute_time_intervals: [all-2026]\n    - matchers: [alertname=Inactive]\n      active_time_intervals: [nights]\n    - matchers: [alertname=Open]\n      active_time_intervals: [all-2026]\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\ntime_intervals:\n  - name: all-2026\n    time_intervals: [{{years: ['2026']}}]\n  - name: nights\n    time_intervals: [{{times: [{{start_time: '00:00', end_time: '06:00'}}]}}]\n"
     ));
     let clock = Clock::manual(T0); // 10:00 UTC
-    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
     let end = Some(T0 + 3_600_000);
     am.put_alerts(vec![
         alert(&[("alertname", "Muted")], end),
@@ -454,7 +483,7 @@ async fn email_is_delivered_by_smtp_with_deliver() {
         "global:\n  smtp_smarthost: '{smarthost}'\n  smtp_from: 'am@example.com'\n  smtp_require_tls: false\nroute:\n  receiver: mail\n  group_by: [alertname]\n  group_wait: 1s\nreceivers:\n  - name: mail\n    email_configs:\n      - to: 'oncall@example.com'\n        text: '{{{{ .CommonLabels.alertname }}}} is {{{{ .Status }}}}'\n"
     ));
     let clock = Clock::manual(T0);
-    let opts = Options {
+    let opts = AlertmanagerOptions {
         deliver: true,
         ..Default::default()
     };
@@ -504,7 +533,7 @@ async fn hanging_webhook_hits_the_deadline_and_is_retried_next_tick() {
         "route:\n  receiver: r\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: r\n    webhook_configs: [{{url: '{hang_url}'}}, {{url: '{good_url}'}}]\n"
     ));
     let clock = Clock::manual(T0);
-    let opts = Options {
+    let opts = AlertmanagerOptions {
         min_notify_timeout: Duration::from_millis(500),
         ..Default::default()
     };
@@ -560,7 +589,7 @@ async fn alerts_and_groups_are_ordered_by_labelset_before() {
         "route:\n  receiver: w\n  group_by: [g, h]\n  group_wait: 1s\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}', max_alerts: 1}}]\n"
     ));
     let clock = Clock::manual(T0);
-    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
     let end = Some(T0 + 3_600_000);
     am.put_alerts(vec![
         // As strings `{a="1", b="1", g="x"}` sorts first; by `Before` the
@@ -620,7 +649,7 @@ async fn group_counts_as_flushed_from_its_first_tick() {
         "route:\n  receiver: w\n  group_by: [alertname]\n  group_wait: 30s\n  group_interval: 5m\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\n"
     ));
     let clock = Clock::manual(T0);
-    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
     let end = Some(T0 + 3_600_000);
     am.put_alerts(vec![alert(&[("alertname", "X"), ("instance", "a")], end)])
         .unwrap();
@@ -653,7 +682,7 @@ async fn nflog_time_is_taken_after_the_send() {
         "route:\n  receiver: w\n  group_wait: 30s\n  group_interval: 5m\n  repeat_interval: 12m\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\n"
     ));
     let clock = Clock::manual(T0);
-    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
     am.put_alerts(vec![alert(
         &[("alertname", "X"), ("instance", "a")],
         Some(T0 + 3_600_000 * 3),
@@ -681,7 +710,7 @@ async fn nflog_time_is_taken_after_the_send() {
 async fn received_total_counts_invalid_alerts_too() {
     let cfg = config("route:\n  receiver: w\nreceivers:\n  - name: w\n");
     let clock = Clock::manual(T0);
-    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
     let bad = PostableAlert {
         starts_at: Some(T0),
         ..Default::default()
@@ -713,7 +742,7 @@ async fn group_alert_receivers_come_from_the_listed_groups() {
         "route:\n  receiver: root\n  routes:\n    - matchers: [a=\"1\"]\n      receiver: x\n      continue: true\n    - matchers: [a=\"1\"]\n      receiver: y\nreceivers:\n  - name: root\n  - name: x\n  - name: y\n",
     );
     let clock = Clock::manual(T0);
-    let am = Alertmanager::start(&cfg, clock.clone(), Options::default()).unwrap();
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
     am.put_alerts(vec![alert(&[("a", "1")], Some(T0 + 3_600_000))])
         .unwrap();
     let all = am.alert_groups(&AlertQuery::default()).unwrap();

@@ -3,7 +3,7 @@
 //! group_interval / repeat_interval timers on [`outpost_clock::Clock`],
 //! inhibition, silences, time intervals, the notification log, receivers
 //! (webhook POSTs; email, Slack, PagerDuty and others rendered into a bounded
-//! outbox, delivered only with [`Options::deliver`]: Slack and PagerDuty
+//! outbox, delivered only with [`AlertmanagerOptions::deliver`]: Slack and PagerDuty
 //! payloads by HTTP, email by plain SMTP) and persistence of
 //! silences and the notification log in SQLite.
 //!
@@ -29,7 +29,9 @@ pub use alert::{
     Alert, Fingerprint, GO_ZERO_MS, LabelSet, PostableAlert, format_api_time, format_rfc3339_nano,
     go_quote, labelset_string, parse_time,
 };
-pub use am::{AlertGroupView, AlertQuery, AlertView, Alertmanager, Options, RoutedTo, SilenceView};
+pub use am::{
+    AlertGroupView, AlertQuery, AlertView, Alertmanager, AlertmanagerOptions, RoutedTo, SilenceView,
+};
 pub use error::{Error, Result};
 pub use outbox::{Notification, NotificationFilter, NotificationStatus, NotifiedAlert};
 pub use route::{RouteNode, RouteOpts, RouteTree};

@@ -186,20 +186,23 @@ fn apply_auth(
     if let Some(b) = &c.basic_auth {
         let pass = b
             .password
-            .clone()
+            .as_ref()
+            .map(|p| p.expose().to_string())
             .or_else(|| b.password_file.as_deref().and_then(read));
         req = req.basic_auth(&b.username, pass);
     }
     if let Some(t) = c
         .bearer_token
-        .clone()
+        .as_ref()
+        .map(|t| t.expose().to_string())
         .or_else(|| c.bearer_token_file.as_deref().and_then(read))
     {
         req = req.header("Authorization", format!("Bearer {t}"));
     } else if let Some(z) = &c.authorization
         && let Some(cred) = z
             .credentials
-            .clone()
+            .as_ref()
+            .map(|c| c.expose().to_string())
             .or_else(|| z.credentials_file.as_deref().and_then(read))
     {
         let kind = z.kind.clone().unwrap_or_else(|| "Bearer".into());
@@ -208,55 +211,106 @@ fn apply_auth(
     req
 }
 
-/// One POST with Alertmanager's status rule (2xx ok, 5xx retried, others final).
-pub(crate) async fn post_json(
-    client: &reqwest::Client,
-    url: &str,
-    body: Vec<u8>,
-    http: &HttpClientConfig,
-    base: &Path,
-    timeout: Option<Duration>,
-    retry_codes: &[u16],
-) -> Result<(), AttemptError> {
-    let mut req = client
-        .post(url)
-        .header("Content-Type", "application/json")
-        .header("User-Agent", USER_AGENT)
-        .body(body);
-    req = apply_auth(req, http, base);
-    if let Some(t) = timeout {
-        req = req.timeout(t);
+/// One notification POST: where to, with which client settings, and which
+/// status codes besides 5xx are worth a retry.
+pub(crate) struct Post<'a> {
+    pub(crate) client: &'a reqwest::Client,
+    /// The target; often a secret (Slack and webhook URLs): never printed.
+    pub(crate) url: &'a str,
+    pub(crate) http: &'a HttpClientConfig,
+    /// The config file, against which credential files resolve.
+    pub(crate) base: &'a Path,
+    /// Per-request timeout (the webhook's `timeout`).
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry_codes: &'a [u16],
+}
+
+impl Post<'_> {
+    /// POSTs `body` as JSON with Alertmanager's retry and backoff (see
+    /// [`with_retry`]); returns the outcome and the number of attempts.
+    pub(crate) async fn send_with_retry(
+        &self,
+        clock: &Clock,
+        metrics: &Metrics,
+        integration: &str,
+        timeout: Duration,
+        body: Vec<u8>,
+    ) -> (Result<(), String>, u32) {
+        with_retry(clock, metrics, integration, timeout, || {
+            self.send_once(body.clone())
+        })
+        .await
     }
-    match req.send().await {
-        Err(e) => Err(AttemptError {
-            message: format!("post {url:?}: {e}"),
-            retry: true,
-        }),
-        Ok(resp) => {
-            let code = resp.status().as_u16();
-            if (200..300).contains(&code) {
-                return Ok(());
+
+    /// One POST with Alertmanager's status rule (2xx ok, 5xx and
+    /// `retry_codes` retried, others final).
+    async fn send_once(&self, body: Vec<u8>) -> Result<(), AttemptError> {
+        let mut req = self
+            .client
+            .post(self.url)
+            .header("Content-Type", "application/json")
+            .header("User-Agent", USER_AGENT)
+            .body(body);
+        req = apply_auth(req, self.http, self.base);
+        if let Some(t) = self.timeout {
+            req = req.timeout(t);
+        }
+        match req.send().await {
+            Err(e) => Err(AttemptError {
+                message: redact_url(&e),
+                retry: true,
+            }),
+            Ok(resp) => {
+                let code = resp.status().as_u16();
+                if (200..300).contains(&code) {
+                    return Ok(());
+                }
+                let text = resp.text().await.unwrap_or_default();
+                let mut message = format!("unexpected status code {code}");
+                if !text.is_empty() {
+                    message.push_str(&format!(": {text}"));
+                }
+                Err(AttemptError {
+                    message,
+                    retry: code >= 500 || self.retry_codes.contains(&code),
+                })
             }
-            let text = resp.text().await.unwrap_or_default();
-            let mut message = format!("unexpected status code {code}");
-            if !text.is_empty() {
-                message.push_str(&format!(": {text}"));
-            }
-            Err(AttemptError {
-                message,
-                retry: code >= 500 || retry_codes.contains(&code),
-            })
         }
     }
 }
 
+/// A transport error with its URL removed, as Alertmanager's `RedactURL`
+/// prints a `*url.Error`: `Post "<redacted>": <cause>`. Notification URLs
+/// carry credentials (Slack and webhook URLs are secrets), and the message
+/// goes to the log and the outbox.
+pub(crate) fn redact_url(e: &reqwest::Error) -> String {
+    let cause = std::error::Error::source(e)
+        .map(|s| {
+            let mut text = s.to_string();
+            let mut next = s.source();
+            while let Some(inner) = next {
+                text.push_str(&format!(": {inner}"));
+                next = inner.source();
+            }
+            text
+        })
+        .unwrap_or_else(|| e.to_string());
+    let cause = match e.url() {
+        Some(u) => cause.replace(u.as_str(), "<redacted>"),
+        None => cause,
+    };
+    format!("Post \"<redacted>\": {cause}")
+}
+
 /// Retries `attempt` with exponential backoff (500ms ×1.5, ±50% jitter, 60s
-/// cap) until it succeeds, fails for good, or the deadline passes (clock time
-/// or, whichever comes first, the same span of elapsed time).
+/// cap) until it succeeds, fails for good, or `timeout` of clock time has
+/// passed. Backoff sleeps on the project clock: with a manual clock the next
+/// attempt waits until the clock is moved past it.
 ///
 /// Like Alertmanager's pipeline context, the deadline also cancels an attempt
 /// in flight: a request that never gets an answer fails (and is counted as a
-/// failed request) once `timeout` of wall time has passed.
+/// failed request) once the clock reaches the deadline or, so that a stopped
+/// manual clock cannot hang it, once `timeout` of elapsed time has passed.
 pub(crate) async fn with_retry<F, Fut>(
     clock: &Clock,
     metrics: &Metrics,
@@ -268,18 +322,24 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<(), AttemptError>>,
 {
-    let deadline_ms = clock.now_ms() + i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
-    let watch = Stopwatch::start();
+    let timeout_ms = i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
+    let deadline_ms = clock.now_ms().saturating_add(timeout_ms);
     let mut backoff = Duration::from_millis(500);
     let mut attempts = 0;
     loop {
         attempts += 1;
         metrics.with(integration, |p| p.requests += 1);
-        let remaining = timeout.saturating_sub(watch.elapsed());
-        let (err, canceled) = match tokio::time::timeout(remaining, attempt()).await {
-            Ok(Ok(())) => return (Ok(()), attempts),
-            Ok(Err(e)) => (e, false),
-            Err(_) => (
+        let watch = Stopwatch::start();
+        let outcome = tokio::select! {
+            r = attempt() => Some(r),
+            () = clock.sleep_until(deadline_ms) => None,
+            // clock-guard: wall time (a request that never answers, whatever the clock does)
+            () = tokio::time::sleep(timeout) => None,
+        };
+        let (err, canceled) = match outcome {
+            Some(Ok(())) => return (Ok(()), attempts),
+            Some(Err(e)) => (e, false),
+            None => (
                 AttemptError {
                     message: "context deadline exceeded".into(),
                     retry: false,
@@ -288,7 +348,7 @@ where
             ),
         };
         metrics.with(integration, |p| p.requests_failed += 1);
-        tracing::debug!(integration, attempts, error = %err.message, "notify attempt failed");
+        tracing::debug!(integration, attempts, elapsed = ?watch.elapsed(), error = %err.message, "notify attempt failed");
         if canceled {
             return (
                 Err(format!(
@@ -302,9 +362,13 @@ where
             return (Err(err.message), attempts);
         }
         let jitter = 0.5 + fastrand::f64();
-        let wait = backoff.mul_f64(jitter);
-        let elapsed = watch.elapsed();
-        if clock.now_ms() >= deadline_ms || elapsed + wait >= timeout {
+        let wait_ms = i64::try_from(backoff.mul_f64(jitter).as_millis()).unwrap_or(i64::MAX);
+        let wake_ms = clock.now_ms().saturating_add(wait_ms);
+        if wake_ms < deadline_ms {
+            clock.sleep_until(wake_ms).await;
+        }
+        // A clock moved past the deadline during the sleep ends it too.
+        if wake_ms >= deadline_ms || clock.now_ms() >= deadline_ms {
             return (
                 Err(format!(
                     "{} (gave up after {attempts} attempts)",
@@ -313,7 +377,6 @@ where
                 attempts,
             );
         }
-        tokio::time::sleep(wait).await;
         backoff = (backoff.mul_f64(1.5)).min(Duration::from_secs(60));
     }
 }
@@ -377,5 +440,110 @@ mod tests {
         );
         let p = metrics.get("webhook");
         assert_eq!((p.requests, p.requests_failed), (1, 1));
+    }
+
+    /// Retry backoff slept on the wall clock: with `--clock manual` a failing
+    /// receiver retried in real time while the clock stood still.
+    #[tokio::test]
+    async fn retry_backoff_sleeps_on_the_manual_clock() {
+        let metrics = Arc::new(Metrics::default());
+        let clock = Clock::manual(0);
+        let calls = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let task = {
+            let (clock, metrics, calls) = (clock.clone(), metrics.clone(), calls.clone());
+            tokio::spawn(async move {
+                with_retry(
+                    &clock,
+                    &metrics,
+                    "webhook",
+                    Duration::from_secs(600),
+                    || {
+                        let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        async move {
+                            if n == 0 {
+                                Err(AttemptError {
+                                    message: "unexpected status code 503".into(),
+                                    retry: true,
+                                })
+                            } else {
+                                Ok(())
+                            }
+                        }
+                    },
+                )
+                .await
+            })
+        };
+        // Longer than the largest first backoff (750ms) of wall time.
+        // clock-guard: wall time (test: lets a real request time out)
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(!task.is_finished());
+        clock.advance(Duration::from_secs(1)).unwrap();
+        // clock-guard: wall time (test deadline)
+        let (r, n) = tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((r, n), (Ok(()), 2));
+        let p = metrics.get("webhook");
+        assert_eq!((p.requests, p.requests_failed), (2, 1));
+    }
+
+    /// Notification URLs are secrets: a transport error names the cause
+    /// only, as Alertmanager's `RedactURL` prints a `*url.Error`.
+    #[tokio::test]
+    async fn transport_errors_do_not_show_the_url() {
+        let http = HttpClientConfig::default();
+        let client = client_for(&http, Path::new("am.yml")).unwrap();
+        let post = Post {
+            client: &client,
+            url: "http://127.0.0.1:1/services/T000/B000/url-leak?token=tok-leak",
+            http: &http,
+            base: Path::new("am.yml"),
+            timeout: None,
+            retry_codes: &[],
+        };
+        let metrics = Metrics::default();
+        let (r, n) = post
+            .send_with_retry(
+                &Clock::manual(0),
+                &metrics,
+                "slack",
+                Duration::from_millis(100),
+                b"{}".to_vec(),
+            )
+            .await;
+        assert_eq!(n, 1);
+        let e = r.unwrap_err();
+        assert!(e.starts_with("Post \"<redacted>\": "), "{e}");
+        assert!(!e.contains("leak") && !e.contains("127.0.0.1:1"), "{e}");
+        assert!(e.ends_with("(gave up after 1 attempts)"), "{e}");
+    }
+
+    /// The give-up decision is made on the clock: a deadline already reached
+    /// on the clock ends the retries without sleeping.
+    #[tokio::test]
+    async fn retry_gives_up_at_the_clock_deadline() {
+        let metrics = Metrics::default();
+        let clock = Clock::manual(0);
+        let (r, n) = with_retry(
+            &clock,
+            &metrics,
+            "webhook",
+            Duration::from_millis(100),
+            || async {
+                Err(AttemptError {
+                    message: "unexpected status code 500".into(),
+                    retry: true,
+                })
+            },
+        )
+        .await;
+        assert_eq!(n, 1);
+        assert_eq!(
+            r.unwrap_err(),
+            "unexpected status code 500 (gave up after 1 attempts)"
+        );
     }
 }

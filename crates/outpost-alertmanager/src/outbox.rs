@@ -13,9 +13,9 @@ use crate::alert::LabelSet;
 pub struct NotifiedAlert {
     /// `firing` or `resolved` at send time.
     pub status: String,
-    /// Labels.
+    /// The alert's labels (its identity).
     pub labels: LabelSet,
-    /// Annotations.
+    /// The alert's annotations (summary, description, ...).
     pub annotations: LabelSet,
     /// Start (RFC 3339).
     pub starts_at: String,

@@ -15,11 +15,11 @@ pub(crate) const SILENCE_RETENTION_MS: i64 = 120 * 3600 * 1000;
 /// State of a silence at some time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SilenceState {
-    /// Active now.
+    /// Between its start and end: it mutes matching alerts.
     Active,
-    /// Starts later.
+    /// Its start is still to come.
     Pending,
-    /// Ended.
+    /// Its end has passed (kept for the retention, then dropped).
     Expired,
 }
 
@@ -37,7 +37,7 @@ impl SilenceState {
 /// A stored silence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Silence {
-    /// UUID.
+    /// Random UUID assigned when it was created.
     pub id: String,
     /// Matchers; all must match.
     pub matchers: Vec<Matcher>,
@@ -47,9 +47,9 @@ pub struct Silence {
     pub ends_at: i64,
     /// Last change, Unix ms.
     pub updated_at: i64,
-    /// Author.
+    /// Who created it, as the client wrote it.
     pub created_by: String,
-    /// Comment.
+    /// Why, as the client wrote it.
     pub comment: String,
 }
 
@@ -76,17 +76,17 @@ impl Silence {
 /// A silence as clients post it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostableSilence {
-    /// Id of a silence to update.
+    /// Id of a silence to update; a new silence when unset.
     pub id: Option<String>,
-    /// Matchers.
+    /// Matchers an alert must all satisfy to be muted.
     pub matchers: Vec<Matcher>,
     /// Start, Unix ms.
     pub starts_at: i64,
     /// End, Unix ms.
     pub ends_at: i64,
-    /// Author.
+    /// Who creates it.
     pub created_by: String,
-    /// Comment.
+    /// Why it is created.
     pub comment: String,
 }
 

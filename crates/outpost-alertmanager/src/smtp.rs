@@ -109,9 +109,17 @@ pub(crate) fn auth_of(c: &EmailConfig, base: &Path) -> Auth {
     };
     Auth {
         username: c.auth_username.clone().unwrap_or_default(),
-        password: c.auth_password.clone().unwrap_or_default(),
+        password: c
+            .auth_password
+            .as_ref()
+            .map(|s| s.expose().to_string())
+            .unwrap_or_default(),
         password_file: file(&c.auth_password_file),
-        secret: c.auth_secret.clone().unwrap_or_default(),
+        secret: c
+            .auth_secret
+            .as_ref()
+            .map(|s| s.expose().to_string())
+            .unwrap_or_default(),
         secret_file: file(&c.auth_secret_file),
         identity: c.auth_identity.clone().unwrap_or_default(),
     }
@@ -586,7 +594,7 @@ fn client_config(t: &TlsConfig) -> Result<Arc<ClientConfig>, String> {
         .dangerous()
         .with_custom_certificate_verifier(verifier);
     let cert = pem(&t.cert, &t.cert_file)?;
-    let key = pem(&t.key, &t.key_file)?;
+    let key = pem(&t.key.as_ref().map(|k| k.expose().to_string()), &t.key_file)?;
     let config = match (cert, key) {
         (None, None) => builder.with_no_client_auth(),
         (Some(cert), Some(key)) => {
@@ -665,6 +673,7 @@ pub(crate) fn message(e: &Email) -> String {
 
 /// Sends one email.
 pub(crate) async fn send(e: &Email, timeout: Duration) -> Result<(), AttemptError> {
+    // clock-guard: wall time (SMTP session deadline on a real network)
     match tokio::time::timeout(timeout, send_inner(e)).await {
         Ok(r) => r,
         Err(_) => Err(transient(format!("smtp {}: timed out", e.smarthost))),

@@ -34,11 +34,41 @@ pub use prom::{PromState, RemoteWriteCounters};
 
 #[cfg(test)]
 mod test_util {
+    use std::sync::Arc;
+
     use axum::Router;
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
     use http_body_util::BodyExt;
     use tower::ServiceExt;
+
+    /// A Prometheus API state over an empty TSDB with `stack` loaded.
+    pub(crate) fn prom_state(
+        clock: outpost_clock::Clock,
+        stack: outpost_config::Stack,
+    ) -> crate::PromState {
+        let tsdb = Arc::new(outpost_tsdb::Tsdb::new(Default::default()));
+        let promql = Arc::new(outpost_promql::Engine::new(
+            tsdb.clone(),
+            Default::default(),
+        ));
+        crate::PromState {
+            clock: clock.clone(),
+            tsdb: tsdb.clone(),
+            promql: promql.clone(),
+            scrape: Arc::new(outpost_scrape::ScrapeManager::new(
+                tsdb.clone(),
+                clock.clone(),
+                None,
+            )),
+            rules: outpost_rules::RuleManager::new(clock.clone(), tsdb, promql, None),
+            config: tokio::sync::watch::channel(Arc::new(stack)).1,
+            flags: Default::default(),
+            metrics: Arc::new(crate::SelfMetrics::new(clock.now_ms())),
+            remote_write: Default::default(),
+            query_gate: Arc::new(tokio::sync::Semaphore::new(1)),
+        }
+    }
 
     /// Sends one request without a body through `r`; status and body text.
     pub(crate) async fn call(r: &Router, method: &str, uri: &str) -> (StatusCode, String) {

@@ -6,36 +6,37 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::secret::Secret;
 use crate::source::{Files, resolve_relative};
 
-/// Basic authentication.
+/// HTTP basic authentication (`Authorization: Basic ...`).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BasicAuth {
-    /// User name.
+    /// User name sent with every request.
     #[serde(default)]
     pub username: String,
-    /// File holding the user name.
+    /// File whose content is the user name (read on every request).
     #[serde(default)]
     pub username_file: Option<String>,
-    /// Password.
+    /// Password sent with the user name; a secret.
     #[serde(default)]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// File holding the password.
     #[serde(default)]
     pub password_file: Option<String>,
 }
 
-/// The `Authorization` header.
+/// The `Authorization` header (`<type> <credentials>`).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Authorization {
     /// Scheme; `Bearer` when unset.
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
-    /// Credentials.
+    /// Credentials written after the scheme; a secret.
     #[serde(default)]
-    pub credentials: Option<String>,
+    pub credentials: Option<Secret>,
     /// File holding the credentials.
     #[serde(default)]
     pub credentials_file: Option<String>,
@@ -57,9 +58,9 @@ pub struct TlsConfig {
     /// Client certificate file.
     #[serde(default)]
     pub cert_file: Option<String>,
-    /// Client key, inline PEM.
+    /// Client private key, inline PEM; a secret.
     #[serde(default)]
-    pub key: Option<String>,
+    pub key: Option<Secret>,
     /// Client key file.
     #[serde(default)]
     pub key_file: Option<String>,
@@ -81,18 +82,18 @@ pub struct TlsConfig {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct OAuth2 {
-    /// Client id.
+    /// Client id sent to the token endpoint.
     pub client_id: String,
-    /// Client secret.
+    /// Client secret sent to the token endpoint; a secret.
     #[serde(default)]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// File holding the client secret.
     #[serde(default)]
     pub client_secret_file: Option<String>,
-    /// Scopes.
+    /// Scopes requested with the token.
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// Token endpoint.
+    /// URL of the token endpoint.
     pub token_url: String,
     /// Extra token request parameters.
     #[serde(default)]
@@ -127,16 +128,16 @@ macro_rules! with_http_client {
             /// OAuth 2.0.
             #[serde(default)]
             $vis oauth2: Option<$crate::http::OAuth2>,
-            /// Bearer token (deprecated form of `authorization`).
+            /// Bearer token (deprecated form of `authorization`); a secret.
             #[serde(default)]
-            $vis bearer_token: Option<String>,
+            $vis bearer_token: Option<$crate::secret::Secret>,
             /// File holding the bearer token.
             #[serde(default)]
             $vis bearer_token_file: Option<String>,
-            /// TLS settings.
+            /// TLS settings: CA, client certificate and key, server name.
             #[serde(default)]
             $vis tls_config: Option<$crate::http::TlsConfig>,
-            /// HTTP proxy.
+            /// URL of the HTTP proxy requests go through.
             #[serde(default)]
             $vis proxy_url: Option<String>,
             /// Hosts that bypass the proxy.
@@ -145,18 +146,18 @@ macro_rules! with_http_client {
             /// Use the proxy of the environment.
             #[serde(default)]
             $vis proxy_from_environment: Option<bool>,
-            /// Headers for proxy CONNECT requests.
+            /// Headers for proxy CONNECT requests; their values are secrets.
             #[serde(default)]
-            $vis proxy_connect_header: Option<std::collections::BTreeMap<String, Vec<String>>>,
+            $vis proxy_connect_header: Option<std::collections::BTreeMap<String, Vec<$crate::secret::Secret>>>,
             /// Follow redirects (default true).
             #[serde(default)]
             $vis follow_redirects: Option<bool>,
             /// Allow HTTP/2 (default true).
             #[serde(default)]
             $vis enable_http2: Option<bool>,
-            /// Extra headers.
+            /// Extra headers sent with every request (accepted, not sent yet).
             #[serde(default)]
-            $vis http_headers: Option<std::collections::BTreeMap<String, serde::de::IgnoredAny>>,
+            $vis http_headers: Option<std::collections::BTreeMap<String, $crate::http::HttpHeader>>,
         }
 
         impl $name {
@@ -188,18 +189,58 @@ pub struct HttpClientConfig {
     pub authorization: Option<Authorization>,
     /// OAuth 2.0.
     pub oauth2: Option<OAuth2>,
-    /// Bearer token.
-    pub bearer_token: Option<String>,
+    /// Bearer token; a secret.
+    pub bearer_token: Option<Secret>,
     /// File holding the bearer token.
     pub bearer_token_file: Option<String>,
-    /// TLS settings.
+    /// TLS settings: CA, client certificate and key, server name.
     pub tls_config: Option<TlsConfig>,
-    /// HTTP proxy.
+    /// URL of the HTTP proxy requests go through.
     pub proxy_url: Option<String>,
-    /// Follow redirects.
+    /// Whether 3xx redirects are followed (default true).
     pub follow_redirects: bool,
     /// Allow HTTP/2.
     pub enable_http2: bool,
+}
+
+/// One `http_headers` entry: literal values, secret values and files whose
+/// content is a value.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpHeader {
+    /// Values sent as written.
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// Values that are secrets.
+    #[serde(default)]
+    pub secrets: Vec<Secret>,
+    /// Files whose content is a value.
+    #[serde(default)]
+    pub files: Vec<String>,
+}
+
+/// AWS Signature Version 4 signing (`sigv4:` of remote-write and SNS).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SigV4Config {
+    /// AWS region; from the environment when unset.
+    #[serde(default)]
+    pub(crate) region: Option<String>,
+    /// AWS access key id.
+    #[serde(default)]
+    pub(crate) access_key: Option<String>,
+    /// AWS secret access key; a secret.
+    #[serde(default)]
+    pub(crate) secret_key: Option<Secret>,
+    /// Named AWS profile used for the credentials.
+    #[serde(default)]
+    pub(crate) profile: Option<String>,
+    /// AWS role to assume.
+    #[serde(default)]
+    pub(crate) role_arn: Option<String>,
+    /// Use the FIPS endpoint (Alertmanager's SNS).
+    #[serde(default)]
+    pub(crate) use_fips_sts_endpoint: Option<bool>,
 }
 
 with_http_client! {
@@ -277,11 +318,11 @@ impl HttpClientConfig {
         }
         if let Some(t) = &self.tls_config {
             for (inline, file, name) in [
-                (&t.ca, &t.ca_file, "ca"),
-                (&t.cert, &t.cert_file, "cert"),
-                (&t.key, &t.key_file, "key"),
+                (t.ca.is_some(), &t.ca_file, "ca"),
+                (t.cert.is_some(), &t.cert_file, "cert"),
+                (t.key.is_some(), &t.key_file, "key"),
             ] {
-                if inline.is_some() && file.is_some() {
+                if inline && file.is_some() {
                     out.push(Finding::Error(format!(
                         "at most one of {name} and {name}_file must be configured"
                     )));

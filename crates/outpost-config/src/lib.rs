@@ -17,6 +17,7 @@ mod matchers;
 mod prometheus;
 mod relabel;
 mod rules;
+mod secret;
 mod source;
 mod stack;
 mod yaml;
@@ -44,5 +45,6 @@ pub use relabel::{
 pub use rules::{
     Rule, RuleFile, RuleGroup, RuleKind, TemplateCheck, load_rule_file, parse_rule_file,
 };
+pub use secret::{SECRET_TOKEN, Secret, SecretUrl};
 pub use source::{Files, resolve_relative};
 pub use stack::{FileKind, FileReport, Stack, StackPaths, check_paths, load_stack};

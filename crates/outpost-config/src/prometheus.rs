@@ -17,8 +17,9 @@ use crate::error::{Diagnostic, Result};
 use crate::http::{Finding, HttpClientConfig, with_http_client};
 use crate::labels::is_valid_label_name;
 use crate::relabel::{RawRelabelConfig, RelabelConfig};
+use crate::secret::Secret;
 use crate::source::{Files, resolve_relative};
-use crate::yaml::parse_strict;
+use crate::yaml::parse_strict_redacted;
 
 // ---------------------------------------------------------------- raw form
 
@@ -174,7 +175,7 @@ pub struct KubernetesNamespaces {
     /// Include the namespace Prometheus runs in.
     #[serde(default)]
     pub own_namespace: bool,
-    /// Namespace names.
+    /// Namespaces to watch by name; all namespaces when empty.
     #[serde(default)]
     pub names: Vec<String>,
 }
@@ -185,10 +186,10 @@ pub struct KubernetesNamespaces {
 pub struct KubernetesSelector {
     /// Role the selector applies to.
     pub role: String,
-    /// Label selector.
+    /// Kubernetes label selector (`app=web,tier!=db`) objects must match.
     #[serde(default)]
     pub label: Option<String>,
-    /// Field selector.
+    /// Kubernetes field selector (`status.phase=Running`) objects must match.
     #[serde(default)]
     pub field: Option<String>,
 }
@@ -216,16 +217,16 @@ with_http_client! {
         /// API server URL; in-cluster config when unset.
         #[serde(default)]
         pub api_server: Option<String>,
-        /// kubeconfig file.
+        /// kubeconfig file to take the cluster and credentials from.
         #[serde(default)]
         pub kubeconfig_file: Option<String>,
         /// Namespaces to watch.
         #[serde(default)]
         pub namespaces: Option<KubernetesNamespaces>,
-        /// Selectors.
+        /// Label and field selectors narrowing the watched objects, per role.
         #[serde(default)]
         pub selectors: Vec<KubernetesSelector>,
-        /// Attached metadata.
+        /// Node or namespace metadata added to pod targets as labels.
         #[serde(default)]
         pub attach_metadata: Option<KubernetesAttachMetadata>,
     }
@@ -407,7 +408,7 @@ with_sd! {
         #[serde(default)] pub(crate) api_version: Option<String>,
         #[serde(default)] pub(crate) relabel_configs: Vec<Spanned<RawRelabelConfig>>,
         #[serde(default)] pub(crate) alert_relabel_configs: Vec<Spanned<RawRelabelConfig>>,
-        #[serde(default)] pub(crate) sigv4: Option<IgnoredAny>,
+        #[serde(default)] pub(crate) sigv4: Option<crate::http::SigV4Config>,
     }
 }
 
@@ -418,10 +419,10 @@ pub struct QueueConfig {
     /// Samples buffered per shard.
     #[serde(default)]
     pub capacity: Option<u64>,
-    /// Maximum shards.
+    /// Most concurrent senders the queue scales up to.
     #[serde(default)]
     pub max_shards: Option<u64>,
-    /// Minimum shards.
+    /// Fewest concurrent senders the queue scales down to.
     #[serde(default)]
     pub min_shards: Option<u64>,
     /// Samples per request.
@@ -448,10 +449,10 @@ pub struct QueueConfig {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MetadataConfig {
-    /// Send metadata.
+    /// Whether metric metadata (type, help, unit) is sent (default true).
     #[serde(default)]
     pub send: Option<bool>,
-    /// How often.
+    /// How often metadata is sent (default 1m).
     #[serde(default)]
     pub send_interval: Option<PromDuration>,
     /// Entries per request.
@@ -475,7 +476,7 @@ with_http_client! {
         #[serde(default)] pub(crate) round_robin_dns: Option<bool>,
         #[serde(default)] pub(crate) queue_config: Option<QueueConfig>,
         #[serde(default)] pub(crate) metadata_config: Option<MetadataConfig>,
-        #[serde(default)] pub(crate) sigv4: Option<IgnoredAny>,
+        #[serde(default)] pub(crate) sigv4: Option<crate::http::SigV4Config>,
         #[serde(default)] pub(crate) azuread: Option<IgnoredAny>,
         #[serde(default)] pub(crate) google_iam: Option<IgnoredAny>,
     }
@@ -547,9 +548,9 @@ pub struct ScrapeConfig {
     pub job_name: String,
     /// Where the job is in the file.
     pub pos: Pos,
-    /// Scrape interval.
+    /// How often each target is scraped (the global default when unset).
     pub scrape_interval: PromDuration,
-    /// Scrape timeout.
+    /// How long a scrape may take (at most the interval).
     pub scrape_timeout: PromDuration,
     /// Metrics path (default `/metrics`).
     pub metrics_path: String,
@@ -559,7 +560,7 @@ pub struct ScrapeConfig {
     pub fallback_scrape_protocol: Option<String>,
     /// `http` or `https`.
     pub scheme: String,
-    /// URL parameters.
+    /// Query parameters added to every scrape URL.
     pub params: BTreeMap<String, Vec<String>>,
     /// Keep scraped labels on conflicts.
     pub honor_labels: bool,
@@ -577,17 +578,17 @@ pub struct ScrapeConfig {
     pub label_name_length_limit: u64,
     /// Label value length limit.
     pub label_value_length_limit: u64,
-    /// Target limit.
+    /// Most targets the job may have after relabeling (0 = none).
     pub target_limit: u64,
     /// Body size limit in bytes.
     pub body_size_limit: u64,
     /// HTTP client settings.
     pub http_client: HttpClientConfig,
-    /// Target relabeling.
+    /// Relabeling of discovered targets before scraping.
     pub relabel_configs: Vec<RelabelConfig>,
-    /// Sample relabeling.
+    /// Relabeling of scraped samples before ingestion.
     pub metric_relabel_configs: Vec<RelabelConfig>,
-    /// Target sources.
+    /// Where the job's targets come from (static and discovered).
     pub discovery: Discovery,
 }
 
@@ -617,14 +618,14 @@ pub struct AlertmanagerTarget {
 pub struct AlertingConfig {
     /// Relabeling applied to every alert.
     pub alert_relabel_configs: Vec<RelabelConfig>,
-    /// Alertmanagers.
+    /// Alertmanagers alerts are sent to, with their discovery and client.
     pub alertmanagers: Vec<AlertmanagerTarget>,
 }
 
 /// One remote-write destination.
 #[derive(Debug, Clone)]
 pub struct RemoteWriteConfig {
-    /// Endpoint URL.
+    /// URL samples are written to.
     pub url: String,
     /// Name for metrics and logs.
     pub name: Option<String>,
@@ -634,7 +635,7 @@ pub struct RemoteWriteConfig {
     pub headers: BTreeMap<String, String>,
     /// Relabeling before sending.
     pub write_relabel_configs: Vec<RelabelConfig>,
-    /// Send exemplars.
+    /// Whether exemplars are sent along with samples.
     pub send_exemplars: bool,
     /// Queue tuning.
     pub queue_config: QueueConfig,
@@ -647,9 +648,9 @@ pub struct RemoteWriteConfig {
 /// One remote-read source.
 #[derive(Debug, Clone)]
 pub struct RemoteReadConfig {
-    /// Endpoint URL.
+    /// URL samples are read from.
     pub url: String,
-    /// Name.
+    /// Name used in metrics and logs; derived from the URL when unset.
     pub name: Option<String>,
     /// Request timeout (1m).
     pub remote_timeout: PromDuration,
@@ -662,15 +663,19 @@ pub struct RemoteReadConfig {
 pub struct PrometheusConfig {
     /// The file it came from.
     pub path: PathBuf,
-    /// The file's text, as `/api/v1/status/config` serves it.
-    pub original: String,
-    /// Global defaults.
+    /// The file's text as read; it holds the secrets, so it is one itself
+    /// (never served: see `redacted`).
+    pub original: Secret,
+    /// The config as `/api/v1/status/config` serves it: re-serialised, with
+    /// every value declared as a [`crate::Secret`] printed as `<secret>`.
+    pub redacted: String,
+    /// `global:` with Prometheus' defaults filled in.
     pub global: GlobalConfig,
     /// Rule file globs, resolved against the config file's directory.
     pub rule_files: Vec<PathBuf>,
     /// Scrape jobs in file order.
     pub scrape_configs: Vec<ScrapeConfig>,
-    /// Alert sending.
+    /// Where and how alerts are sent (`alerting:`).
     pub alerting: AlertingConfig,
     /// Remote-write destinations.
     pub remote_write: Vec<RemoteWriteConfig>,
@@ -838,6 +843,45 @@ fn scheme_ok(ck: &mut Checker, pos: Pos, ctx: &str, scheme: &str) {
     }
 }
 
+/// The served config with `bearer_token`/`bearer_token_file` of every HTTP
+/// client block shown as `authorization: {type: Bearer, credentials...}`,
+/// as Prometheus' config validation rewrites them before serving.
+fn bearer_as_authorization(yaml: &str) -> String {
+    use serde_json::{Map, Value};
+    fn fix(block: &mut Value) {
+        let Some(m) = block.as_object_mut() else {
+            return;
+        };
+        let mut auth = Map::new();
+        if let Some(t) = m.remove("bearer_token") {
+            auth.insert("credentials".into(), t);
+        }
+        if let Some(f) = m.remove("bearer_token_file") {
+            auth.insert("credentials_file".into(), f);
+        }
+        if !auth.is_empty() && !m.contains_key("authorization") {
+            auth.insert("type".into(), Value::String("Bearer".into()));
+            m.insert("authorization".into(), Value::Object(auth));
+        }
+    }
+    let Ok(mut tree) = serde_saphyr::from_str::<Value>(yaml) else {
+        return yaml.to_string();
+    };
+    for list in ["scrape_configs", "remote_write", "remote_read"] {
+        if let Some(items) = tree.get_mut(list).and_then(Value::as_array_mut) {
+            items.iter_mut().for_each(fix);
+        }
+    }
+    if let Some(items) = tree
+        .get_mut("alerting")
+        .and_then(|a| a.get_mut("alertmanagers"))
+        .and_then(Value::as_array_mut)
+    {
+        items.iter_mut().for_each(fix);
+    }
+    serde_saphyr::to_string(&tree).unwrap_or_else(|_| yaml.to_string())
+}
+
 /// Loads and validates a `prometheus.yml`; returns the config and its warnings.
 pub fn load_prometheus(files: &Files, path: &Path) -> Result<(PrometheusConfig, Vec<Diagnostic>)> {
     let display = files.display(path);
@@ -855,10 +899,12 @@ pub fn parse_prometheus(
     display: &str,
     text: String,
 ) -> Result<(PrometheusConfig, Vec<Diagnostic>)> {
-    let raw: RawConfig = if text.trim().is_empty() {
-        RawConfig::default()
+    let (raw, redacted): (RawConfig, String) = if text.trim().is_empty() {
+        (RawConfig::default(), String::new())
     } else {
-        parse_strict(display, &text).map_err(crate::Error::Invalid)?
+        let (raw, redacted) =
+            parse_strict_redacted(display, &text).map_err(crate::Error::Invalid)?;
+        (raw, bearer_as_authorization(&redacted))
     };
     let mut ck = Checker::new(display);
 
@@ -1149,7 +1195,8 @@ pub fn parse_prometheus(
 
     ck.finish(PrometheusConfig {
         path: path.to_path_buf(),
-        original: text,
+        original: Secret::new(text),
+        redacted,
         global,
         rule_files,
         scrape_configs,
@@ -1233,6 +1280,63 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("prometheus.yml:5:9: scrape config \"a\": relabel_configs: unknown relabel action \"nope\""), "{s}");
+    }
+
+    /// Issue 16.6: `global:` whose only key is misspelled gave a second,
+    /// spurious `field global: expected mapping start` error.
+    #[test]
+    fn misspelled_only_global_key_is_one_error() {
+        let e = parse("global:\n  scrape_intervall: 15s\n").unwrap_err();
+        let d = e.diagnostics();
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(d[0].field.as_deref(), Some("global.scrape_intervall"));
+        assert!(d[0].message.contains("unknown field `scrape_intervall`"));
+    }
+
+    #[test]
+    fn secret_fields_are_typed_and_served_redacted() {
+        let (c, _) = parse(
+            "scrape_configs:\n  - job_name: a\n    basic_auth: {username: u, password: pw-leak}\n    tls_config: {cert: c, key: key-leak}\n  - job_name: b\n    bearer_token: bt-leak\n  - job_name: c\n    oauth2: {client_id: i, client_secret: cs-leak, token_url: 'http://t'}\n    proxy_url: http://p\n    proxy_connect_header: {X-Auth: [pch-leak]}\n  - job_name: d\n    authorization: {credentials: cred-leak}\n    http_headers: {X-Key: {values: [shown], secrets: [hh-leak]}}\nremote_write:\n  - url: http://rw\n    sigv4: {region: r, secret_key: sig-leak}\n",
+        )
+        .unwrap();
+        let jobs = &c.scrape_configs;
+        let basic = jobs[0].http_client.basic_auth.as_ref().unwrap();
+        assert_eq!(basic.password.as_ref().unwrap().expose(), "pw-leak");
+        let tls = jobs[0].http_client.tls_config.as_ref().unwrap();
+        assert_eq!(tls.key.as_ref().unwrap().expose(), "key-leak");
+        assert_eq!(
+            jobs[1].http_client.bearer_token.as_ref().unwrap().expose(),
+            "bt-leak"
+        );
+        let o = jobs[2].http_client.oauth2.as_ref().unwrap();
+        assert_eq!(o.client_secret.as_ref().unwrap().expose(), "cs-leak");
+        let z = jobs[3].http_client.authorization.as_ref().unwrap();
+        assert_eq!(z.credentials.as_ref().unwrap().expose(), "cred-leak");
+        assert!(!format!("{c:?}").contains("-leak"), "Debug shows a secret");
+        assert!(!c.redacted.contains("-leak"), "{}", c.redacted);
+        let tree: serde_json::Value = serde_saphyr::from_str(&c.redacted).unwrap();
+        let j = &tree["scrape_configs"];
+        assert_eq!(j[0]["basic_auth"]["password"], "<secret>");
+        assert_eq!(j[0]["basic_auth"]["username"], "u");
+        assert_eq!(j[0]["tls_config"]["key"], "<secret>");
+        assert_eq!(j[0]["tls_config"]["cert"], "c");
+        // Served as Prometheus does: bearer_token becomes an authorization.
+        assert_eq!(j[1]["authorization"]["credentials"], "<secret>");
+        assert_eq!(j[1]["authorization"]["type"], "Bearer");
+        assert!(j[1].get("bearer_token").is_none());
+        assert_eq!(j[2]["oauth2"]["client_secret"], "<secret>");
+        assert_eq!(j[2]["proxy_connect_header"]["X-Auth"][0], "<secret>");
+        assert_eq!(j[3]["authorization"]["credentials"], "<secret>");
+        assert_eq!(j[3]["http_headers"]["X-Key"]["secrets"][0], "<secret>");
+        assert_eq!(j[3]["http_headers"]["X-Key"]["values"][0], "shown");
+        assert_eq!(tree["remote_write"][0]["sigv4"]["secret_key"], "<secret>");
+        assert!(c.original.expose().contains("pw-leak"));
+    }
+
+    #[test]
+    fn empty_config_serves_empty_text() {
+        let (c, _) = parse("").unwrap();
+        assert_eq!(c.redacted, "");
     }
 
     #[test]

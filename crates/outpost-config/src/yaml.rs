@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_saphyr::DuplicateKeyPolicy;
 
 use crate::error::Diagnostic;
+use crate::secret::{collect_spans, redact_text};
 
 /// Most unknown-field errors reported per file before giving up.
 const MAX_ERRORS: usize = 64;
@@ -29,6 +30,15 @@ pub(crate) fn parse_strict<T: DeserializeOwned>(
     file: &str,
     text: &str,
 ) -> std::result::Result<T, Vec<Diagnostic>> {
+    parse_strict_redacted(file, text).map(|(v, _)| v)
+}
+
+/// [`parse_strict`], also returning `text` with every value declared as a
+/// [`crate::Secret`] replaced by `<secret>` (see [`crate::secret::redact_text`]).
+pub(crate) fn parse_strict_redacted<T: DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> std::result::Result<(T, String), Vec<Diagnostic>> {
     let mut work: Cow<'_, str> = Cow::Borrowed(text);
     let mut diags = Vec::new();
     loop {
@@ -36,8 +46,10 @@ pub(crate) fn parse_strict<T: DeserializeOwned>(
             duplicate_keys: DuplicateKeyPolicy::Error,
             with_snippet: false,
         };
-        let err = match serde_saphyr::from_str_with_options::<T>(&work, options) {
-            Ok(v) if diags.is_empty() => return Ok(v),
+        let (decoded, spans) =
+            collect_spans(|| serde_saphyr::from_str_with_options::<T>(&work, options));
+        let err = match decoded {
+            Ok(v) if diags.is_empty() => return Ok((v, redact_text(text, &spans))),
             Ok(_) => return Err(diags),
             Err(e) => e,
         };
@@ -153,6 +165,10 @@ fn key_path(text: &str, line: u64) -> Option<String> {
 /// Blanks the mapping entry whose key starts at (`line`, `col`) and its
 /// nested lines, keeping the line count. Returns `None` when the entry shares
 /// its line with a list marker or a flow collection and cannot be cut out.
+///
+/// When the entry was the only one of its mapping, the parent key gets an
+/// empty flow mapping (`global: {}`): left bare, the parent would decode as
+/// null and the retry would report a spurious type error.
 fn blank_entry(text: &str, line: u64, col: u64) -> Option<String> {
     let idx = usize::try_from(line).ok()?.checked_sub(1)?;
     let col0 = usize::try_from(col).ok()?.checked_sub(1)?;
@@ -161,25 +177,40 @@ fn blank_entry(text: &str, line: u64, col: u64) -> Option<String> {
     if s.first != col0 || s.key.is_none() {
         return None;
     }
-    let mut out = String::with_capacity(text.len());
+    let mut kept: Vec<Cow<'_, str>> = Vec::with_capacity(lines.len());
     let mut in_entry = true;
     for (i, l) in lines.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        if i < idx {
-            out.push_str(l);
-            continue;
-        }
         if i > idx && in_entry {
             let indent = l.len() - l.trim_start().len();
             in_entry = l.trim().is_empty() || indent > col0;
         }
-        if !in_entry {
-            out.push_str(l);
+        kept.push(if i < idx || !in_entry {
+            Cow::Borrowed(*l)
+        } else {
+            Cow::Borrowed("")
+        });
+    }
+    let parent = lines[..idx]
+        .iter()
+        .rposition(|l| shape(l).is_some_and(|p| p.key_col < col0));
+    if let Some(p) = parent
+        && let Some(ps) = shape(lines[p])
+    {
+        let has_children = kept[p + 1..]
+            .iter()
+            .filter_map(|l| shape(l))
+            .take_while(|c| c.first > ps.key_col)
+            .next()
+            .is_some();
+        let bare = lines[p]
+            .split_once(':')
+            .is_some_and(|(_, v)| v.trim().is_empty() || v.trim_start().starts_with('#'));
+        if !has_children && bare && ps.key.is_some() {
+            let (k, _) = lines[p].split_once(':')?;
+            kept[p] = Cow::Owned(format!("{k}: {{}}"));
         }
     }
-    Some(out)
+    Some(kept.join("\n"))
 }
 
 #[cfg(test)]
@@ -240,6 +271,39 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].line, Some(3));
         assert_eq!(diags[0].field.as_deref(), Some("receivers.n"));
+    }
+
+    #[derive(serde::Deserialize, Debug, Default)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        #[serde(default)]
+        interval: Option<String>,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct WithGlobal {
+        #[serde(default)]
+        global: Inner,
+        #[serde(default)]
+        other: Option<u32>,
+    }
+
+    /// Issue 16.6: `global:` whose only key is misspelled reported a second,
+    /// spurious `expected mapping start` error after the unknown field.
+    #[test]
+    fn only_unknown_key_of_a_mapping_gives_one_error() {
+        let y = "global:\n  intervall: 15s\n";
+        let diags = parse_strict::<WithGlobal>("p.yml", y).unwrap_err();
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        assert_eq!(diags[0].field.as_deref(), Some("global.intervall"));
+        let y = "global: # defaults\n  intervall: 15s\n  nested:\n    deeper: 1\nother: 2\n";
+        let diags = parse_strict::<WithGlobal>("p.yml", y).unwrap_err();
+        assert_eq!(diags.len(), 2, "{diags:#?}");
+        assert_eq!(diags[1].field.as_deref(), Some("global.nested"));
+        assert_eq!(diags[1].line, Some(3));
     }
 
     #[test]

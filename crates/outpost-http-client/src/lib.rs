@@ -32,20 +32,20 @@ impl Auth {
         if let Some(b) = &c.basic_auth {
             a.basic = Some((
                 b.username.clone(),
-                b.password.clone(),
+                b.password.as_ref().map(|p| p.expose().to_string()),
                 b.password_file
                     .as_deref()
                     .map(|f| resolve_relative(base, f)),
             ));
         }
         if let Some(t) = &c.bearer_token {
-            a.scheme_and_secret = Some(("Bearer".into(), Some(t.clone()), None));
+            a.scheme_and_secret = Some(("Bearer".into(), Some(t.expose().to_string()), None));
         } else if let Some(f) = &c.bearer_token_file {
             a.scheme_and_secret = Some(("Bearer".into(), None, Some(resolve_relative(base, f))));
         } else if let Some(z) = &c.authorization {
             a.scheme_and_secret = Some((
                 z.kind.clone().unwrap_or_else(|| "Bearer".into()),
-                z.credentials.clone(),
+                z.credentials.as_ref().map(|c| c.expose().to_string()),
                 z.credentials_file
                     .as_deref()
                     .map(|f| resolve_relative(base, f)),
@@ -114,8 +114,8 @@ pub fn build_client(c: &HttpClientConfig, base: &Path) -> Result<reqwest::Client
             (None, Some(f)) => std::fs::read(resolve_relative(base, f)).ok(),
             _ => None,
         };
-        if let (Some(mut cert), Some(key)) =
-            (load(&t.cert, &t.cert_file), load(&t.key, &t.key_file))
+        let key = t.key.as_ref().map(|k| k.expose().to_string());
+        if let (Some(mut cert), Some(key)) = (load(&t.cert, &t.cert_file), load(&key, &t.key_file))
         {
             cert.extend_from_slice(b"\n");
             cert.extend_from_slice(&key);

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use outpost_alertmanager::{Alertmanager, Options};
+use outpost_alertmanager::{Alertmanager, AlertmanagerOptions};
 use outpost_api::SelfMetrics;
 use outpost_clock::Clock;
 use outpost_config::{AlertmanagerConfig, Files, Stack, parse_alertmanager};
@@ -39,12 +39,12 @@ pub(crate) fn start(
     external_url: String,
 ) -> Result<Alertmanager> {
     let cfg = stack.alertmanager.clone().unwrap_or_else(fallback);
-    let opts = Options {
+    let opts = AlertmanagerOptions {
         deliver: args.notify_deliver,
         data_dir: args.data_dir.as_ref().map(|d| d.join("alertmanager")),
         external_url,
         files,
-        ..Options::default()
+        ..AlertmanagerOptions::default()
     };
     let am = Alertmanager::start(&cfg, clock.clone(), opts).context("starting alertmanager")?;
     {

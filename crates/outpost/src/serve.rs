@@ -446,7 +446,8 @@ impl Families {
     /// counted per listener.
     fn router_for(&self, l: Listener) -> Router {
         let base = health::router(HealthTexts::for_listener(l), self.ready.clone())
-            .merge(outpost_api::outpost::router(self.outpost.clone()));
+            .merge(outpost_api::outpost::router(self.outpost.clone()))
+            .merge(am::outbox_router(self.am.clone()));
         let r = match l {
             Listener::Prometheus => base
                 .merge(metrics::router(self.metrics.clone()))

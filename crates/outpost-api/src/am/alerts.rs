@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::AmState;
 use super::models::{AlertGroup, GettableAlert, ReceiverRef};
-use super::{AmError, json_ok, query_pairs};
+use super::{AmError, SWAGGER_PARSE, SWAGGER_REQUIRED, json_ok, query_pairs};
 
 pub(super) fn am(s: &AmState) -> Result<&Alertmanager, AmError> {
     Ok(&s.alertmanager)
@@ -18,7 +18,7 @@ pub(super) fn am(s: &AmState) -> Result<&Alertmanager, AmError> {
 
 fn parse_failed(why: impl std::fmt::Display) -> AmError {
     AmError::Swagger(
-        400,
+        SWAGGER_PARSE,
         format!("parsing alerts body from \"\" failed, because {why}"),
     )
 }
@@ -53,7 +53,10 @@ fn time_field(v: Option<&Value>) -> Result<Option<i64>, AmError> {
 /// Decodes the body as go-swagger binds it; the first problem wins.
 fn decode_alerts(body: &[u8]) -> Result<Vec<PostableAlert>, AmError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(AmError::Swagger(602, "alerts in body is required".into()));
+        return Err(AmError::Swagger(
+            SWAGGER_REQUIRED,
+            "alerts in body is required".into(),
+        ));
     }
     let v: Value = serde_json::from_slice(body).map_err(parse_failed)?;
     let Value::Array(items) = v else {
@@ -86,28 +89,23 @@ fn decode_alerts(body: &[u8]) -> Result<Vec<PostableAlert>, AmError> {
     }
     if let Some(i) = missing_labels {
         return Err(AmError::Swagger(
-            602,
+            SWAGGER_REQUIRED,
             format!("{i}.labels in body is required"),
         ));
     }
     Ok(out)
 }
 
-pub(super) async fn post_alerts(State(s): State<AmState>, body: Bytes) -> Response {
-    let am = match am(&s) {
-        Ok(a) => a,
-        Err(e) => return e.into_response(),
-    };
-    let alerts = match decode_alerts(&body) {
-        Ok(a) => a,
-        Err(e) => return e.into_response(),
-    };
+pub(super) async fn post_alerts(
+    State(s): State<AmState>,
+    body: Bytes,
+) -> Result<Response, AmError> {
+    let am = am(&s)?;
+    let alerts = decode_alerts(&body)?;
     match am.put_alerts(alerts) {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(e @ Error::InvalidAlerts(_)) => {
-            AmError::Text(StatusCode::BAD_REQUEST, e.to_string()).into_response()
-        }
-        Err(e) => AmError::Text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        Ok(()) => Ok(StatusCode::OK.into_response()),
+        Err(e @ Error::InvalidAlerts(_)) => Err(AmError::bad_request(e.to_string())),
+        Err(e) => Err(AmError::internal(e.to_string())),
     }
 }
 
@@ -137,7 +135,7 @@ pub(super) fn alert_query(q: Option<&str>) -> Result<AlertQuery, AmError> {
             "receiver" => out.receiver = Some(v),
             "filter" => out
                 .filter
-                .extend(parse_matchers(&v).map_err(|e| AmError::Text(StatusCode::BAD_REQUEST, e))?),
+                .extend(parse_matchers(&v).map_err(AmError::bad_request)?),
             _ => {}
         }
     }
@@ -145,39 +143,39 @@ pub(super) fn alert_query(q: Option<&str>) -> Result<AlertQuery, AmError> {
 }
 
 fn query_error(e: Error) -> AmError {
-    AmError::Text(StatusCode::BAD_REQUEST, e.to_string())
+    AmError::bad_request(e.to_string())
 }
 
-pub(super) async fn get_alerts(State(s): State<AmState>, RawQuery(q): RawQuery) -> Response {
-    let run = || -> Result<Response, AmError> {
-        let am = am(&s)?;
-        let q = alert_query(q.as_deref())?;
-        let list: Vec<GettableAlert> = am
-            .alerts(&q)
-            .map_err(query_error)?
-            .into_iter()
-            .map(GettableAlert::from)
-            .collect();
-        Ok(json_ok(&list))
-    };
-    run().unwrap_or_else(IntoResponse::into_response)
+pub(super) async fn get_alerts(
+    State(s): State<AmState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AmError> {
+    let am = am(&s)?;
+    let q = alert_query(q.as_deref())?;
+    let list: Vec<GettableAlert> = am
+        .alerts(&q)
+        .map_err(query_error)?
+        .into_iter()
+        .map(GettableAlert::from)
+        .collect();
+    Ok(json_ok(&list))
 }
 
-pub(super) async fn get_groups(State(s): State<AmState>, RawQuery(q): RawQuery) -> Response {
-    let run = || -> Result<Response, AmError> {
-        let am = am(&s)?;
-        let q = alert_query(q.as_deref())?;
-        let list: Vec<AlertGroup> = am
-            .alert_groups(&q)
-            .map_err(query_error)?
-            .into_iter()
-            .map(|g| AlertGroup {
-                labels: g.labels,
-                receiver: ReceiverRef { name: g.receiver },
-                alerts: g.alerts.into_iter().map(GettableAlert::from).collect(),
-            })
-            .collect();
-        Ok(json_ok(&list))
-    };
-    run().unwrap_or_else(IntoResponse::into_response)
+pub(super) async fn get_groups(
+    State(s): State<AmState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AmError> {
+    let am = am(&s)?;
+    let q = alert_query(q.as_deref())?;
+    let list: Vec<AlertGroup> = am
+        .alert_groups(&q)
+        .map_err(query_error)?
+        .into_iter()
+        .map(|g| AlertGroup {
+            labels: g.labels,
+            receiver: ReceiverRef { name: g.receiver },
+            alerts: g.alerts.into_iter().map(GettableAlert::from).collect(),
+        })
+        .collect();
+    Ok(json_ok(&list))
 }

@@ -1,7 +1,8 @@
 //! Alertmanager API v2 (`/api/v2/...`, per Alertmanager 0.25's OpenAPI spec)
 //! and Outpost's notification outbox (`/outpost/v1/notifications`) on the
-//! alertmanager listener. Errors use Alertmanager's bodies: JSON strings for
-//! 400/500, go-swagger's `{"code","message"}` objects for 422.
+//! alertmanager listener. Errors ([`AmError`]) use Alertmanager's bodies:
+//! JSON strings from its handlers, go-swagger's `{"code","message"}` objects
+//! from request validation (400 for unparsable bodies, 422 otherwise).
 
 mod alerts;
 mod models;
@@ -15,37 +16,68 @@ use axum::routing::{get, post};
 
 use outpost_alertmanager::Alertmanager;
 
-/// An Alertmanager-style error response.
+/// go-swagger's code for a body or parameter that does not parse as JSON of
+/// the right shape; answered with status 400.
+pub(crate) const SWAGGER_PARSE: u16 = 400;
+/// go-swagger's code for a value of the wrong format (`must be of type
+/// uuid`); answered with status 422.
+pub(crate) const SWAGGER_INVALID_TYPE: u16 = 601;
+/// go-swagger's code for a missing required value (`... in body is
+/// required`); answered with status 422.
+pub(crate) const SWAGGER_REQUIRED: u16 = 602;
+/// go-swagger's code for a list with fewer items than required (`should
+/// have at least 1 items`); answered with status 422.
+pub(crate) const SWAGGER_TOO_FEW_ITEMS: u16 = 612;
+
+/// An error of the Alertmanager API; every handler returns
+/// `Result<Response, AmError>` and [`IntoResponse`] maps it once.
+#[derive(Debug)]
 pub(crate) enum AmError {
-    /// 400 (or another code) with a JSON string body.
+    /// An error of Alertmanager's own handlers: a JSON string body with this
+    /// status (400 for bad input, 404 for an unknown silence on update, 500
+    /// for a failed store or expire).
     Text(StatusCode, String),
-    /// go-swagger's `{"code": …, "message": …}`; codes of 600 and above answer 422.
+    /// A go-swagger validation error, `{"code": …, "message": …}`: one of
+    /// [`SWAGGER_PARSE`], [`SWAGGER_INVALID_TYPE`], [`SWAGGER_REQUIRED`] or
+    /// [`SWAGGER_TOO_FEW_ITEMS`].
     Swagger(u16, String),
-    /// A status with an empty body.
+    /// A status with an empty body (404 for an unknown silence, 503 when no
+    /// Alertmanager runs on this listener).
     Empty(StatusCode),
+}
+
+impl AmError {
+    /// 400 with Alertmanager's JSON string body.
+    pub(crate) fn bad_request(msg: impl Into<String>) -> Self {
+        AmError::Text(StatusCode::BAD_REQUEST, msg.into())
+    }
+
+    /// 500 with Alertmanager's JSON string body.
+    pub(crate) fn internal(msg: impl Into<String>) -> Self {
+        AmError::Text(StatusCode::INTERNAL_SERVER_ERROR, msg.into())
+    }
+
+    /// The HTTP status this error answers with.
+    fn status(&self) -> StatusCode {
+        match self {
+            AmError::Text(code, _) | AmError::Empty(code) => *code,
+            AmError::Swagger(SWAGGER_PARSE, _) => StatusCode::BAD_REQUEST,
+            AmError::Swagger(_, _) => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
 }
 
 impl IntoResponse for AmError {
     fn into_response(self) -> Response {
-        match self {
-            AmError::Text(code, msg) => (
-                code,
-                [(header::CONTENT_TYPE, "application/json")],
-                serde_json::to_string(&msg).unwrap_or_default(),
-            )
-                .into_response(),
-            AmError::Swagger(code, message) => (
-                if code >= 600 {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                } else {
-                    StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST)
-                },
-                [(header::CONTENT_TYPE, "application/json")],
-                serde_json::json!({ "code": code, "message": message }).to_string(),
-            )
-                .into_response(),
-            AmError::Empty(code) => code.into_response(),
-        }
+        let status = self.status();
+        let body = match self {
+            AmError::Text(_, msg) => serde_json::to_string(&msg).unwrap_or_default(),
+            AmError::Swagger(code, message) => {
+                serde_json::json!({ "code": code, "message": message }).to_string()
+            }
+            AmError::Empty(_) => return status.into_response(),
+        };
+        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
     }
 }
 
@@ -68,7 +100,15 @@ pub struct AmState {
     pub alertmanager: Alertmanager,
 }
 
-/// The Alertmanager API v2 routes and the notification outbox.
+/// Outpost's notification outbox, `GET /outpost/v1/notifications`; the
+/// binary serves it on every HTTP listener, as all of `/outpost/v1/`.
+pub fn outbox_router(state: AmState) -> Router {
+    Router::new()
+        .route("/outpost/v1/notifications", get(status::get_notifications))
+        .with_state(state)
+}
+
+/// The Alertmanager API v2 routes.
 pub fn router(state: AmState) -> Router {
     Router::new()
         .route(
@@ -86,7 +126,6 @@ pub fn router(state: AmState) -> Router {
         )
         .route("/api/v2/status", get(status::get_status))
         .route("/api/v2/receivers", get(status::get_receivers))
-        .route("/outpost/v1/notifications", get(status::get_notifications))
         .route("/metrics", get(status::get_metrics))
         .route(
             "/api/v1/{*rest}",

@@ -11,15 +11,18 @@ use serde_json::Value;
 use super::AmState;
 use super::alerts::am;
 use super::models::GettableSilence;
-use super::{AmError, json_ok, query_pairs};
+use super::{
+    AmError, SWAGGER_INVALID_TYPE, SWAGGER_PARSE, SWAGGER_REQUIRED, SWAGGER_TOO_FEW_ITEMS, json_ok,
+    query_pairs,
+};
 
 fn required(what: &str) -> AmError {
-    AmError::Swagger(602, format!("{what} in body is required"))
+    AmError::Swagger(SWAGGER_REQUIRED, format!("{what} in body is required"))
 }
 
 fn parse_failed(why: impl std::fmt::Display) -> AmError {
     AmError::Swagger(
-        400,
+        SWAGGER_PARSE,
         format!("parsing silence body from \"\" failed, because {why}"),
     )
 }
@@ -37,7 +40,7 @@ fn check_id(id: &str) -> Result<(), AmError> {
         Ok(())
     } else {
         Err(AmError::Swagger(
-            601,
+            SWAGGER_INVALID_TYPE,
             format!("silenceID in path must be of type uuid: {id:?}"),
         ))
     }
@@ -76,7 +79,7 @@ struct Decoded {
 /// Decodes and validates the body as go-swagger does (first problem wins).
 fn decode(body: &[u8]) -> Result<Decoded, AmError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(AmError::Swagger(602, "silence in body is required".into()));
+        return Err(required("silence"));
     }
     let v: Value = serde_json::from_slice(body).map_err(parse_failed)?;
     let Value::Object(o) = v else {
@@ -97,7 +100,7 @@ fn decode(body: &[u8]) -> Result<Decoded, AmError> {
     };
     if ms.is_empty() {
         return Err(AmError::Swagger(
-            612,
+            SWAGGER_TOO_FEW_ITEMS,
             "matchers in body should have at least 1 items".into(),
         ));
     }
@@ -143,110 +146,102 @@ fn decode(body: &[u8]) -> Result<Decoded, AmError> {
     })
 }
 
-pub(super) async fn post_silences(State(s): State<AmState>, body: Bytes) -> Response {
-    let run = || -> Result<Response, AmError> {
-        let am = am(&s)?;
-        let Decoded {
-            id,
-            matchers: raw,
-            starts_at,
-            ends_at,
-            created_by,
-            comment,
-        } = decode(&body)?;
-        let bad = |m: String| AmError::Text(StatusCode::BAD_REQUEST, m);
-        if starts_at >= ends_at {
-            return Err(bad(
-                "Failed to create silence: start time must be before end time".into(),
-            ));
-        }
-        if ends_at < am.clock().now_ms() {
-            return Err(bad(
-                "Failed to create silence: end time can't be in the past".into(),
-            ));
-        }
-        let mut matchers = Vec::new();
-        for (i, m) in raw.into_iter().enumerate() {
-            let op = match (m.is_equal, m.is_regex) {
-                (true, false) => MatchOp::Equal,
-                (false, false) => MatchOp::NotEqual,
-                (true, true) => MatchOp::Regex,
-                (false, true) => MatchOp::NotRegex,
-            };
-            matchers
-                .push(Matcher::new(m.name, op, m.value).map_err(|e| {
-                    bad(format!("silence invalid: invalid label matcher {i}: {e}"))
-                })?);
-        }
-        let result = am.set_silence(PostableSilence {
-            id,
-            matchers,
-            starts_at,
-            ends_at,
-            created_by,
-            comment,
-        });
-        match result {
-            Ok(id) => Ok(json_ok(&serde_json::json!({ "silenceID": id }))),
-            Err(Error::SilenceNotFound) => Err(AmError::Text(
-                StatusCode::NOT_FOUND,
-                "silence not found".into(),
-            )),
-            Err(e) => Err(bad(e.to_string())),
-        }
-    };
-    run().unwrap_or_else(IntoResponse::into_response)
+pub(super) async fn post_silences(
+    State(s): State<AmState>,
+    body: Bytes,
+) -> Result<Response, AmError> {
+    let am = am(&s)?;
+    let Decoded {
+        id,
+        matchers: raw,
+        starts_at,
+        ends_at,
+        created_by,
+        comment,
+    } = decode(&body)?;
+    let bad = |m: String| AmError::bad_request(m);
+    if starts_at >= ends_at {
+        return Err(bad(
+            "Failed to create silence: start time must be before end time".into(),
+        ));
+    }
+    if ends_at < am.clock().now_ms() {
+        return Err(bad(
+            "Failed to create silence: end time can't be in the past".into(),
+        ));
+    }
+    let mut matchers = Vec::new();
+    for (i, m) in raw.into_iter().enumerate() {
+        let op = match (m.is_equal, m.is_regex) {
+            (true, false) => MatchOp::Equal,
+            (false, false) => MatchOp::NotEqual,
+            (true, true) => MatchOp::Regex,
+            (false, true) => MatchOp::NotRegex,
+        };
+        matchers.push(
+            Matcher::new(m.name, op, m.value)
+                .map_err(|e| bad(format!("silence invalid: invalid label matcher {i}: {e}")))?,
+        );
+    }
+    let result = am.set_silence(PostableSilence {
+        id,
+        matchers,
+        starts_at,
+        ends_at,
+        created_by,
+        comment,
+    });
+    match result {
+        Ok(id) => Ok(json_ok(&serde_json::json!({ "silenceID": id }))),
+        Err(Error::SilenceNotFound) => Err(AmError::Text(
+            StatusCode::NOT_FOUND,
+            "silence not found".into(),
+        )),
+        Err(e) => Err(bad(e.to_string())),
+    }
 }
 
-pub(super) async fn get_silences(State(s): State<AmState>, RawQuery(q): RawQuery) -> Response {
-    let run = || -> Result<Response, AmError> {
-        let am = am(&s)?;
-        let mut filter = Vec::new();
-        for (k, v) in query_pairs(q.as_deref()) {
-            if k == "filter" {
-                filter.extend(
-                    parse_matchers(&v).map_err(|e| AmError::Text(StatusCode::BAD_REQUEST, e))?,
-                );
-            }
+pub(super) async fn get_silences(
+    State(s): State<AmState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AmError> {
+    let am = am(&s)?;
+    let mut filter = Vec::new();
+    for (k, v) in query_pairs(q.as_deref()) {
+        if k == "filter" {
+            filter.extend(parse_matchers(&v).map_err(AmError::bad_request)?);
         }
-        let list: Vec<GettableSilence> = am
-            .silences(&filter)
-            .into_iter()
-            .map(GettableSilence::from)
-            .collect();
-        Ok(json_ok(&list))
-    };
-    run().unwrap_or_else(IntoResponse::into_response)
+    }
+    let list: Vec<GettableSilence> = am
+        .silences(&filter)
+        .into_iter()
+        .map(GettableSilence::from)
+        .collect();
+    Ok(json_ok(&list))
 }
 
-pub(super) async fn get_silence(State(s): State<AmState>, Path(id): Path<String>) -> Response {
-    let run = || -> Result<Response, AmError> {
-        let am = am(&s)?;
-        check_id(&id)?;
-        let v = am
-            .silence(&id)
-            .ok_or(AmError::Empty(StatusCode::NOT_FOUND))?;
-        Ok(json_ok(&GettableSilence::from(v)))
-    };
-    run().unwrap_or_else(IntoResponse::into_response)
+pub(super) async fn get_silence(
+    State(s): State<AmState>,
+    Path(id): Path<String>,
+) -> Result<Response, AmError> {
+    let am = am(&s)?;
+    check_id(&id)?;
+    let v = am
+        .silence(&id)
+        .ok_or(AmError::Empty(StatusCode::NOT_FOUND))?;
+    Ok(json_ok(&GettableSilence::from(v)))
 }
 
-pub(super) async fn delete_silence(State(s): State<AmState>, Path(id): Path<String>) -> Response {
-    let run = || -> Result<Response, AmError> {
-        let am = am(&s)?;
-        check_id(&id)?;
-        match am.expire_silence(&id) {
-            Ok(()) => Ok(StatusCode::OK.into_response()),
-            // Alertmanager 0.25 answers an unknown id with 500 (404 from 0.26).
-            Err(Error::SilenceNotFound) => Err(AmError::Text(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "silence not found".into(),
-            )),
-            Err(e) => Err(AmError::Text(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                e.to_string(),
-            )),
-        }
-    };
-    run().unwrap_or_else(IntoResponse::into_response)
+pub(super) async fn delete_silence(
+    State(s): State<AmState>,
+    Path(id): Path<String>,
+) -> Result<Response, AmError> {
+    let am = am(&s)?;
+    check_id(&id)?;
+    match am.expire_silence(&id) {
+        Ok(()) => Ok(StatusCode::OK.into_response()),
+        // Alertmanager 0.25 answers an unknown id with 500 (404 from 0.26).
+        Err(Error::SilenceNotFound) => Err(AmError::internal("silence not found")),
+        Err(e) => Err(AmError::internal(e.to_string())),
+    }
 }

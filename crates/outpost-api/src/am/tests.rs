@@ -4,7 +4,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use outpost_alertmanager::{Alertmanager, Options};
+use outpost_alertmanager::{Alertmanager, AlertmanagerOptions};
 use outpost_clock::Clock;
 use outpost_config::{Files, parse_alertmanager};
 use tower::ServiceExt;
@@ -20,8 +20,10 @@ fn router() -> Router {
         "route:\n  receiver: web\n  group_by: [alertname]\n  routes:\n    - matchers: [team=db]\n      receiver: db\nreceivers:\n  - name: web\n  - name: db\n".into(),
     )
     .unwrap();
-    let alertmanager = Alertmanager::start(&cfg, clock, Options::default()).unwrap();
-    super::router(super::AmState { alertmanager })
+    let state = super::AmState {
+        alertmanager: Alertmanager::start(&cfg, clock, AlertmanagerOptions::default()).unwrap(),
+    };
+    super::router(state.clone()).merge(super::outbox_router(state))
 }
 
 async fn call(r: &Router, method: &str, uri: &str, body: &str) -> (StatusCode, String) {
@@ -330,4 +332,90 @@ async fn negative_only_and_zero_start_silences_are_accepted() {
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["startsAt"], "2026-11-24T10:00:00.000Z");
     assert_eq!(v["status"]["state"], "active");
+}
+
+/// A prometheus.yml with a secret in every kind of secret field.
+const PROM_WITH_SECRETS: &str = "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: basic\n    basic_auth: {username: u, password: prom-basic-leak}\n    static_configs: [{targets: ['h:1']}]\n  - job_name: authz\n    authorization:\n      type: Bearer\n      credentials: \"prom-authz-leak\"\n    static_configs: [{targets: ['h:2']}]\n  - job_name: bearer\n    bearer_token: prom-bearer-leak\n    static_configs: [{targets: ['h:3']}]\n  - job_name: oauth\n    oauth2:\n      client_id: id\n      client_secret: prom-oauth-leak\n      token_url: http://t/token\n    static_configs: [{targets: ['h:4']}]\nalerting:\n  alertmanagers:\n    - basic_auth: {username: a, password: prom-alerting-leak}\n      static_configs: [{targets: ['am:9093']}]\nremote_write:\n  - url: http://rw/api/v1/write\n    authorization: {credentials: prom-rw-leak}\n    sigv4: {region: eu-west-1, access_key: AK, secret_key: prom-sigv4-leak}\nremote_read:\n  - url: http://rr/api/v1/read\n    basic_auth: {username: r, password: prom-rr-leak}\n";
+
+/// An alertmanager.yml with a secret in every kind of secret field.
+const AM_WITH_SECRETS: &str = "global:\n  smtp_smarthost: 'mail:25'\n  smtp_from: a@b\n  smtp_auth_password: am-smtp-leak\n  slack_api_url: https://hooks.slack.com/services/am-slack-global-leak\n  opsgenie_api_key: am-opsgenie-global-leak\nroute:\n  receiver: web\nreceivers:\n  - name: web\n    webhook_configs:\n      - url: http://hook/am-webhook-url\n        http_config: {basic_auth: {username: u, password: am-http-leak}}\n  - name: pd\n    pagerduty_configs: [{routing_key: am-pd-leak}]\n    slack_configs: [{api_url: 'https://hooks.slack.com/services/am-slack-leak', channel: '#c'}]\n    email_configs: [{to: x@y, auth_password: am-email-leak}]\n    telegram_configs: [{bot_token: am-telegram-leak, chat_id: 1}]\n    pushover_configs: [{user_key: am-pushover-user-leak, token: am-pushover-token-leak}]\n    discord_configs: [{webhook_url: 'https://discord/am-discord-leak'}]\n    msteams_configs: [{webhook_url: 'https://teams/am-teams-leak'}]\n";
+
+/// Issue 16.4: `/api/v1/status/config` served prometheus.yml verbatim
+/// (`password: hunter2`); neither status endpoint may show a secret.
+#[tokio::test]
+async fn status_endpoints_never_show_secret_values() {
+    let clock = Clock::manual(T0);
+    let files = Files::Embedded(&[]);
+    let path = std::path::Path::new("prometheus.yml");
+    let (prom, _) =
+        outpost_config::parse_prometheus(&files, path, "prometheus.yml", PROM_WITH_SECRETS.into())
+            .unwrap();
+    let (am_cfg, _) = parse_alertmanager(
+        &files,
+        std::path::Path::new("alertmanager.yml"),
+        "alertmanager.yml",
+        AM_WITH_SECRETS.into(),
+    )
+    .unwrap();
+    let stack = outpost_config::Stack {
+        prometheus: Some(prom),
+        alertmanager: Some(am_cfg.clone()),
+        ..Default::default()
+    };
+    let prom_r = crate::prom::router(crate::test_util::prom_state(clock.clone(), stack));
+    let alertmanager = Alertmanager::start(&am_cfg, clock, AlertmanagerOptions::default()).unwrap();
+    let am_r = super::router(super::AmState { alertmanager });
+
+    let (code, body) = call(&prom_r, "GET", "/api/v1/status/config", "").await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(!body.contains("-leak"), "a secret leaked: {body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let yaml: serde_json::Value =
+        serde_saphyr::from_str(v["data"]["yaml"].as_str().unwrap()).unwrap();
+    let jobs = &yaml["scrape_configs"];
+    assert_eq!(jobs[0]["basic_auth"]["password"], "<secret>");
+    assert_eq!(jobs[0]["basic_auth"]["username"], "u");
+    assert_eq!(jobs[1]["authorization"]["credentials"], "<secret>");
+    assert_eq!(jobs[1]["authorization"]["type"], "Bearer");
+    assert_eq!(
+        jobs[2]["authorization"]["credentials"], "<secret>",
+        "bearer_token, as upstream serves it"
+    );
+    assert_eq!(jobs[3]["oauth2"]["client_secret"], "<secret>");
+    assert_eq!(jobs[3]["oauth2"]["token_url"], "http://t/token");
+    let am0 = &yaml["alerting"]["alertmanagers"][0];
+    assert_eq!(am0["basic_auth"]["password"], "<secret>");
+    assert_eq!(
+        yaml["remote_write"][0]["authorization"]["credentials"],
+        "<secret>"
+    );
+    assert_eq!(yaml["remote_write"][0]["sigv4"]["secret_key"], "<secret>");
+    assert_eq!(yaml["remote_write"][0]["sigv4"]["access_key"], "AK");
+    assert_eq!(yaml["remote_read"][0]["basic_auth"]["password"], "<secret>");
+    assert_eq!(yaml["global"]["scrape_interval"], "15s");
+
+    let (code, body) = call(&am_r, "GET", "/api/v2/status", "").await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(!body.contains("-leak"), "a secret leaked: {body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let yaml: serde_json::Value =
+        serde_saphyr::from_str(v["config"]["original"].as_str().unwrap()).unwrap();
+    let g = &yaml["global"];
+    for key in ["smtp_auth_password", "slack_api_url", "opsgenie_api_key"] {
+        assert_eq!(g[key], "<secret>", "{key}");
+    }
+    assert_eq!(g["smtp_from"], "a@b");
+    let web = &yaml["receivers"][0]["webhook_configs"][0];
+    assert_eq!(web["url"], "http://hook/am-webhook-url", "plain in 0.25");
+    assert_eq!(web["http_config"]["basic_auth"]["password"], "<secret>");
+    let pd = &yaml["receivers"][1];
+    assert_eq!(pd["pagerduty_configs"][0]["routing_key"], "<secret>");
+    assert_eq!(pd["slack_configs"][0]["api_url"], "<secret>");
+    assert_eq!(pd["slack_configs"][0]["channel"], "#c");
+    assert_eq!(pd["email_configs"][0]["auth_password"], "<secret>");
+    assert_eq!(pd["telegram_configs"][0]["bot_token"], "<secret>");
+    assert_eq!(pd["pushover_configs"][0]["user_key"], "<secret>");
+    assert_eq!(pd["pushover_configs"][0]["token"], "<secret>");
+    assert_eq!(pd["discord_configs"][0]["webhook_url"], "<secret>");
+    assert_eq!(pd["msteams_configs"][0]["webhook_url"], "<secret>");
 }

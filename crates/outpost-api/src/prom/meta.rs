@@ -29,12 +29,14 @@ pub(super) async fn buildinfo() -> Response {
     }))
 }
 
+/// `GET /api/v1/status/config`: the loaded config re-serialised with its
+/// secrets as `<secret>`, as Prometheus serves it (never the file's text).
 pub(super) async fn config(State(s): State<PromState>) -> Response {
     let stack = s.config.borrow().clone();
     let yaml = stack
         .prometheus
         .as_ref()
-        .map(|p| p.original.clone())
+        .map(|p| p.redacted.clone())
         .unwrap_or_default();
     success(json!({ "yaml": yaml }))
 }
