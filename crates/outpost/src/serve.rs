@@ -279,13 +279,6 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         let otlp = otlp.clone();
         metrics.register(Box::new(move |w: &mut String| otlp.render(w)));
     }
-    {
-        let (rw, otlp) = (remote_write.clone(), otlp.clone());
-        metrics.register(Box::new(move |w: &mut String| {
-            let [otlp_http, otlp_grpc] = otlp.body_too_large();
-            outpost_api::render_body_too_large(w, &[rw.body_too_large(), otlp_http, otlp_grpc]);
-        }));
-    }
     spawn_retention(tsdb.clone(), clock.clone(), retention);
     let files = paths.files;
     let (config_tx, config_rx) = watch::channel(Arc::new(stack));
@@ -309,6 +302,21 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         files,
         format!("http://localhost:{am_port}"),
     )?;
+    let am_state = AmState::new(alertmanager.clone());
+    {
+        let (rw, otlp, am) = (
+            remote_write.clone(),
+            otlp.clone(),
+            am_state.too_large.clone(),
+        );
+        metrics.register(Box::new(move |w: &mut String| {
+            let [otlp_http, otlp_grpc] = otlp.body_too_large();
+            outpost_api::render_body_too_large(
+                w,
+                &[rw.body_too_large(), otlp_http, otlp_grpc, &am],
+            );
+        }));
+    }
     let engine = Arc::new(outpost_promql::Engine::new(
         tsdb.clone(),
         outpost_promql::EngineOptions {
@@ -348,9 +356,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
             remote_write,
             query_gate: Arc::new(tokio::sync::Semaphore::new(args.query_max_concurrency)),
         },
-        am: AmState {
-            alertmanager: alertmanager.clone(),
-        },
+        am: am_state.clone(),
         otlp: OtlpState {
             clock: clock.clone(),
             tsdb: tsdb.clone(),

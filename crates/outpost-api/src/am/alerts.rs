@@ -1,6 +1,5 @@
 //! `GET|POST /api/v2/alerts` and `GET /api/v2/alerts/groups`.
 
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -10,7 +9,7 @@ use serde_json::Value;
 
 use super::AmState;
 use super::models::{AlertGroup, GettableAlert, ReceiverRef};
-use super::{AmError, SWAGGER_PARSE, SWAGGER_REQUIRED, json_ok, query_pairs};
+use super::{AmBody, AmError, SWAGGER_PARSE, SWAGGER_REQUIRED, json_ok, query_pairs};
 
 pub(super) fn am(s: &AmState) -> Result<&Alertmanager, AmError> {
     Ok(&s.alertmanager)
@@ -98,7 +97,7 @@ fn decode_alerts(body: &[u8]) -> Result<Vec<PostableAlert>, AmError> {
 
 pub(super) async fn post_alerts(
     State(s): State<AmState>,
-    body: Bytes,
+    AmBody(body): AmBody,
 ) -> Result<Response, AmError> {
     let am = am(&s)?;
     let alerts = decode_alerts(&body)?;

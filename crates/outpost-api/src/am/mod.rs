@@ -14,7 +14,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use std::sync::Arc;
+
+use axum::body::Bytes;
 use outpost_alertmanager::Alertmanager;
+
+use crate::body::{BodyError, TooLargeCounter, read_body};
 
 /// go-swagger's code for a body or parameter that does not parse as JSON of
 /// the right shape; answered with status 400.
@@ -98,6 +103,44 @@ pub(crate) use crate::form::query_pairs;
 pub struct AmState {
     /// The Alertmanager stand-in.
     pub alertmanager: Alertmanager,
+    /// `outpost_http_request_body_too_large_total{family="alertmanager"}`.
+    pub too_large: Arc<TooLargeCounter>,
+}
+
+impl AmState {
+    /// The API over `alertmanager`, with its own body-size counter.
+    pub fn new(alertmanager: Alertmanager) -> Self {
+        AmState {
+            alertmanager,
+            too_large: Arc::new(TooLargeCounter::new("alertmanager")),
+        }
+    }
+}
+
+/// Largest request body of the API (`POST /api/v2/alerts` and
+/// `/api/v2/silences`). Alertmanager itself reads bodies whole; the cap keeps
+/// one request from exhausting memory while leaving room for batches of
+/// thousands of alerts (Prometheus sends at most 64 per request by default).
+pub(crate) const AM_BODY_BYTES: usize = 16 << 20;
+
+/// A request body read within [`AM_BODY_BYTES`]; larger ones are answered 413
+/// and counted.
+pub(crate) struct AmBody(pub(crate) Bytes);
+
+impl axum::extract::FromRequest<AmState> for AmBody {
+    type Rejection = AmError;
+
+    async fn from_request(req: axum::extract::Request, s: &AmState) -> Result<Self, AmError> {
+        let (parts, body) = req.into_parts();
+        match read_body(&parts.headers, body, AM_BODY_BYTES).await {
+            Ok(b) => Ok(AmBody(b)),
+            Err(e @ BodyError::TooLarge { .. }) => {
+                s.too_large.inc();
+                Err(AmError::Text(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()))
+            }
+            Err(e) => Err(AmError::bad_request(e.to_string())),
+        }
+    }
 }
 
 /// Outpost's notification outbox, `GET /outpost/v1/notifications`; the

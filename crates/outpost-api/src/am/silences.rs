@@ -1,6 +1,5 @@
 //! `GET|POST /api/v2/silences`, `GET|DELETE /api/v2/silence/{id}`.
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -12,8 +11,8 @@ use super::AmState;
 use super::alerts::am;
 use super::models::GettableSilence;
 use super::{
-    AmError, SWAGGER_INVALID_TYPE, SWAGGER_PARSE, SWAGGER_REQUIRED, SWAGGER_TOO_FEW_ITEMS, json_ok,
-    query_pairs,
+    AmBody, AmError, SWAGGER_INVALID_TYPE, SWAGGER_PARSE, SWAGGER_REQUIRED, SWAGGER_TOO_FEW_ITEMS,
+    json_ok, query_pairs,
 };
 
 fn required(what: &str) -> AmError {
@@ -148,7 +147,7 @@ fn decode(body: &[u8]) -> Result<Decoded, AmError> {
 
 pub(super) async fn post_silences(
     State(s): State<AmState>,
-    body: Bytes,
+    AmBody(body): AmBody,
 ) -> Result<Response, AmError> {
     let am = am(&s)?;
     let Decoded {

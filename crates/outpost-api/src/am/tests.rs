@@ -20,9 +20,9 @@ fn router() -> Router {
         "route:\n  receiver: web\n  group_by: [alertname]\n  routes:\n    - matchers: [team=db]\n      receiver: db\nreceivers:\n  - name: web\n  - name: db\n".into(),
     )
     .unwrap();
-    let state = super::AmState {
-        alertmanager: Alertmanager::start(&cfg, clock, AlertmanagerOptions::default()).unwrap(),
-    };
+    let state = super::AmState::new(
+        Alertmanager::start(&cfg, clock, AlertmanagerOptions::default()).unwrap(),
+    );
     super::router(state.clone()).merge(super::outbox_router(state))
 }
 
@@ -37,6 +37,42 @@ async fn call(r: &Router, method: &str, uri: &str, body: &str) -> (StatusCode, S
     let status = resp.status();
     let body = resp.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// Regression (issue 16.3): the API's bodies have an explicit limit, answered
+/// 413 and counted, instead of axum's implicit 2 MiB.
+#[tokio::test]
+async fn bodies_over_the_limit_get_413_and_are_counted() {
+    let clock = Clock::manual(T0);
+    let (cfg, _) = parse_alertmanager(
+        &Files::Embedded(&[]),
+        std::path::Path::new("alertmanager.yml"),
+        "alertmanager.yml",
+        "route:\n  receiver: web\nreceivers:\n  - name: web\n".into(),
+    )
+    .unwrap();
+    let state = super::AmState::new(
+        Alertmanager::start(&cfg, clock, AlertmanagerOptions::default()).unwrap(),
+    );
+    let r = super::router(state.clone());
+    // 3 MiB of valid alerts: above axum's old implicit limit, within ours.
+    let one = r#"{"labels":{"alertname":"Big","i":"IDX","pad":"PAD"}}"#;
+    let pad = "x".repeat(1000);
+    let alerts: Vec<String> = (0..3000)
+        .map(|i| one.replace("IDX", &i.to_string()).replace("PAD", &pad))
+        .collect();
+    let body = format!("[{}]", alerts.join(","));
+    assert!(body.len() > 3 << 20);
+    assert_eq!(
+        call(&r, "POST", "/api/v2/alerts", &body).await.0,
+        StatusCode::OK
+    );
+    let huge = " ".repeat(super::AM_BODY_BYTES + 1);
+    for path in ["/api/v2/alerts", "/api/v2/silences"] {
+        let (code, text) = call(&r, "POST", path, &huge).await;
+        assert_eq!(code, StatusCode::PAYLOAD_TOO_LARGE, "{path}: {text}");
+    }
+    assert_eq!(state.too_large.get(), 2);
 }
 
 #[tokio::test]
@@ -364,7 +400,7 @@ async fn status_endpoints_never_show_secret_values() {
     };
     let prom_r = crate::prom::router(crate::test_util::prom_state(clock.clone(), stack));
     let alertmanager = Alertmanager::start(&am_cfg, clock, AlertmanagerOptions::default()).unwrap();
-    let am_r = super::router(super::AmState { alertmanager });
+    let am_r = super::router(super::AmState::new(alertmanager));
 
     let (code, body) = call(&prom_r, "GET", "/api/v1/status/config", "").await;
     assert_eq!(code, StatusCode::OK);
