@@ -58,3 +58,29 @@ start_node_exporter() {
   PIDS+=($!)
   wait_for curl -fsS "http://127.0.0.1:$NE_PORT/metrics" || fail "node_exporter did not start"
 }
+
+# Starts Debian's Prometheus scraping node_exporter ($NE_PORT) and itself
+# every $1 and remote-writing everything into Outpost ($OUTPOST_PROM); sets
+# PROM_PORT.
+start_prometheus_remote_writing() {
+  PROM_PORT=$(free_port)
+  cat >"$WORK/prometheus.yml" <<YAML
+global:
+  scrape_interval: $1
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: node
+    static_configs:
+      - targets: ['127.0.0.1:$NE_PORT']
+  - job_name: prometheus
+    static_configs:
+      - targets: ['127.0.0.1:$PROM_PORT']
+remote_write:
+  - url: http://$OUTPOST_PROM/api/v1/write
+    queue_config:
+      batch_send_deadline: 1s
+YAML
+  prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn 2>"$WORK/prometheus.log" &
+  PIDS+=($!)
+}

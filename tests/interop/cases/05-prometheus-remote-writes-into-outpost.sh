@@ -5,28 +5,9 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
 start_node_exporter
-ne_port=$NE_PORT
 start_outpost
-prom_port=$(free_port)
-cat >"$WORK/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: node
-    static_configs:
-      - targets: ['127.0.0.1:$ne_port']
-  - job_name: prometheus
-    static_configs:
-      - targets: ['127.0.0.1:$prom_port']
-remote_write:
-  - url: http://$OUTPOST_PROM/api/v1/write
-    queue_config:
-      batch_send_deadline: 1s
-YAML
-prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn 2>"$WORK/prometheus.log" &
-PIDS+=($!)
+start_prometheus_remote_writing 1s
+prom_port=$PROM_PORT
 
 written() {
   curl -fsS "http://$OUTPOST_PROM/metrics" | awk '/^outpost_remote_write_samples_total\{outcome="written"\}/ {exit !($2 > 1000)}'

@@ -6,29 +6,10 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
 start_node_exporter
-ne_port=$NE_PORT
 printf "global: {}\n" >"$WORK/empty.yml"
 start_outpost --prometheus.config "$WORK/empty.yml"
-prom_port=$(free_port)
-cat >"$WORK/prometheus.yml" <<YAML
-global:
-  scrape_interval: 2s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: node
-    static_configs:
-      - targets: ['127.0.0.1:$ne_port']
-  - job_name: prometheus
-    static_configs:
-      - targets: ['127.0.0.1:$prom_port']
-remote_write:
-  - url: http://$OUTPOST_PROM/api/v1/write
-    queue_config:
-      batch_send_deadline: 1s
-YAML
-prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn 2>"$WORK/prometheus.log" &
-PIDS+=($!)
+start_prometheus_remote_writing 2s
+prom_port=$PROM_PORT
 sleep 45
 
 promtool query instant "http://$OUTPOST_PROM" 'count(up)' >"$WORK/promtool.out" 2>&1 || { cat "$WORK/promtool.out"; fail "promtool query instant against outpost failed"; }
