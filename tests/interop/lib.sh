@@ -44,7 +44,7 @@ start_outpost() {
 
 # wait_for CMD...: retry a command for up to 30 s.
 wait_for() {
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 600); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.1
   done
