@@ -45,6 +45,6 @@ pub use relabel::{
 pub use rules::{
     Rule, RuleFile, RuleGroup, RuleKind, TemplateCheck, load_rule_file, parse_rule_file,
 };
-pub use secret::{SECRET_TOKEN, Secret, SecretUrl};
+pub use secret::{SECRET_TOKEN, Secret, SecretUrl, UNMODELLED_TOKEN};
 pub use source::{Files, resolve_relative};
 pub use stack::{FileKind, FileReport, Stack, StackPaths, check_paths, load_stack};

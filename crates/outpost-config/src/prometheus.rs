@@ -2,13 +2,14 @@
 //!
 //! Defaults, validation rules and messages follow Prometheus' `config` package
 //! (2.42 and 3.x); keys Prometheus knows but Outpost does not act on (other
-//! service discoveries, tracing, runtime) are accepted and reported as warnings.
+//! service discoveries, tracing, runtime) are accepted and reported as warnings;
+//! their values are served as `<not shown: section not supported by outpost>`
+//! (see `crate::secret::Unmodelled`), so a secret in them cannot leak.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use serde_saphyr::Spanned;
 
 use crate::check::{Checker, Pos};
@@ -17,7 +18,7 @@ use crate::error::{Diagnostic, Result};
 use crate::http::{Finding, HttpClientConfig, with_http_client};
 use crate::labels::is_valid_label_name;
 use crate::relabel::{RawRelabelConfig, RelabelConfig};
-use crate::secret::Secret;
+use crate::secret::{Secret, Unmodelled};
 use crate::source::{Files, resolve_relative};
 use crate::yaml::parse_strict_redacted;
 
@@ -44,11 +45,11 @@ struct RawConfig {
     #[serde(default)]
     storage: Option<RawStorage>,
     #[serde(default)]
-    tracing: Option<IgnoredAny>,
+    tracing: Option<Unmodelled>,
     #[serde(default)]
-    runtime: Option<IgnoredAny>,
+    runtime: Option<Unmodelled>,
     #[serde(default)]
-    otlp: Option<IgnoredAny>,
+    otlp: Option<Unmodelled>,
 }
 
 #[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
@@ -285,32 +286,32 @@ macro_rules! with_sd {
                 /// Kubernetes discovery.
                 #[serde(default)]
                 $vis kubernetes_sd_configs: Vec<KubernetesSdConfig>,
-                #[serde(default)] $vis azure_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis consul_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis digitalocean_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis docker_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis dockerswarm_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis dns_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis ec2_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis eureka_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis gce_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis hetzner_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis ionos_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis kuma_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis lightsail_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis linode_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis marathon_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis nerve_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis nomad_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis openstack_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis ovhcloud_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis puppetdb_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis scaleway_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis serverset_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis stackit_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis triton_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis uyuni_sd_configs: Option<IgnoredAny>,
-                #[serde(default)] $vis vultr_sd_configs: Option<IgnoredAny>,
+                #[serde(default)] $vis azure_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis consul_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis digitalocean_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis docker_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis dockerswarm_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis dns_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis ec2_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis eureka_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis gce_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis hetzner_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis ionos_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis kuma_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis lightsail_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis linode_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis marathon_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis nerve_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis nomad_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis openstack_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis ovhcloud_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis puppetdb_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis scaleway_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis serverset_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis stackit_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis triton_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis uyuni_sd_configs: Option<Unmodelled>,
+                #[serde(default)] $vis vultr_sd_configs: Option<Unmodelled>,
             }
         }
 
@@ -477,8 +478,8 @@ with_http_client! {
         #[serde(default)] pub(crate) queue_config: Option<QueueConfig>,
         #[serde(default)] pub(crate) metadata_config: Option<MetadataConfig>,
         #[serde(default)] pub(crate) sigv4: Option<crate::http::SigV4Config>,
-        #[serde(default)] pub(crate) azuread: Option<IgnoredAny>,
-        #[serde(default)] pub(crate) google_iam: Option<IgnoredAny>,
+        #[serde(default)] pub(crate) azuread: Option<Unmodelled>,
+        #[serde(default)] pub(crate) google_iam: Option<Unmodelled>,
     }
 }
 
@@ -1227,6 +1228,7 @@ fn check_protocols(ck: &mut Checker, pos: Option<Pos>, protocols: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::UNMODELLED_TOKEN;
 
     fn parse(text: &str) -> Result<(PrometheusConfig, Vec<Diagnostic>)> {
         parse_prometheus(
@@ -1331,6 +1333,40 @@ mod tests {
         assert_eq!(j[3]["http_headers"]["X-Key"]["values"][0], "shown");
         assert_eq!(tree["remote_write"][0]["sigv4"]["secret_key"], "<secret>");
         assert!(c.original.expose().contains("pw-leak"));
+    }
+
+    /// Issue 16.4: sections decoded as unsupported (consul and other service
+    /// discoveries, azuread, tracing) were served verbatim, secrets included.
+    #[test]
+    fn unsupported_sections_leak_no_secret() {
+        let text = "scrape_configs:\n  - job_name: consul\n    consul_sd_configs: [{server: 'c:8500', token: leak1}]\n  - job_name: others\n    basic_auth: {username: shown-user, password: leak-basic}\n    ec2_sd_configs:\n      - region: eu-west-1\n        secret_key: leak-ec2\n        port: 9100\n    nomad_sd_configs:\n      - server: http://nomad:4646\n        authorization: {credentials: \"leak-nomad\"}\n    eureka_sd_configs:\n      - server: http://eureka\n        basic_auth:\n          username: e\n          password: |\n            leak-eureka\n    openstack_sd_configs: [{role: hypervisor, region: r, password: &pw leak-os, application_credential_secret: *pw}]\n    static_configs: [{targets: ['h:1']}]\nremote_write:\n  - url: http://rw\n    azuread: {cloud: AzurePublic, oauth: {client_id: i, client_secret: leak-azure, tenant_id: t}}\ntracing:\n  endpoint: otel:4317\n  headers: {X-Token: leak-tracing}\n";
+        let (c, w) = parse(text).unwrap();
+        assert!(!w.is_empty(), "unsupported discoveries are warned about");
+        assert!(!c.redacted.contains("leak"), "{}", c.redacted);
+        let tree: serde_json::Value = serde_saphyr::from_str(&c.redacted).unwrap();
+        let j = &tree["scrape_configs"];
+        assert_eq!(
+            j[0]["consul_sd_configs"], UNMODELLED_TOKEN,
+            "{}",
+            c.redacted
+        );
+        assert_eq!(j[0]["job_name"], "consul");
+        for sd in [
+            "ec2_sd_configs",
+            "nomad_sd_configs",
+            "eureka_sd_configs",
+            "openstack_sd_configs",
+        ] {
+            assert_eq!(j[1][sd], UNMODELLED_TOKEN, "{sd}: {}", c.redacted);
+        }
+        // Modelled fields of the same job are served as before.
+        assert_eq!(j[1]["basic_auth"]["username"], "shown-user");
+        assert_eq!(j[1]["basic_auth"]["password"], "<secret>");
+        assert_eq!(j[1]["static_configs"][0]["targets"][0], "h:1");
+        assert_eq!(tree["remote_write"][0]["azuread"], UNMODELLED_TOKEN);
+        assert_eq!(tree["remote_write"][0]["url"], "http://rw");
+        assert_eq!(tree["tracing"], UNMODELLED_TOKEN);
+        assert!(c.original.expose().contains("leak1"));
     }
 
     #[test]

@@ -7,16 +7,25 @@
 //! text Outpost serves (`/api/v1/status/config`, Alertmanager's
 //! `config.original`) is redacted from the declarations, not from a list of
 //! key names: see [`redact_text`].
+//!
+//! Sections Outpost accepts but does not model (other service discoveries,
+//! `tracing`, receivers it does not send to, ...) are decoded as
+//! [`Unmodelled`]: their whole value is served as [`UNMODELLED_TOKEN`], so a
+//! secret in them cannot leak whatever its key.
 
 use std::cell::RefCell;
 use std::fmt;
 use std::ops::Range;
 
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_saphyr::Spanned;
 
 /// What a non-empty secret prints as (Prometheus and Alertmanager alike).
 pub const SECRET_TOKEN: &str = "<secret>";
+
+/// What the value of a section Outpost does not model is served as.
+pub const UNMODELLED_TOKEN: &str = "<not shown: section not supported by outpost>";
 
 /// A secret config value; everything but [`Secret::expose`] shows `<secret>`.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -65,9 +74,115 @@ impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let v = Spanned::<String>::deserialize(d)?;
         if !v.value.is_empty() {
-            record_span(&v);
+            record_span(&v, Hide::Secret);
         }
         Ok(Secret(v.value))
+    }
+}
+
+/// A config section Outpost accepts but does not model. It decodes any YAML
+/// value and records every scalar in it, so that the served text shows the
+/// whole section as [`UNMODELLED_TOKEN`] (see [`redact_text`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Unmodelled;
+
+impl<'de> Deserialize<'de> for Unmodelled {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let node = Spanned::<Node>::deserialize(d)?;
+        if node.value == Node::Scalar {
+            record_span(&node, Hide::Unmodelled);
+        }
+        Ok(Unmodelled)
+    }
+}
+
+/// The shape of one value inside an [`Unmodelled`] section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Node {
+    /// A null: nothing to hide.
+    Null,
+    /// A string, number or boolean.
+    Scalar,
+    /// A mapping or sequence, whose values were visited.
+    Collection,
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+
+    fn visit_i128<E: de::Error>(self, _: i128) -> std::result::Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+
+    fn visit_u128<E: de::Error>(self, _: u128) -> std::result::Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> std::result::Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Node, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Node, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Node, A::Error> {
+        while seq.next_element::<Unmodelled>()?.is_some() {}
+        Ok(Node::Collection)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Node, A::Error> {
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            map.next_value::<Unmodelled>()?;
+        }
+        Ok(Node::Collection)
     }
 }
 
@@ -113,15 +228,37 @@ impl<'de> Deserialize<'de> for SecretUrl {
     }
 }
 
-thread_local! {
-    /// Byte ranges of the secrets decoded by the current [`collect_spans`] call.
-    static SPANS: RefCell<Option<Vec<Range<usize>>>> = const { RefCell::new(None) };
+/// Why a recorded value is hidden in the served text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hide {
+    /// A value declared as a [`Secret`]: served as [`SECRET_TOKEN`].
+    Secret,
+    /// A scalar inside an [`Unmodelled`] section: the section is served as
+    /// [`UNMODELLED_TOKEN`].
+    Unmodelled,
 }
 
-/// Stands for a secret whose position in the text is unknown.
+impl Hide {
+    fn token(self) -> &'static str {
+        match self {
+            Hide::Secret => SECRET_TOKEN,
+            Hide::Unmodelled => UNMODELLED_TOKEN,
+        }
+    }
+}
+
+/// The byte range of one hidden value in the text, and why it is hidden.
+pub(crate) type HiddenSpan = (Range<usize>, Hide);
+
+thread_local! {
+    /// Values to hide, decoded by the current [`collect_spans`] call.
+    static SPANS: RefCell<Option<Vec<HiddenSpan>>> = const { RefCell::new(None) };
+}
+
+/// Stands for a value whose position in the text is unknown.
 const UNKNOWN_SPAN: Range<usize> = usize::MAX..usize::MAX;
 
-fn record_span(v: &Spanned<String>) {
+fn record_span<T>(v: &Spanned<T>, hide: Hide) {
     let span = v.defined.span();
     let range = match (span.byte_offset(), span.byte_len()) {
         (Some(start), Some(len)) => match (usize::try_from(start), usize::try_from(len)) {
@@ -132,29 +269,34 @@ fn record_span(v: &Spanned<String>) {
     };
     SPANS.with(|s| {
         if let Some(list) = s.borrow_mut().as_mut() {
-            list.push(range);
+            list.push((range, hide));
         }
     });
 }
 
 /// Runs a decode and returns, with its result, the byte ranges of every
-/// non-empty secret value it decoded. Decoding is synchronous, so the ranges
-/// are gathered per thread.
-pub(crate) fn collect_spans<R>(decode: impl FnOnce() -> R) -> (R, Vec<Range<usize>>) {
+/// non-empty secret value and every scalar of an [`Unmodelled`] section it
+/// decoded. Decoding is synchronous, so the ranges are gathered per thread.
+pub(crate) fn collect_spans<R>(decode: impl FnOnce() -> R) -> (R, Vec<HiddenSpan>) {
     let previous = SPANS.with(|s| s.replace(Some(Vec::new())));
     let out = decode();
     let spans = SPANS.with(|s| s.replace(previous)).unwrap_or_default();
     (out, spans)
 }
 
-/// The config text with every secret value replaced by `<secret>`, then
-/// re-serialised from its YAML tree (comments and layout are lost, as in
-/// upstream's re-marshalled config). `spans` come from [`collect_spans`].
+/// The config text with every secret value replaced by `<secret>` and every
+/// [`Unmodelled`] section's value by [`UNMODELLED_TOKEN`], then re-serialised
+/// from its YAML tree (comments and layout are lost, as in upstream's
+/// re-marshalled config). `spans` come from [`collect_spans`].
 ///
-/// Fails closed: when a secret's position is unknown (or cannot be cut out)
-/// no config text is served at all.
-pub(crate) fn redact_text(text: &str, spans: &[Range<usize>]) -> String {
-    if spans.contains(&UNKNOWN_SPAN) {
+/// The scalars of an unmodelled section are each replaced in the text first,
+/// then in the tree every mapping or sequence that holds nothing else
+/// becomes one [`UNMODELLED_TOKEN`] (its keys are dropped with it).
+///
+/// Fails closed: when a hidden value's position is unknown (or cannot be cut
+/// out), or the result cannot be re-read, no config text is served at all.
+pub(crate) fn redact_text(text: &str, spans: &[HiddenSpan]) -> String {
+    if spans.iter().any(|(r, _)| *r == UNKNOWN_SPAN) {
         return WITHHELD.to_string();
     }
     let Some(spliced) = splice(text, spans) else {
@@ -162,37 +304,95 @@ pub(crate) fn redact_text(text: &str, spans: &[Range<usize>]) -> String {
     };
     match serde_saphyr::from_str::<serde_json::Value>(&spliced) {
         Ok(serde_json::Value::Null) => String::new(),
-        Ok(tree) => serde_saphyr::to_string(&tree).unwrap_or(spliced),
-        Err(_) => spliced,
+        Ok(mut tree) => {
+            collapse_unmodelled(&mut tree);
+            serde_saphyr::to_string(&tree).unwrap_or_else(|_| WITHHELD.to_string())
+        }
+        Err(_) if spans.iter().all(|(_, h)| *h == Hide::Secret) => spliced,
+        Err(_) => WITHHELD.to_string(),
+    }
+}
+
+/// What a subtree of the redacted config holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    /// No scalar at all (empty collections, nulls).
+    Nothing,
+    /// Only [`UNMODELLED_TOKEN`] scalars, at least one.
+    Unmodelled,
+    /// Some other scalar.
+    Other,
+}
+
+fn holds(v: &serde_json::Value) -> Holds {
+    use serde_json::Value;
+    let children: Box<dyn Iterator<Item = &Value>> = match v {
+        Value::Null => return Holds::Nothing,
+        Value::String(s) if s == UNMODELLED_TOKEN => return Holds::Unmodelled,
+        Value::Array(a) => Box::new(a.iter()),
+        Value::Object(o) => Box::new(o.values()),
+        _ => return Holds::Other,
+    };
+    let mut acc = Holds::Nothing;
+    for c in children {
+        match holds(c) {
+            Holds::Other => return Holds::Other,
+            Holds::Unmodelled => acc = Holds::Unmodelled,
+            Holds::Nothing => {}
+        }
+    }
+    acc
+}
+
+/// Replaces every largest subtree that holds only [`UNMODELLED_TOKEN`]
+/// scalars by one such scalar.
+fn collapse_unmodelled(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    if holds(v) == Holds::Unmodelled {
+        *v = Value::String(UNMODELLED_TOKEN.to_string());
+        return;
+    }
+    match v {
+        Value::Array(a) => a.iter_mut().for_each(collapse_unmodelled),
+        Value::Object(o) => o.values_mut().for_each(collapse_unmodelled),
+        _ => {}
     }
 }
 
 /// What is served instead of a config whose secrets cannot all be located.
 const WITHHELD: &str = "# outpost: config withheld, a secret in it could not be redacted\n";
 
-/// Replaces each range of `text` by a `<secret>` scalar; `None` when a range
+/// Replaces each range of `text` by its token's scalar; `None` when a range
 /// does not fall on character boundaries of `text`.
-fn splice(text: &str, spans: &[Range<usize>]) -> Option<String> {
-    let mut sorted: Vec<Range<usize>> = spans.to_vec();
-    sorted.sort_by_key(|r| r.start);
+fn splice(text: &str, spans: &[HiddenSpan]) -> Option<String> {
+    let mut sorted: Vec<HiddenSpan> = spans.to_vec();
+    sorted.sort_by_key(|(r, _)| r.start);
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for r in sorted {
+    for (r, hide) in sorted {
         if r.start < at {
             // Overlapping ranges (an alias of an anchored secret): done already.
             continue;
         }
         // A block scalar's span holds its content lines only: take its `|`
         // or `>` header along, so the replacement is a plain scalar.
-        let start = block_header_start(text, r.start)
-            .filter(|&s| s >= at)
-            .unwrap_or(r.start);
-        let (Some(before), Some(value)) = (text.get(at..start), text.get(start..r.end)) else {
+        let header = block_header_start(text, r.start).filter(|&s| s >= at);
+        let start = header.unwrap_or(r.start);
+        // Its span also runs over the indentation of the line after it: that
+        // indentation belongs to the next entry and is kept.
+        let end = match (header, text.get(r.clone())) {
+            (Some(_), Some(content)) => content
+                .rfind('\n')
+                .filter(|&i| content[i + 1..].trim_matches([' ', '\t']).is_empty())
+                .map_or(r.end, |i| r.start + i + 1),
+            _ => r.end,
+        };
+        let (Some(before), Some(value)) = (text.get(at..start), text.get(start..end)) else {
             return None;
         };
         out.push_str(before);
-        out.push_str(&scalar_replacement(value));
-        at = r.end;
+        out.push_str(&scalar_replacement(value, hide.token()));
+        at = end;
     }
     out.push_str(text.get(at..)?);
     Some(out)
@@ -210,26 +410,23 @@ fn block_header_start(text: &str, start: usize) -> Option<usize> {
     header.then_some(token_at)
 }
 
-/// `<secret>` written so that it replaces the scalar `value` (as it appears
-/// in the file) whatever its style: inside quotes it stays inside them, a
-/// block scalar becomes a plain one.
-fn scalar_replacement(value: &str) -> String {
+/// `token` written so that it replaces the scalar `value` (as it appears in
+/// the file) whatever its style: inside quotes it stays inside them, a block
+/// scalar becomes a quoted one. A token that is not a valid plain scalar
+/// everywhere (it has `: ` in it) is single-quoted.
+fn scalar_replacement(value: &str, token: &str) -> String {
     let first = value.chars().next();
     let last = value.chars().last();
+    // Keep the line count: later spans index into the original text.
+    let newlines = "\n".repeat(value.matches('\n').count());
     match (first, last) {
         (Some('\''), Some('\'')) | (Some('"'), Some('"')) if value.len() >= 2 => {
             let q = &value[..1];
-            format!("{q}{SECRET_TOKEN}{q}")
+            format!("{q}{token}{q}")
         }
-        (Some('|' | '>'), _) => {
-            // Keep the line count: later spans index into the original text.
-            let newlines = value.matches('\n').count();
-            format!("'{SECRET_TOKEN}'{}", "\n".repeat(newlines))
-        }
-        _ => {
-            let newlines = value.matches('\n').count();
-            format!("{SECRET_TOKEN}{}", "\n".repeat(newlines))
-        }
+        (Some('|' | '>'), _) => format!("'{token}'{newlines}"),
+        _ if token.contains([':', ',', '#']) => format!("'{token}'{newlines}"),
+        _ => format!("{token}{newlines}"),
     }
 }
 
@@ -301,6 +498,21 @@ mod tests {
         assert_eq!(tree["note"], "plain-leak-is-not-a-secret-here");
     }
 
+    /// A block scalar secret followed by a more indented entry lost that
+    /// entry's indentation in the served text (found with issue 16.4).
+    #[test]
+    fn block_secret_before_an_indented_entry_keeps_the_layout() {
+        let text = "auth:\n  - username: u\n    password: |\n      block-leak\n    url: https://x/url-leak\n  - username: v\nnote: hello\n";
+        let (_, spans) = collect_spans(|| serde_saphyr::from_str::<Doc>(text).unwrap());
+        let out = redact_text(text, &spans);
+        assert!(!out.contains("leak"), "{out}");
+        let tree: serde_json::Value = serde_saphyr::from_str(&out).unwrap();
+        assert_eq!(tree["auth"][0]["password"], SECRET_TOKEN, "{out}");
+        assert_eq!(tree["auth"][0]["url"], SECRET_TOKEN, "{out}");
+        assert_eq!(tree["auth"][1]["username"], "v", "{out}");
+        assert_eq!(tree["note"], "hello", "{out}");
+    }
+
     #[test]
     fn a_secret_without_a_position_withholds_the_text() {
         let v = Spanned::new(
@@ -308,13 +520,16 @@ mod tests {
             serde_saphyr::Location::UNKNOWN,
             serde_saphyr::Location::UNKNOWN,
         );
-        let ((), spans) = collect_spans(|| record_span(&v));
+        let ((), spans) = collect_spans(|| record_span(&v, Hide::Secret));
         let out = redact_text("password: pw\n", &spans);
         assert_eq!(out, WITHHELD);
-        let past_the_end = vec![Range {
-            start: 100,
-            end: 120,
-        }];
+        let past_the_end = vec![(
+            Range {
+                start: 100,
+                end: 120,
+            },
+            Hide::Secret,
+        )];
         assert_eq!(redact_text("password: pw\n", &past_the_end), WITHHELD);
     }
 
@@ -336,5 +551,53 @@ mod tests {
         let _: Doc = serde_saphyr::from_str(text).unwrap();
         let ((), spans) = collect_spans(|| ());
         assert!(spans.is_empty());
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)] // decoded for the spans only
+    struct WithUnmodelled {
+        auth: Vec<Auth>,
+        #[serde(default)]
+        other: Option<Unmodelled>,
+        #[serde(default)]
+        more: Option<Vec<Unmodelled>>,
+    }
+
+    #[test]
+    fn unmodelled_sections_are_served_as_one_token() {
+        let text = "auth:\n  - username: u\n    password: &pw pw-leak\nother:\n  server: 'c:8500'\n  token: \"tok-leak\"\n  port: 8500\n  tags: []\n  empty:\n  nested: {list: [a-leak, {deep: x-leak}], on: true}\n  block: |\n    block-leak\nmore:\n  - {url: 'https://x/flow-leak', n: 1.5}\n  - *pw\n  - plain multi\n    line-leak\n";
+        let (_, spans) = collect_spans(|| serde_saphyr::from_str::<WithUnmodelled>(text).unwrap());
+        let out = redact_text(text, &spans);
+        assert!(!out.contains("leak"), "{out}");
+        assert!(!out.contains("server"), "keys go with the section: {out}");
+        let tree: serde_json::Value = serde_saphyr::from_str(&out).unwrap();
+        assert_eq!(tree["other"], UNMODELLED_TOKEN, "{out}");
+        // An alias of a secret stays a secret: it is not part of the section.
+        assert_eq!(tree["more"][0], UNMODELLED_TOKEN, "{out}");
+        assert_eq!(tree["more"][1], SECRET_TOKEN, "{out}");
+        assert_eq!(tree["more"][2], UNMODELLED_TOKEN, "{out}");
+        assert_eq!(tree["auth"][0]["username"], "u");
+        assert_eq!(tree["auth"][0]["password"], SECRET_TOKEN);
+    }
+
+    #[test]
+    fn an_unmodelled_scalar_without_a_position_withholds_the_text() {
+        let v = Spanned::new(
+            "x".to_string(),
+            serde_saphyr::Location::UNKNOWN,
+            serde_saphyr::Location::UNKNOWN,
+        );
+        let ((), spans) = collect_spans(|| record_span(&v, Hide::Unmodelled));
+        assert_eq!(redact_text("other: x\n", &spans), WITHHELD);
+    }
+
+    #[test]
+    fn empty_modelled_collections_are_not_collapsed() {
+        let mut tree: serde_json::Value =
+            serde_saphyr::from_str("a: {}\nb: []\nc: {d: [], e: null}\n").unwrap();
+        let before = tree.clone();
+        collapse_unmodelled(&mut tree);
+        assert_eq!(tree, before);
     }
 }

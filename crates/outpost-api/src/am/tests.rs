@@ -371,10 +371,10 @@ async fn negative_only_and_zero_start_silences_are_accepted() {
 }
 
 /// A prometheus.yml with a secret in every kind of secret field.
-const PROM_WITH_SECRETS: &str = "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: basic\n    basic_auth: {username: u, password: prom-basic-leak}\n    static_configs: [{targets: ['h:1']}]\n  - job_name: authz\n    authorization:\n      type: Bearer\n      credentials: \"prom-authz-leak\"\n    static_configs: [{targets: ['h:2']}]\n  - job_name: bearer\n    bearer_token: prom-bearer-leak\n    static_configs: [{targets: ['h:3']}]\n  - job_name: oauth\n    oauth2:\n      client_id: id\n      client_secret: prom-oauth-leak\n      token_url: http://t/token\n    static_configs: [{targets: ['h:4']}]\nalerting:\n  alertmanagers:\n    - basic_auth: {username: a, password: prom-alerting-leak}\n      static_configs: [{targets: ['am:9093']}]\nremote_write:\n  - url: http://rw/api/v1/write\n    authorization: {credentials: prom-rw-leak}\n    sigv4: {region: eu-west-1, access_key: AK, secret_key: prom-sigv4-leak}\nremote_read:\n  - url: http://rr/api/v1/read\n    basic_auth: {username: r, password: prom-rr-leak}\n";
+const PROM_WITH_SECRETS: &str = "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: basic\n    basic_auth: {username: u, password: prom-basic-leak}\n    static_configs: [{targets: ['h:1']}]\n  - job_name: authz\n    authorization:\n      type: Bearer\n      credentials: \"prom-authz-leak\"\n    static_configs: [{targets: ['h:2']}]\n  - job_name: bearer\n    bearer_token: prom-bearer-leak\n    static_configs: [{targets: ['h:3']}]\n  - job_name: oauth\n    oauth2:\n      client_id: id\n      client_secret: prom-oauth-leak\n      token_url: http://t/token\n    static_configs: [{targets: ['h:4']}]\n  - job_name: consul\n    consul_sd_configs: [{server: 'c:8500', token: prom-consul-leak}]\nalerting:\n  alertmanagers:\n    - basic_auth: {username: a, password: prom-alerting-leak}\n      static_configs: [{targets: ['am:9093']}]\nremote_write:\n  - url: http://rw/api/v1/write\n    authorization: {credentials: prom-rw-leak}\n    sigv4: {region: eu-west-1, access_key: AK, secret_key: prom-sigv4-leak}\nremote_read:\n  - url: http://rr/api/v1/read\n    basic_auth: {username: r, password: prom-rr-leak}\n";
 
 /// An alertmanager.yml with a secret in every kind of secret field.
-const AM_WITH_SECRETS: &str = "global:\n  smtp_smarthost: 'mail:25'\n  smtp_from: a@b\n  smtp_auth_password: am-smtp-leak\n  slack_api_url: https://hooks.slack.com/services/am-slack-global-leak\n  opsgenie_api_key: am-opsgenie-global-leak\nroute:\n  receiver: web\nreceivers:\n  - name: web\n    webhook_configs:\n      - url: http://hook/am-webhook-url\n        http_config: {basic_auth: {username: u, password: am-http-leak}}\n  - name: pd\n    pagerduty_configs: [{routing_key: am-pd-leak}]\n    slack_configs: [{api_url: 'https://hooks.slack.com/services/am-slack-leak', channel: '#c'}]\n    email_configs: [{to: x@y, auth_password: am-email-leak}]\n    telegram_configs: [{bot_token: am-telegram-leak, chat_id: 1}]\n    pushover_configs: [{user_key: am-pushover-user-leak, token: am-pushover-token-leak}]\n    discord_configs: [{webhook_url: 'https://discord/am-discord-leak'}]\n    msteams_configs: [{webhook_url: 'https://teams/am-teams-leak'}]\n";
+const AM_WITH_SECRETS: &str = "global:\n  smtp_smarthost: 'mail:25'\n  smtp_from: a@b\n  smtp_auth_password: am-smtp-leak\n  slack_api_url: https://hooks.slack.com/services/am-slack-global-leak\n  opsgenie_api_key: am-opsgenie-global-leak\nroute:\n  receiver: web\nreceivers:\n  - name: web\n    webhook_configs:\n      - url: http://hook/am-webhook-url\n        http_config: {basic_auth: {username: u, password: am-http-leak}}\n  - name: pd\n    pagerduty_configs: [{routing_key: am-pd-leak}]\n    slack_configs: [{api_url: 'https://hooks.slack.com/services/am-slack-leak', channel: '#c'}]\n    email_configs: [{to: x@y, auth_password: am-email-leak}]\n    telegram_configs: [{bot_token: am-telegram-leak, chat_id: 1}]\n    pushover_configs: [{user_key: am-pushover-user-leak, token: am-pushover-token-leak}]\n    discord_configs: [{webhook_url: 'https://discord/am-discord-leak'}]\n    msteams_configs: [{webhook_url: 'https://teams/am-teams-leak'}]\n    rocketchat_configs: [{token: am-rc-leak, token_id: am-rc-id-leak}]\n    mattermost_configs: [{webhook_url: 'https://mm/am-mm-leak'}]\n    incidentio_configs: [{url: 'https://iio/am-iio-leak', alert_source_token: am-iio-token-leak}]\n";
 
 /// Issue 16.4: `/api/v1/status/config` served prometheus.yml verbatim
 /// (`password: hunter2`); neither status endpoint may show a secret.
@@ -419,6 +419,11 @@ async fn status_endpoints_never_show_secret_values() {
     );
     assert_eq!(jobs[3]["oauth2"]["client_secret"], "<secret>");
     assert_eq!(jobs[3]["oauth2"]["token_url"], "http://t/token");
+    assert_eq!(
+        jobs[4]["consul_sd_configs"],
+        outpost_config::UNMODELLED_TOKEN,
+        "a discovery outpost does not run is not shown"
+    );
     let am0 = &yaml["alerting"]["alertmanagers"][0];
     assert_eq!(am0["basic_auth"]["password"], "<secret>");
     assert_eq!(
@@ -454,4 +459,11 @@ async fn status_endpoints_never_show_secret_values() {
     assert_eq!(pd["pushover_configs"][0]["token"], "<secret>");
     assert_eq!(pd["discord_configs"][0]["webhook_url"], "<secret>");
     assert_eq!(pd["msteams_configs"][0]["webhook_url"], "<secret>");
+    for kind in [
+        "rocketchat_configs",
+        "mattermost_configs",
+        "incidentio_configs",
+    ] {
+        assert_eq!(pd[kind], outpost_config::UNMODELLED_TOKEN, "{kind}");
+    }
 }

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use serde_saphyr::Spanned;
 
 use crate::check::{Checker, Pos};
@@ -14,7 +13,7 @@ use crate::error::{Diagnostic, Result};
 use crate::http::{Finding, HttpClientConfig, HttpConfigBlock, SigV4Config, TlsConfig};
 use crate::labels::is_valid_label_name;
 use crate::matchers::{MatchOp, Matcher, parse_matchers};
-use crate::secret::{Secret, SecretUrl};
+use crate::secret::{Secret, SecretUrl, Unmodelled};
 use crate::source::{Files, resolve_relative};
 use crate::yaml::parse_strict_redacted;
 
@@ -57,7 +56,7 @@ struct RawConfig {
     #[serde(default)]
     mute_time_intervals: Vec<Spanned<RawTimeInterval>>,
     #[serde(default)]
-    tracing: Option<IgnoredAny>,
+    tracing: Option<Unmodelled>,
 }
 
 // ---------------------------------------------------------- validated form
@@ -698,6 +697,40 @@ mod tests {
         assert!(
             e.contains("duplicate header \"Subject\" in email config"),
             "{e}"
+        );
+    }
+
+    /// Issue 16.4: receivers Outpost does not send to (Rocket.Chat,
+    /// incident.io, Mattermost, Teams v2, Jira) and `tracing` were served
+    /// verbatim, secrets included.
+    #[test]
+    fn unsupported_receivers_leak_no_secret() {
+        let text = format!(
+            "{BASE}    rocketchat_configs:\n      - api_url: https://rc\n        channel: '#c'\n        token: leak-rc-token\n        token_id: leak-rc-id\n    incidentio_configs: [{{url: 'https://api.incident.io/v2/alert_events/http/leak-iio-url', alert_source_token: leak-iio-token}}]\n    mattermost_configs:\n      - webhook_url: \"https://mm/hooks/leak-mm\"\n        text: hi\n    msteamsv2_configs: [{{webhook_url: 'https://teams/leak-teamsv2'}}]\n    jira_configs: [{{api_url: 'https://jira', project: P, http_config: {{basic_auth: {{username: u, password: leak-jira}}}}}}]\ntracing:\n  endpoint: otel:4317\n  tls_config: {{key: leak-tracing-key}}\n"
+        );
+        let (c, _) = parse(&text).unwrap();
+        assert!(!c.redacted.contains("leak"), "{}", c.redacted);
+        let tree: serde_json::Value = serde_saphyr::from_str(&c.redacted).unwrap();
+        let b = &tree["receivers"][1];
+        assert_eq!(b["name"], "b");
+        for kind in [
+            "rocketchat_configs",
+            "incidentio_configs",
+            "mattermost_configs",
+            "msteamsv2_configs",
+            "jira_configs",
+        ] {
+            assert_eq!(
+                b[kind],
+                crate::secret::UNMODELLED_TOKEN,
+                "{kind}: {}",
+                c.redacted
+            );
+        }
+        assert_eq!(tree["tracing"], crate::secret::UNMODELLED_TOKEN);
+        assert_eq!(
+            tree["receivers"][0]["webhook_configs"][0]["url"],
+            "http://x/"
         );
     }
 }

@@ -4,6 +4,10 @@
 
 use super::*;
 
+// Slack fields and actions, PagerDuty images and links: upstream declares no
+// secret in them, so they are served as written.
+use serde::de::IgnoredAny;
+
 #[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,7 +27,7 @@ pub(super) struct RawReceiver {
     #[serde(default)]
     pub(super) msteams_configs: Option<Vec<Spanned<RawMsteams>>>,
     #[serde(default)]
-    pub(super) msteamsv2_configs: Option<Vec<IgnoredAny>>,
+    pub(super) msteamsv2_configs: Option<Vec<Unmodelled>>,
     #[serde(default)]
     pub(super) telegram_configs: Option<Vec<Spanned<RawTelegram>>>,
     #[serde(default)]
@@ -39,13 +43,13 @@ pub(super) struct RawReceiver {
     #[serde(default)]
     pub(super) webex_configs: Option<Vec<Spanned<RawWebex>>>,
     #[serde(default)]
-    pub(super) jira_configs: Option<Vec<IgnoredAny>>,
+    pub(super) jira_configs: Option<Vec<Unmodelled>>,
     #[serde(default)]
-    pub(super) rocketchat_configs: Option<Vec<IgnoredAny>>,
+    pub(super) rocketchat_configs: Option<Vec<Unmodelled>>,
     #[serde(default)]
-    pub(super) incidentio_configs: Option<Vec<IgnoredAny>>,
+    pub(super) incidentio_configs: Option<Vec<Unmodelled>>,
     #[serde(default)]
-    pub(super) mattermost_configs: Option<Vec<IgnoredAny>>,
+    pub(super) mattermost_configs: Option<Vec<Unmodelled>>,
 }
 
 #[allow(dead_code)] // every schema field is decoded for strictness; not all are acted on yet
