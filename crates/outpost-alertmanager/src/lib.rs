@@ -10,6 +10,7 @@
 //! The HTTP API lives in `outpost-api`; the rule engine hands alerts over
 //! through [`Alertmanager::put_alerts`], the same path `POST /api/v2/alerts` takes.
 
+mod activity;
 mod alert;
 mod am;
 mod error;
