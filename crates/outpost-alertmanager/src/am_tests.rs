@@ -271,8 +271,10 @@ async fn failing_webhook_is_retried_and_counted_without_blocking_others() {
     let (bad_url, mut bad_rx) = receiver(500).await;
     let (good_url, mut good_rx) = receiver(200).await;
     let cfg = config(&format!(
-        "route:\n  receiver: bad\n  group_wait: 1s\n  group_interval: 1s\n  routes:\n    - matchers: [team=good]\n      receiver: good\nreceivers:\n  - name: bad\n    webhook_configs: [{{url: '{bad_url}'}}]\n  - name: good\n    webhook_configs: [{{url: '{good_url}'}}]\n"
+        "route:\n  receiver: bad\n  group_wait: 1s\n  group_interval: 2s\n  routes:\n    - matchers: [team=good]\n      receiver: good\nreceivers:\n  - name: bad\n    webhook_configs: [{{url: '{bad_url}'}}]\n  - name: good\n    webhook_configs: [{{url: '{good_url}'}}]\n"
     ));
+    // group_interval equals the notify timeout (2s): the group's next flush
+    // cannot start, and fail on its own, before the first one gives up.
     let clock = Clock::manual(T0);
     let opts = AlertmanagerOptions {
         min_notify_timeout: Duration::from_secs(2),
