@@ -1,6 +1,11 @@
-//! Dispatcher tests on a manual clock with a real webhook receiver.
+//! Dispatcher tests on a manual clock with a real webhook receiver. After
+//! moving the clock a test waits for [`Alertmanager::settled`] and then
+//! asserts what the receivers got so far (a receiver has the request before
+//! it answers, and a send counts as done once answered); no wall-clock
+//! windows decide presence or absence.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -8,7 +13,7 @@ use axum::routing::post;
 use outpost_clock::Clock;
 use outpost_config::{AlertmanagerConfig, Files, MatchOp, Matcher, parse_alertmanager};
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 
 use crate::alert::{LabelSet, PostableAlert};
 use crate::am::{AlertQuery, Alertmanager, AlertmanagerOptions};
@@ -47,6 +52,8 @@ async fn receiver(status: u16) -> (String, mpsc::UnboundedReceiver<Value>) {
     (format!("http://{addr}/"), rx)
 }
 
+/// Waits for a request to a receiver that holds it (so `settled` cannot be
+/// awaited first); the deadline only guards against a hang.
 async fn next(rx: &mut mpsc::UnboundedReceiver<Value>) -> Value {
     tokio::time::timeout(Duration::from_secs(10), rx.recv())
         .await
@@ -54,32 +61,35 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<Value>) -> Value {
         .unwrap()
 }
 
-async fn none(rx: &mut mpsc::UnboundedReceiver<Value>) {
-    if let Ok(Some(v)) = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
+/// Waits until the dispatcher has done all the work due at the clock's
+/// time; the deadline only guards against a hang.
+async fn settled(am: &Alertmanager) {
+    tokio::time::timeout(Duration::from_secs(30), am.settled())
+        .await
+        .expect("the dispatcher did not settle within 30s");
+}
+
+/// The request a receiver has got by now (call after [`settled`]).
+fn got(rx: &mut mpsc::UnboundedReceiver<Value>) -> Value {
+    rx.try_recv().expect("no webhook request")
+}
+
+/// Asserts that a receiver has got no request (call after [`settled`]).
+fn nothing(rx: &mut mpsc::UnboundedReceiver<Value>) {
+    if let Ok(v) = rx.try_recv() {
         panic!("unexpected webhook: {v}");
     }
 }
 
-/// Waits until `n` webhook requests have failed, and a little longer, so
-/// that the retry after the last one is asleep on the clock.
-async fn failed_requests_reach(am: &Alertmanager, n: u64) {
+/// `alertmanager_notification_requests_failed_total` of the webhook.
+fn failed_requests(am: &Alertmanager) -> u64 {
     let prefix = "alertmanager_notification_requests_failed_total{integration=\"webhook\"} ";
     let mut text = String::new();
-    for _ in 0..400 {
-        text.clear();
-        am.render_metrics(&mut text);
-        let failed = text
-            .lines()
-            .find_map(|l| l.strip_prefix(prefix))
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
-        if failed >= n {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("never {n} failed webhook requests:\n{text}");
+    am.render_metrics(&mut text);
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
 }
 
 fn alert(pairs: &[(&str, &str)], ends_at: Option<i64>) -> PostableAlert {
@@ -108,10 +118,6 @@ fn names(v: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(50)).await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timers_group_wait_interval_repeat_and_resolved() {
     let (url, mut rx) = receiver(200).await;
@@ -125,11 +131,13 @@ async fn timers_group_wait_interval_repeat_and_resolved() {
         Some(T0 + 3_600_000 * 3),
     )])
     .unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(29)).unwrap();
-    none(&mut rx).await;
+    settled(&am).await;
+    nothing(&mut rx);
     clock.advance(Duration::from_secs(1)).unwrap();
-    let m = next(&mut rx).await;
+    settled(&am).await;
+    let m = got(&mut rx);
     assert_eq!(m["receiver"], "web\\.hook");
     assert_eq!(m["groupKey"], "{}:{alertname=\"X\"}");
     assert_eq!(m["version"], "4");
@@ -146,16 +154,18 @@ async fn timers_group_wait_interval_repeat_and_resolved() {
         Some(T0 + 3_600_000 * 3),
     )])
     .unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(60)).unwrap();
-    none(&mut rx).await;
+    settled(&am).await;
+    nothing(&mut rx);
     clock.advance(Duration::from_secs(240)).unwrap(); // T0+5m30s
-    let m = next(&mut rx).await;
+    // Settled also means the log entry is written (and stamped) after the send.
+    settled(&am).await;
+    let m = got(&mut rx);
     assert_eq!(
         names(&m),
         [("a".into(), "firing".into()), ("b".into(), "firing".into())]
     );
-    settle().await; // the log entry is written (and stamped) after the send
 
     // Unchanged: nothing at the next ticks until repeat_interval has passed.
     // Upstream's rule is strict (`entry.Timestamp.Before(now - repeat)`),
@@ -165,11 +175,13 @@ async fn timers_group_wait_interval_repeat_and_resolved() {
     // goes out one group_interval later, at 65m.
     for _ in 0..12 {
         clock.advance(Duration::from_secs(300)).unwrap();
-        settle().await;
+        settled(&am).await;
+        nothing(&mut rx);
     }
-    none(&mut rx).await; // T0+1h5m30s: exactly 60m after the last send
+    // T0+1h5m30s: exactly 60m after the last send, and nothing was sent.
     clock.advance(Duration::from_secs(300)).unwrap(); // 65m after
-    let m = next(&mut rx).await;
+    settled(&am).await;
+    let m = got(&mut rx);
     assert_eq!(names(&m).len(), 2, "repeat");
 
     // Resolve one: sent at the next tick (webhook send_resolved defaults to true).
@@ -179,9 +191,10 @@ async fn timers_group_wait_interval_repeat_and_resolved() {
         Some(now),
     )])
     .unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(300)).unwrap();
-    let m = next(&mut rx).await;
+    settled(&am).await;
+    let m = got(&mut rx);
     assert_eq!(
         names(&m),
         [
@@ -190,7 +203,6 @@ async fn timers_group_wait_interval_repeat_and_resolved() {
         ]
     );
     assert_ne!(m["alerts"][0]["endsAt"], "0001-01-01T00:00:00Z");
-    settle().await;
     // The resolved alert left the group after the successful flush.
     let groups = am.alert_groups(&AlertQuery::default()).unwrap();
     assert_eq!(groups[0].alerts.len(), 1);
@@ -237,11 +249,12 @@ async fn silences_and_inhibition_mute_notifications() {
         [state("Src").alert.fingerprint.to_string()]
     );
     assert_eq!(state("Src").state, "active");
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(10)).unwrap();
-    let m = next(&mut rx).await;
+    settled(&am).await;
+    let m = got(&mut rx);
     assert_eq!(m["alerts"][0]["labels"]["alertname"], "Src");
-    none(&mut rx).await;
+    nothing(&mut rx);
     let active_only = am
         .alerts(&AlertQuery {
             silenced: false,
@@ -258,8 +271,10 @@ async fn failing_webhook_is_retried_and_counted_without_blocking_others() {
     let (bad_url, mut bad_rx) = receiver(500).await;
     let (good_url, mut good_rx) = receiver(200).await;
     let cfg = config(&format!(
-        "route:\n  receiver: bad\n  group_wait: 1s\n  group_interval: 1s\n  routes:\n    - matchers: [team=good]\n      receiver: good\nreceivers:\n  - name: bad\n    webhook_configs: [{{url: '{bad_url}'}}]\n  - name: good\n    webhook_configs: [{{url: '{good_url}'}}]\n"
+        "route:\n  receiver: bad\n  group_wait: 1s\n  group_interval: 2s\n  routes:\n    - matchers: [team=good]\n      receiver: good\nreceivers:\n  - name: bad\n    webhook_configs: [{{url: '{bad_url}'}}]\n  - name: good\n    webhook_configs: [{{url: '{good_url}'}}]\n"
     ));
+    // group_interval equals the notify timeout (2s): the group's next flush
+    // cannot start, and fail on its own, before the first one gives up.
     let clock = Clock::manual(T0);
     let opts = AlertmanagerOptions {
         min_notify_timeout: Duration::from_secs(2),
@@ -272,26 +287,25 @@ async fn failing_webhook_is_retried_and_counted_without_blocking_others() {
         alert(&[("alertname", "B"), ("team", "good")], end),
     ])
     .unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(1)).unwrap();
-    // The good receiver is served at once while the bad one retries.
-    let m = next(&mut good_rx).await;
+    // The good receiver is served at once while the bad one retries: settled
+    // returns with the bad one's retry asleep on the (manual) clock.
+    settled(&am).await;
+    let m = got(&mut good_rx);
     assert_eq!(m["alerts"][0]["labels"]["alertname"], "B");
-    next(&mut bad_rx).await;
-    // The backoff sleeps on the (manual) clock: once the 500 is in, move the
-    // clock past the first wait.
-    failed_requests_reach(&am, 1).await;
+    got(&mut bad_rx);
+    nothing(&mut bad_rx);
+    assert_eq!(failed_requests(&am), 1);
+    assert_eq!(am.notification_counts("webhook").1, 0, "still retrying");
+    // Past the first backoff (at most 750ms).
     clock.advance(Duration::from_secs(1)).unwrap();
-    next(&mut bad_rx).await; // retried
-    failed_requests_reach(&am, 2).await;
+    settled(&am).await;
+    got(&mut bad_rx); // retried
+    assert!(failed_requests(&am) >= 2);
     // Past the 2s notify timeout on the clock: the retries give up.
     clock.advance(Duration::from_secs(1)).unwrap();
-    for _ in 0..100 {
-        if am.notification_counts("webhook").1 == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    settled(&am).await;
     assert_eq!(am.notification_counts("webhook").1, 1);
     let failed = am.notifications(&NotificationFilter {
         status: Some("failed".into()),
@@ -342,10 +356,10 @@ async fn silences_and_nflog_survive_restart() {
             .unwrap();
         am.put_alerts(vec![alert(&[("alertname", "X")], Some(T0 + 3_600_000))])
             .unwrap();
-        settle().await;
+        settled(&am).await;
         clock.advance(Duration::from_secs(1)).unwrap();
-        next(&mut rx).await;
-        settle().await;
+        settled(&am).await;
+        got(&mut rx);
         am.stop();
         id
     };
@@ -354,9 +368,10 @@ async fn silences_and_nflog_survive_restart() {
     // The same alert again: the log says it was sent, so no repeat.
     am.put_alerts(vec![alert(&[("alertname", "X")], Some(T0 + 3_600_000))])
         .unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(5)).unwrap();
-    none(&mut rx).await;
+    settled(&am).await;
+    nothing(&mut rx);
     am.stop();
 }
 
@@ -371,16 +386,10 @@ async fn email_slack_and_pagerduty_are_rendered_into_the_outbox() {
     a.annotations
         .insert("description".into(), "payments fail".into());
     am.put_alerts(vec![a]).unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(1)).unwrap();
-    let mut n = Vec::new();
-    for _ in 0..100 {
-        n = am.notifications(&NotificationFilter::default());
-        if n.len() == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    settled(&am).await;
+    let n = am.notifications(&NotificationFilter::default());
     assert_eq!(n.len(), 3, "{n:?}");
     let by = |i: &str| n.iter().find(|x| x.integration == i).unwrap();
     let email = by("email");
@@ -423,11 +432,12 @@ async fn mute_and_active_time_intervals_drop_the_group() {
         alert(&[("alertname", "Open")], end),
     ])
     .unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(1)).unwrap();
-    let m = next(&mut rx).await;
+    settled(&am).await;
+    let m = got(&mut rx);
     assert_eq!(m["alerts"][0]["labels"]["alertname"], "Open");
-    none(&mut rx).await;
+    nothing(&mut rx);
     am.stop();
 }
 
@@ -493,17 +503,15 @@ async fn email_is_delivered_by_smtp_with_deliver() {
         Some(T0 + 3_600_000),
     )])
     .unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(1)).unwrap();
-    let mail = tokio::time::timeout(Duration::from_secs(10), mails.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    // The fake server has the mail before it answers the end of DATA.
+    settled(&am).await;
+    let mail = mails.try_recv().expect("no mail");
     assert!(mail.contains("Subject: [FIRING:1] Mailed \r\n"), "{mail}");
     assert!(mail.contains("To: oncall@example.com\r\n"), "{mail}");
     assert!(mail.contains("Mailed is firing"), "{mail}");
     assert!(mail.contains("multipart/alternative"), "{mail}");
-    settle().await;
     let n = am.notifications(&NotificationFilter::default());
     assert_eq!(n[0].status.as_str(), "delivered", "{:?}", n[0].error);
     am.stop();
@@ -540,7 +548,7 @@ async fn hanging_webhook_hits_the_deadline_and_is_retried_next_tick() {
     let am = Alertmanager::start(&cfg, clock.clone(), opts).unwrap();
     am.put_alerts(vec![alert(&[("alertname", "A")], Some(T0 + 3_600_000))])
         .unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(1)).unwrap();
     // The other integration of the receiver is not held up by the hanging one.
     next(&mut good_rx).await;
@@ -548,18 +556,14 @@ async fn hanging_webhook_hits_the_deadline_and_is_retried_next_tick() {
         .await
         .expect("no connection to the hanging webhook")
         .unwrap();
-    // The deadline (max(group_interval, min timeout) = 1s) cancels the request.
-    let mut failed = Vec::new();
-    for _ in 0..100 {
-        failed = am.notifications(&NotificationFilter {
-            status: Some("failed".into()),
-            ..Default::default()
-        });
-        if !failed.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // The deadline (max(group_interval, min timeout) = 1s, of wall time
+    // too, as the clock stands still) cancels the request; settled waits
+    // for it.
+    settled(&am).await;
+    let failed = am.notifications(&NotificationFilter {
+        status: Some("failed".into()),
+        ..Default::default()
+    });
     assert_eq!(failed.len(), 1, "the hanging request never failed");
     assert!(
         failed[0]
@@ -572,13 +576,13 @@ async fn hanging_webhook_hits_the_deadline_and_is_retried_next_tick() {
     );
     assert_eq!(am.notification_counts("webhook").1, 1);
     // No nflog entry for it: the next tick sends again, the good one does not.
-    settle().await;
     clock.advance(Duration::from_secs(1)).unwrap();
     tokio::time::timeout(Duration::from_secs(10), hang_rx.recv())
         .await
         .expect("the hanging webhook was not retried at the next tick")
         .unwrap();
-    none(&mut good_rx).await;
+    settled(&am).await;
+    nothing(&mut good_rx);
     am.stop();
 }
 
@@ -598,9 +602,10 @@ async fn alerts_and_groups_are_ordered_by_labelset_before() {
         alert(&[("g", "x"), ("zz", "1")], end),
     ])
     .unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(1)).unwrap();
-    let m = next(&mut rx).await;
+    settled(&am).await;
+    let m = got(&mut rx);
     assert_eq!(m["truncatedAlerts"], 1);
     assert_eq!(m["alerts"][0]["labels"]["zz"], "1", "{m}");
     am.put_alerts(vec![
@@ -622,16 +627,20 @@ async fn alerts_and_groups_are_ordered_by_labelset_before() {
     am.stop();
 }
 
-/// A webhook receiver that holds each request for `delay` before its 200.
-async fn slow_receiver(delay: Duration) -> (String, mpsc::UnboundedReceiver<Value>) {
+/// A webhook receiver that holds each request (after passing on its body)
+/// until the test adds a permit to the semaphore, then answers 200.
+async fn held_receiver() -> (String, mpsc::UnboundedReceiver<Value>, Arc<Semaphore>) {
     let (tx, rx) = mpsc::unbounded_channel();
+    let permits = Arc::new(Semaphore::new(0));
+    let gate = permits.clone();
     let app = Router::new().route(
         "/",
         post(move |body: String| {
             let tx = tx.clone();
+            let gate = gate.clone();
             async move {
                 let _ = tx.send(serde_json::from_str::<Value>(&body).unwrap());
-                tokio::time::sleep(delay).await;
+                gate.acquire().await.unwrap().forget();
                 axum::http::StatusCode::OK
             }
         }),
@@ -639,12 +648,12 @@ async fn slow_receiver(delay: Duration) -> (String, mpsc::UnboundedReceiver<Valu
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-    (format!("http://{addr}/"), rx)
+    (format!("http://{addr}/"), rx, permits)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_counts_as_flushed_from_its_first_tick() {
-    let (url, mut rx) = slow_receiver(Duration::from_millis(800)).await;
+    let (url, mut rx, release) = held_receiver().await;
     let cfg = config(&format!(
         "route:\n  receiver: w\n  group_by: [alertname]\n  group_wait: 30s\n  group_interval: 5m\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\n"
     ));
@@ -653,21 +662,26 @@ async fn group_counts_as_flushed_from_its_first_tick() {
     let end = Some(T0 + 3_600_000);
     am.put_alerts(vec![alert(&[("alertname", "X"), ("instance", "a")], end)])
         .unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(30)).unwrap();
     let m = next(&mut rx).await;
     assert_eq!(names(&m), [("a".into(), "firing".into())]);
-    // While the first flush is still in flight, an old alert joins the
-    // group: the group has flushed already, so it waits for group_interval
-    // instead of flushing again as soon as the first flush ends.
+    // While the first flush is still in flight (the receiver holds it), an
+    // old alert joins the group: the group has flushed already, so it waits
+    // for group_interval instead of flushing again as soon as the first
+    // flush ends.
     let mut old = alert(&[("alertname", "X"), ("instance", "b")], end);
     old.starts_at = Some(T0 - 600_000);
     am.put_alerts(vec![old]).unwrap();
-    if let Ok(Some(v)) = tokio::time::timeout(Duration::from_millis(1500), rx.recv()).await {
+    release.add_permits(1);
+    settled(&am).await;
+    if let Ok(v) = rx.try_recv() {
         panic!("flushed again before group_interval: {v}");
     }
+    release.add_permits(1);
     clock.advance(Duration::from_secs(300)).unwrap();
-    let m = next(&mut rx).await;
+    settled(&am).await;
+    let m = got(&mut rx);
     assert_eq!(
         names(&m),
         [("a".into(), "firing".into()), ("b".into(), "firing".into())]
@@ -677,7 +691,7 @@ async fn group_counts_as_flushed_from_its_first_tick() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nflog_time_is_taken_after_the_send() {
-    let (url, mut rx) = slow_receiver(Duration::from_millis(600)).await;
+    let (url, mut rx, release) = held_receiver().await;
     let cfg = config(&format!(
         "route:\n  receiver: w\n  group_wait: 30s\n  group_interval: 5m\n  repeat_interval: 12m\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\n"
     ));
@@ -688,21 +702,24 @@ async fn nflog_time_is_taken_after_the_send() {
         Some(T0 + 3_600_000 * 3),
     )])
     .unwrap();
-    settle().await;
+    settled(&am).await;
     clock.advance(Duration::from_secs(30)).unwrap(); // flush starts at T0+30s
     next(&mut rx).await;
     // The send takes until T0+5m: the log entry is stamped then.
     clock.advance(Duration::from_secs(270)).unwrap();
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    release.add_permits(1);
+    settled(&am).await;
     for _ in 0..2 {
         clock.advance(Duration::from_secs(300)).unwrap(); // ticks at T0+10m, T0+15m
-        settle().await;
+        settled(&am).await;
     }
     // At T0+15m, an entry stamped at the flush start (T0+30s) would be more
     // than 12m old; stamped at T0+5m it is not.
-    none(&mut rx).await;
+    nothing(&mut rx);
+    release.add_permits(1);
     clock.advance(Duration::from_secs(300)).unwrap(); // T0+20m
-    next(&mut rx).await;
+    settled(&am).await;
+    got(&mut rx);
     am.stop();
 }
 
@@ -767,5 +784,96 @@ async fn group_alert_receivers_come_from_the_listed_groups() {
         })
         .unwrap();
     assert_eq!(alerts[0].receivers, ["x", "y"]);
+    am.stop();
+}
+
+/// Polls once with a no-op waker: whether the future is done already.
+fn done_at_once<F: std::future::Future>(f: std::pin::Pin<&mut F>) -> bool {
+    use std::task::{Context, Poll, Waker};
+    matches!(
+        f.poll(&mut Context::from_waker(Waker::noop())),
+        Poll::Ready(_)
+    )
+}
+
+/// Regression (issue 16.7): tests waited a wall-clock window for the
+/// dispatcher; `settled` must not return while a flush due at the clock's
+/// time is still waiting for its receiver's answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settled_waits_until_the_flush_due_now_is_answered() {
+    let (url, mut rx, release) = held_receiver().await;
+    let cfg = config(&format!(
+        "route:\n  receiver: w\n  group_wait: 1s\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\n"
+    ));
+    let clock = Clock::manual(T0);
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
+    am.put_alerts(vec![alert(&[("alertname", "A")], Some(T0 + 3_600_000))])
+        .unwrap();
+    settled(&am).await;
+    nothing(&mut rx);
+    clock.advance(Duration::from_secs(1)).unwrap();
+    next(&mut rx).await; // the receiver holds the request
+    let mut waiting = std::pin::pin!(am.settled());
+    assert!(
+        !done_at_once(waiting.as_mut()),
+        "settled while the send was unanswered"
+    );
+    assert!(am.notifications(&NotificationFilter::default()).is_empty());
+    release.add_permits(1);
+    tokio::time::timeout(Duration::from_secs(30), waiting)
+        .await
+        .expect("the dispatcher did not settle within 30s");
+    let n = am.notifications(&NotificationFilter::default());
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].status.as_str(), "delivered");
+    // The log entry was written before settled returned: no repeat at the
+    // next group_interval tick (5m default, repeat_interval 4h).
+    clock.advance(Duration::from_secs(300)).unwrap();
+    settled(&am).await;
+    nothing(&mut rx);
+    am.stop();
+}
+
+/// Regression (issue 16.7): `settled` returns when nothing is due at the
+/// clock's time (a timer waiting for later does not hold it up), and after
+/// the dispatcher stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settled_returns_when_nothing_is_due() {
+    let (url, mut rx) = receiver(200).await;
+    let cfg = config(&format!(
+        "route:\n  receiver: w\n  group_wait: 30s\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\n"
+    ));
+    let clock = Clock::manual(T0);
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
+    settled(&am).await;
+    am.put_alerts(vec![alert(&[("alertname", "A")], Some(T0 + 3_600_000))])
+        .unwrap();
+    settled(&am).await;
+    clock.advance(Duration::from_secs(29)).unwrap();
+    settled(&am).await;
+    nothing(&mut rx);
+    am.stop();
+    am.put_alerts(vec![alert(&[("alertname", "B")], Some(T0 + 3_600_000))])
+        .unwrap();
+    settled(&am).await;
+}
+
+/// Regression (issue 16.7): `settled` on the system clock covers a flush
+/// due at once (an alert older than group_wait).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settled_covers_a_flush_due_now_on_the_system_clock() {
+    let (url, mut rx) = receiver(200).await;
+    let cfg = config(&format!(
+        "route:\n  receiver: w\n  group_wait: 30s\nreceivers:\n  - name: w\n    webhook_configs: [{{url: '{url}'}}]\n"
+    ));
+    let clock = Clock::system();
+    let am = Alertmanager::start(&cfg, clock.clone(), AlertmanagerOptions::default()).unwrap();
+    let now = clock.now_ms();
+    let mut a = alert(&[("alertname", "Old")], Some(now + 3_600_000));
+    a.starts_at = Some(now - 600_000);
+    am.put_alerts(vec![a]).unwrap();
+    settled(&am).await;
+    let m = got(&mut rx);
+    assert_eq!(m["alerts"][0]["labels"]["alertname"], "Old");
     am.stop();
 }

@@ -9,7 +9,11 @@
 //!
 //! The HTTP API lives in `outpost-api`; the rule engine hands alerts over
 //! through [`Alertmanager::put_alerts`], the same path `POST /api/v2/alerts` takes.
+//! [`Alertmanager::settled`] waits until the dispatcher has done all the work
+//! the clock's current time makes due, so tests (and waits for fixtures) can
+//! move a manual clock and then check what was sent without wall-clock windows.
 
+mod activity;
 mod alert;
 mod am;
 mod error;

@@ -13,6 +13,7 @@ use outpost_config::{
 };
 use serde::Serialize;
 
+use crate::activity::Busy;
 use crate::alert::LabelSet;
 use crate::metrics::Metrics;
 use crate::outbox::NotifiedAlert;
@@ -231,12 +232,13 @@ impl Post<'_> {
     pub(crate) async fn send_with_retry(
         &self,
         clock: &Clock,
+        busy: &mut Busy,
         metrics: &Metrics,
         integration: &str,
         timeout: Duration,
         body: Vec<u8>,
     ) -> (Result<(), String>, u32) {
-        with_retry(clock, metrics, integration, timeout, || {
+        with_retry(clock, busy, metrics, integration, timeout, || {
             self.send_once(body.clone())
         })
         .await
@@ -305,7 +307,8 @@ pub(crate) fn redact_url(e: &reqwest::Error) -> String {
 /// Retries `attempt` with exponential backoff (500ms ×1.5, ±50% jitter, 60s
 /// cap) until it succeeds, fails for good, or `timeout` of clock time has
 /// passed. Backoff sleeps on the project clock: with a manual clock the next
-/// attempt waits until the clock is moved past it.
+/// attempt waits until the clock is moved past it. `busy` is the caller's
+/// activity token, parked during the backoff.
 ///
 /// Like Alertmanager's pipeline context, the deadline also cancels an attempt
 /// in flight: a request that never gets an answer fails (and is counted as a
@@ -313,6 +316,7 @@ pub(crate) fn redact_url(e: &reqwest::Error) -> String {
 /// manual clock cannot hang it, once `timeout` of elapsed time has passed.
 pub(crate) async fn with_retry<F, Fut>(
     clock: &Clock,
+    busy: &mut Busy,
     metrics: &Metrics,
     integration: &str,
     timeout: Duration,
@@ -365,7 +369,7 @@ where
         let wait_ms = i64::try_from(backoff.mul_f64(jitter).as_millis()).unwrap_or(i64::MAX);
         let wake_ms = clock.now_ms().saturating_add(wait_ms);
         if wake_ms < deadline_ms {
-            clock.sleep_until(wake_ms).await;
+            busy.sleep_until(clock, wake_ms).await;
         }
         // A clock moved past the deadline during the sleep ends it too.
         if wake_ms >= deadline_ms || clock.now_ms() >= deadline_ms {
@@ -384,6 +388,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activity::Activity;
 
     #[test]
     fn common_pairs() {
@@ -427,6 +432,7 @@ mod tests {
         let clock = Clock::manual(0);
         let (r, n) = with_retry(
             &clock,
+            &mut Activity::default().busy(),
             &metrics,
             "webhook",
             Duration::from_millis(200),
@@ -448,12 +454,15 @@ mod tests {
     async fn retry_backoff_sleeps_on_the_manual_clock() {
         let metrics = Arc::new(Metrics::default());
         let clock = Clock::manual(0);
+        let activity = Activity::default();
         let calls = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let mut busy = activity.busy();
         let task = {
             let (clock, metrics, calls) = (clock.clone(), metrics.clone(), calls.clone());
             tokio::spawn(async move {
                 with_retry(
                     &clock,
+                    &mut busy,
                     &metrics,
                     "webhook",
                     Duration::from_secs(600),
@@ -474,9 +483,9 @@ mod tests {
                 .await
             })
         };
-        // Longer than the largest first backoff (750ms) of wall time.
-        // clock-guard: wall time (test: lets a real request time out)
-        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        // Settled at the clock's time: the first attempt has failed and the
+        // retry is parked in its backoff, waiting for a later clock time.
+        activity.settled_at(clock.now_ms()).await;
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert!(!task.is_finished());
         clock.advance(Duration::from_secs(1)).unwrap();
@@ -488,6 +497,7 @@ mod tests {
         assert_eq!((r, n), (Ok(()), 2));
         let p = metrics.get("webhook");
         assert_eq!((p.requests, p.requests_failed), (2, 1));
+        assert!(activity.is_settled_at(clock.now_ms()), "the work has ended");
     }
 
     /// Notification URLs are secrets: a transport error names the cause
@@ -508,6 +518,7 @@ mod tests {
         let (r, n) = post
             .send_with_retry(
                 &Clock::manual(0),
+                &mut Activity::default().busy(),
                 &metrics,
                 "slack",
                 Duration::from_millis(100),
@@ -529,6 +540,7 @@ mod tests {
         let clock = Clock::manual(0);
         let (r, n) = with_retry(
             &clock,
+            &mut Activity::default().busy(),
             &metrics,
             "webhook",
             Duration::from_millis(100),

@@ -86,7 +86,7 @@ pub struct Notification {
     pub error: Option<String>,
 }
 
-/// Filter of [`Outbox::list`].
+/// Filter of [`crate::Alertmanager::notifications`].
 #[derive(Debug, Clone, Default)]
 pub struct NotificationFilter {
     /// Receiver name.

@@ -6,6 +6,7 @@ use std::time::Duration;
 use outpost_template::{TemplateSet, quote_meta};
 
 use super::{Inner, notified};
+use crate::activity::Busy;
 use crate::alert::{Alert, LabelSet};
 use crate::error::Result;
 use crate::notify::{self, Integration, Kind, WebhookMessage};
@@ -16,6 +17,7 @@ use crate::render::{self, Renderer};
 #[allow(clippy::too_many_arguments)] // one call site; the flush's context, spelled out
 pub(super) async fn run_integration(
     inner: &Inner,
+    busy: &mut Busy,
     templates: &TemplateSet,
     integ: &Integration,
     receiver: &str,
@@ -107,7 +109,14 @@ pub(super) async fn run_integration(
                                 retry_codes: &[],
                             };
                             let (r, n) = post
-                                .send_with_retry(&inner.clock, &inner.metrics, name, timeout, body)
+                                .send_with_retry(
+                                    &inner.clock,
+                                    busy,
+                                    &inner.metrics,
+                                    name,
+                                    timeout,
+                                    body,
+                                )
                                 .await;
                             (r, n, value)
                         }
@@ -126,7 +135,7 @@ pub(super) async fn run_integration(
                         retry_codes: &[],
                     };
                     let (r, n) = post
-                        .send_with_retry(&inner.clock, &inner.metrics, name, timeout, body)
+                        .send_with_retry(&inner.clock, busy, &inner.metrics, name, timeout, body)
                         .await;
                     (r, n, rendered)
                 }
@@ -155,17 +164,21 @@ pub(super) async fn run_integration(
                         retry_codes: &[429],
                     };
                     let (r, n) = post
-                        .send_with_retry(&inner.clock, &inner.metrics, name, timeout, body)
+                        .send_with_retry(&inner.clock, busy, &inner.metrics, name, timeout, body)
                         .await;
                     (r, n, rendered)
                 }
                 Kind::Email(c) if inner.opts.deliver => {
                     let email = email_of(c, &rendered, now, &base);
-                    let (r, n) =
-                        notify::with_retry(&inner.clock, &inner.metrics, name, timeout, || {
-                            crate::smtp::send(&email, timeout)
-                        })
-                        .await;
+                    let (r, n) = notify::with_retry(
+                        &inner.clock,
+                        busy,
+                        &inner.metrics,
+                        name,
+                        timeout,
+                        || crate::smtp::send(&email, timeout),
+                    )
+                    .await;
                     (r, n, rendered)
                 }
                 // Every other integration: rendered into the outbox.

@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::delivery::run_integration;
 use super::{ALERT_GC_MS, Group, GroupId, Inner, MAINTENANCE_MS, State, alert_order};
+use crate::activity::Busy;
 use crate::alert::{Alert, labelset_string};
 use crate::inhibit::InhibitSnapshot;
 use crate::nflog::{NFLOG_RETENTION_MS, NflogEntry, NflogKey, needs_update};
@@ -53,10 +54,14 @@ pub(super) fn insert_into_groups(st: &mut State, inner: &Inner, a: &Alert, now: 
     }
 }
 
-pub(super) async fn run_dispatcher(inner: Arc<Inner>) {
+/// The dispatcher loop; `busy` is its activity token, taken before it was
+/// spawned.
+pub(super) async fn run_dispatcher(inner: Arc<Inner>, mut busy: Busy) {
     let mut stop = inner.stop.subscribe();
     loop {
         let notified = inner.wake.notified();
+        // The state read below covers every change kicked so far.
+        inner.activity.take_kick();
         let (due, next) = {
             let mut st = inner.state.lock().unwrap_or_else(|e| e.into_inner());
             let now = inner.clock.now_ms();
@@ -81,12 +86,23 @@ pub(super) async fn run_dispatcher(inner: Arc<Inner>) {
         };
         for id in due {
             let inner = inner.clone();
-            tokio::spawn(async move { flush(inner, id).await });
+            let work = inner.activity.busy();
+            tokio::spawn(async move { flush(inner, id, work).await });
         }
-        tokio::select! {
-            _ = inner.clock.sleep_until(next) => {}
-            _ = notified => {}
-            _ = stop.wait_for(|s| *s) => return,
+        // Parked until the next timer; a kick wakes it earlier and is
+        // pending (for `settled`) until then.
+        let stopped = busy
+            .idle_until(next, async {
+                tokio::select! {
+                    _ = inner.clock.sleep_until(next) => false,
+                    _ = notified => false,
+                    _ = stop.wait_for(|s| *s) => true,
+                }
+            })
+            .await;
+        if stopped {
+            inner.activity.close();
+            return;
         }
     }
 }
@@ -118,7 +134,11 @@ struct Job {
     send: Option<Vec<Alert>>,
 }
 
-pub(super) async fn flush(inner: Arc<Inner>, id: GroupId) {
+/// Flushes a group; `busy` is the flush's activity token, taken before it
+/// was spawned. Each integration's job has its own; the last job to finish
+/// hands its token back, so the work stays counted until the notification
+/// log is written, while a job waiting on a retry backoff is not counted.
+pub(super) async fn flush(inner: Arc<Inner>, id: GroupId, busy: Busy) {
     let now = inner.clock.now_ms();
     let prepared = {
         let mut st = inner.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -212,7 +232,10 @@ pub(super) async fn flush(inner: Arc<Inner>, id: GroupId) {
     let timeout = Duration::from_millis(u64::try_from(group_interval).unwrap_or(0))
         .max(inner.opts.min_notify_timeout);
     let mut handles = Vec::new();
+    let remaining = Arc::new(AtomicUsize::new(jobs.len()));
     for job in jobs {
+        let mut work = inner.activity.busy();
+        let remaining = remaining.clone();
         let inner = inner.clone();
         let receiver = receiver.clone();
         let group_key = group_key.clone();
@@ -229,6 +252,7 @@ pub(super) async fn flush(inner: Arc<Inner>, id: GroupId) {
                 Some(alerts) => {
                     run_integration(
                         &inner,
+                        &mut work,
                         &running.templates,
                         &job.integration,
                         &receiver,
@@ -246,17 +270,31 @@ pub(super) async fn flush(inner: Arc<Inner>, id: GroupId) {
             let logged_at = inner.clock.now_ms();
             entry.expires_at = logged_at + (entry.expires_at - entry.ts);
             entry.ts = logged_at;
-            (ok, job.key, entry)
+            let last = remaining.fetch_sub(1, Ordering::AcqRel) == 1;
+            (ok, job.key, entry, last.then_some(work))
         }));
     }
+    // Waiting for the jobs is no work of its own.
+    let mut busy = handles.is_empty().then_some(busy);
     let mut all_ok = true;
     let mut logged = Vec::new();
     for h in handles {
         match h.await {
-            Ok((true, k, e)) => logged.push((k, e)),
-            _ => all_ok = false,
+            Ok((ok, k, e, work)) => {
+                if work.is_some() {
+                    busy = work;
+                }
+                if ok {
+                    logged.push((k, e));
+                } else {
+                    all_ok = false;
+                }
+            }
+            Err(_) => all_ok = false,
         }
     }
+    // A job that panicked returned no token.
+    let _busy = busy.unwrap_or_else(|| inner.activity.busy());
     {
         let mut st = inner.state.lock().unwrap_or_else(|e| e.into_inner());
         for (k, e) in logged {
@@ -279,5 +317,5 @@ pub(super) async fn flush(inner: Arc<Inner>, id: GroupId) {
             }
         }
     }
-    inner.wake.notify_one();
+    inner.kick();
 }

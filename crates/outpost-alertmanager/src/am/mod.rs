@@ -13,6 +13,7 @@ use outpost_config::{AlertmanagerConfig, Files, Matcher};
 use outpost_template::TemplateSet;
 use tokio::sync::{Notify, watch};
 
+use crate::activity::Activity;
 use crate::alert::{Alert, Fingerprint, GO_ZERO_MS, LabelSet, format_rfc3339_nano, labelset_cmp};
 use crate::error::Result;
 use crate::inhibit::InhibitSnapshot;
@@ -196,6 +197,8 @@ struct Inner {
     opts: AlertmanagerOptions,
     state: Mutex<State>,
     wake: Notify,
+    /// What the dispatcher and its flushes are doing, for [`Alertmanager::settled`].
+    activity: Activity,
     metrics: Metrics,
     outbox: Mutex<Outbox>,
     persist: Option<Persister>,
@@ -207,6 +210,14 @@ struct Inner {
 #[derive(Clone)]
 pub struct Alertmanager {
     inner: Arc<Inner>,
+}
+
+impl Inner {
+    /// Tells the dispatcher the state changed.
+    fn kick(&self) {
+        self.activity.kick();
+        self.wake.notify_one();
+    }
 }
 
 impl std::fmt::Debug for Alertmanager {
@@ -288,6 +299,7 @@ impl Alertmanager {
                 }),
                 clock,
                 wake: Notify::new(),
+                activity: Activity::default(),
                 metrics: Metrics::new(),
                 outbox: Mutex::new(Outbox::new(opts.max_outbox)),
                 persist,
@@ -297,7 +309,8 @@ impl Alertmanager {
             }),
         };
         let inner = am.inner.clone();
-        tokio::spawn(async move { run_dispatcher(inner).await });
+        let busy = inner.activity.busy();
+        tokio::spawn(async move { run_dispatcher(inner, busy).await });
         Ok(am)
     }
 
@@ -337,7 +350,19 @@ impl Alertmanager {
             receivers = config.receivers.len(),
             "alertmanager configuration applied"
         );
-        self.inner.wake.notify_one();
+        self.inner.kick();
+    }
+
+    /// Waits until the dispatcher is quiescent for the clock time of the
+    /// call: every group timer and retry backoff due by then has fired, every
+    /// flush it started has ended (sends answered or failed, notification
+    /// log and outbox written), and every stored alert and config change
+    /// has been seen by the dispatcher. Work waiting for a later clock time
+    /// does not hold it up; a request in flight does, until it is answered
+    /// or hits its deadline. Disk writes are [`Alertmanager::sync`]'s.
+    pub async fn settled(&self) {
+        let now = self.inner.clock.now_ms();
+        self.inner.activity.settled_at(now).await;
     }
 
     /// The clock this instance runs on.

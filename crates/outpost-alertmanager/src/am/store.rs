@@ -55,7 +55,7 @@ impl Alertmanager {
             insert_into_groups(&mut st, &self.inner, &a, now);
         }
         drop(st);
-        self.inner.wake.notify_one();
+        self.inner.kick();
         if errors.is_empty() {
             Ok(())
         } else {
