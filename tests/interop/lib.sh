@@ -42,7 +42,7 @@ start_outpost() {
   OUTPOST_AM=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["alertmanager"])' "$ports")
 }
 
-# wait_for CMD...: retry a command for up to 30 s.
+# wait_for CMD...: retry a command for up to 60 s.
 wait_for() {
   for _ in $(seq 1 600); do
     if "$@" >/dev/null 2>&1; then return 0; fi
