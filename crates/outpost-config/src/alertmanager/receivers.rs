@@ -647,15 +647,31 @@ pub(super) fn check_other_integrations(
         }
         at_most_one(ck, pos, name, a, b);
     }
-    let mut count = |name: &str, send_resolved: Vec<bool>| {
-        if !send_resolved.is_empty() {
-            rec.other.push((name.to_string(), send_resolved));
-        }
-    };
-    let list = r.opsgenie_configs.as_deref().unwrap_or_default();
-    for c in list {
-        let pos = Pos::of(c);
-        let c = &c.value;
+    // One integration list: its own checks, then the HTTP client settings
+    // every integration has, then its `send_resolved` flags counted.
+    macro_rules! each {
+        ($field:ident, |$c:ident, $pos:ident| $body:block) => {
+            each!($field, true, |$c, $pos| $body)
+        };
+        ($field:ident, $resolved_default:expr, |$c:ident, $pos:ident| $body:block) => {{
+            let list = r.$field.as_deref().unwrap_or_default();
+            for item in list {
+                let $pos = Pos::of(item);
+                let $c = &item.value;
+                $body
+                http_block(ck, $pos, path, files, &$c.http_config, global_http);
+            }
+            if !list.is_empty() {
+                rec.other.push((
+                    stringify!($field).to_string(),
+                    list.iter()
+                        .map(|c| c.value.send_resolved.unwrap_or($resolved_default))
+                        .collect(),
+                ));
+            }
+        }};
+    }
+    each!(opsgenie_configs, |c, pos| {
         at_most_one(ck, pos, "api_key", &c.api_key, &c.api_key_file);
         if neither(&c.api_key, &c.api_key_file)
             && neither(&g.opsgenie_api_key, &g.opsgenie_api_key_file)
@@ -668,9 +684,9 @@ pub(super) fn check_other_integrations(
         for resp in &c.responders {
             if resp.id.is_none() && resp.name.is_none() && resp.username.is_none() {
                 ck.error(
-                    Some(pos),
-                    "opsGenieConfig responder has to have at least one of id, username or name specified",
-                );
+                        Some(pos),
+                        "opsGenieConfig responder has to have at least one of id, username or name specified",
+                    );
             }
             let kind = resp.kind.as_deref().unwrap_or("");
             if !kind.contains("{{")
@@ -685,33 +701,13 @@ pub(super) fn check_other_integrations(
                 );
             }
         }
-        http_block(ck, pos, path, files, &c.http_config, global_http);
-    }
-    count(
-        "opsgenie_configs",
-        list.iter()
-            .map(|c| c.value.send_resolved.unwrap_or(true))
-            .collect(),
-    );
+    });
 
-    let list = r.msteams_configs.as_deref().unwrap_or_default();
-    for c in list {
-        let pos = Pos::of(c);
-        let c = &c.value;
+    each!(msteams_configs, |c, pos| {
         exactly_one(ck, pos, "webhook_url", &c.webhook_url, &c.webhook_url_file);
-        http_block(ck, pos, path, files, &c.http_config, global_http);
-    }
-    count(
-        "msteams_configs",
-        list.iter()
-            .map(|c| c.value.send_resolved.unwrap_or(true))
-            .collect(),
-    );
+    });
 
-    let list = r.telegram_configs.as_deref().unwrap_or_default();
-    for c in list {
-        let pos = Pos::of(c);
-        let c = &c.value;
+    each!(telegram_configs, |c, pos| {
         if neither(&c.bot_token, &c.bot_token_file)
             && neither(&g.telegram_bot_token, &g.telegram_bot_token_file)
         {
@@ -732,33 +728,14 @@ pub(super) fn check_other_integrations(
                 "unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string",
             );
         }
-        http_block(ck, pos, path, files, &c.http_config, global_http);
-    }
-    count(
-        "telegram_configs",
-        list.iter()
-            .map(|c| c.value.send_resolved.unwrap_or(true))
-            .collect(),
-    );
+    });
 
-    let list = r.discord_configs.as_deref().unwrap_or_default();
-    for c in list {
-        let pos = Pos::of(c);
-        let c = &c.value;
+    each!(discord_configs, |c, pos| {
         exactly_one(ck, pos, "webhook_url", &c.webhook_url, &c.webhook_url_file);
-        http_block(ck, pos, path, files, &c.http_config, global_http);
-    }
-    count(
-        "discord_configs",
-        list.iter()
-            .map(|c| c.value.send_resolved.unwrap_or(true))
-            .collect(),
-    );
+    });
 
-    let list = r.wechat_configs.as_deref().unwrap_or_default();
-    for c in list {
-        let pos = Pos::of(c);
-        let c = &c.value;
+    // Alertmanager's WeChat default is send_resolved: false.
+    each!(wechat_configs, false, |c, pos| {
         if let Some(t) = &c.message_type
             && !matches!(t.as_str(), "text" | "markdown")
         {
@@ -775,34 +752,14 @@ pub(super) fn check_other_integrations(
         if c.corp_id.is_none() && g.wechat_api_corp_id.is_none() {
             ck.error(Some(pos), "no global Wechat CorpID set");
         }
-        http_block(ck, pos, path, files, &c.http_config, global_http);
-    }
-    count(
-        "wechat_configs",
-        list.iter()
-            .map(|c| c.value.send_resolved.unwrap_or(false))
-            .collect(),
-    );
+    });
 
-    let list = r.pushover_configs.as_deref().unwrap_or_default();
-    for c in list {
-        let pos = Pos::of(c);
-        let c = &c.value;
+    each!(pushover_configs, |c, pos| {
         exactly_one(ck, pos, "user_key", &c.user_key, &c.user_key_file);
         exactly_one(ck, pos, "token", &c.token, &c.token_file);
-        http_block(ck, pos, path, files, &c.http_config, global_http);
-    }
-    count(
-        "pushover_configs",
-        list.iter()
-            .map(|c| c.value.send_resolved.unwrap_or(true))
-            .collect(),
-    );
+    });
 
-    let list = r.sns_configs.as_deref().unwrap_or_default();
-    for c in list {
-        let pos = Pos::of(c);
-        let c = &c.value;
+    each!(sns_configs, |c, pos| {
         let targets = [&c.target_arn, &c.topic_arn, &c.phone_number]
             .iter()
             .filter(|t| t.as_ref().is_some_and(|s| !s.is_empty()))
@@ -813,19 +770,9 @@ pub(super) fn check_other_integrations(
                 "must provide either a Target ARN, Topic ARN, or Phone Number for SNS config",
             );
         }
-        http_block(ck, pos, path, files, &c.http_config, global_http);
-    }
-    count(
-        "sns_configs",
-        list.iter()
-            .map(|c| c.value.send_resolved.unwrap_or(true))
-            .collect(),
-    );
+    });
 
-    let list = r.victorops_configs.as_deref().unwrap_or_default();
-    for c in list {
-        let pos = Pos::of(c);
-        let c = &c.value;
+    each!(victorops_configs, |c, pos| {
         if c.routing_key.as_deref().is_none_or(str::is_empty) {
             ck.error(Some(pos), "missing Routing key in VictorOps config");
         }
@@ -846,24 +793,14 @@ pub(super) fn check_other_integrations(
                     | "entity_state"
             ) {
                 ck.error(
-                    Some(pos),
-                    format!("victorOps config contains custom field {k} which cannot be used as it conflicts with the fixed/static fields"),
-                );
+                        Some(pos),
+                        format!("victorOps config contains custom field {k} which cannot be used as it conflicts with the fixed/static fields"),
+                    );
             }
         }
-        http_block(ck, pos, path, files, &c.http_config, global_http);
-    }
-    count(
-        "victorops_configs",
-        list.iter()
-            .map(|c| c.value.send_resolved.unwrap_or(true))
-            .collect(),
-    );
+    });
 
-    let list = r.webex_configs.as_deref().unwrap_or_default();
-    for c in list {
-        let pos = Pos::of(c);
-        let c = &c.value;
+    each!(webex_configs, |c, pos| {
         if c.room_id.as_deref().is_none_or(str::is_empty) {
             ck.error(Some(pos), "missing room_id on webex_config");
         }
@@ -874,14 +811,7 @@ pub(super) fn check_other_integrations(
         if auth.is_none() {
             ck.error(Some(pos), "missing webex_configs.http_config.authorization");
         }
-        http_block(ck, pos, path, files, &c.http_config, global_http);
-    }
-    count(
-        "webex_configs",
-        list.iter()
-            .map(|c| c.value.send_resolved.unwrap_or(true))
-            .collect(),
-    );
+    });
 }
 
 /// MIME header canonical form (`content-type` → `Content-Type`).
