@@ -287,7 +287,7 @@ fn extreme_times_and_durations_never_take_the_process_down() {
     let op = Outpost::start(&[]);
     load(&op);
     let base = op.url("prometheus");
-    let extremes = [
+    let mut extremes: Vec<String> = [
         "1e300",
         "-1e300",
         "9223372036854775807",
@@ -301,9 +301,25 @@ fn extreme_times_and_durations_never_take_the_process_down() {
         "-1e18",
         "9223372036854775.807",
         "1e-300",
-    ];
+    ]
+    .map(String::from)
+    .to_vec();
+    // Plus random numbers of every magnitude (fixed seed, so a failure repeats).
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..12 {
+        let sign = if next() % 2 == 0 { "" } else { "-" };
+        let exp = (next() % 640) as i64 - 320;
+        extremes.push(format!("{sign}{}.{}e{exp}", next() % 10, next() % 1000));
+        extremes.push((next() as i64).to_string());
+    }
     let mut urls = Vec::new();
-    for x in extremes {
+    for x in &extremes {
         urls.push(format!("{base}/api/v1/query?query=up&time={x}"));
         urls.push(format!(
             "{base}/api/v1/query?query=up%20offset%20-1y&time={x}"
