@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use common::{Outpost, get, http};
+use common::{Outpost, assert_metrics, get, http};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry_otlp::{MetricExporter, Protocol, WithExportConfig};
@@ -270,14 +270,12 @@ fn otlp_gzip_bomb_above_20_mib_gets_413() {
     // message, so 400), i.e. the limit is not lower than 20 MiB.
     let (code, _) = post("application/x-protobuf", gzip_zeros(20 << 20));
     assert_eq!(code, 400);
-    let metrics = get(&format!("{}/metrics", op.url("prometheus"))).1;
-    assert!(
-        metrics.contains("outpost_http_request_body_too_large_total{family=\"otlp_http\"} 2\n"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("outpost_otlp_metrics_requests_total{result=\"rejected\"} 3\n"),
-        "{metrics}"
+    assert_metrics(
+        &op,
+        &[
+            "outpost_http_request_body_too_large_total{family=\"otlp_http\"} 2",
+            "outpost_otlp_metrics_requests_total{result=\"rejected\"} 3",
+        ],
     );
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Outpost, get, http};
+use common::{Outpost, assert_metrics, get, http};
 use outpost_ingest::encode;
 use outpost_ingest::proto::{Label, Sample, TimeSeries, WriteRequest};
 
@@ -65,26 +65,15 @@ fn remote_write_stores_samples_and_rejects_bad_input() {
     let (code, _) = post(&url, encode(&again), SENDER_HEADERS);
     assert_eq!(code, 204);
 
-    let metrics = get(&format!("{}/metrics", op.url("prometheus"))).1;
-    assert!(
-        metrics.contains("outpost_remote_write_samples_total{outcome=\"written\"} 52\n"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("outpost_remote_write_samples_total{outcome=\"rejected\"} 4\n"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("outpost_tsdb_head_series 10\n"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("outpost_tsdb_head_samples_appended_total 51\n"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("outpost_tsdb_out_of_order_samples_total 4\n"),
-        "{metrics}"
+    assert_metrics(
+        &op,
+        &[
+            "outpost_remote_write_samples_total{outcome=\"written\"} 52",
+            "outpost_remote_write_samples_total{outcome=\"rejected\"} 4",
+            "outpost_tsdb_head_series 10",
+            "outpost_tsdb_head_samples_appended_total 51",
+            "outpost_tsdb_out_of_order_samples_total 4",
+        ],
     );
 
     let (code, body) = post(&url, b"definitely not snappy".to_vec(), SENDER_HEADERS);
@@ -168,14 +157,12 @@ fn valid_4_6_mb_snappy_batch_is_accepted() {
     assert!(body.len() > 4_600_000, "{} bytes", body.len());
     let (code, text) = post(&url, body, SENDER_HEADERS);
     assert_eq!(code, 204, "{text}");
-    let metrics = get(&format!("{}/metrics", op.url("prometheus"))).1;
-    assert!(
-        metrics.contains("outpost_remote_write_samples_total{outcome=\"written\"} 380000\n"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("outpost_http_request_body_too_large_total{family=\"remote_write\"} 0\n"),
-        "{metrics}"
+    assert_metrics(
+        &op,
+        &[
+            "outpost_remote_write_samples_total{outcome=\"written\"} 380000",
+            "outpost_http_request_body_too_large_total{family=\"remote_write\"} 0",
+        ],
     );
 }
 
@@ -206,14 +193,12 @@ fn over_limit_remote_write_bodies_get_413_and_are_counted() {
     let (code, text) = declare_and_read(&op.ports["prometheus"], 40 << 20);
     assert_eq!(code, 413, "{text}");
     assert!(text.contains("request body exceeds the limit"), "{text}");
-    let metrics = get(&format!("{}/metrics", op.url("prometheus"))).1;
-    assert!(
-        metrics.contains("outpost_http_request_body_too_large_total{family=\"remote_write\"} 2\n"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("outpost_remote_write_requests_total{result=\"rejected\"} 2\n"),
-        "{metrics}"
+    assert_metrics(
+        &op,
+        &[
+            "outpost_http_request_body_too_large_total{family=\"remote_write\"} 2",
+            "outpost_remote_write_requests_total{result=\"rejected\"} 2",
+        ],
     );
 }
 
@@ -242,18 +227,13 @@ fn series_limit_refusals_are_answered_with_400() {
     // Series already stored keep taking samples: 204.
     let (code, text) = post(&url, encode(&request(100, 1, t0 + 60_000)), SENDER_HEADERS);
     assert_eq!(code, 204, "{text}");
-    let metrics = get(&format!("{}/metrics", op.url("prometheus"))).1;
-    assert!(
-        metrics.contains("outpost_tsdb_head_series 100\n"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("outpost_remote_write_samples_total{outcome=\"series_limit\"} 300\n"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("outpost_remote_write_samples_total{outcome=\"written\"} 300\n"),
-        "{metrics}"
+    assert_metrics(
+        &op,
+        &[
+            "outpost_tsdb_head_series 100",
+            "outpost_remote_write_samples_total{outcome=\"series_limit\"} 300",
+            "outpost_remote_write_samples_total{outcome=\"written\"} 300",
+        ],
     );
 }
 

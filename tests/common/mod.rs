@@ -150,6 +150,18 @@ pub fn get(url: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().unwrap())
 }
 
+/// Asserts that the prometheus listener's `/metrics` holds every one of
+/// `lines` (each a whole exposition line, without its newline).
+pub fn assert_metrics(op: &Outpost, lines: &[&str]) {
+    let metrics = get(&format!("{}/metrics", op.url("prometheus"))).1;
+    for l in lines {
+        assert!(
+            metrics.contains(&format!("{l}\n")),
+            "missing {l:?} in\n{metrics}"
+        );
+    }
+}
+
 /// POST with an empty body and return (status, body).
 pub fn post(url: &str) -> (u16, String) {
     let r = http().post(url).send().unwrap();

@@ -335,18 +335,15 @@ mod tests {
 
     #[test]
     fn template_check_errors_fail_the_file_with_rule_and_field() {
+        // The checker's own text comes back behind the rule and the field.
         let err = parse(
-            "groups:\n  - name: g\n    rules:\n      - alert: Bad\n        expr: up == 0\n        labels:\n          sev: \"{{ nosuch }}\"\n        annotations:\n          summary: \"{{ $labels.x \"\n",
+            "groups:\n  - name: g\n    rules:\n      - alert: Bad\n        expr: up == 0\n        annotations:\n          summary: \"{{ nosuch }}\"\n",
         )
         .unwrap_err()
         .to_string();
-        assert!(
-            err.contains(r#"group "g", rule 1, "Bad": label "sev": template: Bad:1: function "nosuch" not defined"#),
-            "{err}"
-        );
-        assert!(
-            err.contains(r#"group "g", rule 1, "Bad": annotation "summary": template: Bad:1: unclosed action"#),
-            "{err}"
+        assert_eq!(
+            err.trim(),
+            r#"r.yml:4:9: group "g", rule 1, "Bad": annotation "summary": template: Bad:1: function "nosuch" not defined"#
         );
     }
 
