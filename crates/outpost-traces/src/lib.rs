@@ -10,10 +10,14 @@
 //! OpenTelemetry → Jaeger mapping.
 
 mod error;
+mod ingest;
 pub mod model;
+pub mod render;
 mod store;
+pub mod translate;
 
 pub use error::{Error, Result};
+pub use ingest::{SpanObserver, TraceIngest};
 pub use store::{
     DependencyLink, Operation, StoreOptions, StoreStats, TraceQuery, TraceStore, WriteStats,
 };
