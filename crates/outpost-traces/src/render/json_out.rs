@@ -319,6 +319,17 @@ mod tests {
         let mut out = Vec::new();
         write_f64(&mut out, 2.0);
         assert_eq!(out, b"2");
+        // shortest digits that round-trip exactly
+        let mut x = 1.0e-9_f64;
+        while x < 1e25 {
+            for v in [x, -x, x / 3.0, x * 7.1] {
+                let mut out = Vec::new();
+                write_f64(&mut out, v);
+                let text = String::from_utf8(out).unwrap();
+                assert_eq!(text.parse::<f64>().unwrap(), v, "{text}");
+            }
+            x *= 3.7;
+        }
     }
 
     #[test]
