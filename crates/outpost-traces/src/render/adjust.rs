@@ -411,3 +411,7 @@ fn remove_empty_links(spans: &mut [Arc<Span>]) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "adjust_tests.rs"]
+mod tests;
