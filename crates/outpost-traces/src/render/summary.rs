@@ -73,3 +73,67 @@ fn summary(t: &Trace) -> J {
     );
     J::Object(o)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::{Status, TraceId};
+    use crate::render::golden_tests::{resource, span};
+
+    #[test]
+    fn summaries_count_spans_errors_orphans_and_services() {
+        let fe = resource("frontend", vec![]);
+        let db = resource("db", vec![]);
+        let mut root = span(1, 1, 0, &fe);
+        root.name = Arc::from("HTTP GET /");
+        let mut a = span(1, 2, 1, &db);
+        a.status = Status {
+            code: StatusCode::Error,
+            message: "".into(),
+        };
+        let orphan = span(1, 3, 42, &fe);
+        let mut late = span(1, 4, 1, &fe);
+        late.end_ns = 1_800_000_000_000_000_000;
+        let t = Trace {
+            trace_id: TraceId(1),
+            spans: [root.clone(), a, orphan, late]
+                .into_iter()
+                .map(Arc::new)
+                .collect(),
+        };
+        let got = trace_summaries(&[t]);
+        let want = json!({"summaries": [{
+            "traceId": "00000000000000000000000000000001",
+            "rootServiceName": "frontend",
+            "rootOperationName": "HTTP GET /",
+            "minStartTimeUnixNano": root.start_ns.to_string(),
+            "maxEndTimeUnixNano": "1800000000000000000",
+            "spanCount": 4,
+            "errorSpanCount": 1,
+            "orphanSpanCount": 1,
+            "services": [
+                {"name": "frontend", "spanCount": 3, "errorSpanCount": 0},
+                {"name": "db", "spanCount": 1, "errorSpanCount": 1},
+            ],
+        }]});
+        assert_eq!(got, want);
+        assert_eq!(got.to_string(), want.to_string());
+        assert_eq!(trace_summaries(&[]), json!({"summaries": []}));
+    }
+
+    #[test]
+    fn without_a_root_the_earliest_span_names_the_trace() {
+        let fe = resource("frontend", vec![]);
+        let late = span(1, 5, 9, &fe);
+        let early = span(1, 2, 9, &fe);
+        let t = Trace {
+            trace_id: TraceId(1),
+            spans: vec![Arc::new(late), Arc::new(early)],
+        };
+        let got = trace_summaries(&[t]);
+        assert_eq!(got["summaries"][0]["rootOperationName"], "op-2");
+        assert_eq!(got["summaries"][0]["orphanSpanCount"], 2);
+    }
+}
