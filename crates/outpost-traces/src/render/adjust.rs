@@ -1,0 +1,417 @@
+//! The query-side adjusters Jaeger v2 runs before answering (fact sheet
+//! §5.7, `internal/adjuster/standard.go`), in its order:
+//! DeduplicateClientServerSpanIDs, SortCollections, DeduplicateSpans,
+//! CorrectClockSkew (max adjustment 0: only the warning), NormalizeIPAttributes,
+//! MoveLibraryAttributes, RemoveEmptySpanLinks. Warnings go into the span
+//! attribute `@jaeger@warnings` (a string array), which the v1 rendering
+//! moves to the span's `warnings`. `raw=true` requests skip [`adjust`].
+//!
+//! Spans are shared with the store, so an adjuster copies a span (and a
+//! resource or scope, keeping it shared between the spans that shared it)
+//! only when it changes it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::WARNINGS_ATTRIBUTE;
+use super::json_out::go_duration;
+use crate::model::{KeyValue, Resource, Scope, Span, SpanId, SpanKind, Trace, Value};
+
+/// The adjusted copy of a trace (the input is left as is).
+pub fn adjust(t: &Trace) -> Trace {
+    let mut spans = t.spans.clone();
+    dedupe_client_server_ids(&mut spans);
+    sort_collections(&mut spans);
+    dedupe_spans(&mut spans);
+    clock_skew(&mut spans);
+    normalize_ip_attributes(&mut spans);
+    move_library_attributes(&mut spans);
+    remove_empty_links(&mut spans);
+    Trace {
+        trace_id: t.trace_id,
+        spans,
+    }
+}
+
+/// Appends a warning to the span's `@jaeger@warnings` attribute.
+pub(crate) fn add_warning(s: &mut Span, w: String) {
+    let w = Value::Str(Arc::from(w));
+    if let Some(kv) = s
+        .attributes
+        .iter_mut()
+        .find(|kv| &*kv.key == WARNINGS_ATTRIBUTE)
+    {
+        match &mut kv.value {
+            Value::Array(a) => a.push(w),
+            other => {
+                let old = std::mem::replace(other, Value::Empty);
+                *other = Value::Array(vec![old, w]);
+            }
+        }
+        return;
+    }
+    s.attributes.push(KeyValue {
+        key: Arc::from(WARNINGS_ATTRIBUTE),
+        value: Value::Array(vec![w]),
+    });
+}
+
+/// A SERVER span sharing its id with a CLIENT span (Zipkin's shared spans)
+/// gets a new unique id, its parent becomes the shared id, and the spans
+/// that pointed at the shared id (the server's children) point at the new id.
+fn dedupe_client_server_ids(spans: &mut [Arc<Span>]) {
+    let client_ids: HashSet<u64> = spans
+        .iter()
+        .filter(|s| s.kind == SpanKind::Client)
+        .map(|s| s.span_id.0)
+        .collect();
+    if client_ids.is_empty()
+        || !spans
+            .iter()
+            .any(|s| s.kind == SpanKind::Server && client_ids.contains(&s.span_id.0))
+    {
+        return;
+    }
+    let mut used: HashSet<u64> = spans.iter().map(|s| s.span_id.0).collect();
+    let mut next = 0u64;
+    let mut renamed: HashMap<u64, u64> = HashMap::new();
+    for s in spans.iter_mut() {
+        if s.kind != SpanKind::Server || !client_ids.contains(&s.span_id.0) {
+            continue;
+        }
+        let new_id = loop {
+            next = match next.checked_add(1) {
+                Some(n) => n,
+                None => return,
+            };
+            if !used.contains(&next) {
+                break next;
+            }
+        };
+        used.insert(new_id);
+        let s = Arc::make_mut(s);
+        renamed.insert(s.span_id.0, new_id);
+        s.parent_span_id = s.span_id;
+        s.span_id = SpanId(new_id);
+    }
+    for s in spans.iter_mut() {
+        if let Some(&new_id) = renamed.get(&s.parent_span_id.0)
+            && s.span_id.0 != new_id
+        {
+            Arc::make_mut(s).parent_span_id = SpanId(new_id);
+        }
+    }
+}
+
+fn sorted(attrs: &[KeyValue]) -> bool {
+    attrs.windows(2).all(|w| w[0].key <= w[1].key)
+}
+
+fn sort_attrs(attrs: &mut [KeyValue]) {
+    attrs.sort_by(|a, b| a.key.cmp(&b.key));
+}
+
+/// Copies of shared resources and scopes, one per original, so spans that
+/// shared one still share its adjusted copy.
+#[derive(Default)]
+struct Shared {
+    resources: HashMap<*const Resource, Arc<Resource>>,
+    scopes: HashMap<*const Scope, Arc<Scope>>,
+}
+
+impl Shared {
+    fn resource(&mut self, r: &Arc<Resource>, f: impl FnOnce(&mut Resource)) -> Arc<Resource> {
+        self.resources
+            .entry(Arc::as_ptr(r))
+            .or_insert_with(|| {
+                let mut c = (**r).clone();
+                f(&mut c);
+                Arc::new(c)
+            })
+            .clone()
+    }
+
+    fn scope(&mut self, sc: &Arc<Scope>, f: impl FnOnce(&mut Scope)) -> Arc<Scope> {
+        self.scopes
+            .entry(Arc::as_ptr(sc))
+            .or_insert_with(|| {
+                let mut c = (**sc).clone();
+                f(&mut c);
+                Arc::new(c)
+            })
+            .clone()
+    }
+}
+
+/// Resource, scope, span, event and link attributes sorted by key (stable),
+/// events sorted by name.
+fn sort_collections(spans: &mut [Arc<Span>]) {
+    let mut shared = Shared::default();
+    for s in spans.iter_mut() {
+        if !sorted(&s.resource.attributes) {
+            let r = shared.resource(&s.resource, |r| sort_attrs(&mut r.attributes));
+            Arc::make_mut(s).resource = r;
+        }
+        if !sorted(&s.scope.attributes) {
+            let sc = shared.scope(&s.scope, |sc| sort_attrs(&mut sc.attributes));
+            Arc::make_mut(s).scope = sc;
+        }
+        let clean = sorted(&s.attributes)
+            && s.events.windows(2).all(|w| w[0].name <= w[1].name)
+            && s.events.iter().all(|e| sorted(&e.attributes))
+            && s.links.iter().all(|l| sorted(&l.attributes));
+        if clean {
+            continue;
+        }
+        let s = Arc::make_mut(s);
+        sort_attrs(&mut s.attributes);
+        s.events.sort_by(|a, b| a.name.cmp(&b.name));
+        for e in &mut s.events {
+            sort_attrs(&mut e.attributes);
+        }
+        for l in &mut s.links {
+            sort_attrs(&mut l.attributes);
+        }
+    }
+}
+
+/// Drops spans identical to an earlier one (same ids, times, attributes,
+/// events, links, status, resource and scope).
+fn dedupe_spans(spans: &mut Vec<Arc<Span>>) {
+    let mut seen: HashMap<(u64, u64, u64, u64), Vec<usize>> = HashMap::new();
+    let mut keep = Vec::with_capacity(spans.len());
+    for s in spans.drain(..) {
+        let key = (s.span_id.0, s.parent_span_id.0, s.start_ns, s.end_ns);
+        let bucket = seen.entry(key).or_default();
+        if bucket.iter().any(|&i| {
+            let k: &Arc<Span> = &keep[i];
+            Arc::ptr_eq(k, &s) || **k == *s
+        }) {
+            continue;
+        }
+        bucket.push(keep.len());
+        keep.push(s);
+    }
+    *spans = keep;
+}
+
+/// The host a span ran on: resource `host.id`, else `host.ip`, else `host.name`.
+fn host_key(s: &Span) -> String {
+    for key in ["host.id", "host.ip", "host.name"] {
+        if let Some(kv) = s.resource.attributes.iter().find(|kv| &*kv.key == key) {
+            return kv.value.as_string();
+        }
+    }
+    String::new()
+}
+
+/// The shift that would fit a child on another host into its parent:
+/// latency split evenly, or only "not before the parent" when the child is
+/// longer than the parent.
+fn skew_delta(child: &Span, parent: &Span) -> i64 {
+    let (ps, cs) = (i128::from(parent.start_ns), i128::from(child.start_ns));
+    let (pd, cd) = (
+        i128::from(parent.duration_ns()),
+        i128::from(child.duration_ns()),
+    );
+    let d = if cd > pd {
+        if cs < ps { ps - cs } else { 0 }
+    } else if cs >= ps && cs + cd <= ps + pd {
+        0
+    } else {
+        ps + (pd - cd) / 2 - cs
+    };
+    i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// Clock-skew correction with a maximum adjustment of 0 (Jaeger's
+/// default): nothing moves, but each span a non-zero delta would apply to
+/// gets `clock skew adjustment disabled; not applying calculated delta of
+/// <d>`; also Jaeger's warnings for duplicate ids and missing parents.
+fn clock_skew(spans: &mut [Arc<Span>]) {
+    let mut by_id: HashMap<u64, usize> = HashMap::with_capacity(spans.len());
+    let mut warnings: Vec<(usize, String)> = Vec::new();
+    for (i, s) in spans.iter().enumerate() {
+        if by_id.contains_key(&s.span_id.0) {
+            warnings.push((i, "duplicate span IDs; skipping clock skew adjustment".into()));
+        } else {
+            by_id.insert(s.span_id.0, i);
+        }
+    }
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); spans.len()];
+    let mut roots = Vec::new();
+    for &i in by_id.values() {
+        let p = spans[i].parent_span_id.0;
+        if p == 0 {
+            roots.push(i);
+        } else if let Some(&pi) = by_id.get(&p).filter(|&&pi| pi != i) {
+            children[pi].push(i);
+        } else {
+            warnings.push((
+                i,
+                format!(
+                    "invalid parent span IDs={}; skipping clock skew adjustment",
+                    SpanId(p).to_hex()
+                ),
+            ));
+            roots.push(i);
+        }
+    }
+    roots.sort_unstable();
+    let hosts: Vec<String> = spans.iter().map(|s| host_key(s)).collect();
+    // (node, parent, inherited skew: host, delta)
+    let mut visited = vec![false; spans.len()];
+    let mut stack: Vec<(usize, Option<usize>, usize, i64)> =
+        roots.iter().rev().map(|&r| (r, None, r, 0)).collect();
+    while let Some((n, parent, mut skew_host, mut delta)) = stack.pop() {
+        if std::mem::replace(&mut visited[n], true) {
+            continue;
+        }
+        if let Some(p) = parent
+            && (hosts[n] != hosts[skew_host] || hosts[n].is_empty())
+        {
+            skew_host = n;
+            delta = skew_delta(&spans[n], &spans[p]);
+        }
+        if delta != 0 {
+            warnings.push((
+                n,
+                format!(
+                    "clock skew adjustment disabled; not applying calculated delta of {}",
+                    go_duration(delta)
+                ),
+            ));
+        }
+        for &c in children[n].iter().rev() {
+            stack.push((c, Some(n), skew_host, delta));
+        }
+    }
+    for (i, w) in warnings {
+        add_warning(Arc::make_mut(&mut spans[i]), w);
+    }
+}
+
+/// A numeric IPv4 (`ip`, `peer.ipv4`) packed into an integer, as dotted text.
+fn normalize_ip(attrs: &[KeyValue]) -> Option<Vec<KeyValue>> {
+    let is_ip = |kv: &KeyValue| {
+        matches!(&*kv.key, "ip" | "peer.ipv4") && matches!(kv.value, Value::Int(_))
+    };
+    if !attrs.iter().any(is_ip) {
+        return None;
+    }
+    Some(
+        attrs
+            .iter()
+            .map(|kv| match kv.value {
+                Value::Int(i) if is_ip(kv) => {
+                    let b = (i as u32).to_be_bytes();
+                    KeyValue {
+                        key: kv.key.clone(),
+                        value: Value::Str(Arc::from(format!(
+                            "{}.{}.{}.{}",
+                            b[0], b[1], b[2], b[3]
+                        ))),
+                    }
+                }
+                _ => kv.clone(),
+            })
+            .collect(),
+    )
+}
+
+fn normalize_ip_attributes(spans: &mut [Arc<Span>]) {
+    let mut shared = Shared::default();
+    for s in spans.iter_mut() {
+        if let Some(attrs) = normalize_ip(&s.attributes) {
+            Arc::make_mut(s).attributes = attrs;
+        }
+        if normalize_ip(&s.resource.attributes).is_some() {
+            let r = shared.resource(&s.resource, |r| {
+                if let Some(a) = normalize_ip(&r.attributes) {
+                    r.attributes = a;
+                }
+            });
+            Arc::make_mut(s).resource = r;
+        }
+    }
+}
+
+/// The SDK attributes that belong on the resource.
+const LIBRARY_KEYS: [&str; 5] = [
+    "telemetry.sdk.language",
+    "telemetry.sdk.name",
+    "telemetry.sdk.version",
+    "telemetry.distro.name",
+    "telemetry.distro.version",
+];
+
+/// Moves `telemetry.sdk.*` / `telemetry.distro.*` span attributes to the
+/// span's resource; a resource that already holds another value keeps it
+/// and the span gets a warning (the attribute stays on the span).
+fn move_library_attributes(spans: &mut [Arc<Span>]) {
+    if !spans
+        .iter()
+        .any(|s| s.attributes.iter().any(|kv| LIBRARY_KEYS.contains(&&*kv.key)))
+    {
+        return;
+    }
+    // The adjusted resource of each original resource, built up span by span.
+    let mut resources: HashMap<*const Resource, Resource> = HashMap::new();
+    let mut origin: Vec<*const Resource> = Vec::with_capacity(spans.len());
+    for s in spans.iter_mut() {
+        let ptr = Arc::as_ptr(&s.resource);
+        origin.push(ptr);
+        if !s.attributes.iter().any(|kv| LIBRARY_KEYS.contains(&&*kv.key)) {
+            continue;
+        }
+        let res = resources
+            .entry(ptr)
+            .or_insert_with(|| (*s.resource).clone());
+        let span = Arc::make_mut(s);
+        let mut conflicts = Vec::new();
+        span.attributes.retain(|kv| {
+            if !LIBRARY_KEYS.contains(&&*kv.key) {
+                return true;
+            }
+            match res.attributes.iter().find(|r| r.key == kv.key) {
+                Some(r) if r.value != kv.value => {
+                    conflicts.push(kv.key.to_string());
+                    true
+                }
+                Some(_) => false,
+                None => {
+                    res.attributes.push(kv.clone());
+                    false
+                }
+            }
+        });
+        for k in conflicts {
+            add_warning(
+                span,
+                format!("conflicting values between Span and Resource for attribute {k}"),
+            );
+        }
+    }
+    let done: HashMap<*const Resource, Arc<Resource>> = resources
+        .into_iter()
+        .map(|(k, v)| (k, Arc::new(v)))
+        .collect();
+    for (s, ptr) in spans.iter_mut().zip(origin) {
+        if let Some(r) = done.get(&ptr) {
+            Arc::make_mut(s).resource = r.clone();
+        }
+    }
+}
+
+/// Drops links without a trace id.
+fn remove_empty_links(spans: &mut [Arc<Span>]) {
+    for s in spans.iter_mut() {
+        if s.links.iter().any(|l| l.trace_id.0 == 0) {
+            Arc::make_mut(s).links.retain(|l| l.trace_id.0 != 0);
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "adjust_tests.rs"]
+mod tests;
