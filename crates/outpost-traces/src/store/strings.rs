@@ -23,6 +23,7 @@ pub(super) struct Strings {
 
 impl Strings {
     /// Ids in use.
+    #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.strs.len() - self.free.len()
     }
