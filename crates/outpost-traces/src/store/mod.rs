@@ -1,15 +1,31 @@
 //! The trace store: a writer/reader contract (as Jaeger's v2 `tracestore`
 //! splits it) over an in-memory backend bounded by a span count. Writes are
 //! visible to reads as soon as `write` returns. When a write would exceed the
-//! cap, the oldest traces (by first arrival) are evicted whole and counted.
+//! cap, the oldest traces (by first arrival) are evicted whole and counted;
+//! a service or operation disappears with its last span.
+//!
+//! Layout (`backend.rs`): traces sit in a ring in order of first arrival,
+//! each numbered by a sequence number and found by id through a hash map.
+//! Spans are stored compactly (`compact.rs`) with interned strings
+//! (`strings.rs`) and deduplicated resources and scopes, and rebuilt into
+//! model spans on read. Searches intersect postings of trace numbers
+//! (`index.rs`) for the service, operation, kind, status and tag values,
+//! prune traces by their span start and duration ranges, and check the
+//! remaining candidates span by span (`matching.rs`).
 
+mod backend;
+mod compact;
+mod hash;
+mod index;
 mod matching;
+mod strings;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::model::{Span, SpanKind, Trace, TraceId};
+
+use backend::Inner;
 
 /// Store limits.
 #[derive(Clone, Debug)]
@@ -99,20 +115,6 @@ pub struct DependencyLink {
     pub call_count: u64,
 }
 
-struct Entry {
-    spans: Vec<Arc<Span>>,
-}
-
-#[derive(Default)]
-struct Inner {
-    traces: HashMap<TraceId, Entry>,
-    /// Trace ids in order of first arrival (eviction order).
-    order: VecDeque<TraceId>,
-    spans: usize,
-    /// service → operation → spans held with that name and kind.
-    operations: BTreeMap<Arc<str>, BTreeMap<Operation, usize>>,
-}
-
 /// The bounded in-memory trace store.
 pub struct TraceStore {
     opts: StoreOptions,
@@ -136,180 +138,94 @@ impl TraceStore {
         }
     }
 
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Stores spans (any traces, any order), evicting the oldest traces
-    /// whole when the cap would be exceeded.
+    /// whole when the cap would be exceeded. A batch larger than the whole
+    /// store keeps its first `max_spans` spans; the rest are refused.
     pub fn write(&self, spans: Vec<Span>) -> WriteStats {
-        let mut st = WriteStats::default();
         let mut spans = spans;
+        let mut st = WriteStats::default();
         if spans.len() > self.opts.max_spans {
-            let extra = spans.len() - self.opts.max_spans;
+            st.spans_rejected = (spans.len() - self.opts.max_spans) as u64;
             spans.truncate(self.opts.max_spans);
-            st.spans_rejected = extra as u64;
         }
         let mut g = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        while g.spans + spans.len() > self.opts.max_spans {
-            let Some(id) = g.order.pop_front() else { break };
-            if let Some(e) = g.traces.remove(&id) {
-                g.spans -= e.spans.len();
-                for s in &e.spans {
-                    forget_operation(&mut g.operations, s);
-                }
-                st.traces_evicted += 1;
-                self.evicted_spans
-                    .fetch_add(e.spans.len() as u64, Ordering::Relaxed);
-            }
-        }
-        for s in spans {
-            let s = Arc::new(s);
-            let ops = g.operations.entry(s.resource.service.clone()).or_default();
-            *ops.entry(Operation {
-                name: s.name.clone(),
-                kind: s.kind,
-            })
-            .or_default() += 1;
-            let id = s.trace_id;
-            let inner = &mut *g;
-            match inner.traces.get_mut(&id) {
-                Some(e) => e.spans.push(s),
-                None => {
-                    inner.traces.insert(id, Entry { spans: vec![s] });
-                    inner.order.push_back(id);
-                }
-            }
-            g.spans += 1;
-            st.spans_written += 1;
-        }
+        let evicted_spans = g.write(spans, self.opts.max_spans, &mut st);
         drop(g);
         self.written.fetch_add(st.spans_written, Ordering::Relaxed);
-        self.rejected
-            .fetch_add(st.spans_rejected, Ordering::Relaxed);
+        self.rejected.fetch_add(st.spans_rejected, Ordering::Relaxed);
         self.evicted_traces
             .fetch_add(st.traces_evicted, Ordering::Relaxed);
+        self.evicted_spans.fetch_add(evicted_spans, Ordering::Relaxed);
         st
     }
 
-    /// One trace by id.
+    /// One trace by id, its spans in arrival order.
     pub fn get_trace(&self, id: TraceId) -> Option<Trace> {
-        let g = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        g.traces.get(&id).map(|e| Trace {
-            trace_id: id,
-            spans: e.spans.clone(),
-        })
+        self.read().trace(id)
     }
 
-    /// Traces with a span matching every condition of `q`, newest first
-    /// (by their latest matching span start).
+    /// Several traces by id under one lock (one answer per id, in order).
+    pub fn get_traces(&self, ids: &[TraceId]) -> Vec<Option<Trace>> {
+        let g = self.read();
+        ids.iter().map(|id| g.trace(*id)).collect()
+    }
+
+    /// Traces with a span matching every condition of `q`, at most
+    /// `q.limit` of them (0: all).
+    ///
+    /// Order and limit follow Jaeger's v2 memory store (`tenant.go`
+    /// `findTraceAndIds`, the path of `FindTraces` in v2.20 and on main):
+    /// it walks its ring of traces from the most recently *created* trace
+    /// (first arrival of its id) backwards and stops once it has `limit`
+    /// matches. Results are therefore newest first by first arrival, not by
+    /// span time, and a trace that keeps receiving spans keeps its place.
+    /// (The paginated `findTraceAndIdsPage` added on main after v2.20 sorts
+    /// by the latest matching span start instead; the v1/v3 search APIs do
+    /// not use it.)
     pub fn find_traces(&self, q: &TraceQuery) -> Vec<Trace> {
-        let g = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        let mut found: Vec<(u64, TraceId)> = Vec::new();
-        for (id, e) in &g.traces {
-            let best = e
-                .spans
-                .iter()
-                .filter(|s| matching::span_matches(s, q))
-                .map(|s| s.start_ns)
-                .max();
-            if let Some(t) = best {
-                found.push((t, *id));
-            }
-        }
-        found.sort_by(|a, b| b.cmp(a));
-        if q.limit > 0 {
-            found.truncate(q.limit);
-        }
-        found
-            .into_iter()
-            .filter_map(|(_, id)| {
-                g.traces.get(&id).map(|e| Trace {
-                    trace_id: id,
-                    spans: e.spans.clone(),
-                })
-            })
-            .collect()
+        self.read().find(q)
     }
 
     /// Services with at least one span held, sorted.
     pub fn services(&self) -> Vec<String> {
-        let g = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        g.operations.keys().map(|s| s.to_string()).collect()
+        self.read().services()
     }
 
     /// Operations of a service, optionally of one kind, sorted.
     pub fn operations(&self, service: &str, kind: Option<SpanKind>) -> Vec<Operation> {
-        let g = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        g.operations
-            .get(service)
-            .map(|ops| {
-                ops.keys()
-                    .filter(|o| kind.is_none_or(|k| o.kind == k))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.read().operations(service, kind)
     }
 
     /// Calls between services: a span whose parent is in the same trace
     /// under another service counts one call parent → child. Only spans
-    /// starting in `[start_ns, end_ns]` count.
+    /// starting in `[start_ns, end_ns]` count. Sorted by parent, child.
     pub fn dependencies(&self, start_ns: u64, end_ns: u64) -> Vec<DependencyLink> {
-        let g = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        let mut links: BTreeMap<(Arc<str>, Arc<str>), u64> = BTreeMap::new();
-        for e in g.traces.values() {
-            let by_id: HashMap<_, _> = e.spans.iter().map(|s| (s.span_id, s)).collect();
-            for s in &e.spans {
-                if s.start_ns < start_ns || s.start_ns > end_ns || s.parent_span_id.0 == 0 {
-                    continue;
-                }
-                if let Some(p) = by_id.get(&s.parent_span_id)
-                    && p.resource.service != s.resource.service
-                {
-                    *links
-                        .entry((p.resource.service.clone(), s.resource.service.clone()))
-                        .or_default() += 1;
-                }
-            }
-        }
-        links
-            .into_iter()
-            .map(|((p, c), n)| DependencyLink {
-                parent: p.to_string(),
-                child: c.to_string(),
-                call_count: n,
-            })
-            .collect()
+        self.read().dependencies(start_ns, end_ns)
+    }
+
+    /// Drops every trace (e.g. a fixture reset). The totals keep counting;
+    /// the dropped spans are not counted as evicted.
+    pub fn clear(&self) {
+        let mut g = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        *g = Inner::default();
     }
 
     /// Sizes and counters.
     pub fn stats(&self) -> StoreStats {
-        let g = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let g = self.read();
         StoreStats {
-            spans: g.spans as u64,
-            traces: g.traces.len() as u64,
+            spans: g.span_count() as u64,
+            traces: g.trace_count() as u64,
             max_spans: self.opts.max_spans as u64,
             spans_written_total: self.written.load(Ordering::Relaxed),
             spans_rejected_total: self.rejected.load(Ordering::Relaxed),
             traces_evicted_total: self.evicted_traces.load(Ordering::Relaxed),
             spans_evicted_total: self.evicted_spans.load(Ordering::Relaxed),
         }
-    }
-}
-
-fn forget_operation(ops: &mut BTreeMap<Arc<str>, BTreeMap<Operation, usize>>, s: &Span) {
-    let Some(m) = ops.get_mut(&*s.resource.service) else {
-        return;
-    };
-    let op = Operation {
-        name: s.name.clone(),
-        kind: s.kind,
-    };
-    if let Some(n) = m.get_mut(&op) {
-        *n -= 1;
-        if *n == 0 {
-            m.remove(&op);
-        }
-    }
-    if m.is_empty() {
-        ops.remove(&*s.resource.service);
     }
 }
 
