@@ -160,24 +160,42 @@ pub(crate) fn json_response(v: &Value, pretty: bool) -> Response {
 /// A trace as the query APIs serve it: through the query-side adjusters
 /// unless `raw`.
 pub(crate) fn prepare(t: Trace, raw: bool) -> Trace {
-    let _ = raw;
-    t
+    if raw { t } else { render::adjust(&t) }
 }
 
-/// One trace as v1 UI JSON.
-pub(crate) fn render_v1(t: &Trace) -> Value {
-    render::jaeger_trace(t)
+/// A v1 envelope around traces (`data`), written directly as bytes unless
+/// `pretty` (large traces stay fast).
+pub(crate) fn v1_traces_response(ts: &[Trace], errors: Value, pretty: bool) -> Response {
+    if pretty {
+        let data: Vec<Value> = ts.iter().map(render::jaeger_trace).collect();
+        let body = json!({"data": data, "total": 0, "limit": 0, "offset": 0, "errors": errors});
+        return json_response(&body, true);
+    }
+    let mut out = Vec::with_capacity(1024);
+    out.extend_from_slice(b"{\"data\":[");
+    for (i, t) in ts.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        render::write_jaeger_trace(t, &mut out);
+    }
+    out.extend_from_slice(b"],\"total\":0,\"limit\":0,\"offset\":0,\"errors\":");
+    out.extend_from_slice(go_json(&errors, false).as_bytes());
+    out.push(b'}');
+    bytes_response(out)
 }
 
-/// Traces as one OTLP JSON `TracesData`.
-pub(crate) fn render_otlp(ts: &[Trace]) -> Value {
-    render::otlp_traces(ts)
+/// `{"result": TracesData}` for API v3, written directly as bytes.
+pub(crate) fn v3_traces_response(ts: &[Trace]) -> Response {
+    let mut out = Vec::with_capacity(1024);
+    out.extend_from_slice(b"{\"result\":");
+    render::write_otlp_traces(ts, &mut out);
+    out.push(b'}');
+    bytes_response(out)
 }
 
-/// `{"summaries": [...]}` for `/api/v3/trace-summaries`.
-pub(crate) fn render_summaries(ts: &[Trace]) -> Value {
-    let _ = ts;
-    json!({"summaries": []})
+fn bytes_response(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::error::{QueryError, V1Error};
 use super::params::{Params, go_duration, ns_u64, parse_bool, parse_int, trace_id};
-use super::{JaegerState, json_response, prepare, render_v1};
+use super::{JaegerState, json_response, prepare, v1_traces_response};
 
 /// Search start when `start` is absent: now − 2 days.
 const DEFAULT_SEARCH_LOOKBACK_MS: i64 = 2 * 24 * 3600 * 1000;
@@ -214,12 +214,8 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-fn traces_data(ts: Vec<Trace>, raw: bool) -> Value {
-    Value::Array(
-        ts.into_iter()
-            .map(|t| render_v1(&prepare(t, raw)))
-            .collect(),
-    )
+fn prepared(ts: Vec<Trace>, raw: bool) -> Vec<Trace> {
+    ts.into_iter().map(|t| prepare(t, raw)).collect()
 }
 
 /// `GET /api/traces`: a search, or the traces of repeated `traceID=`.
@@ -243,12 +239,10 @@ pub(crate) async fn search(
         } else {
             Value::Array(errors)
         };
-        let body = envelope(traces_data(found, req.raw), 0, errors);
-        return Ok(json_response(&body, pretty(&p)));
+        return Ok(v1_traces_response(&prepared(found, req.raw), errors, pretty(&p)));
     }
     let traces = s.ingest.store.find_traces(&req.query);
-    let body = envelope(traces_data(traces, req.raw), 0, Value::Null);
-    Ok(json_response(&body, pretty(&p)))
+    Ok(v1_traces_response(&prepared(traces, req.raw), Value::Null, pretty(&p)))
 }
 
 /// `GET /api/traces/{traceID}` (`start`/`end` are lookup hints only).
@@ -268,8 +262,7 @@ pub(crate) async fn trace(
     let Some(t) = s.ingest.store.get_trace(id) else {
         return Err(QueryError::not_found("trace not found").into());
     };
-    let body = envelope(traces_data(vec![t], raw), 0, Value::Null);
-    Ok(json_response(&body, pretty(&p)))
+    Ok(v1_traces_response(&[prepare(t, raw)], Value::Null, pretty(&p)))
 }
 
 /// `GET /api/dependencies?endTs=&lookback=[&service=]`.

@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 use super::error::{QueryError, V3Error};
 use super::params::{Params, atoi, go_duration, ns_u64, parse_bool, rfc3339_nano, trace_id};
-use super::{JaegerState, json_response, prepare, render_otlp, render_summaries};
+use outpost_traces::render;
+
+use super::{JaegerState, json_response, prepare, v3_traces_response};
 
 /// `query.searchDepth` when absent.
 const DEFAULT_SEARCH_DEPTH: i64 = 100;
@@ -48,11 +50,7 @@ pub(crate) async fn trace(
     let Some(t) = s.ingest.store.get_trace(id) else {
         return Err(QueryError::not_found("No traces found").into());
     };
-    let t = prepare(t, raw);
-    Ok(json_response(
-        &json!({"result": render_otlp(std::slice::from_ref(&t))}),
-        false,
-    ))
+    Ok(v3_traces_response(&[prepare(t, raw)]))
 }
 
 /// What a v3 search asks for.
@@ -133,7 +131,7 @@ pub(crate) async fn find(
     if traces.is_empty() {
         return Err(QueryError::not_found("No traces found").into());
     }
-    Ok(json_response(&json!({"result": render_otlp(&traces)}), false))
+    Ok(v3_traces_response(&traces))
 }
 
 /// `GET /api/v3/trace-summaries`: the same search, one summary per trace.
@@ -153,7 +151,7 @@ pub(crate) async fn summaries(
     if traces.is_empty() {
         return Ok(json_response(&json!({}), false));
     }
-    Ok(json_response(&render_summaries(&traces), false))
+    Ok(json_response(&render::trace_summaries(&traces), false))
 }
 
 /// `GET /api/v3/services`: `{}` when there are none (defaults omitted).
