@@ -84,3 +84,8 @@ YAML
     --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn 2>"$WORK/prometheus.log" &
   PIDS+=($!)
 }
+
+# listener_addr NAME: the HOST:PORT the running outpost bound for listener NAME.
+listener_addr() {
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/ports.json" "$1"
+}

@@ -92,6 +92,13 @@ struct ServeArgs {
         value_name = "N"
     )]
     max_series: usize,
+    /// Most spans the trace store holds; the oldest traces are evicted whole beyond it.
+    #[arg(
+        long = "traces.max-spans",
+        default_value_t = 1_000_000,
+        value_name = "N"
+    )]
+    traces_max_spans: usize,
     /// The URL Outpost is reachable at (alert generator links, templates' `$externalURL`).
     #[arg(long = "web.external-url", value_name = "URL")]
     external_url: Option<String>,

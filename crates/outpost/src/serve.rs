@@ -12,9 +12,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use axum::Router;
 use outpost_api::lifecycle::LifecycleState;
 use outpost_api::{
-    AmState, HealthTexts, LISTENERS, Listener, ListenerSpec, OtlpCounters, OtlpState, OutpostState,
-    PromState, Protocol, Readiness, Reload, RemoteWriteCounters, SelfMetrics, am, health,
-    lifecycle, metrics, otlp, prom,
+    AmState, HealthTexts, JaegerState, LISTENERS, Listener, ListenerSpec, OtlpCounters, OtlpState,
+    OutpostState, PromState, Protocol, Readiness, Reload, RemoteWriteCounters, SelfMetrics, am,
+    health, jaeger, lifecycle, metrics, otlp, prom,
 };
 use outpost_clock::{Clock, Stopwatch};
 use outpost_config::{Files, PromDuration, Stack, StackPaths, load_stack};
@@ -280,6 +280,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         metrics.register(Box::new(move |w: &mut String| otlp.render(w)));
     }
     spawn_retention(tsdb.clone(), clock.clone(), retention);
+    let jaeger_state = traces_family(&args, &clock, &metrics)?;
     let files = paths.files;
     let (config_tx, config_rx) = watch::channel(Arc::new(stack));
     let scrape = Arc::new(ScrapeManager::new(tsdb.clone(), clock.clone(), None));
@@ -365,6 +366,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         outpost: OutpostState {
             clock: clock.clone(),
         },
+        jaeger: jaeger_state,
         prom_lifecycle: LifecycleState {
             reloader: runtime.clone(),
             quit: Some({
@@ -442,6 +444,7 @@ struct Families {
     am: AmState,
     otlp: OtlpState,
     outpost: OutpostState,
+    jaeger: JaegerState,
     prom_lifecycle: LifecycleState,
     am_lifecycle: LifecycleState,
 }
@@ -453,6 +456,7 @@ impl Families {
     fn router_for(&self, l: Listener) -> Router {
         let base = health::router(HealthTexts::for_listener(l), self.ready.clone())
             .merge(outpost_api::outpost::router(self.outpost.clone()))
+            .merge(jaeger::status_router(self.jaeger.clone()))
             .merge(am::outbox_router(self.am.clone()));
         let r = match l {
             Listener::Prometheus => base
@@ -465,9 +469,9 @@ impl Families {
                 .merge(lifecycle::router(self.am_lifecycle.clone())),
             Listener::OtlpHttp => base.merge(otlp::http_router(self.otlp.clone())),
             Listener::OtlpGrpc => base.merge(otlp::grpc_router(self.otlp.clone())),
-            // Slots of the traces and logs families: health and /outpost/v1 until they land.
-            Listener::JaegerQuery
-            | Listener::JaegerCollectorHttp
+            Listener::JaegerQuery => base.merge(jaeger::query_router(self.jaeger.clone())),
+            // Slots of the span receivers and the logs family: health and /outpost/v1 until they land.
+            Listener::JaegerCollectorHttp
             | Listener::JaegerCollectorGrpc
             | Listener::Zipkin
             | Listener::Elasticsearch
@@ -500,6 +504,28 @@ fn spawn_auto_reload(rt: Arc<ConfigRuntime>, every: Duration, mut shutdown: watc
             }
         }
     });
+}
+
+/// The traces family: one bounded store (`--traces.max-spans`), its write
+/// path, and the store's families on `/metrics`.
+fn traces_family(args: &ServeArgs, clock: &Clock, metrics: &SelfMetrics) -> Result<JaegerState> {
+    if args.traces_max_spans == 0 {
+        bail!("--traces.max-spans must be at least 1");
+    }
+    let store = Arc::new(outpost_traces::TraceStore::new(
+        outpost_traces::StoreOptions {
+            max_spans: args.traces_max_spans,
+        },
+    ));
+    let st = store.clone();
+    metrics.register(Box::new(move |w: &mut String| {
+        jaeger::render_store_metrics(&st.stats(), w)
+    }));
+    Ok(JaegerState {
+        clock: clock.clone(),
+        ingest: outpost_traces::TraceIngest::new(store),
+        counters: Default::default(),
+    })
 }
 
 /// Adds the TSDB's and the receivers' counters to `/metrics`.
@@ -594,6 +620,7 @@ fn flag_map(a: &ServeArgs) -> BTreeMap<String, String> {
     m.insert("web.listen-address".into(), a.bind.clone());
     m.insert("storage.tsdb.retention.time".into(), a.retention.clone());
     m.insert("storage.tsdb.max-series".into(), a.max_series.to_string());
+    m.insert("traces.max-spans".into(), a.traces_max_spans.to_string());
     m.insert("query.lookback-delta".into(), "5m".into());
     m.insert("query.max-samples".into(), "50000000".into());
     m.insert("query.timeout".into(), "2m".into());
