@@ -4,7 +4,6 @@
 //! Jaeger UI (v1.x) and Grafana's Jaeger data source call them.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use outpost_traces::TraceQuery;
 use outpost_traces::model::{SpanKind, Trace, TraceId};
@@ -297,7 +296,7 @@ pub(crate) async fn dependencies(
 
 /// For tests: the status and message of a parse failure.
 #[cfg(test)]
-pub(crate) fn search_error(q: &str) -> (StatusCode, String) {
+pub(crate) fn search_error(q: &str) -> (axum::http::StatusCode, String) {
     let e = parse_search(&Params::new(Some(q)), 0).unwrap_err();
     (e.status, e.msg)
 }
