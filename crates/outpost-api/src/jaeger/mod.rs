@@ -3,6 +3,14 @@
 //! [`TraceIngest`], and the Jaeger query APIs (v1 UI JSON, v3 OTLP JSON)
 //! reading the [`TraceStore`](outpost_traces::TraceStore).
 
+mod collector;
+mod counters;
+mod grpc_limit;
+mod otlp_traces;
+#[cfg(test)]
+mod test_support;
+mod zipkin;
+
 use std::sync::Arc;
 
 use outpost_clock::Clock;
@@ -19,6 +27,7 @@ pub struct JaegerState {
     pub counters: Arc<TraceCounters>,
 }
 
-/// Counters of the span receivers, by protocol.
-#[derive(Debug, Default)]
-pub struct TraceCounters {}
+pub use collector::{collector_grpc_router, collector_http_router};
+pub use counters::TraceCounters;
+pub use otlp_traces::{otlp_grpc_router, otlp_http_router};
+pub use zipkin::zipkin_router;
