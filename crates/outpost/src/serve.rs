@@ -305,16 +305,18 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     )?;
     let am_state = AmState::new(alertmanager.clone());
     {
-        let (rw, otlp, am) = (
+        let (rw, otlp, am, traces) = (
             remote_write.clone(),
             otlp.clone(),
             am_state.too_large.clone(),
+            jaeger_state.counters.clone(),
         );
         metrics.register(Box::new(move |w: &mut String| {
             let [otlp_http, otlp_grpc] = otlp.body_too_large();
+            let [t1, t2, t3, t4, t5] = traces.body_too_large();
             outpost_api::render_body_too_large(
                 w,
-                &[rw.body_too_large(), otlp_http, otlp_grpc, &am],
+                &[rw.body_too_large(), otlp_http, otlp_grpc, &am, t1, t2, t3, t4, t5],
             );
         }));
     }
@@ -467,18 +469,48 @@ impl Families {
             Listener::Alertmanager => base
                 .merge(am::router(self.am.clone()))
                 .merge(lifecycle::router(self.am_lifecycle.clone())),
-            Listener::OtlpHttp => base.merge(otlp::http_router(self.otlp.clone())),
-            Listener::OtlpGrpc => base.merge(otlp::grpc_router(self.otlp.clone())),
+            Listener::OtlpHttp => base
+                .merge(otlp::http_router(self.otlp.clone()))
+                .merge(jaeger::otlp_http_router(self.jaeger.clone())),
+            Listener::OtlpGrpc => base.merge(grpc_services(vec![
+                (
+                    "opentelemetry.proto.collector.metrics.v1.MetricsService",
+                    otlp::grpc_router(self.otlp.clone()),
+                ),
+                (
+                    "opentelemetry.proto.collector.trace.v1.TraceService",
+                    jaeger::otlp_grpc_router(self.jaeger.clone()),
+                ),
+            ])),
             Listener::JaegerQuery => base.merge(jaeger::query_router(self.jaeger.clone())),
-            // Slots of the span receivers and the logs family: health and /outpost/v1 until they land.
-            Listener::JaegerCollectorHttp
-            | Listener::JaegerCollectorGrpc
-            | Listener::Zipkin
-            | Listener::Elasticsearch
-            | Listener::Beats => base,
+            Listener::JaegerCollectorHttp => {
+                base.merge(jaeger::collector_http_router(self.jaeger.clone()))
+            }
+            Listener::JaegerCollectorGrpc => {
+                base.merge(jaeger::collector_grpc_router(self.jaeger.clone()))
+            }
+            Listener::Zipkin => base.merge(jaeger::zipkin_router(self.jaeger.clone())),
+            // Slots of the logs family: health and /outpost/v1 until it lands.
+            Listener::Elasticsearch | Listener::Beats => base,
         };
         metrics::count_requests(r, l.name(), self.metrics.clone())
     }
+}
+
+/// Several tonic routers on one listener. Each carries tonic's own
+/// "unimplemented" fallback, and axum cannot merge two routers that both
+/// have one, so each is mounted under its service's path instead.
+fn grpc_services(services: Vec<(&str, Router)>) -> Router {
+    use tower::ServiceExt as _;
+    let mut r = Router::new();
+    for (name, svc) in services {
+        // A wrapped service: `route_service` refuses a bare `Router`.
+        r = r.route_service(
+            &format!("/{name}/{{*method}}"),
+            svc.map_request(|req: axum::extract::Request| req),
+        );
+    }
+    r
 }
 
 /// Reloads when a config or rule file changes on disk (Prometheus 3's
@@ -521,10 +553,13 @@ fn traces_family(args: &ServeArgs, clock: &Clock, metrics: &SelfMetrics) -> Resu
     metrics.register(Box::new(move |w: &mut String| {
         jaeger::render_store_metrics(&st.stats(), w)
     }));
+    let counters = Arc::new(outpost_api::TraceCounters::default());
+    let c = counters.clone();
+    metrics.register(Box::new(move |w: &mut String| c.render(w)));
     Ok(JaegerState {
         clock: clock.clone(),
         ingest: outpost_traces::TraceIngest::new(store),
-        counters: Default::default(),
+        counters,
     })
 }
 

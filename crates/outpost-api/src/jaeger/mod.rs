@@ -9,6 +9,14 @@ mod params;
 mod query;
 mod v3;
 
+mod collector;
+mod counters;
+mod grpc_limit;
+mod otlp_traces;
+#[cfg(test)]
+mod test_support;
+mod zipkin;
+
 use std::sync::Arc;
 
 use axum::Router;
@@ -21,6 +29,11 @@ use outpost_traces::model::Trace;
 use outpost_traces::{StoreStats, TraceIngest, render};
 use serde_json::{Value, json};
 
+pub use collector::{collector_grpc_router, collector_http_router};
+pub use counters::TraceCounters;
+pub use otlp_traces::{otlp_grpc_router, otlp_http_router};
+pub use zipkin::zipkin_router;
+
 /// What the traces family reaches.
 #[derive(Clone)]
 pub struct JaegerState {
@@ -31,10 +44,6 @@ pub struct JaegerState {
     /// Receiver counters, for `/metrics`.
     pub counters: Arc<TraceCounters>,
 }
-
-/// Counters of the span receivers, by protocol.
-#[derive(Debug, Default)]
-pub struct TraceCounters {}
 
 /// The Jaeger query listener's routes (16686): API v1 (UI JSON) and v3.
 pub fn query_router(state: JaegerState) -> Router {
@@ -97,13 +106,13 @@ pub fn render_store_metrics(st: &StoreStats, w: &mut String) {
         st.max_spans,
     );
     family(
-        "outpost_traces_spans_written_total",
+        "outpost_traces_store_spans_written_total",
         "counter",
         "Spans stored.",
         st.spans_written_total,
     );
     family(
-        "outpost_traces_spans_rejected_total",
+        "outpost_traces_store_spans_rejected_total",
         "counter",
         "Spans refused by the trace store (a batch larger than the store).",
         st.spans_rejected_total,

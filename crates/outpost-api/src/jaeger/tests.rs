@@ -290,8 +290,8 @@ fn store_metrics_render_every_family() {
     for line in [
         "outpost_traces_spans 100\n",
         "outpost_traces_max_spans 100\n",
-        "outpost_traces_spans_written_total 105\n",
-        "outpost_traces_spans_rejected_total 0\n",
+        "outpost_traces_store_spans_written_total 105\n",
+        "outpost_traces_store_spans_rejected_total 0\n",
         "# TYPE outpost_traces_evicted_total counter\n",
         "outpost_traces_spans_evicted_total 5\n",
     ] {

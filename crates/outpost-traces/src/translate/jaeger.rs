@@ -219,14 +219,13 @@ impl Builder {
         };
 
         let mut parent = js.parent_span_id;
-        if parent.0 == 0 {
-            if let Some(r) = js
+        if parent.0 == 0
+            && let Some(r) = js
                 .references
                 .iter()
                 .find(|r| !r.follows_from && r.trace_id == js.trace_id)
-            {
-                parent = r.span_id;
-            }
+        {
+            parent = r.span_id;
         }
         let mut links = Vec::new();
         let mut parent_seen = false;

@@ -1,0 +1,49 @@
+//! The gRPC receivers' message limit as gRPC-Go answers it: tonic refuses a
+//! message above its `max_decoding_message_size` with OUT_OF_RANGE, the
+//! Collector and Jaeger (gRPC-Go) with RESOURCE_EXHAUSTED, so this layer
+//! rewrites tonic's answer and counts the refusal.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+
+use super::counters::{Receiver, TraceCounters};
+
+const GRPC_STATUS: &str = "grpc-status";
+/// tonic's answer to an over-limit message, and gRPC-Go's.
+const OUT_OF_RANGE: &[u8] = b"11";
+const RESOURCE_EXHAUSTED: &str = "8";
+
+/// Wraps `router` (tonic routes) so over-limit messages get
+/// RESOURCE_EXHAUSTED and are counted as too large for `receiver`.
+pub(super) fn resource_exhausted_over_limit(
+    router: Router,
+    counters: Arc<TraceCounters>,
+    receiver: Receiver,
+) -> Router {
+    router.layer(middleware::from_fn(move |req: Request, next: Next| {
+        let counters = counters.clone();
+        async move {
+            let mut resp = next.run(req).await;
+            // A refused message gets a trailers-only answer (the status is
+            // in the headers). The services never answer OUT_OF_RANGE or
+            // RESOURCE_EXHAUSTED themselves: those are tonic's size checks.
+            let too_large = match resp.headers().get(GRPC_STATUS).map(|v| v.as_bytes()) {
+                Some(s) if s == OUT_OF_RANGE => {
+                    resp.headers_mut()
+                        .insert(GRPC_STATUS, HeaderValue::from_static(RESOURCE_EXHAUSTED));
+                    true
+                }
+                Some(s) => s == RESOURCE_EXHAUSTED.as_bytes(),
+                None => false,
+            };
+            if too_large {
+                counters.too_large(receiver);
+            }
+            resp
+        }
+    }))
+}
