@@ -75,6 +75,11 @@ fn micros(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH).unwrap().as_micros() as i64
 }
 
+/// Jaeger's duration: the nanosecond difference, in whole microseconds.
+fn duration_us(s: &SpanData) -> i64 {
+    (s.end_time.duration_since(s.start_time).unwrap().as_nanos() / 1000) as i64
+}
+
 fn tag<'a>(tags: &'a Value, key: &str) -> &'a Value {
     tags.as_array()
         .unwrap()
@@ -113,12 +118,8 @@ fn check_trace(base: &str, service: &str, spans: &[SpanData]) {
         json!([{"refType": "CHILD_OF", "traceID": trace_id, "spanID": root_id}])
     );
     assert_eq!(r["startTime"], micros(root.start_time));
-    assert_eq!(
-        r["duration"],
-        micros(root.end_time) - micros(root.start_time),
-        "µs"
-    );
-    assert_eq!(c["duration"], micros(child.end_time) - micros(child.start_time));
+    assert_eq!(r["duration"], duration_us(root), "µs of the ns difference");
+    assert_eq!(c["duration"], duration_us(child));
     assert!(c["duration"].as_i64().unwrap() >= 3000, "{c}");
     assert_eq!(tag(&r["tags"], "http.status_code")["value"], 500);
     assert_eq!(tag(&r["tags"], "http.status_code")["type"], "int64");
