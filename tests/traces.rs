@@ -605,3 +605,44 @@ fn jaeger_storage_fixtures_all_25_queries_through_v1_and_v3() {
         (404, "{\"error\":{\"httpCode\":404,\"message\":\"No traces found\"}}\n")
     );
 }
+
+/// GetLargeTrace of Jaeger's storage tests: a trace of 10 008 spans comes
+/// back whole through v1 and v3 (the time is printed; debug build).
+#[test]
+fn a_trace_of_10008_spans_comes_back_whole() {
+    let op = Outpost::start(&[]);
+    let spans: Vec<Value> = (1..=10_008u64)
+        .map(|i| {
+            json!({"traceId": "000000000000000000000000000000aa", "spanId": format!("{i:016x}"),
+                   "parentSpanId": if i == 1 { String::new() } else { "0000000000000001".to_string() },
+                   "name": format!("op-{}", i % 7), "kind": 2,
+                   "startTimeUnixNano": (1_767_225_600_000_000_000u64 + i * 1000).to_string(),
+                   "endTimeUnixNano": (1_767_225_600_000_000_000u64 + i * 1000 + 500_000).to_string(),
+                   "attributes": [{"key": "i", "value": {"intValue": i.to_string()}}]})
+        })
+        .collect();
+    let body = json!({"resourceSpans": [{"resource": {"attributes": [
+        {"key": "service.name", "value": {"stringValue": "large"}}]},
+        "scopeSpans": [{"spans": spans}]}]});
+    let r = http()
+        .post(format!("{}/v1/traces", op.url("otlp-http")))
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let base = op.url("jaeger-query");
+    let t = std::time::Instant::now();
+    let (code, body) = get(&format!("{base}/api/traces/aa"));
+    let v1_ms = t.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(code, 200);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["data"][0]["spans"].as_array().unwrap().len(), 10_008);
+    let t = std::time::Instant::now();
+    let (code, body) = get(&format!("{base}/api/v3/traces/aa"));
+    let v3_ms = t.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(code, 200);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(spans_by_trace(&v["result"]).values().sum::<usize>(), 10_008);
+    eprintln!("10008-span trace: v1 {v1_ms:.1} ms, v3 {v3_ms:.1} ms (HTTP round trip, this build)");
+}
