@@ -130,7 +130,13 @@ fn check_trace(base: &str, service: &str, spans: &[SpanData]) {
     assert_eq!(tag(&r["tags"], "otel.scope.name")["value"], "outpost.test");
     assert_eq!(tag(&c["tags"], "span.kind")["value"], "client");
     assert_eq!(tag(&c["tags"], "db")["value"], "redis");
-    assert!(c["tags"].as_array().unwrap().iter().all(|t| t["key"] != "error"));
+    assert!(
+        c["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["key"] != "error")
+    );
     let logs = r["logs"].as_array().unwrap();
     assert_eq!(logs.len(), 1, "{r}");
     assert_eq!(tag(&logs[0]["fields"], "event")["value"], "retry");
@@ -169,7 +175,11 @@ fn check_trace(base: &str, service: &str, spans: &[SpanData]) {
     assert_eq!(r3["events"][0]["name"], "retry");
     assert_eq!(c3["parentSpanId"], root_id);
     assert_eq!(c3["kind"], 3);
-    let start = root.start_time.duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let start = root
+        .start_time
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     assert_eq!(r3["startTimeUnixNano"], start.to_string());
 
     // v3 search with the camelCase and the snake_case spellings.
@@ -177,8 +187,16 @@ fn check_trace(base: &str, service: &str, spans: &[SpanData]) {
     let min = now - jiff::SignedDuration::from_hours(1);
     let max = now + jiff::SignedDuration::from_hours(1);
     for (svc, lo, hi) in [
-        ("query.serviceName", "query.startTimeMin", "query.startTimeMax"),
-        ("query.service_name", "query.start_time_min", "query.start_time_max"),
+        (
+            "query.serviceName",
+            "query.startTimeMin",
+            "query.startTimeMax",
+        ),
+        (
+            "query.service_name",
+            "query.start_time_min",
+            "query.start_time_max",
+        ),
     ] {
         let url = format!("{base}/api/v3/traces?{svc}={service}&{lo}={min}&{hi}={max}");
         let (code, body) = get(&url);
@@ -231,9 +249,14 @@ fn sdk_spans_over_grpc_and_http_come_back_through_v1_and_v3() {
         json!(["checkout-grpc", "checkout-json", "checkout-proto"]),
         "{body}"
     );
-    let (_, body) = get(&format!("{base}/api/operations?service=checkout-grpc&spanKind=server"));
+    let (_, body) = get(&format!(
+        "{base}/api/operations?service=checkout-grpc&spanKind=server"
+    ));
     let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["data"], json!([{"name": "GET /checkout", "spanKind": "server"}]));
+    assert_eq!(
+        v["data"],
+        json!([{"name": "GET /checkout", "spanKind": "server"}])
+    );
     assert_metrics(
         &op,
         &[
@@ -260,13 +283,13 @@ fn the_store_cap_evicts_oldest_traces_whole() {
     let url = format!("{}/v1/traces", op.url("otlp-http"));
     for i in 1..=3u32 {
         let body = json!({"resourceSpans": [{"resource": {"attributes": [
-            {"key": "service.name", "value": {"stringValue": "capped"}}]},
-            "scopeSpans": [{"spans": [
-                {"traceId": format!("{i:032x}"), "spanId": "0000000000000001", "name": "a",
-                 "startTimeUnixNano": "1767225600000000000", "endTimeUnixNano": "1767225600001000000"},
-                {"traceId": format!("{i:032x}"), "spanId": "0000000000000002", "parentSpanId": "0000000000000001",
-                 "name": "b", "startTimeUnixNano": "1767225600000000000", "endTimeUnixNano": "1767225600001000000"}
-            ]}]}]});
+        {"key": "service.name", "value": {"stringValue": "capped"}}]},
+        "scopeSpans": [{"spans": [
+            {"traceId": format!("{i:032x}"), "spanId": "0000000000000001", "name": "a",
+             "startTimeUnixNano": "1767225600000000000", "endTimeUnixNano": "1767225600001000000"},
+            {"traceId": format!("{i:032x}"), "spanId": "0000000000000002", "parentSpanId": "0000000000000001",
+             "name": "b", "startTimeUnixNano": "1767225600000000000", "endTimeUnixNano": "1767225600001000000"}
+        ]}]}]});
         let r = http()
             .post(&url)
             .header("Content-Type", "application/json")
@@ -317,7 +340,11 @@ const DAY_2017_01_25: u64 = 17_191;
 /// today − 2, any other to today − 1, keeping the time of day.
 fn shift(ns: u64, today: u64) -> u64 {
     let (day, tod) = (ns / DAY_NS, ns % DAY_NS);
-    let to = if day == DAY_2017_01_25 { today - 2 } else { today - 1 };
+    let to = if day == DAY_2017_01_25 {
+        today - 2
+    } else {
+        today - 1
+    };
     to * DAY_NS + tod
 }
 
@@ -387,7 +414,11 @@ fn enc(s: &str) -> String {
 #[test]
 fn jaeger_storage_fixtures_all_25_queries_through_v1_and_v3() {
     let Some(dir) = fixtures_dir() else { return };
-    let today = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() / 86_400;
+    let today = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400;
     let op = Outpost::start(&[]);
     let ingest = format!("{}/v1/traces", op.url("otlp-http"));
     let mut fixtures: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
@@ -488,15 +519,20 @@ fn jaeger_storage_fixtures_all_25_queries_through_v1_and_v3() {
             failures.push(format!("v1 {caption}: {code} {body}"));
             continue;
         };
-        let want_v1: BTreeMap<String, usize> =
-            want.iter().map(|(k, n)| (v1_id(k), *n)).collect();
+        let want_v1: BTreeMap<String, usize> = want.iter().map(|(k, n)| (v1_id(k), *n)).collect();
         if got != want_v1 {
             failures.push(format!("v1 {caption}: got {got:?}, want {want_v1:?}"));
         }
 
         // v3 (camelCase), and the same query with the snake_case names
         for snake in [false, true] {
-            let n = |camel: &str, snake_name: &str| if snake { snake_name.to_string() } else { camel.to_string() };
+            let n = |camel: &str, snake_name: &str| {
+                if snake {
+                    snake_name.to_string()
+                } else {
+                    camel.to_string()
+                }
+            };
             let mut url = format!(
                 "{base}/api/v3/traces?{}={}&{}={}&{}={}&{}={limit}&query.attributes={}",
                 n("query.serviceName", "query.service_name"),
@@ -516,10 +552,16 @@ fn jaeger_storage_fixtures_all_25_queries_through_v1_and_v3() {
                 ));
             }
             if dmin > 0 {
-                url.push_str(&format!("&{}={dmin}ns", n("query.durationMin", "query.duration_min")));
+                url.push_str(&format!(
+                    "&{}={dmin}ns",
+                    n("query.durationMin", "query.duration_min")
+                ));
             }
             if dmax > 0 {
-                url.push_str(&format!("&{}={dmax}ns", n("query.durationMax", "query.duration_max")));
+                url.push_str(&format!(
+                    "&{}={dmax}ns",
+                    n("query.durationMax", "query.duration_max")
+                ));
             }
             let (code, body) = get(&url);
             if code != 200 {
@@ -529,7 +571,9 @@ fn jaeger_storage_fixtures_all_25_queries_through_v1_and_v3() {
             let v: Value = serde_json::from_str(&body).unwrap();
             let got = spans_by_trace(&v["result"]);
             if got != want {
-                failures.push(format!("v3 {caption} (snake {snake}): got {got:?}, want {want:?}"));
+                failures.push(format!(
+                    "v3 {caption} (snake {snake}): got {got:?}, want {want:?}"
+                ));
             }
         }
     }
@@ -549,7 +593,11 @@ fn jaeger_storage_fixtures_all_25_queries_through_v1_and_v3() {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect();
-    for s in ["example-service-1", "example-service-2", "example-service-3"] {
+    for s in [
+        "example-service-1",
+        "example-service-2",
+        "example-service-3",
+    ] {
         assert!(services.contains(s), "{s}: {body}");
     }
     let (_, body) = get(&format!("{base}/api/operations?service=example-service-1"));
@@ -578,7 +626,11 @@ fn jaeger_storage_fixtures_all_25_queries_through_v1_and_v3() {
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
         v["data"],
-        json!(["example-operation-1", "example-operation-3", "example-operation-4"])
+        json!([
+            "example-operation-1",
+            "example-operation-3",
+            "example-operation-4"
+        ])
     );
     let example = &fixtures["example_trace"];
     assert_eq!(example.values().sum::<usize>(), 5);
@@ -593,7 +645,9 @@ fn jaeger_storage_fixtures_all_25_queries_through_v1_and_v3() {
         .map(|s| s["spanID"].as_str().unwrap())
         .collect();
     assert_eq!(span_ids.len(), 5, "{body}");
-    let (code, body) = get(&format!("{base}/api/v3/traces/00000000000000000000000000000011"));
+    let (code, body) = get(&format!(
+        "{base}/api/v3/traces/00000000000000000000000000000011"
+    ));
     assert_eq!(code, 200, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(spans_by_trace(&v["result"]).values().sum::<usize>(), 5);
@@ -602,7 +656,10 @@ fn jaeger_storage_fixtures_all_25_queries_through_v1_and_v3() {
     let (code, body) = get(&format!("{base}/api/v3/traces/12345"));
     assert_eq!(
         (code, body.as_str()),
-        (404, "{\"error\":{\"httpCode\":404,\"message\":\"No traces found\"}}\n")
+        (
+            404,
+            "{\"error\":{\"httpCode\":404,\"message\":\"No traces found\"}}\n"
+        )
     );
 }
 

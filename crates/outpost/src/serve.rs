@@ -316,7 +316,17 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
             let [t1, t2, t3, t4, t5] = traces.body_too_large();
             outpost_api::render_body_too_large(
                 w,
-                &[rw.body_too_large(), otlp_http, otlp_grpc, &am, t1, t2, t3, t4, t5],
+                &[
+                    rw.body_too_large(),
+                    otlp_http,
+                    otlp_grpc,
+                    &am,
+                    t1,
+                    t2,
+                    t3,
+                    t4,
+                    t5,
+                ],
             );
         }));
     }

@@ -97,8 +97,18 @@ pub fn render_store_metrics(st: &StoreStats, w: &mut String) {
         let _ = writeln!(w, "# TYPE {name} {kind}");
         let _ = writeln!(w, "{name} {v}");
     };
-    family("outpost_traces_spans", "gauge", "Spans held by the trace store.", st.spans);
-    family("outpost_traces_traces", "gauge", "Traces held by the trace store.", st.traces);
+    family(
+        "outpost_traces_spans",
+        "gauge",
+        "Spans held by the trace store.",
+        st.spans,
+    );
+    family(
+        "outpost_traces_traces",
+        "gauge",
+        "Traces held by the trace store.",
+        st.traces,
+    );
     family(
         "outpost_traces_max_spans",
         "gauge",

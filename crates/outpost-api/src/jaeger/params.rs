@@ -189,8 +189,12 @@ fn parse_hex_u64(s: &str) -> Result<u64, String> {
             quote(s)
         ));
     }
-    u64::from_str_radix(s, 16)
-        .map_err(|_| format!("strconv.ParseUint: parsing {}: value out of range", quote(s)))
+    u64::from_str_radix(s, 16).map_err(|_| {
+        format!(
+            "strconv.ParseUint: parsing {}: value out of range",
+            quote(s)
+        )
+    })
 }
 
 /// A trace id as Jaeger reads it from a path or `traceID=`: hex of up to 32
@@ -298,7 +302,10 @@ mod tests {
             "time: invalid duration \"x\""
         );
         assert_eq!(go_duration("").unwrap_err(), "time: invalid duration \"\"");
-        assert_eq!(go_duration(".s").unwrap_err(), "time: invalid duration \".s\"");
+        assert_eq!(
+            go_duration(".s").unwrap_err(),
+            "time: invalid duration \".s\""
+        );
         assert_eq!(
             go_duration("10").unwrap_err(),
             "time: missing unit in duration \"10\""
@@ -353,12 +360,24 @@ mod tests {
         // base64 of 16 bytes, padded and not, std and url alphabets
         let b = TraceId(0xfb8efff798038103d269b633813fc6ff).to_bytes();
         let std = outpost_traces::model::base64(&b);
-        assert_eq!(trace_id(&std), Ok(TraceId(0xfb8efff798038103d269b633813fc6ff)));
-        let url = std.trim_end_matches('=').replace('+', "-").replace('/', "_");
-        assert_eq!(trace_id(&url), Ok(TraceId(0xfb8efff798038103d269b633813fc6ff)));
+        assert_eq!(
+            trace_id(&std),
+            Ok(TraceId(0xfb8efff798038103d269b633813fc6ff))
+        );
+        let url = std
+            .trim_end_matches('=')
+            .replace('+', "-")
+            .replace('/', "_");
+        assert_eq!(
+            trace_id(&url),
+            Ok(TraceId(0xfb8efff798038103d269b633813fc6ff))
+        );
         assert_eq!(
             trace_id(&"a".repeat(33)).unwrap_err(),
-            format!("TraceID cannot be longer than 32 hex characters: {}", "a".repeat(33))
+            format!(
+                "TraceID cannot be longer than 32 hex characters: {}",
+                "a".repeat(33)
+            )
         );
         assert_eq!(
             trace_id("xyz").unwrap_err(),
@@ -376,7 +395,14 @@ mod tests {
             rfc3339_nano("2017-01-26T00:03:31.123456789Z"),
             Ok(1_485_389_011_123_456_789)
         );
-        assert_eq!(rfc3339_nano("2017-01-26T01:03:31+01:00"), Ok(1_485_389_011_000_000_000));
-        assert!(rfc3339_nano("yesterday").unwrap_err().starts_with("parsing time \"yesterday\""));
+        assert_eq!(
+            rfc3339_nano("2017-01-26T01:03:31+01:00"),
+            Ok(1_485_389_011_000_000_000)
+        );
+        assert!(
+            rfc3339_nano("yesterday")
+                .unwrap_err()
+                .starts_with("parsing time \"yesterday\"")
+        );
     }
 }

@@ -95,7 +95,10 @@ pub(crate) async fn operations(
         .map(|o| json!({"name": &*o.name, "spanKind": o.kind.jaeger_name().unwrap_or("")}))
         .collect();
     let n = data.len();
-    Ok(json_response(&envelope(Value::Array(data), n, Value::Null), pretty(&p)))
+    Ok(json_response(
+        &envelope(Value::Array(data), n, Value::Null),
+        pretty(&p),
+    ))
 }
 
 /// A time parameter in `unit_ns` nanoseconds per unit; `default_ns` when absent.
@@ -169,7 +172,8 @@ pub(crate) fn parse_search(p: &Params, now_ms: i64) -> Result<SearchRequest, Que
     let mut trace_ids = Vec::new();
     for id in p.all("traceID") {
         trace_ids.push(
-            trace_id(id).map_err(|e| QueryError::bad(format!("cannot parse traceID param: {e}")))?,
+            trace_id(id)
+                .map_err(|e| QueryError::bad(format!("cannot parse traceID param: {e}")))?,
         );
     }
     let raw = match p.first("raw") {
@@ -230,7 +234,9 @@ pub(crate) async fn search(
         for id in &req.trace_ids {
             match s.ingest.store.get_trace(*id) {
                 Some(t) => found.push(t),
-                None => errors.push(json!({"msg": "trace not found", "traceID": id.to_jaeger_hex()})),
+                None => {
+                    errors.push(json!({"msg": "trace not found", "traceID": id.to_jaeger_hex()}))
+                }
             }
         }
         let errors = if errors.is_empty() {
@@ -238,10 +244,18 @@ pub(crate) async fn search(
         } else {
             Value::Array(errors)
         };
-        return Ok(v1_traces_response(&prepared(found, req.raw), errors, pretty(&p)));
+        return Ok(v1_traces_response(
+            &prepared(found, req.raw),
+            errors,
+            pretty(&p),
+        ));
     }
     let traces = s.ingest.store.find_traces(&req.query);
-    Ok(v1_traces_response(&prepared(traces, req.raw), Value::Null, pretty(&p)))
+    Ok(v1_traces_response(
+        &prepared(traces, req.raw),
+        Value::Null,
+        pretty(&p),
+    ))
 }
 
 /// `GET /api/traces/{traceID}` (`start`/`end` are lookup hints only).
@@ -261,7 +275,11 @@ pub(crate) async fn trace(
     let Some(t) = s.ingest.store.get_trace(id) else {
         return Err(QueryError::not_found("trace not found").into());
     };
-    Ok(v1_traces_response(&[prepare(t, raw)], Value::Null, pretty(&p)))
+    Ok(v1_traces_response(
+        &[prepare(t, raw)],
+        Value::Null,
+        pretty(&p),
+    ))
 }
 
 /// `GET /api/dependencies?endTs=&lookback=[&service=]`.

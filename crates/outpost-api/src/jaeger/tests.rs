@@ -89,7 +89,16 @@ fn store() -> Arc<TraceStore> {
     let cart = resource("cart");
     let pay = resource("payment");
     let t1 = NOW_NS - 10 * MIN_NS;
-    let mut root = span(0xa1, 1, 0, &fe, "GET /cart", SpanKind::Server, t1, 250_000_000);
+    let mut root = span(
+        0xa1,
+        1,
+        0,
+        &fe,
+        "GET /cart",
+        SpanKind::Server,
+        t1,
+        250_000_000,
+    );
     root.status = Status {
         code: StatusCode::Error,
         message: "boom".into(),
@@ -101,14 +110,59 @@ fn store() -> Arc<TraceStore> {
         attributes: vec![kv("attempt", Value::Int(2))],
         dropped_attributes_count: 0,
     }];
-    let mut load = span(0xa1, 2, 1, &cart, "load", SpanKind::Client, t1 + 1_000_000, 20_000_000);
+    let mut load = span(
+        0xa1,
+        2,
+        1,
+        &cart,
+        "load",
+        SpanKind::Client,
+        t1 + 1_000_000,
+        20_000_000,
+    );
     load.attributes = vec![kv("db", Value::Str(Arc::from("redis")))];
-    let select = span(0xa1, 3, 2, &cart, "SELECT", SpanKind::Internal, t1 + 2_000_000, 5_000_000);
+    let select = span(
+        0xa1,
+        3,
+        2,
+        &cart,
+        "SELECT",
+        SpanKind::Internal,
+        t1 + 2_000_000,
+        5_000_000,
+    );
     let t2 = NOW_NS - 60 * MIN_NS;
     let long_id = 0x5b8efff798038103d269b633813fc60c;
-    let home = span(long_id, 0x10, 0, &fe, "GET /home", SpanKind::Server, t2, 10_000_000);
-    let charge = span(long_id, 0x11, 0x10, &pay, "charge", SpanKind::Server, t2 + 1, 1_500_000_000);
-    let old = span(0xb2, 0x20, 0, &cart, "old", SpanKind::Unspecified, NOW_NS - 3 * 24 * 60 * MIN_NS, 1_000_000);
+    let home = span(
+        long_id,
+        0x10,
+        0,
+        &fe,
+        "GET /home",
+        SpanKind::Server,
+        t2,
+        10_000_000,
+    );
+    let charge = span(
+        long_id,
+        0x11,
+        0x10,
+        &pay,
+        "charge",
+        SpanKind::Server,
+        t2 + 1,
+        1_500_000_000,
+    );
+    let old = span(
+        0xb2,
+        0x20,
+        0,
+        &cart,
+        "old",
+        SpanKind::Unspecified,
+        NOW_NS - 3 * 24 * 60 * MIN_NS,
+        1_000_000,
+    );
     let st = Arc::new(TraceStore::new(StoreOptions { max_spans: 100 }));
     st.write(vec![root, load, select, home, charge, old]);
     st
@@ -181,7 +235,10 @@ async fn run_case(r: &Router, file: &str, c: &Case) -> Result<(), String> {
     let (status, ct, body) = get_raw(r, &c.get).await;
     let at = format!("{file}: {} (GET {})", c.name, c.get);
     if status != c.status {
-        return Err(format!("{at}: status {status}, want {}; body {body}", c.status));
+        return Err(format!(
+            "{at}: status {status}, want {}; body {body}",
+            c.status
+        ));
     }
     if let Some(want) = &c.content_type
         && &ct != want
@@ -214,7 +271,9 @@ async fn run_case(r: &Router, file: &str, c: &Case) -> Result<(), String> {
     for (ptr, want) in &c.lengths {
         let got = v.pointer(ptr).and_then(|a| a.as_array()).map(Vec::len);
         if got != Some(*want) {
-            return Err(format!("{at}: len({ptr}) = {got:?}, want {want}; body {body}"));
+            return Err(format!(
+                "{at}: len({ptr}) = {got:?}, want {want}; body {body}"
+            ));
         }
     }
     for (ptr, want) in &c.sets {
@@ -248,8 +307,8 @@ async fn scenarios() {
     let mut n = 0;
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
-        let sc: Scenario = serde_saphyr::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let sc: Scenario =
+            serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         let name = f.file_name().unwrap().to_string_lossy().to_string();
         for c in &sc.cases {
             n += 1;
@@ -258,7 +317,12 @@ async fn scenarios() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {n} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {n} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -281,7 +345,16 @@ fn store_metrics_render_every_family() {
     st.write(
         (0..99)
             .map(|i| {
-                span(0xc0 + i, 1, 0, &resource("x"), "op", SpanKind::Server, NOW_NS, 1)
+                span(
+                    0xc0 + i,
+                    1,
+                    0,
+                    &resource("x"),
+                    "op",
+                    SpanKind::Server,
+                    NOW_NS,
+                    1,
+                )
             })
             .collect(),
     );
@@ -313,11 +386,19 @@ fn go_json_escapes_html_and_indents_with_four_spaces() {
 #[test]
 fn search_parameters_as_jaeger_parses_them() {
     let p = |q: &str| query::parse_search(&params::Params::new(Some(q)), NOW_MS).unwrap();
-    let r = p("service=a&tags=%7B%22x%22%3A%221%22%7D&tag=y:2:3&minDuration=1.5ms&maxDuration=2s&limit=7&lookback=custom");
+    let r = p(
+        "service=a&tags=%7B%22x%22%3A%221%22%7D&tag=y:2:3&minDuration=1.5ms&maxDuration=2s&limit=7&lookback=custom",
+    );
     assert_eq!(r.query.service.as_deref(), Some("a"));
     let mut tags = r.query.tags.clone();
     tags.sort();
-    assert_eq!(tags, [("x".to_string(), "1".to_string()), ("y".into(), "2:3".into())]);
+    assert_eq!(
+        tags,
+        [
+            ("x".to_string(), "1".to_string()),
+            ("y".into(), "2:3".into())
+        ]
+    );
     assert_eq!(r.query.duration_min_ns, Some(1_500_000));
     assert_eq!(r.query.duration_max_ns, Some(2_000_000_000));
     assert_eq!(r.query.limit, 7);
@@ -328,7 +409,10 @@ fn search_parameters_as_jaeger_parses_them() {
     assert_eq!(r.query.limit, 100);
     // start/end in µs
     let r = p("service=a&start=1000&end=2000");
-    assert_eq!((r.query.start_min_ns, r.query.start_max_ns), (Some(1_000_000), Some(2_000_000)));
+    assert_eq!(
+        (r.query.start_min_ns, r.query.start_max_ns),
+        (Some(1_000_000), Some(2_000_000))
+    );
     // traceID mode needs no service
     let r = p("traceID=a1&traceID=5b8efff798038103d269b633813fc60c");
     assert_eq!(r.trace_ids.len(), 2);
@@ -345,7 +429,10 @@ fn v3_find_parameters_in_both_spellings() {
         assert_eq!(r.query.service.as_deref(), Some("a"), "{q}");
         assert_eq!(r.query.operation.as_deref(), Some("op"));
         assert_eq!(r.query.start_min_ns, Some(NOW_NS));
-        assert_eq!(r.query.start_max_ns, Some(NOW_NS + 60 * MIN_NS + 500_000_000));
+        assert_eq!(
+            r.query.start_max_ns,
+            Some(NOW_NS + 60 * MIN_NS + 500_000_000)
+        );
         assert_eq!(r.query.duration_min_ns, Some(1_000_000));
         assert_eq!(r.query.limit, 5);
         assert_eq!(r.query.tags, [("k".to_string(), "v".to_string())]);

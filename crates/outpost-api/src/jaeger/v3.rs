@@ -82,7 +82,11 @@ pub(crate) fn parse_find(p: &Params) -> Result<FindRequest, QueryError> {
     };
     let duration_min = dur(&["query.durationMin", "query.duration_min"])?;
     let duration_max = dur(&["query.durationMax", "query.duration_max"])?;
-    let depth = match p.any(&["query.searchDepth", "query.search_depth", "query.num_traces"]) {
+    let depth = match p.any(&[
+        "query.searchDepth",
+        "query.search_depth",
+        "query.num_traces",
+    ]) {
         None => DEFAULT_SEARCH_DEPTH,
         Some((n, v)) => atoi(v).map_err(|e| malformed(n, e))?,
     };
@@ -164,10 +168,7 @@ pub(crate) async fn services(State(s): State<JaegerState>) -> Response {
 }
 
 /// `GET /api/v3/operations?service=&spanKind=`; an unset kind reads `internal`.
-pub(crate) async fn operations(
-    State(s): State<JaegerState>,
-    RawQuery(q): RawQuery,
-) -> Response {
+pub(crate) async fn operations(State(s): State<JaegerState>, RawQuery(q): RawQuery) -> Response {
     let p = Params::new(q.as_deref());
     let service = p.first("service");
     let kind = p.any(&["spanKind", "span_kind"]).map(|(_, v)| v);
@@ -181,7 +182,12 @@ pub(crate) async fn operations(
     let mut seen = std::collections::BTreeSet::new();
     let list: Vec<Value> = ops
         .iter()
-        .map(|o| (o.name.to_string(), o.kind.jaeger_name().unwrap_or("internal")))
+        .map(|o| {
+            (
+                o.name.to_string(),
+                o.kind.jaeger_name().unwrap_or("internal"),
+            )
+        })
         .filter(|pair| seen.insert(pair.clone()))
         .map(|(name, kind)| json!({"name": name, "spanKind": kind}))
         .collect();
