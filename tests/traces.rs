@@ -392,11 +392,9 @@ fn spans_by_trace(doc: &Value) -> BTreeMap<String, usize> {
 }
 
 fn v1_id(id32: &str) -> String {
-    if id32.starts_with("0000000000000000") {
-        id32[16..].to_string()
-    } else {
-        id32.to_string()
-    }
+    id32.strip_prefix("0000000000000000")
+        .unwrap_or(id32)
+        .to_string()
 }
 
 fn enc(s: &str) -> String {
