@@ -70,7 +70,10 @@ fn trace() -> Trace {
                     kv("http.method", st("GET")),
                     kv("http.route", st("/api/v1/items/{id}")),
                     kv("http.status_code", Value::Int(200 + (i % 5) as i64 * 100)),
-                    kv("http.url", st(&format!("http://svc/api/v1/items/{i}?q=a&b=c"))),
+                    kv(
+                        "http.url",
+                        st(&format!("http://svc/api/v1/items/{i}?q=a&b=c")),
+                    ),
                     kv("net.peer.port", Value::Int(8080)),
                     kv("retry", Value::Bool(i % 7 == 0)),
                     kv("ratio", Value::Double(i as f64 / 3.0)),

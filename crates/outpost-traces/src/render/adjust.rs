@@ -232,10 +232,13 @@ fn clock_skew(spans: &mut [Arc<Span>]) {
     let mut by_id: HashMap<u64, usize> = HashMap::with_capacity(spans.len());
     let mut warnings: Vec<(usize, String)> = Vec::new();
     for (i, s) in spans.iter().enumerate() {
-        if by_id.contains_key(&s.span_id.0) {
-            warnings.push((i, "duplicate span IDs; skipping clock skew adjustment".into()));
+        if let std::collections::hash_map::Entry::Vacant(e) = by_id.entry(s.span_id.0) {
+            e.insert(i);
         } else {
-            by_id.insert(s.span_id.0, i);
+            warnings.push((
+                i,
+                "duplicate span IDs; skipping clock skew adjustment".into(),
+            ));
         }
     }
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); spans.len()];
@@ -293,9 +296,8 @@ fn clock_skew(spans: &mut [Arc<Span>]) {
 
 /// A numeric IPv4 (`ip`, `peer.ipv4`) packed into an integer, as dotted text.
 fn normalize_ip(attrs: &[KeyValue]) -> Option<Vec<KeyValue>> {
-    let is_ip = |kv: &KeyValue| {
-        matches!(&*kv.key, "ip" | "peer.ipv4") && matches!(kv.value, Value::Int(_))
-    };
+    let is_ip =
+        |kv: &KeyValue| matches!(&*kv.key, "ip" | "peer.ipv4") && matches!(kv.value, Value::Int(_));
     if !attrs.iter().any(is_ip) {
         return None;
     }
@@ -349,10 +351,11 @@ const LIBRARY_KEYS: [&str; 5] = [
 /// span's resource; a resource that already holds another value keeps it
 /// and the span gets a warning (the attribute stays on the span).
 fn move_library_attributes(spans: &mut [Arc<Span>]) {
-    if !spans
-        .iter()
-        .any(|s| s.attributes.iter().any(|kv| LIBRARY_KEYS.contains(&&*kv.key)))
-    {
+    if !spans.iter().any(|s| {
+        s.attributes
+            .iter()
+            .any(|kv| LIBRARY_KEYS.contains(&&*kv.key))
+    }) {
         return;
     }
     // The adjusted resource of each original resource, built up span by span.
@@ -361,7 +364,11 @@ fn move_library_attributes(spans: &mut [Arc<Span>]) {
     for s in spans.iter_mut() {
         let ptr = Arc::as_ptr(&s.resource);
         origin.push(ptr);
-        if !s.attributes.iter().any(|kv| LIBRARY_KEYS.contains(&&*kv.key)) {
+        if !s
+            .attributes
+            .iter()
+            .any(|kv| LIBRARY_KEYS.contains(&&*kv.key))
+        {
             continue;
         }
         let res = resources

@@ -84,7 +84,12 @@ fn collections_are_sorted_and_shared_resources_stay_shared() {
     (c.start_ns, c.end_ns) = (a.start_ns, a.end_ns);
     let input = trace(vec![a, b, c]);
     let t = adjust(&input);
-    let keys = |attrs: &[KeyValue]| attrs.iter().map(|kv| kv.key.to_string()).collect::<Vec<_>>();
+    let keys = |attrs: &[KeyValue]| {
+        attrs
+            .iter()
+            .map(|kv| kv.key.to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(keys(&t.spans[0].resource.attributes), ["service.name", "z"]);
     assert!(Arc::ptr_eq(&t.spans[0].resource, &t.spans[1].resource));
     assert_eq!(keys(&t.spans[0].attributes), ["a", "b"]);
@@ -139,8 +144,11 @@ fn clock_skew_is_reported_not_applied() {
     let mut long = span(7, 5, 1, &hb);
     (long.start_ns, long.end_ns) = (base - 1_500, base + 200_000_000);
     let orphan = span(7, 6, 99, &ha);
-    let t = adjust(&trace(vec![parent, child, grandchild, inside, long, orphan]));
-    let msg = |d: &str| format!("clock skew adjustment disabled; not applying calculated delta of {d}");
+    let t = adjust(&trace(vec![
+        parent, child, grandchild, inside, long, orphan,
+    ]));
+    let msg =
+        |d: &str| format!("clock skew adjustment disabled; not applying calculated delta of {d}");
     assert_eq!(warnings(&t.spans[0]), Vec::<String>::new());
     assert_eq!(warnings(&t.spans[1]), [msg("90ms")]);
     assert_eq!(warnings(&t.spans[2]), [msg("90ms")]);
@@ -184,7 +192,10 @@ fn duplicate_ids_are_warned_about() {
 fn numeric_ip_attributes_become_dotted() {
     let r = resource("a", vec![kv("ip", Value::Int(0x0a00_0001))]);
     let mut a = span(7, 1, 0, &r);
-    a.attributes = vec![kv("peer.ipv4", Value::Int(0x7f00_0001)), kv("port", Value::Int(1))];
+    a.attributes = vec![
+        kv("peer.ipv4", Value::Int(0x7f00_0001)),
+        kv("port", Value::Int(1)),
+    ];
     let t = adjust(&trace(vec![a]));
     assert_eq!(t.spans[0].attributes[0].value, s("127.0.0.1"));
     assert_eq!(t.spans[0].attributes[1].value, Value::Int(1));
@@ -212,13 +223,20 @@ fn library_attributes_move_to_the_resource() {
             .any(|kv| &*kv.key == "telemetry.sdk.language" && kv.value == s("go"))
     );
     let keys: Vec<&str> = t.spans[0].attributes.iter().map(|kv| &*kv.key).collect();
-    assert_eq!(keys, ["http.method", "telemetry.sdk.name", WARNINGS_ATTRIBUTE]);
+    assert_eq!(
+        keys,
+        ["http.method", "telemetry.sdk.name", WARNINGS_ATTRIBUTE]
+    );
     assert_eq!(
         warnings(&t.spans[0]),
         ["conflicting values between Span and Resource for attribute telemetry.sdk.name"]
     );
     // an equal value is simply dropped from the span
-    assert!(t.spans[1].attributes.is_empty(), "{:?}", t.spans[1].attributes);
+    assert!(
+        t.spans[1].attributes.is_empty(),
+        "{:?}",
+        t.spans[1].attributes
+    );
 }
 
 #[test]

@@ -54,9 +54,15 @@ const TID: u128 = 0x5b8efff798038103d269b633813fc60c;
 
 /// A trace with every feature the renderings map.
 fn rich_trace() -> Trace {
-    let cart = resource("cart", vec![kv("host.name", s("h1")), kv("ip", Value::Int(1))]);
+    let cart = resource(
+        "cart",
+        vec![kv("host.name", s("h1")), kv("ip", Value::Int(1))],
+    );
     // Equal to `cart` but a different allocation: still one process.
-    let cart2 = resource("cart", vec![kv("host.name", s("h1")), kv("ip", Value::Int(1))]);
+    let cart2 = resource(
+        "cart",
+        vec![kv("host.name", s("h1")), kv("ip", Value::Int(1))],
+    );
     let db = resource("db", vec![]);
     let scope = Arc::new(Scope {
         name: "io.http".into(),
@@ -88,7 +94,13 @@ fn rich_trace() -> Trace {
         kv("tiny", Value::Double(1e-7)),
         kv("bytes", Value::Bytes(Arc::from(&[0u8, 1, 2, 255][..]))),
         kv("arr", Value::Array(vec![s("a"), Value::Int(1)])),
-        kv("map", Value::Map(vec![kv("k", s("v"))])),
+        kv(
+            "map",
+            Value::Map(vec![
+                kv("k", s("v")),
+                kv("b<", Value::Array(vec![Value::Double(2.0), Value::Empty])),
+            ]),
+        ),
         kv("empty", Value::Empty),
     ];
     root.events = vec![
@@ -198,19 +210,31 @@ fn same(a: &serde_json::Value, b: &serde_json::Value, path: &str) {
     }
 }
 
+/// Compares with a golden file under `testdata/`; with
+/// `OUTPOST_UPDATE_GOLDEN=1` rewrites it instead (review the diff).
+fn golden(name: &str, got: &str, want: &str) {
+    if std::env::var_os("OUTPOST_UPDATE_GOLDEN").is_some() {
+        let path = format!("{}/src/render/testdata/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::write(path, format!("{got}\n")).unwrap();
+        return;
+    }
+    assert_eq!(got, want.trim_end(), "golden {name}");
+}
+
 #[test]
 fn v1_golden_every_feature() {
     let t = rich_trace();
-    assert_eq!(v1(&t), include_str!("testdata/rich_v1.json").trim_end());
+    golden("rich_v1.json", &v1(&t), include_str!("testdata/rich_v1.json"));
     assert_agree(&t);
 }
 
 #[test]
 fn v3_golden_every_feature() {
     let t = rich_trace();
-    assert_eq!(
-        v3(std::slice::from_ref(&t)),
-        include_str!("testdata/rich_v3.json").trim_end()
+    golden(
+        "rich_v3.json",
+        &v3(std::slice::from_ref(&t)),
+        include_str!("testdata/rich_v3.json"),
     );
 }
 
@@ -263,15 +287,16 @@ fn v1_process_keys_print_in_go_map_order() {
         .collect();
     assert_eq!(
         keys,
-        ["p1", "p10", "p11", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9"]
+        [
+            "p1", "p10", "p11", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9"
+        ]
     );
     assert_eq!(v["spans"][9]["processID"], "p10");
     assert_eq!(v["processes"]["p10"]["serviceName"], "svc-10");
     // 64-bit trace ids: 16 digits in v1, 32 in OTLP.
     assert_eq!(v["traceID"], "0000000000000042");
     assert_eq!(
-        otlp_traces(std::slice::from_ref(&t))["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
-            ["traceId"],
+        otlp_traces(std::slice::from_ref(&t))["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["traceId"],
         "00000000000000000000000000000042"
     );
     assert_agree(&t);
@@ -387,7 +412,10 @@ pub(crate) fn big_trace(n: u64) -> Trace {
                 kv("http.method", s("GET")),
                 kv("http.route", s("/api/v1/items/{id}")),
                 kv("http.status_code", Value::Int(200 + (i % 5) as i64 * 100)),
-                kv("http.url", s(&format!("http://svc/api/v1/items/{i}?q=a&b=c"))),
+                kv(
+                    "http.url",
+                    s(&format!("http://svc/api/v1/items/{i}?q=a&b=c")),
+                ),
                 kv("net.peer.port", Value::Int(8080)),
                 kv("retry", Value::Bool(i % 7 == 0)),
                 kv("ratio", Value::Double(i as f64 / 3.0)),

@@ -68,10 +68,53 @@ pub(crate) fn attr_tag(kv: &KeyValue) -> Tag<'_> {
         Value::Int(i) => TagVal::Int(*i),
         Value::Double(d) => TagVal::Float(*d),
         Value::Bytes(b) => TagVal::Binary(b),
-        Value::Array(_) | Value::Map(_) => TagVal::Owned(kv.value.as_string()),
+        Value::Array(_) | Value::Map(_) => {
+            let mut out = Vec::new();
+            write_go_json(&mut out, &kv.value);
+            TagVal::Owned(String::from_utf8_lossy(&out).into_owned())
+        }
         Value::Empty => TagVal::Str(""),
     };
     Tag { key: &kv.key, val }
+}
+
+/// An array or map attribute as pdata's `AsString` prints it (Go's
+/// `json.Marshal` of the raw value: map keys sorted, HTML escaped, bytes as
+/// base64, Go's float digits).
+fn write_go_json(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Str(s) => write_str(out, s, true),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Int(i) => write_i64(out, *i),
+        Value::Double(d) => write_f64(out, *d),
+        Value::Bytes(b) => write_base64(out, b),
+        Value::Array(a) => {
+            out.push(b'[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_go_json(out, x);
+            }
+            out.push(b']');
+        }
+        Value::Map(m) => {
+            // Go's map keeps the last of duplicate keys and prints keys sorted.
+            let mut sorted: Vec<&KeyValue> = m.iter().rev().collect();
+            sorted.sort_by(|a, b| a.key.cmp(&b.key));
+            sorted.dedup_by(|a, b| a.key == b.key);
+            out.push(b'{');
+            for (i, kv) in sorted.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_key(out, &kv.key, true);
+                write_go_json(out, &kv.value);
+            }
+            out.push(b'}');
+        }
+        Value::Empty => out.extend_from_slice(b"null"),
+    }
 }
 
 /// The span's tags in the translator's order (scope name and version,
@@ -166,7 +209,8 @@ pub(crate) fn span_refs(s: &Span) -> Vec<Ref> {
     }
     for l in &s.links {
         let child_of = l.attributes.iter().any(|kv| {
-            &*kv.key == "opentracing.ref_type" && matches!(&kv.value, Value::Str(v) if &**v == "child_of")
+            &*kv.key == "opentracing.ref_type"
+                && matches!(&kv.value, Value::Str(v) if &**v == "child_of")
         });
         if has_parent && l.trace_id == s.trace_id && l.span_id == s.parent_span_id {
             refs[0].0 = child_of;

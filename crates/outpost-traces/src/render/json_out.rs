@@ -1,12 +1,15 @@
 //! Low-level JSON writing into a `Vec<u8>`, with the number and string
 //! forms Go's encoders print: strings escaped as `encoding/json` escapes
-//! them (optionally with its HTML escaping), floats as `encoding/json` and
-//! jsoniter format them, ids as lowercase hex, bytes as standard base64.
+//! them (Jaeger's v1 handlers) or as jsoniter does (the Collector's
+//! `ptrace.JSONMarshaler`, API v3), floats as both format them, ids as
+//! lowercase hex, bytes as standard base64.
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// Writes `s` as a JSON string. `html` also escapes `<`, `>` and `&` as
-/// `\u003c`, ... (Go's `json.Marshal` default).
+/// Writes `s` as a JSON string. With `html` as Go's `json.Marshal` does:
+/// `<`, `>`, `&`, U+2028 and U+2029 as `\u003c`, ..., backspace and form
+/// feed as `\b` and `\f`; without, as jsoniter's `WriteString`: only
+/// quotes, backslashes and control characters (`\u0008` for backspace).
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str, html: bool) {
     out.push(b'"');
     let bytes = s.as_bytes();
@@ -20,8 +23,8 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str, html: bool) {
             b'\n' => Some(b"\\n"),
             b'\r' => Some(b"\\r"),
             b'\t' => Some(b"\\t"),
-            0x08 => Some(b"\\b"),
-            0x0c => Some(b"\\f"),
+            0x08 if html => Some(b"\\b"),
+            0x0c if html => Some(b"\\f"),
             b'<' | b'>' | b'&' if html => None,
             0..=0x1f => None,
             // U+2028 and U+2029 (E2 80 A8 / E2 80 A9), escaped by Go.
@@ -44,11 +47,7 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str, html: bool) {
             }
             None if b == 0xe2 => {
                 let last = bytes.get(i + 2).copied().unwrap_or(0xa8);
-                out.extend_from_slice(if last == 0xa8 {
-                    b"\\u2028"
-                } else {
-                    b"\\u2029"
-                });
+                out.extend_from_slice(if last == 0xa8 { b"\\u2028" } else { b"\\u2029" });
                 i += 3;
             }
             None => {
@@ -294,6 +293,7 @@ mod tests {
         assert_eq!(s("\u{1}\u{8}\u{c}", true), r#""\u0001\b\f""#);
         assert_eq!(s("<a&b>", true), r#""\u003ca\u0026b\u003e""#);
         assert_eq!(s("<a&b>", false), r#""<a&b>""#);
+        assert_eq!(s("\u{8}\u{c}", false), r#""\u0008\u000c""#);
         assert_eq!(s("x\u{2028}y\u{2029}é", true), r#""x\u2028y\u2029é""#);
         assert_eq!(s("x\u{2028}", false), "\"x\u{2028}\"");
         // every escape is valid JSON for the same text

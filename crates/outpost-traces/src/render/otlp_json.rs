@@ -477,7 +477,11 @@ pub(crate) fn to_value(ts: &[Trace]) -> J {
                     ss.insert("scope".into(), J::Object(so));
                     ss.insert(
                         "spans".into(),
-                        spans.iter().map(|s| span_value(s)).collect::<Vec<_>>().into(),
+                        spans
+                            .iter()
+                            .map(|s| span_value(s))
+                            .collect::<Vec<_>>()
+                            .into(),
                     );
                     put_str(&mut ss, "schemaUrl", &sc.schema_url);
                     J::Object(ss)
