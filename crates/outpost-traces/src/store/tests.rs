@@ -637,14 +637,20 @@ fn concurrent_writers_and_readers_see_whole_batches() {
                         .map(|j| span(t, j + 1, 0, &svc, "op", 10 + j))
                         .collect();
                     st.write(batch);
-                    // Read after write: visible by id and by search at once.
-                    let got = st.get_trace(TraceId(t)).unwrap();
-                    assert_eq!(got.spans.len(), 5);
+                    // Read after write: visible by id and by search at once
+                    // (unless the other writers have since pushed it out).
+                    match st.get_trace(TraceId(t)) {
+                        Some(got) => assert_eq!(got.spans.len(), 5),
+                        None => assert!(st.stats().traces_evicted_total > 0),
+                    }
                     let found = st.find_traces(&TraceQuery {
                         limit: 1,
                         ..q(Some(&svc), &[])
                     });
-                    assert_eq!(found[0].trace_id, TraceId(t));
+                    assert!(
+                        found.first().map(|x| x.trace_id) == Some(TraceId(t))
+                            || st.get_trace(TraceId(t)).is_none()
+                    );
                 }
             })
         })
