@@ -50,7 +50,11 @@ pub(super) const T_OTHER: u8 = 9;
 
 /// The canonical bits of a double for the index (every NaN prints `NaN`).
 pub(super) fn double_term_bits(d: f64) -> u64 {
-    if d.is_nan() { f64::NAN.to_bits() } else { d.to_bits() }
+    if d.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        d.to_bits()
+    }
 }
 
 /// The index term of one attribute, from its key hash and value.
@@ -115,10 +119,7 @@ pub(super) fn decode_attr(strings: &Strings, a: &Attr, others: &[Value]) -> KeyV
         Tag::Double => Value::Double(f64::from_bits(a.bits)),
         Tag::Bool => Value::Bool(a.bits != 0),
         Tag::Empty => Value::Empty,
-        Tag::Other => others
-            .get(a.bits as usize)
-            .cloned()
-            .unwrap_or(Value::Empty),
+        Tag::Other => others.get(a.bits as usize).cloned().unwrap_or(Value::Empty),
     };
     KeyValue {
         key: strings.arc(a.key).clone(),

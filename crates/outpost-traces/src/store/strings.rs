@@ -47,7 +47,9 @@ impl Strings {
                 return id;
             }
             let id = self.alloc(s, arc);
-            let stored = self.strs[id as usize].clone().unwrap_or_else(|| Arc::from(s));
+            let stored = self.strs[id as usize]
+                .clone()
+                .unwrap_or_else(|| Arc::from(s));
             self.collided.insert(stored, id);
             return id;
         }

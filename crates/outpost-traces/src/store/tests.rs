@@ -158,7 +158,10 @@ fn rich_span(trace: u128, id: u64) -> Span {
         kv("z", Value::Double(-0.0)),
         kv("b", Value::Bool(false)),
         kv("bytes", Value::Bytes(Arc::from(&b"hi!"[..]))),
-        kv("arr", Value::Array(vec![Value::Int(1), Value::Str(Arc::from("a"))])),
+        kv(
+            "arr",
+            Value::Array(vec![Value::Int(1), Value::Str(Arc::from("a"))]),
+        ),
         kv("map", Value::Map(vec![kv("k", Value::Bool(true))])),
         kv("e", Value::Empty),
         kv("s", Value::Str(Arc::from("dup key"))),
@@ -167,7 +170,10 @@ fn rich_span(trace: u128, id: u64) -> Span {
         trace_id: TraceId(9),
         span_id: SpanId(8),
         trace_state: "a=b".into(),
-        attributes: vec![kv("opentracing.ref_type", Value::Str(Arc::from("follows_from")))],
+        attributes: vec![kv(
+            "opentracing.ref_type",
+            Value::Str(Arc::from("follows_from")),
+        )],
         dropped_attributes_count: 1,
         flags: 1,
     }];
@@ -417,7 +423,10 @@ fn searches_agree_with_the_model_rule_on_random_spans_and_queries() {
             Arc::new(Resource {
                 service: Arc::from(format!("svc{i}").as_str()),
                 attributes: vec![
-                    kv("service.name", Value::Str(Arc::from(format!("svc{i}").as_str()))),
+                    kv(
+                        "service.name",
+                        Value::Str(Arc::from(format!("svc{i}").as_str())),
+                    ),
                     kv("region", Value::Str(Arc::from(["eu", "us"][i % 2]))),
                     kv("k0", Value::Int((i % 2) as i64)),
                 ],
@@ -484,7 +493,10 @@ fn searches_agree_with_the_model_rule_on_random_spans_and_queries() {
             with_tags += usize::from(!want.is_empty() && !qq.tags.is_empty());
         }
     }
-    assert!(st.stats().traces_evicted_total > 10, "eviction was exercised");
+    assert!(
+        st.stats().traces_evicted_total > 10,
+        "eviction was exercised"
+    );
     assert!(
         matched * 4 > checked && with_tags * 10 > checked,
         "{matched} and {with_tags} (with tags) of {checked} queries matched something"
@@ -514,14 +526,20 @@ fn results_are_newest_first_by_first_arrival_and_limited() {
         limit: 2,
         ..TraceQuery::default()
     };
-    assert_eq!(ids(&st.find_traces(&none)), [5, 4], "no index term: ring walk");
+    assert_eq!(
+        ids(&st.find_traces(&none)),
+        [5, 4],
+        "no index term: ring walk"
+    );
 }
 
 #[test]
 fn a_batch_larger_than_the_store_keeps_its_first_spans() {
     let st = TraceStore::new(StoreOptions { max_spans: 4 });
     st.write(vec![span(1, 1, 0, "old", "op", 1)]);
-    let batch: Vec<Span> = (0..6).map(|i| span(2 + i / 2, i as u64 + 10, 0, "new", "op", 5)).collect();
+    let batch: Vec<Span> = (0..6)
+        .map(|i| span(2 + i / 2, i as u64 + 10, 0, "new", "op", 5))
+        .collect();
     let w = st.write(batch);
     assert_eq!(
         w,
@@ -537,24 +555,40 @@ fn a_batch_larger_than_the_store_keeps_its_first_spans() {
     assert!(st.get_trace(TraceId(4)).is_none());
     assert_eq!(st.services(), ["new"]);
     let s = st.stats();
-    assert_eq!((s.spans, s.spans_rejected_total, s.spans_evicted_total), (4, 2, 1));
+    assert_eq!(
+        (s.spans, s.spans_rejected_total, s.spans_evicted_total),
+        (4, 2, 1)
+    );
 }
 
 #[test]
 fn a_growing_trace_is_evicted_whole_when_oldest_and_restarts() {
     let st = TraceStore::new(StoreOptions { max_spans: 5 });
-    st.write(vec![span(1, 1, 0, "a", "op", 1), span(1, 2, 1, "a", "op", 2)]);
+    st.write(vec![
+        span(1, 1, 0, "a", "op", 1),
+        span(1, 2, 1, "a", "op", 2),
+    ]);
     st.write(vec![span(2, 3, 0, "b", "op", 3)]);
-    st.write(vec![span(1, 4, 1, "a", "op", 4), span(1, 5, 1, "a", "op", 5)]);
+    st.write(vec![
+        span(1, 4, 1, "a", "op", 4),
+        span(1, 5, 1, "a", "op", 5),
+    ]);
     assert_eq!(st.get_trace(TraceId(1)).unwrap().spans.len(), 4);
     // Two more spans of trace 1: it is the oldest, so all four go, and the
     // new spans start it again.
-    let w = st.write(vec![span(1, 6, 1, "a", "op2", 6), span(1, 7, 1, "a", "op2", 7)]);
+    let w = st.write(vec![
+        span(1, 6, 1, "a", "op2", 6),
+        span(1, 7, 1, "a", "op2", 7),
+    ]);
     assert_eq!(w.traces_evicted, 1);
     let t = st.get_trace(TraceId(1)).unwrap();
     let got: Vec<u64> = t.spans.iter().map(|s| s.span_id.0).collect();
     assert_eq!(got, [6, 7]);
-    assert_eq!(ids(&st.find_traces(&q(None, &[]))), [1, 2], "trace 1 is now the newest");
+    assert_eq!(
+        ids(&st.find_traces(&q(None, &[]))),
+        [1, 2],
+        "trace 1 is now the newest"
+    );
     assert_eq!(
         st.operations("a", None),
         [Operation {
@@ -570,7 +604,10 @@ fn eviction_frees_strings_shared_entries_and_index_terms() {
     let st = TraceStore::new(StoreOptions { max_spans: 10 });
     for t in 0..10u128 {
         let mut s = span(t, t as u64 + 1, 0, &format!("svc{t}"), &format!("op{t}"), 1);
-        s.attributes.push(kv("unique", Value::Str(Arc::from(format!("u{t}").as_str()))));
+        s.attributes.push(kv(
+            "unique",
+            Value::Str(Arc::from(format!("u{t}").as_str())),
+        ));
         st.write(vec![s]);
     }
     let (strings, terms) = {
@@ -579,18 +616,30 @@ fn eviction_frees_strings_shared_entries_and_index_terms() {
     };
     assert!(strings >= 30, "{strings}");
     // Replace everything with one small trace of a known service.
-    st.write((0..10).map(|i| span(100, 200 + i, 0, "keep", "op", 1)).collect());
+    st.write(
+        (0..10)
+            .map(|i| span(100, 200 + i, 0, "keep", "op", 1))
+            .collect(),
+    );
     let mut g = st.inner.write().unwrap();
     g.sweep();
     assert_eq!(g.shared_counts(), (1, 1));
     // keep, op, http.status_code, attempt, service.name (key and value: "keep" shared)
     assert_eq!(g.string_count(), 4, "only the kept trace's strings remain");
-    assert!(g.term_count() < terms / 2, "{} terms of {terms}", g.term_count());
+    assert!(
+        g.term_count() < terms / 2,
+        "{} terms of {terms}",
+        g.term_count()
+    );
     drop(g);
     assert_eq!(st.services(), ["keep"]);
     assert!(st.find_traces(&q(Some("svc3"), &[])).is_empty());
     assert!(st.find_traces(&q(None, &[("unique", "u3")])).is_empty());
-    assert_eq!(st.find_traces(&q(Some("keep"), &[("http.status_code", "500")])).len(), 1);
+    assert_eq!(
+        st.find_traces(&q(Some("keep"), &[("http.status_code", "500")]))
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -598,16 +647,30 @@ fn services_and_operations_follow_the_spans_held() {
     let st = TraceStore::new(StoreOptions::default());
     let mut c = span(1, 2, 1, "b", "call", 2);
     c.kind = SpanKind::Client;
-    st.write(vec![span(1, 1, 0, "a", "root", 1), c, span(2, 3, 0, "b", "serve", 3)]);
+    st.write(vec![
+        span(1, 1, 0, "a", "root", 1),
+        c,
+        span(2, 3, 0, "b", "serve", 3),
+    ]);
     assert_eq!(st.services(), ["a", "b"]);
-    let names = |ops: Vec<Operation>| ops.into_iter().map(|o| o.name.to_string()).collect::<Vec<_>>();
+    let names = |ops: Vec<Operation>| {
+        ops.into_iter()
+            .map(|o| o.name.to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names(st.operations("b", None)), ["call", "serve"]);
     assert_eq!(names(st.operations("b", Some(SpanKind::Client))), ["call"]);
     assert!(st.operations("nobody", None).is_empty());
     let deps = st.dependencies(0, u64::MAX);
     assert_eq!(deps.len(), 1);
-    assert_eq!((deps[0].parent.as_str(), deps[0].child.as_str()), ("a", "b"));
-    assert!(st.dependencies(3, 10).is_empty(), "the child span starts at 2");
+    assert_eq!(
+        (deps[0].parent.as_str(), deps[0].child.as_str()),
+        ("a", "b")
+    );
+    assert!(
+        st.dependencies(3, 10).is_empty(),
+        "the child span starts at 2"
+    );
 }
 
 #[test]
