@@ -79,22 +79,30 @@ pub(super) fn encode_attrs(
 ) -> Box<[Attr]> {
     let mut out = Vec::with_capacity(attrs.len());
     for (i, kv) in attrs.iter_mut().enumerate() {
-        let key = strings.intern(&kv.key, Some(&kv.key));
         let kh = hash_str(&kv.key);
-        term(value_term(kh, &kv.value));
+        let key = strings.intern_hashed(&kv.key, kh, Some(&kv.key));
         let (tag, bits) = match &kv.value {
-            Value::Str(s) => (Tag::Str, u64::from(strings.intern(s, Some(s)))),
-            Value::Int(n) => (Tag::Int, *n as u64),
-            Value::Double(d) => (Tag::Double, d.to_bits()),
-            Value::Bool(b) => (Tag::Bool, u64::from(*b)),
-            Value::Empty => (Tag::Empty, 0),
-            _ => match others.as_deref_mut() {
-                Some(o) => {
-                    o.push(std::mem::replace(&mut kv.value, Value::Empty));
-                    (Tag::Other, (o.len() - 1) as u64)
+            Value::Str(s) => {
+                let vh = hash_str(s);
+                term(mix(T_STR, kh, vh));
+                (Tag::Str, u64::from(strings.intern_hashed(s, vh, Some(s))))
+            }
+            v => {
+                term(value_term(kh, v));
+                match v {
+                    Value::Int(n) => (Tag::Int, *n as u64),
+                    Value::Double(d) => (Tag::Double, d.to_bits()),
+                    Value::Bool(b) => (Tag::Bool, u64::from(*b)),
+                    Value::Empty => (Tag::Empty, 0),
+                    _ => match others.as_deref_mut() {
+                        Some(o) => {
+                            o.push(std::mem::replace(&mut kv.value, Value::Empty));
+                            (Tag::Other, (o.len() - 1) as u64)
+                        }
+                        None => (Tag::Other, i as u64),
+                    },
                 }
-                None => (Tag::Other, i as u64),
-            },
+            }
         };
         out.push(Attr { key, tag, bits });
     }
