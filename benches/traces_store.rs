@@ -366,7 +366,9 @@ fn bench_reads(c: &mut Criterion, store: &TraceStore, ids: &[TraceId]) {
         })
     });
     for (name, q) in searches() {
-        grp.bench_function(format!("search {name}"), |b| b.iter(|| store.find_traces(&q)));
+        grp.bench_function(format!("search {name}"), |b| {
+            b.iter(|| store.find_traces(&q))
+        });
     }
     grp.finish();
 }

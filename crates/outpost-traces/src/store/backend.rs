@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::model::{Resource, Scope, Span, SpanKind, Trace, TraceId};
 
 use super::compact::{
-    SharedEntry, Shared, SpanExtra, StoredSpan, T_KIND, T_OPERATION, T_STATUS, decode_span,
+    Shared, SharedEntry, SpanExtra, StoredSpan, T_KIND, T_OPERATION, T_STATUS, decode_span,
     encode_attrs, release_attrs, value_term,
 };
 use super::hash::{FastMap, hash_str, mix};
@@ -91,10 +91,8 @@ impl Inner {
     }
 
     fn insert(&mut self, mut s: Span) -> bool {
-        let strings_needed = s.attributes.len()
-            + s.resource.attributes.len()
-            + s.scope.attributes.len()
-            + 3;
+        let strings_needed =
+            s.attributes.len() + s.resource.attributes.len() + s.scope.attributes.len() + 3;
         if !self.strings.has_room(strings_needed)
             || !self.resources.has_room()
             || !self.scopes.has_room()
@@ -139,9 +137,12 @@ impl Inner {
             }
         }
         let mut others = Vec::new();
-        let attrs = encode_attrs(&mut self.strings, &mut s.attributes, Some(&mut others), |t| {
-            terms.push(t)
-        });
+        let attrs = encode_attrs(
+            &mut self.strings,
+            &mut s.attributes,
+            Some(&mut others),
+            |t| terms.push(t),
+        );
 
         let Some(entry) = usize::try_from(seq - self.base)
             .ok()
@@ -151,7 +152,10 @@ impl Inner {
             self.terms = terms;
             return false;
         };
-        for marker in [1u64 << 32 | u64::from(res_id), 2u64 << 32 | u64::from(scope_id)] {
+        for marker in [
+            1u64 << 32 | u64::from(res_id),
+            2u64 << 32 | u64::from(scope_id),
+        ] {
             if entry.indexed.contains(&marker) {
                 continue;
             }
@@ -273,12 +277,12 @@ impl Inner {
         if !p.may_match_trace(e.start, e.duration) {
             return false;
         }
-        e.spans.iter().any(|s| {
-            match (self.resources.get(s.resource), self.scopes.get(s.scope)) {
+        e.spans.iter().any(
+            |s| match (self.resources.get(s.resource), self.scopes.get(s.scope)) {
                 (Some(r), Some(sc)) => p.span_matches(s, r, sc),
                 _ => false,
-            }
-        })
+            },
+        )
     }
 
     pub(super) fn find(&self, q: &TraceQuery) -> Vec<Trace> {

@@ -50,7 +50,11 @@ pub(super) const T_OTHER: u8 = 9;
 
 /// The canonical bits of a double for the index (every NaN prints `NaN`).
 pub(super) fn double_term_bits(d: f64) -> u64 {
-    if d.is_nan() { f64::NAN.to_bits() } else { d.to_bits() }
+    if d.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        d.to_bits()
+    }
 }
 
 /// The index term of one attribute, from its key hash and value.
@@ -75,22 +79,30 @@ pub(super) fn encode_attrs(
 ) -> Box<[Attr]> {
     let mut out = Vec::with_capacity(attrs.len());
     for (i, kv) in attrs.iter_mut().enumerate() {
-        let key = strings.intern(&kv.key, Some(&kv.key));
         let kh = hash_str(&kv.key);
-        term(value_term(kh, &kv.value));
+        let key = strings.intern_hashed(&kv.key, kh, Some(&kv.key));
         let (tag, bits) = match &kv.value {
-            Value::Str(s) => (Tag::Str, u64::from(strings.intern(s, Some(s)))),
-            Value::Int(n) => (Tag::Int, *n as u64),
-            Value::Double(d) => (Tag::Double, d.to_bits()),
-            Value::Bool(b) => (Tag::Bool, u64::from(*b)),
-            Value::Empty => (Tag::Empty, 0),
-            _ => match others.as_deref_mut() {
-                Some(o) => {
-                    o.push(std::mem::replace(&mut kv.value, Value::Empty));
-                    (Tag::Other, (o.len() - 1) as u64)
+            Value::Str(s) => {
+                let vh = hash_str(s);
+                term(mix(T_STR, kh, vh));
+                (Tag::Str, u64::from(strings.intern_hashed(s, vh, Some(s))))
+            }
+            v => {
+                term(value_term(kh, v));
+                match v {
+                    Value::Int(n) => (Tag::Int, *n as u64),
+                    Value::Double(d) => (Tag::Double, d.to_bits()),
+                    Value::Bool(b) => (Tag::Bool, u64::from(*b)),
+                    Value::Empty => (Tag::Empty, 0),
+                    _ => match others.as_deref_mut() {
+                        Some(o) => {
+                            o.push(std::mem::replace(&mut kv.value, Value::Empty));
+                            (Tag::Other, (o.len() - 1) as u64)
+                        }
+                        None => (Tag::Other, i as u64),
+                    },
                 }
-                None => (Tag::Other, i as u64),
-            },
+            }
         };
         out.push(Attr { key, tag, bits });
     }
@@ -115,10 +127,7 @@ pub(super) fn decode_attr(strings: &Strings, a: &Attr, others: &[Value]) -> KeyV
         Tag::Double => Value::Double(f64::from_bits(a.bits)),
         Tag::Bool => Value::Bool(a.bits != 0),
         Tag::Empty => Value::Empty,
-        Tag::Other => others
-            .get(a.bits as usize)
-            .cloned()
-            .unwrap_or(Value::Empty),
+        Tag::Other => others.get(a.bits as usize).cloned().unwrap_or(Value::Empty),
     };
     KeyValue {
         key: strings.arc(a.key).clone(),

@@ -156,10 +156,12 @@ impl TraceStore {
         let evicted_spans = g.write(spans, self.opts.max_spans, &mut st);
         drop(g);
         self.written.fetch_add(st.spans_written, Ordering::Relaxed);
-        self.rejected.fetch_add(st.spans_rejected, Ordering::Relaxed);
+        self.rejected
+            .fetch_add(st.spans_rejected, Ordering::Relaxed);
         self.evicted_traces
             .fetch_add(st.traces_evicted, Ordering::Relaxed);
-        self.evicted_spans.fetch_add(evicted_spans, Ordering::Relaxed);
+        self.evicted_spans
+            .fetch_add(evicted_spans, Ordering::Relaxed);
         st
     }
 

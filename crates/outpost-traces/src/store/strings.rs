@@ -36,7 +36,12 @@ impl Strings {
     /// The id of `s`, adding it if new; takes one reference. `arc` is reused
     /// as the stored copy when given (no new allocation).
     pub(super) fn intern(&mut self, s: &str, arc: Option<&Arc<str>>) -> StrId {
-        let h = hash_str(s);
+        self.intern_hashed(s, hash_str(s), arc)
+    }
+
+    /// [`Strings::intern`] with the string's hash (`hash_str`) known.
+    pub(super) fn intern_hashed(&mut self, s: &str, h: u64, arc: Option<&Arc<str>>) -> StrId {
+        debug_assert_eq!(h, hash_str(s));
         if let Some(&id) = self.lookup.get(&h) {
             if self.strs[id as usize].as_deref() == Some(s) {
                 self.refs[id as usize] += 1;
@@ -47,7 +52,9 @@ impl Strings {
                 return id;
             }
             let id = self.alloc(s, arc);
-            let stored = self.strs[id as usize].clone().unwrap_or_else(|| Arc::from(s));
+            let stored = self.strs[id as usize]
+                .clone()
+                .unwrap_or_else(|| Arc::from(s));
             self.collided.insert(stored, id);
             return id;
         }
