@@ -509,10 +509,19 @@ impl Families {
 
 /// Several tonic routers on one listener. Each carries tonic's own
 /// "unimplemented" fallback, and axum cannot merge two routers that both
-/// have one, so each is mounted under its service's path instead.
+/// have one, so each is mounted under its service's path instead, and one
+/// fallback answers other paths with gRPC's UNIMPLEMENTED as tonic does.
 fn grpc_services(services: Vec<(&str, Router)>) -> Router {
     use tower::ServiceExt as _;
-    let mut r = Router::new();
+    let mut r = Router::new().fallback(|| async {
+        (
+            [
+                (axum::http::header::CONTENT_TYPE, "application/grpc"),
+                (axum::http::HeaderName::from_static("grpc-status"), "12"),
+            ],
+            (),
+        )
+    });
     for (name, svc) in services {
         // A wrapped service: `route_service` refuses a bare `Router`.
         r = r.route_service(
@@ -798,6 +807,32 @@ async fn wait_for_shutdown(reloader: &dyn Reload, quit: &tokio::sync::Notify) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn grpc_services_route_by_service_and_answer_unimplemented_otherwise() {
+        use tower::ServiceExt as _;
+        let svc = |name: &'static str| {
+            Router::new()
+                .route("/{*p}", axum::routing::post(move || async move { name }))
+                .fallback(|| async { "inner fallback" })
+        };
+        let r = grpc_services(vec![("a.A", svc("a")), ("b.B", svc("b"))]);
+        let call = |path: &str| {
+            let r = r.clone();
+            let req = axum::extract::Request::post(path)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            async move { r.oneshot(req).await.unwrap() }
+        };
+        for (path, want) in [("/a.A/Export", "a"), ("/b.B/Export", "b")] {
+            let resp = call(path).await;
+            let body = axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
+            assert_eq!(body, want.as_bytes(), "{path}");
+        }
+        let resp = call("/c.C/Export").await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["grpc-status"], "12");
+    }
 
     #[test]
     fn listener_plan_applies_bind_and_overrides() {
