@@ -141,15 +141,25 @@ pub(crate) fn parse_search(p: &Params, now_ms: i64) -> Result<SearchRequest, Que
         tags.push((k.to_string(), v.to_string()));
     }
     for t in p.all("tags") {
-        let m: serde_json::Map<String, Value> = serde_json::from_str(t).map_err(|e| {
+        let bad = |e: String| {
             QueryError::bad(format!(
                 "malformed 'tags' parameter, cannot unmarshal JSON: {e}"
             ))
-        })?;
+        };
+        let m = match serde_json::from_str::<Value>(t) {
+            Ok(Value::Object(m)) => m,
+            Ok(other) => {
+                return Err(bad(format!(
+                    "json: cannot unmarshal {} into Go value of type map[string]string",
+                    json_kind(&other)
+                )));
+            }
+            Err(e) => return Err(bad(go_json_syntax_error(t, &e))),
+        };
         for (k, v) in m {
             let Value::String(v) = v else {
-                return Err(QueryError::bad(format!(
-                    "malformed 'tags' parameter, cannot unmarshal JSON: json: cannot unmarshal {} into Go value of type string",
+                return Err(bad(format!(
+                    "json: cannot unmarshal {} into Go value of type string",
                     json_kind(&v)
                 )));
             };
@@ -203,6 +213,36 @@ pub(crate) fn parse_search(p: &Params, now_ms: i64) -> Result<SearchRequest, Que
         trace_ids,
         raw,
     })
+}
+
+/// Go's `encoding/json` text for the common syntax errors: input that ends
+/// early, or a bad first character; serde's text otherwise.
+fn go_json_syntax_error(text: &str, e: &serde_json::Error) -> String {
+    if e.is_eof() {
+        return "unexpected end of JSON input".to_string();
+    }
+    let first = text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .chars()
+        .next();
+    match first {
+        Some(c) if !matches!(c, '{' | '[' | '"' | '-' | '0'..='9' | 't' | 'f' | 'n') => {
+            format!(
+                "invalid character {} looking for beginning of value",
+                go_char(c)
+            )
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// A character as Go's JSON scanner quotes it in errors.
+fn go_char(c: char) -> String {
+    match c {
+        '\'' => "'\\''".to_string(),
+        c if c.is_control() => format!("{:?}", c),
+        c => format!("'{c}'"),
+    }
 }
 
 /// Go's name of a JSON value's type in unmarshal errors.
