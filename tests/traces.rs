@@ -701,3 +701,33 @@ fn a_trace_of_10008_spans_comes_back_whole() {
     assert_eq!(spans_by_trace(&v["result"]).values().sum::<usize>(), 10_008);
     eprintln!("10008-span trace: v1 {v1_ms:.1} ms, v3 {v3_ms:.1} ms (HTTP round trip, this build)");
 }
+
+/// The Zipkin listener is wired into the same store: a v2 JSON span posted
+/// there is served by the Jaeger query listener.
+#[test]
+fn zipkin_spans_are_served_by_the_query_api() {
+    let op = Outpost::start(&[]);
+    let now_us = micros(SystemTime::now());
+    let body = json!([{"traceId": "463ac35c9f6413ad48485a3953bb6124", "id": "a2fb4a1d1a96d312",
+        "name": "get /api", "kind": "SERVER", "timestamp": now_us, "duration": 1500,
+        "localEndpoint": {"serviceName": "zipkin-svc"}, "tags": {"http.method": "GET"}}]);
+    let r = http()
+        .post(format!("{}/api/v2/spans", op.url("zipkin")))
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    let base = op.url("jaeger-query");
+    let (code, body) = get(&format!(
+        "{base}/api/traces?service=zipkin-svc&tag=http.method:GET"
+    ));
+    assert_eq!(code, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        v["data"][0]["traceID"], "463ac35c9f6413ad48485a3953bb6124",
+        "{body}"
+    );
+    assert_eq!(v["data"][0]["spans"][0]["duration"], 1500);
+    assert_eq!(v["data"][0]["spans"][0]["startTime"], now_us);
+}
