@@ -176,6 +176,19 @@ pub(crate) fn json_response(v: &Value, pretty: bool) -> Response {
         .into_response()
 }
 
+/// Runs store reads and rendering on the blocking pool, so a search over a
+/// large store or a large trace does not hold an async worker.
+pub(crate) async fn off_worker<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, error::QueryError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| error::QueryError {
+            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            msg: format!("query task failed: {e}"),
+        })
+}
+
 /// A trace as the query APIs serve it: through the query-side adjusters
 /// unless `raw`.
 pub(crate) fn prepare(t: Trace, raw: bool) -> Trace {

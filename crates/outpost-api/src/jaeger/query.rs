@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::error::{QueryError, V1Error};
 use super::params::{Params, go_duration, ns_u64, parse_bool, parse_int, trace_id};
-use super::{JaegerState, json_response, prepare, v1_traces_response};
+use super::{JaegerState, json_response, off_worker, prepare, v1_traces_response};
 
 /// Search start when `start` is absent: now − 2 days.
 const DEFAULT_SEARCH_LOOKBACK_MS: i64 = 2 * 24 * 3600 * 1000;
@@ -268,11 +268,17 @@ pub(crate) async fn search(
 ) -> Result<Response, V1Error> {
     let p = Params::new(q.as_deref());
     let req = parse_search(&p, s.clock.now_ms())?;
-    if !req.trace_ids.is_empty() {
+    let pretty = pretty(&p);
+    let resp = off_worker(move || {
+        let store = &s.ingest.store;
+        if req.trace_ids.is_empty() {
+            let traces = store.find_traces(&req.query);
+            return v1_traces_response(&prepared(traces, req.raw), Value::Null, pretty);
+        }
         let mut found = Vec::new();
         let mut errors = Vec::new();
         for id in &req.trace_ids {
-            match s.ingest.store.get_trace(*id) {
+            match store.get_trace(*id) {
                 Some(t) => found.push(t),
                 None => {
                     errors.push(json!({"msg": "trace not found", "traceID": id.to_jaeger_hex()}))
@@ -284,18 +290,10 @@ pub(crate) async fn search(
         } else {
             Value::Array(errors)
         };
-        return Ok(v1_traces_response(
-            &prepared(found, req.raw),
-            errors,
-            pretty(&p),
-        ));
-    }
-    let traces = s.ingest.store.find_traces(&req.query);
-    Ok(v1_traces_response(
-        &prepared(traces, req.raw),
-        Value::Null,
-        pretty(&p),
-    ))
+        v1_traces_response(&prepared(found, req.raw), errors, pretty)
+    })
+    .await?;
+    Ok(resp)
 }
 
 /// `GET /api/traces/{traceID}` (`start`/`end` are lookup hints only).
@@ -312,14 +310,13 @@ pub(crate) async fn trace(
         "" => false,
         v => parse_bool(v).map_err(|e| parse_error("raw", e))?,
     };
-    let Some(t) = s.ingest.store.get_trace(id) else {
-        return Err(QueryError::not_found("trace not found").into());
-    };
-    Ok(v1_traces_response(
-        &[prepare(t, raw)],
-        Value::Null,
-        pretty(&p),
-    ))
+    let pretty = pretty(&p);
+    off_worker(move || {
+        let t = s.ingest.store.get_trace(id)?;
+        Some(v1_traces_response(&[prepare(t, raw)], Value::Null, pretty))
+    })
+    .await?
+    .ok_or_else(|| QueryError::not_found("trace not found").into())
 }
 
 /// `GET /api/dependencies?endTs=&lookback=[&service=]`.

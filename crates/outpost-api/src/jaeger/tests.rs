@@ -438,3 +438,33 @@ fn v3_find_parameters_in_both_spellings() {
         assert_eq!(r.query.tags, [("k".to_string(), "v".to_string())]);
     }
 }
+
+#[tokio::test]
+async fn an_empty_store_answers_empty_lists() {
+    let s = JaegerState {
+        clock: Clock::manual(NOW_MS),
+        ingest: TraceIngest::new(Arc::new(TraceStore::new(StoreOptions::default()))),
+        counters: Arc::new(TraceCounters::default()),
+    };
+    let r = query_router(s);
+    let envelope = |data: &str, total: usize| {
+        format!(r#"{{"data":{data},"total":{total},"limit":0,"offset":0,"errors":null}}"#)
+    };
+    for (uri, status, body) in [
+        ("/api/services", 200, envelope("[]", 0)),
+        ("/api/services/x/operations", 200, envelope("null", 0)),
+        ("/api/operations?service=x", 200, envelope("[]", 0)),
+        ("/api/traces?service=x", 200, envelope("[]", 0)),
+        ("/api/dependencies", 200, envelope("[]", 0)),
+        ("/api/v3/services", 200, "{}".to_string()),
+        ("/api/v3/operations?service=x", 200, "{}".to_string()),
+        (
+            "/api/v3/trace-summaries?query.startTimeMin=2025-01-01T00:00:00Z&query.startTimeMax=2026-01-01T00:00:00Z",
+            200,
+            "{}".to_string(),
+        ),
+    ] {
+        let (code, _, got) = get_raw(&r, uri).await;
+        assert_eq!((code, got.as_str()), (status, body.as_str()), "{uri}");
+    }
+}

@@ -13,7 +13,7 @@ use super::error::{QueryError, V3Error};
 use super::params::{Params, atoi, go_duration, ns_u64, parse_bool, rfc3339_nano, trace_id};
 use outpost_traces::render;
 
-use super::{JaegerState, json_response, prepare, v3_traces_response};
+use super::{JaegerState, json_response, off_worker, prepare, v3_traces_response};
 
 /// `query.searchDepth` when absent.
 const DEFAULT_SEARCH_DEPTH: i64 = 100;
@@ -47,10 +47,12 @@ pub(crate) async fn trace(
     time_param(&p, &["startTime", "start_time"])?;
     time_param(&p, &["endTime", "end_time"])?;
     let raw = bool_param(&p, &["rawTraces", "raw_traces"])?;
-    let Some(t) = s.ingest.store.get_trace(id) else {
-        return Err(QueryError::not_found("No traces found").into());
-    };
-    Ok(v3_traces_response(&[prepare(t, raw)]))
+    off_worker(move || {
+        let t = s.ingest.store.get_trace(id)?;
+        Some(v3_traces_response(&[prepare(t, raw)]))
+    })
+    .await?
+    .ok_or_else(|| QueryError::not_found("No traces found").into())
 }
 
 /// What a v3 search asks for.
@@ -118,6 +120,16 @@ pub(crate) fn parse_find(p: &Params) -> Result<FindRequest, QueryError> {
     })
 }
 
+/// The traces a search finds, adjusted unless raw.
+fn found(s: &JaegerState, req: &FindRequest) -> Vec<outpost_traces::model::Trace> {
+    s.ingest
+        .store
+        .find_traces(&req.query)
+        .into_iter()
+        .map(|t| prepare(t, req.raw))
+        .collect()
+}
+
 /// `GET /api/v3/traces`: every match merged into one `TracesData`; none → 404.
 pub(crate) async fn find(
     State(s): State<JaegerState>,
@@ -125,17 +137,12 @@ pub(crate) async fn find(
 ) -> Result<Response, V3Error> {
     let p = Params::new(q.as_deref());
     let req = parse_find(&p)?;
-    let traces: Vec<_> = s
-        .ingest
-        .store
-        .find_traces(&req.query)
-        .into_iter()
-        .map(|t| prepare(t, req.raw))
-        .collect();
-    if traces.is_empty() {
-        return Err(QueryError::not_found("No traces found").into());
-    }
-    Ok(v3_traces_response(&traces))
+    off_worker(move || {
+        let traces = found(&s, &req);
+        (!traces.is_empty()).then(|| v3_traces_response(&traces))
+    })
+    .await?
+    .ok_or_else(|| QueryError::not_found("No traces found").into())
 }
 
 /// `GET /api/v3/trace-summaries`: the same search, one summary per trace.
@@ -145,17 +152,15 @@ pub(crate) async fn summaries(
 ) -> Result<Response, V3Error> {
     let p = Params::new(q.as_deref());
     let req = parse_find(&p)?;
-    let traces: Vec<_> = s
-        .ingest
-        .store
-        .find_traces(&req.query)
-        .into_iter()
-        .map(|t| prepare(t, req.raw))
-        .collect();
-    if traces.is_empty() {
-        return Ok(json_response(&json!({}), false));
-    }
-    Ok(json_response(&render::trace_summaries(&traces), false))
+    let resp = off_worker(move || {
+        let traces = found(&s, &req);
+        if traces.is_empty() {
+            return json_response(&json!({}), false);
+        }
+        json_response(&render::trace_summaries(&traces), false)
+    })
+    .await?;
+    Ok(resp)
 }
 
 /// `GET /api/v3/services`: `{}` when there are none (defaults omitted).
