@@ -13,8 +13,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::WARNINGS_ATTRIBUTE;
 use super::json_out::go_duration;
+use super::{IdBuild, WARNINGS_ATTRIBUTE};
 use crate::model::{KeyValue, Resource, Scope, Span, SpanId, SpanKind, Trace, Value};
 
 /// The adjusted copy of a trace (the input is left as is).
@@ -60,7 +60,7 @@ pub(crate) fn add_warning(s: &mut Span, w: String) {
 /// gets a new unique id, its parent becomes the shared id, and the spans
 /// that pointed at the shared id (the server's children) point at the new id.
 fn dedupe_client_server_ids(spans: &mut [Arc<Span>]) {
-    let client_ids: HashSet<u64> = spans
+    let client_ids: HashSet<u64, IdBuild> = spans
         .iter()
         .filter(|s| s.kind == SpanKind::Client)
         .map(|s| s.span_id.0)
@@ -72,9 +72,9 @@ fn dedupe_client_server_ids(spans: &mut [Arc<Span>]) {
     {
         return;
     }
-    let mut used: HashSet<u64> = spans.iter().map(|s| s.span_id.0).collect();
+    let mut used: HashSet<u64, IdBuild> = spans.iter().map(|s| s.span_id.0).collect();
     let mut next = 0u64;
-    let mut renamed: HashMap<u64, u64> = HashMap::new();
+    let mut renamed: HashMap<u64, u64, IdBuild> = HashMap::default();
     for s in spans.iter_mut() {
         if s.kind != SpanKind::Server || !client_ids.contains(&s.span_id.0) {
             continue;
@@ -178,27 +178,37 @@ fn sort_collections(spans: &mut [Arc<Span>]) {
 /// Drops spans identical to an earlier one (same ids, times, attributes,
 /// events, links, status, resource and scope).
 fn dedupe_spans(spans: &mut Vec<Arc<Span>>) {
-    let mut seen: HashMap<(u64, u64, u64, u64), Vec<usize>> = HashMap::new();
-    let mut keep = Vec::with_capacity(spans.len());
+    type Key = (u64, u64, u64, u64);
+    let key = |s: &Span| (s.span_id.0, s.parent_span_id.0, s.start_ns, s.end_ns);
+    // The first span of each key; further distinct spans with the same key
+    // (rare) are kept in `more`.
+    let mut first: HashMap<Key, usize, IdBuild> =
+        HashMap::with_capacity_and_hasher(spans.len(), IdBuild::default());
+    let mut more: Vec<(Key, usize)> = Vec::new();
+    let mut keep: Vec<Arc<Span>> = Vec::with_capacity(spans.len());
     for s in spans.drain(..) {
-        let key = (s.span_id.0, s.parent_span_id.0, s.start_ns, s.end_ns);
-        let bucket = seen.entry(key).or_default();
-        if bucket.iter().any(|&i| {
-            let k: &Arc<Span> = &keep[i];
-            Arc::ptr_eq(k, &s) || **k == *s
-        }) {
-            continue;
+        let k = key(&s);
+        let same = |i: usize| Arc::ptr_eq(&keep[i], &s) || *keep[i] == *s;
+        match first.get(&k) {
+            None => {
+                first.insert(k, keep.len());
+            }
+            Some(&i) => {
+                if same(i) || more.iter().any(|&(mk, mi)| mk == k && same(mi)) {
+                    continue;
+                }
+                more.push((k, keep.len()));
+            }
         }
-        bucket.push(keep.len());
         keep.push(s);
     }
     *spans = keep;
 }
 
-/// The host a span ran on: resource `host.id`, else `host.ip`, else `host.name`.
-fn host_key(s: &Span) -> String {
+/// The host a resource names: `host.id`, else `host.ip`, else `host.name`.
+fn host_key(r: &Resource) -> String {
     for key in ["host.id", "host.ip", "host.name"] {
-        if let Some(kv) = s.resource.attributes.iter().find(|kv| &*kv.key == key) {
+        if let Some(kv) = r.attributes.iter().find(|kv| &*kv.key == key) {
             return kv.value.as_string();
         }
     }
@@ -228,8 +238,12 @@ fn skew_delta(child: &Span, parent: &Span) -> i64 {
 /// default): nothing moves, but each span a non-zero delta would apply to
 /// gets `clock skew adjustment disabled; not applying calculated delta of
 /// <d>`; also Jaeger's warnings for duplicate ids and missing parents.
+/// Spans on an unknown host (empty key) are always compared with their
+/// parent, as Jaeger does.
 fn clock_skew(spans: &mut [Arc<Span>]) {
-    let mut by_id: HashMap<u64, usize> = HashMap::with_capacity(spans.len());
+    let n = spans.len();
+    let mut by_id: HashMap<u64, usize, IdBuild> =
+        HashMap::with_capacity_and_hasher(n, IdBuild::default());
     let mut warnings: Vec<(usize, String)> = Vec::new();
     for (i, s) in spans.iter().enumerate() {
         if let std::collections::hash_map::Entry::Vacant(e) = by_id.entry(s.span_id.0) {
@@ -241,14 +255,34 @@ fn clock_skew(spans: &mut [Arc<Span>]) {
             ));
         }
     }
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); spans.len()];
+    // Host of each span as a small number (0: unknown), one lookup per resource.
+    let mut host_ids: HashMap<*const Resource, usize, IdBuild> = HashMap::default();
+    let mut host_names: HashMap<String, usize> = HashMap::new();
+    let host: Vec<usize> = spans
+        .iter()
+        .map(|s| {
+            *host_ids.entry(Arc::as_ptr(&s.resource)).or_insert_with(|| {
+                let k = host_key(&s.resource);
+                if k.is_empty() {
+                    return 0;
+                }
+                let next = host_names.len() + 1;
+                *host_names.entry(k).or_insert(next)
+            })
+        })
+        .collect();
+    // Parent of each node (by index), children as one sorted edge list.
+    let mut parent_of = vec![usize::MAX; n];
     let mut roots = Vec::new();
-    for &i in by_id.values() {
-        let p = spans[i].parent_span_id.0;
+    for (i, s) in spans.iter().enumerate() {
+        if by_id.get(&s.span_id.0) != Some(&i) {
+            continue;
+        }
+        let p = s.parent_span_id.0;
         if p == 0 {
             roots.push(i);
         } else if let Some(&pi) = by_id.get(&p).filter(|&&pi| pi != i) {
-            children[pi].push(i);
+            parent_of[i] = pi;
         } else {
             warnings.push((
                 i,
@@ -260,33 +294,46 @@ fn clock_skew(spans: &mut [Arc<Span>]) {
             roots.push(i);
         }
     }
-    roots.sort_unstable();
-    let hosts: Vec<String> = spans.iter().map(|s| host_key(s)).collect();
-    // (node, parent, inherited skew: host, delta)
-    let mut visited = vec![false; spans.len()];
-    let mut stack: Vec<(usize, Option<usize>, usize, i64)> =
-        roots.iter().rev().map(|&r| (r, None, r, 0)).collect();
-    while let Some((n, parent, mut skew_host, mut delta)) = stack.pop() {
-        if std::mem::replace(&mut visited[n], true) {
+    let mut edges: Vec<(usize, usize)> = parent_of
+        .iter()
+        .enumerate()
+        .filter(|&(_, &p)| p != usize::MAX)
+        .map(|(c, &p)| (p, c))
+        .collect();
+    edges.sort_unstable();
+    let mut first_edge = vec![0usize; n + 1];
+    for &(p, _) in &edges {
+        first_edge[p + 1] += 1;
+    }
+    for i in 0..n {
+        first_edge[i + 1] += first_edge[i];
+    }
+    // (node, parent, host the inherited skew was computed for, delta)
+    let mut visited = vec![false; n];
+    let mut stack: Vec<(usize, usize, usize, i64)> = roots
+        .iter()
+        .rev()
+        .map(|&r| (r, usize::MAX, host[r], 0))
+        .collect();
+    while let Some((node, parent, mut skew_host, mut delta)) = stack.pop() {
+        if std::mem::replace(&mut visited[node], true) {
             continue;
         }
-        if let Some(p) = parent
-            && (hosts[n] != hosts[skew_host] || hosts[n].is_empty())
-        {
-            skew_host = n;
-            delta = skew_delta(&spans[n], &spans[p]);
+        if parent != usize::MAX && (host[node] != skew_host || host[node] == 0) {
+            skew_host = host[node];
+            delta = skew_delta(&spans[node], &spans[parent]);
         }
         if delta != 0 {
             warnings.push((
-                n,
+                node,
                 format!(
                     "clock skew adjustment disabled; not applying calculated delta of {}",
                     go_duration(delta)
                 ),
             ));
         }
-        for &c in children[n].iter().rev() {
-            stack.push((c, Some(n), skew_host, delta));
+        for &(_, c) in edges[first_edge[node]..first_edge[node + 1]].iter().rev() {
+            stack.push((c, node, skew_host, delta));
         }
     }
     for (i, w) in warnings {

@@ -13,11 +13,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value as J, json};
 
-use super::WARNINGS_ATTRIBUTE;
 use super::json_out::{
     f64_value, write_base64, write_f64, write_hex64, write_i64, write_i64_str,
     write_jaeger_trace_id, write_key, write_str, write_u64,
 };
+use super::{IdBuild, WARNINGS_ATTRIBUTE};
 use crate::model::{KeyValue, Resource, Span, StatusCode, Trace, Value};
 
 /// JavaScript's largest exact integer; larger int64 tags print as strings.
@@ -195,30 +195,33 @@ pub(crate) fn warning_list(v: &Value) -> Vec<&str> {
     }
 }
 
-/// A reference: `(child_of, trace id, span id)`.
-type Ref = (bool, u128, u64);
-
-/// The span's references: the parent as CHILD_OF first, then the links
-/// (FOLLOWS_FROM unless `opentracing.ref_type` is `child_of`); a link to
-/// the parent only sets the first reference's type.
-pub(crate) fn span_refs(s: &Span) -> Vec<Ref> {
-    let mut refs = Vec::with_capacity(s.links.len() + 1);
-    let has_parent = s.parent_span_id.0 != 0;
-    if has_parent {
-        refs.push((true, s.trace_id.0, s.parent_span_id.0));
-    }
-    for l in &s.links {
-        let child_of = l.attributes.iter().any(|kv| {
+/// Calls `f(child_of, trace id, span id)` for each of the span's
+/// references: the parent as CHILD_OF first, then the links (FOLLOWS_FROM
+/// unless `opentracing.ref_type` is `child_of`); a link to the parent only
+/// sets the first reference's type.
+pub(crate) fn for_each_ref(s: &Span, mut f: impl FnMut(bool, u128, u64)) {
+    let child_of = |l: &crate::model::Link| {
+        l.attributes.iter().any(|kv| {
             &*kv.key == "opentracing.ref_type"
                 && matches!(&kv.value, Value::Str(v) if &**v == "child_of")
-        });
-        if has_parent && l.trace_id == s.trace_id && l.span_id == s.parent_span_id {
-            refs[0].0 = child_of;
-            continue;
-        }
-        refs.push((child_of, l.trace_id.0, l.span_id.0));
+        })
+    };
+    let has_parent = s.parent_span_id.0 != 0;
+    let is_parent = |l: &crate::model::Link| {
+        has_parent && l.trace_id == s.trace_id && l.span_id == s.parent_span_id
+    };
+    if has_parent {
+        let parent_type = s
+            .links
+            .iter()
+            .rev()
+            .find(|l| is_parent(l))
+            .is_none_or(child_of);
+        f(parent_type, s.trace_id.0, s.parent_span_id.0);
     }
-    refs
+    for l in s.links.iter().filter(|l| !is_parent(l)) {
+        f(child_of(l), l.trace_id.0, l.span_id.0);
+    }
 }
 
 /// A log's fields: `event` = the event name unless an `event` attribute
@@ -247,14 +250,14 @@ fn same_process(a: &Resource, b: &Resource) -> bool {
 pub(crate) struct Processes<'a> {
     /// Distinct processes; process `i` is `p{i+1}`.
     pub(crate) list: Vec<&'a Resource>,
-    by_ptr: HashMap<*const Resource, usize>,
+    by_ptr: HashMap<*const Resource, usize, IdBuild>,
 }
 
 impl<'a> Processes<'a> {
     pub(crate) fn new() -> Self {
         Self {
             list: Vec::new(),
-            by_ptr: HashMap::new(),
+            by_ptr: HashMap::default(),
         }
     }
 
@@ -369,8 +372,9 @@ fn write_span<'a>(out: &mut Vec<u8>, s: &'a Span, process: usize, tags: &mut Vec
     out.extend_from_slice(b",\"operationName\":");
     write_str(out, &s.name, true);
     out.extend_from_slice(b",\"references\":[");
-    for (i, (child_of, tid, sid)) in span_refs(s).into_iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    for_each_ref(s, |child_of, tid, sid| {
+        if !std::mem::take(&mut first) {
             out.push(b',');
         }
         out.extend_from_slice(if child_of {
@@ -382,7 +386,7 @@ fn write_span<'a>(out: &mut Vec<u8>, s: &'a Span, process: usize, tags: &mut Vec
         out.extend_from_slice(b",\"spanID\":");
         write_hex64(out, sid);
         out.push(b'}');
-    }
+    });
     out.extend_from_slice(b"],\"startTime\":");
     write_u64(out, s.start_ns / 1_000);
     out.extend_from_slice(b",\"duration\":");
@@ -454,16 +458,14 @@ pub(crate) fn to_value(t: &Trace) -> J {
                 o.insert("flags".into(), s.flags.into());
             }
             o.insert("operationName".into(), J::from(&*s.name));
-            let refs: Vec<J> = span_refs(s)
-                .into_iter()
-                .map(|(child_of, tid, sid)| {
-                    json!({
-                        "refType": if child_of { "CHILD_OF" } else { "FOLLOWS_FROM" },
-                        "traceID": crate::model::TraceId(tid).to_jaeger_hex(),
-                        "spanID": crate::model::SpanId(sid).to_hex(),
-                    })
-                })
-                .collect();
+            let mut refs: Vec<J> = Vec::new();
+            for_each_ref(s, |child_of, tid, sid| {
+                refs.push(json!({
+                    "refType": if child_of { "CHILD_OF" } else { "FOLLOWS_FROM" },
+                    "traceID": crate::model::TraceId(tid).to_jaeger_hex(),
+                    "spanID": crate::model::SpanId(sid).to_hex(),
+                }));
+            });
             o.insert("references".into(), refs.into());
             o.insert("startTime".into(), (s.start_ns / 1_000).into());
             o.insert("duration".into(), (s.duration_ns() / 1_000).into());

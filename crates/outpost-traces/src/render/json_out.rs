@@ -17,6 +17,11 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str, html: bool) {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
+        // Fast path: bytes that never need escaping.
+        if SAFE[usize::from(b)] {
+            i += 1;
+            continue;
+        }
         let esc: Option<&[u8]> = match b {
             b'"' => Some(b"\\\""),
             b'\\' => Some(b"\\\\"),
@@ -62,6 +67,24 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str, html: bool) {
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
+
+/// Bytes that need no escaping in either style: everything but control
+/// characters, `"`, `\\`, `<`, `>`, `&` and 0xE2 (the lead byte of U+2028/9).
+static SAFE: [bool; 256] = {
+    let mut t = [true; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = false;
+        i += 1;
+    }
+    t[b'"' as usize] = false;
+    t[b'\\' as usize] = false;
+    t[b'<' as usize] = false;
+    t[b'>' as usize] = false;
+    t[b'&' as usize] = false;
+    t[0xe2] = false;
+    t
+};
 
 /// Writes an object key and the colon.
 pub(crate) fn write_key(out: &mut Vec<u8>, key: &str, html: bool) {

@@ -38,3 +38,31 @@ pub fn jaeger_trace(t: &Trace) -> serde_json::Value {
 pub fn otlp_traces(ts: &[Trace]) -> serde_json::Value {
     otlp_json::to_value(ts)
 }
+
+/// A fast hasher for span ids and pointers (keys that are already well
+/// spread; not for untrusted strings): one multiply per word.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// `HashMap`/`HashSet` state for [`IdHasher`].
+pub(crate) type IdBuild = std::hash::BuildHasherDefault<IdHasher>;

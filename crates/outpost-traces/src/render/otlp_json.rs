@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value as J, json};
 
+use super::IdBuild;
 use super::json_out::{
     f64_value, write_base64, write_f64, write_hex64, write_hex128, write_i64_str, write_key,
     write_str, write_u64, write_u64_str,
@@ -28,8 +29,8 @@ type ResourceGroup<'a> = (&'a Resource, Vec<(&'a Scope, Vec<&'a Span>)>);
 /// order. Shared `Arc`s are found by pointer, others by value.
 fn group(t: &Trace) -> Vec<ResourceGroup<'_>> {
     let mut groups: Vec<ResourceGroup<'_>> = Vec::new();
-    let mut res_by_ptr: HashMap<*const Resource, usize> = HashMap::new();
-    let mut scope_by_ptr: HashMap<(usize, *const Scope), usize> = HashMap::new();
+    let mut res_by_ptr: HashMap<*const Resource, usize, IdBuild> = HashMap::default();
+    let mut scope_by_ptr: HashMap<(usize, *const Scope), usize, IdBuild> = HashMap::default();
     for s in &t.spans {
         let rp = Arc::as_ptr(&s.resource);
         let ri = match res_by_ptr.get(&rp) {
