@@ -281,9 +281,12 @@ pub(super) struct Shared<T> {
     entries: Vec<Option<SharedEntry<T>>>,
     lookup: FastMap<u64, u32>,
     free: Vec<u32>,
-    /// The last model seen in the current write, and its id.
-    last: Option<(Arc<T>, u32)>,
+    /// Models seen in the current write (a few), and their ids.
+    recent: Vec<(Arc<T>, u32)>,
 }
+
+/// Models remembered by pointer within one write.
+const RECENT: usize = 8;
 
 impl<T> Default for Shared<T> {
     fn default() -> Self {
@@ -291,7 +294,7 @@ impl<T> Default for Shared<T> {
             entries: Vec::new(),
             lookup: FastMap::default(),
             free: Vec::new(),
-            last: None,
+            recent: Vec::new(),
         }
     }
 }
@@ -322,14 +325,11 @@ impl<T: SharedModel> Shared<T> {
         service: Option<&Arc<str>>,
         strings: &mut Strings,
     ) -> (u32, bool) {
-        if let Some((last, id)) = &self.last
-            && Arc::ptr_eq(last, m)
+        if let Some(&(_, id)) = self.recent.iter().find(|(r, _)| Arc::ptr_eq(r, m))
+            && let Some(e) = self.entries[id as usize].as_mut()
         {
-            let id = *id;
-            if let Some(e) = self.entries[id as usize].as_mut() {
-                e.refs += 1;
-                return (id, false);
-            }
+            e.refs += 1;
+            return (id, false);
         }
         let mut h = FastHasher::default();
         m.hash_content(&mut h);
@@ -383,13 +383,16 @@ impl<T: SharedModel> Shared<T> {
                 (id, true)
             }
         };
-        self.last = Some((m.clone(), id));
+        if self.recent.len() == RECENT {
+            self.recent.remove(0);
+        }
+        self.recent.push((m.clone(), id));
         (id, added)
     }
 
-    /// Forgets the current write's last-seen model.
+    /// Forgets the models seen in the current write.
     pub(super) fn end_write(&mut self) {
-        self.last = None;
+        self.recent.clear();
     }
 
     /// Drops one reference; frees the entry (and its strings) with its last.
