@@ -1,4 +1,4 @@
-//! Compact per-span storage. A stored span is 88 bytes plus 16 bytes per
+//! Compact per-span storage. A stored span is 80 bytes plus 16 bytes per
 //! attribute: strings become interned ids ([`Strings`]), the resource and
 //! scope become ids into deduplicated tables ([`Shared`]), and the rarely
 //! set parts (events, links, trace state, status message, dropped counts,
@@ -455,5 +455,48 @@ pub(super) fn decode_span(
         scope: scopes
             .get(s.scope)
             .map_or_else(|| Arc::new(Scope::default()), |e| e.model.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_spans_and_attributes_stay_small() {
+        assert_eq!(std::mem::size_of::<Attr>(), 16);
+        assert_eq!(std::mem::size_of::<StoredSpan>(), 80);
+        assert_eq!(std::mem::size_of::<super::super::index::Posting>(), 16);
+    }
+
+    #[test]
+    fn attributes_round_trip_and_release_their_strings() {
+        let mut strings = Strings::default();
+        let mut attrs = vec![
+            KeyValue {
+                key: Arc::from("k"),
+                value: Value::Str(Arc::from("v")),
+            },
+            KeyValue {
+                key: Arc::from("k"),
+                value: Value::Map(vec![]),
+            },
+        ];
+        let want = attrs.clone();
+        let mut others = Vec::new();
+        let mut terms = Vec::new();
+        let enc = encode_attrs(&mut strings, &mut attrs, Some(&mut others), |t| {
+            terms.push(t)
+        });
+        assert_eq!(terms.len(), 2);
+        assert_eq!(terms[0], value_term(hash_str("k"), &want[0].value));
+        let got: Vec<KeyValue> = enc
+            .iter()
+            .map(|a| decode_attr(&strings, a, &others))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(strings.len(), 2);
+        release_attrs(&mut strings, &enc);
+        assert_eq!(strings.len(), 0);
     }
 }
