@@ -208,6 +208,19 @@ fn vm_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU time of the calling thread in ns (`/proc/thread-self/schedstat`).
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_default()
+}
+
 fn percentiles(mut ns: Vec<u64>) -> String {
     ns.sort_unstable();
     let p = |q: f64| ns[((ns.len() - 1) as f64 * q) as usize] as f64 / 1e6;
@@ -277,6 +290,11 @@ fn searches() -> Vec<(&'static str, TraceQuery)> {
 
 /// The latency and memory report printed before the criterion runs.
 fn report() {
+    eprintln!(
+        "traces_store: load average {} on {} cpus (wall-time figures below include waiting for a cpu)",
+        load_average(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     let before = vm_rss_kib();
     let sw = Stopwatch::start();
     let (store, ids) = loaded_store();
@@ -326,14 +344,20 @@ fn report() {
     let mut g = Gen::new(5);
     let batches: Vec<Vec<Span>> = (0..20).map(|_| g.batch(BATCH_TRACES)).collect();
     let n: usize = batches.iter().map(Vec::len).sum();
+    let cpu0 = thread_cpu_ns();
     let sw = Stopwatch::start();
     for b in batches {
         store.write(b);
     }
     let t = sw.elapsed();
+    let cpu = thread_cpu_ns().zip(cpu0).map(|(a, b)| a.saturating_sub(b));
     eprintln!(
-        "traces_store: write into the full store (evicting): {:.0} spans/s ({n} spans in batches of {})",
+        "traces_store: write into the full store (evicting): {:.0} spans/s wall, {} ({n} spans in batches of {})",
         n as f64 / t.as_secs_f64(),
+        cpu.map_or("no cpu time".to_string(), |ns| format!(
+            "{:.0} spans per cpu-second",
+            n as f64 / (ns as f64 / 1e9)
+        )),
         BATCH_TRACES * SPANS_PER_TRACE
     );
 }

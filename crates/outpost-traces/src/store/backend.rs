@@ -74,8 +74,16 @@ impl Inner {
                 None => break,
             }
         }
-        for s in spans {
-            if self.insert(s) {
+        // Spans of one trace that follow each other: the trace's span list
+        // grows by exactly that much.
+        let mut runs = vec![1u32; spans.len()];
+        for i in (0..spans.len().saturating_sub(1)).rev() {
+            if spans[i].trace_id == spans[i + 1].trace_id {
+                runs[i] = runs[i + 1].saturating_add(1);
+            }
+        }
+        for (s, run) in spans.into_iter().zip(runs) {
+            if self.insert(s, run as usize) {
                 st.spans_written += 1;
             } else {
                 st.spans_rejected += 1;
@@ -90,7 +98,7 @@ impl Inner {
         evicted
     }
 
-    fn insert(&mut self, mut s: Span) -> bool {
+    fn insert(&mut self, mut s: Span, run: usize) -> bool {
         let strings_needed =
             s.attributes.len() + s.resource.attributes.len() + s.scope.attributes.len() + 3;
         if !self.strings.has_room(strings_needed)
@@ -103,7 +111,10 @@ impl Inner {
             self.resources
                 .intern(&s.resource, Some(&s.resource.service), &mut self.strings);
         let (scope_id, _) = self.scopes.intern(&s.scope, None, &mut self.strings);
-        let name = self.strings.intern(&s.name, Some(&s.name));
+        let name_hash = hash_str(&s.name);
+        let name = self
+            .strings
+            .intern_hashed(&s.name, name_hash, Some(&s.name));
 
         let seq = match self.ids.get(&s.trace_id) {
             Some(&q) => q,
@@ -123,7 +134,7 @@ impl Inner {
 
         let mut terms = std::mem::take(&mut self.terms);
         terms.clear();
-        terms.push(mix(T_OPERATION, hash_str(&s.name), 0));
+        terms.push(mix(T_OPERATION, name_hash, 0));
         terms.push(mix(T_KIND, s.kind.to_otlp() as u64, 0));
         terms.push(mix(T_STATUS, s.status.code.to_otlp() as u64, 0));
         for e in &s.events {
@@ -209,6 +220,12 @@ impl Inner {
         let d = stored.duration_ns();
         entry.start = (entry.start.0.min(s.start_ns), entry.start.1.max(s.start_ns));
         entry.duration = (entry.duration.0.min(d), entry.duration.1.max(d));
+        if entry.spans.len() == entry.spans.capacity() {
+            // Exact for a trace written in one batch, growing by half for
+            // one that trickles in.
+            let n = entry.spans.len();
+            entry.spans.reserve_exact(run.max(n / 2));
+        }
         entry.spans.push(stored);
 
         let service = self.resources.get(res_id).map_or(StrId::MAX, |e| e.service);

@@ -1,4 +1,4 @@
-//! Compact per-span storage. A stored span is 88 bytes plus 16 bytes per
+//! Compact per-span storage. A stored span is 80 bytes plus 16 bytes per
 //! attribute: strings become interned ids ([`Strings`]), the resource and
 //! scope become ids into deduplicated tables ([`Shared`]), and the rarely
 //! set parts (events, links, trace state, status message, dropped counts,
@@ -281,9 +281,12 @@ pub(super) struct Shared<T> {
     entries: Vec<Option<SharedEntry<T>>>,
     lookup: FastMap<u64, u32>,
     free: Vec<u32>,
-    /// The last model seen in the current write, and its id.
-    last: Option<(Arc<T>, u32)>,
+    /// Models seen in the current write (a few), and their ids.
+    recent: Vec<(Arc<T>, u32)>,
 }
+
+/// Models remembered by pointer within one write.
+const RECENT: usize = 8;
 
 impl<T> Default for Shared<T> {
     fn default() -> Self {
@@ -291,7 +294,7 @@ impl<T> Default for Shared<T> {
             entries: Vec::new(),
             lookup: FastMap::default(),
             free: Vec::new(),
-            last: None,
+            recent: Vec::new(),
         }
     }
 }
@@ -322,14 +325,11 @@ impl<T: SharedModel> Shared<T> {
         service: Option<&Arc<str>>,
         strings: &mut Strings,
     ) -> (u32, bool) {
-        if let Some((last, id)) = &self.last
-            && Arc::ptr_eq(last, m)
+        if let Some(&(_, id)) = self.recent.iter().find(|(r, _)| Arc::ptr_eq(r, m))
+            && let Some(e) = self.entries[id as usize].as_mut()
         {
-            let id = *id;
-            if let Some(e) = self.entries[id as usize].as_mut() {
-                e.refs += 1;
-                return (id, false);
-            }
+            e.refs += 1;
+            return (id, false);
         }
         let mut h = FastHasher::default();
         m.hash_content(&mut h);
@@ -383,13 +383,16 @@ impl<T: SharedModel> Shared<T> {
                 (id, true)
             }
         };
-        self.last = Some((m.clone(), id));
+        if self.recent.len() == RECENT {
+            self.recent.remove(0);
+        }
+        self.recent.push((m.clone(), id));
         (id, added)
     }
 
-    /// Forgets the current write's last-seen model.
+    /// Forgets the models seen in the current write.
     pub(super) fn end_write(&mut self) {
-        self.last = None;
+        self.recent.clear();
     }
 
     /// Drops one reference; frees the entry (and its strings) with its last.
@@ -452,5 +455,48 @@ pub(super) fn decode_span(
         scope: scopes
             .get(s.scope)
             .map_or_else(|| Arc::new(Scope::default()), |e| e.model.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_spans_and_attributes_stay_small() {
+        assert_eq!(std::mem::size_of::<Attr>(), 16);
+        assert_eq!(std::mem::size_of::<StoredSpan>(), 80);
+        assert_eq!(std::mem::size_of::<super::super::index::Posting>(), 16);
+    }
+
+    #[test]
+    fn attributes_round_trip_and_release_their_strings() {
+        let mut strings = Strings::default();
+        let mut attrs = vec![
+            KeyValue {
+                key: Arc::from("k"),
+                value: Value::Str(Arc::from("v")),
+            },
+            KeyValue {
+                key: Arc::from("k"),
+                value: Value::Map(vec![]),
+            },
+        ];
+        let want = attrs.clone();
+        let mut others = Vec::new();
+        let mut terms = Vec::new();
+        let enc = encode_attrs(&mut strings, &mut attrs, Some(&mut others), |t| {
+            terms.push(t)
+        });
+        assert_eq!(terms.len(), 2);
+        assert_eq!(terms[0], value_term(hash_str("k"), &want[0].value));
+        let got: Vec<KeyValue> = enc
+            .iter()
+            .map(|a| decode_attr(&strings, a, &others))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(strings.len(), 2);
+        release_attrs(&mut strings, &enc);
+        assert_eq!(strings.len(), 0);
     }
 }

@@ -12,7 +12,9 @@ use super::hash::FastMap;
 #[derive(Clone, Debug)]
 pub(super) enum Posting {
     One(u64),
-    Many(Vec<u64>),
+    /// Boxed so that a posting is 16 bytes: most terms (unique values)
+    /// have one trace.
+    Many(Box<Vec<u64>>),
 }
 
 impl Posting {
@@ -28,7 +30,7 @@ impl Posting {
             Posting::One(x) => {
                 if *x != seq {
                     let (a, b) = if *x < seq { (*x, seq) } else { (seq, *x) };
-                    *self = Posting::Many(vec![a, b]);
+                    *self = Posting::Many(Box::new(vec![a, b]));
                 }
             }
             Posting::Many(v) => match v.last() {
