@@ -241,3 +241,23 @@ async fn one_trace_assembles_across_protocols() {
         ]
     );
 }
+
+/// OTLP/JSON with a 15-byte (30 hex digit) trace id: that span is
+/// rejected and named in the partial success, the other one stored.
+#[tokio::test]
+async fn json_with_a_short_trace_id_is_a_partial_success() {
+    let s = state(1000);
+    let app = otlp_http_router(s.clone());
+    let json = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[
+        {"traceId":"5b8efff798038103d269b633813fc6","spanId":"eee19b7ec3c1b174","name":"a"},
+        {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b175","name":"b"}]}]}]}"#;
+    let (status, _, body) =
+        post(&app, "/v1/traces", &[("content-type", "application/json")], json).await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"partialSuccess": {"rejectedSpans": 1, "errorMessage": "invalid trace id: 15 bytes, want 16"}})
+    );
+    assert_eq!(s.ingest.store.stats().spans, 1);
+}

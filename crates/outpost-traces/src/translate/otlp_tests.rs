@@ -215,3 +215,47 @@ fn the_spec_example_decodes_from_json() {
     assert_eq!(spans[0].parent_span_id.to_hex(), "eee19b7ec3c1b173");
     assert_eq!(spans[0].attributes[0].value, Value::Int(500));
 }
+
+/// Jaeger's storage-integration fixtures (OTLP JSON) all translate with
+/// no span rejected, one model span per OTLP span, ids kept.
+#[test]
+fn jaeger_storage_fixtures_translate_completely() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/jaeger-storage-fixtures/traces");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{} is missing",
+            dir.display()
+        );
+        eprintln!("skipped: {} is missing", dir.display());
+        return;
+    };
+    let mut files = 0;
+    for e in entries {
+        let path = e.unwrap().path();
+        let raw = std::fs::read(&path).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+        let want: Vec<String> = json["resourceSpans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|rs| rs["scopeSpans"].as_array().unwrap())
+            .flat_map(|ss| ss["spans"].as_array().unwrap())
+            .map(|s| s["spanId"].as_str().unwrap().to_ascii_lowercase())
+            .collect();
+        let req: ExportTraceServiceRequest = outpost_otlp::decode(
+            &raw,
+            outpost_otlp::Encoding::Json,
+            outpost_otlp::Compression::None,
+            1 << 24,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let (spans, rejected) = translate(req);
+        assert_eq!(rejected.count, 0, "{}: {}", path.display(), rejected.message);
+        let got: Vec<String> = spans.iter().map(|s| s.span_id.to_hex()).collect();
+        assert_eq!(got, want, "{}", path.display());
+        files += 1;
+    }
+    assert!(files >= 20, "only {files} fixtures");
+}
