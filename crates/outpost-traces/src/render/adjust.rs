@@ -50,8 +50,9 @@ pub(crate) fn add_warning(s: &mut Span, w: String) {
         }
         return;
     }
+    static KEY: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
     s.attributes.push(KeyValue {
-        key: Arc::from(WARNINGS_ATTRIBUTE),
+        key: KEY.get_or_init(|| Arc::from(WARNINGS_ATTRIBUTE)).clone(),
         value: Value::Array(vec![w]),
     });
 }
@@ -101,6 +102,36 @@ fn dedupe_client_server_ids(spans: &mut [Arc<Span>]) {
             Arc::make_mut(s).parent_span_id = SpanId(new_id);
         }
     }
+}
+
+/// The span to change: copied unless this trace holds the only reference,
+/// with room for one more attribute (an adjuster warning) so that adding
+/// it does not reallocate.
+fn own(s: &mut Arc<Span>) -> &mut Span {
+    if Arc::get_mut(s).is_none() {
+        let src: &Span = s;
+        let mut attributes = Vec::with_capacity(src.attributes.len() + 1);
+        attributes.extend(src.attributes.iter().cloned());
+        *s = Arc::new(Span {
+            trace_id: src.trace_id,
+            span_id: src.span_id,
+            parent_span_id: src.parent_span_id,
+            trace_state: src.trace_state.clone(),
+            flags: src.flags,
+            name: src.name.clone(),
+            kind: src.kind,
+            start_ns: src.start_ns,
+            end_ns: src.end_ns,
+            attributes,
+            events: src.events.clone(),
+            links: src.links.clone(),
+            status: src.status.clone(),
+            dropped: src.dropped,
+            resource: src.resource.clone(),
+            scope: src.scope.clone(),
+        });
+    }
+    Arc::make_mut(s)
 }
 
 fn sorted(attrs: &[KeyValue]) -> bool {
@@ -163,7 +194,7 @@ fn sort_collections(spans: &mut [Arc<Span>]) {
         if clean {
             continue;
         }
-        let s = Arc::make_mut(s);
+        let s = own(s);
         sort_attrs(&mut s.attributes);
         s.events.sort_by(|a, b| a.name.cmp(&b.name));
         for e in &mut s.events {
@@ -337,7 +368,7 @@ fn clock_skew(spans: &mut [Arc<Span>]) {
         }
     }
     for (i, w) in warnings {
-        add_warning(Arc::make_mut(&mut spans[i]), w);
+        add_warning(own(&mut spans[i]), w);
     }
 }
 

@@ -132,11 +132,14 @@ pub(crate) fn write_i64_str(out: &mut Vec<u8>, v: i64) {
 
 /// Writes `v` as 2·`n` lowercase hex digits (the low `n` bytes), quoted.
 fn write_hex(out: &mut Vec<u8>, v: u128, n: usize) {
-    out.push(b'"');
-    for i in (0..n * 2).rev() {
-        out.push(HEX[((v >> (i * 4)) & 0xf) as usize]);
+    let mut buf = [b'"'; 34];
+    let bytes = v.to_be_bytes();
+    for (i, b) in bytes[16 - n..].iter().enumerate() {
+        buf[1 + 2 * i] = HEX[usize::from(b >> 4)];
+        buf[2 + 2 * i] = HEX[usize::from(b & 0xf)];
     }
-    out.push(b'"');
+    buf[2 * n + 1] = b'"';
+    out.extend_from_slice(&buf[..2 * n + 2]);
 }
 
 /// A span id: 16 hex digits, quoted.
