@@ -75,12 +75,10 @@ pub(super) struct Index {
 
 impl Index {
     pub(super) fn add(&mut self, term: u64, seq: u64) {
-        match self.terms.get_mut(&term) {
-            Some(p) => p.add(seq),
-            None => {
-                self.terms.insert(term, Posting::One(seq));
-            }
-        }
+        self.terms
+            .entry(term)
+            .and_modify(|p| p.add(seq))
+            .or_insert(Posting::One(seq));
     }
 
     /// The live numbers (≥ `base`) of a term.
