@@ -251,8 +251,13 @@ async fn json_with_a_short_trace_id_is_a_partial_success() {
     let json = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[
         {"traceId":"5b8efff798038103d269b633813fc6","spanId":"eee19b7ec3c1b174","name":"a"},
         {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b175","name":"b"}]}]}]}"#;
-    let (status, _, body) =
-        post(&app, "/v1/traces", &[("content-type", "application/json")], json).await;
+    let (status, _, body) = post(
+        &app,
+        "/v1/traces",
+        &[("content-type", "application/json")],
+        json,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(
