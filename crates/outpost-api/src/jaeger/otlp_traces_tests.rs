@@ -266,3 +266,39 @@ async fn json_with_a_short_trace_id_is_a_partial_success() {
     );
     assert_eq!(s.ingest.store.stats().spans, 1);
 }
+
+/// The otlp-grpc listener serves the metrics and the traces services from
+/// one merged router (regression: tonic's `Routes` fallback made axum's
+/// `merge` panic), and each keeps its own limit handling.
+#[tokio::test]
+async fn traces_and_metrics_grpc_routers_merge() {
+    use outpost_otlp::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+    use outpost_otlp::proto::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
+
+    let s = state(1000);
+    let metrics = crate::OtlpState {
+        clock: outpost_clock::Clock::manual(0),
+        tsdb: std::sync::Arc::new(outpost_tsdb::Tsdb::new(Default::default())),
+        otlp: Default::default(),
+    };
+    let app = crate::otlp::grpc_router(metrics)
+        .merge(otlp_grpc_router(s.clone()))
+        .merge(crate::jaeger::collector_grpc_router(s.clone()));
+    let addr = serve(app).await;
+    let channel = tonic::transport::Channel::from_shared(addr)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut traces = TraceServiceClient::new(channel.clone());
+    traces
+        .export(request(vec![span(vec![6; 16], 1, 0)]))
+        .await
+        .unwrap();
+    let mut metrics = MetricsServiceClient::new(channel);
+    metrics
+        .export(ExportMetricsServiceRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(s.ingest.store.stats().spans, 1);
+}
