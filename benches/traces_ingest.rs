@@ -55,7 +55,10 @@ fn request(round: u64) -> Vec<u8> {
                     kv("server.address", s("shop.example".into())),
                     kv("server.port", any_value::Value::IntValue(443)),
                     kv("client.address", s(format!("10.0.0.{}", i % 250))),
-                    kv("user_agent.original", s("Mozilla/5.0 (X11; Linux x86_64)".into())),
+                    kv(
+                        "user_agent.original",
+                        s("Mozilla/5.0 (X11; Linux x86_64)".into()),
+                    ),
                     kv("network.protocol.version", s("1.1".into())),
                     kv("app.cache_hit", any_value::Value::BoolValue(i % 3 == 0)),
                 ],

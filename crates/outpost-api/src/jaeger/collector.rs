@@ -5,9 +5,11 @@
 //! Jaeger's `DefaultGRPCMaxReceiveMessageLength`; above it
 //! RESOURCE_EXHAUSTED).
 //!
-//! The Thrift body limit is 20 MiB: Jaeger v2's collector receivers are
-//! OpenTelemetry Collector HTTP servers, whose default
-//! `max_request_body_size` is 20 MiB. Larger bodies get 413.
+//! The Thrift body limit is 20 MiB, received and after decompression
+//! (`Content-Encoding` gzip, deflate or zlib): Jaeger v2's collector
+//! receivers are OpenTelemetry Collector HTTP servers, whose default
+//! `max_request_body_size` is 20 MiB and which decompress request bodies.
+//! Larger bodies get 413.
 
 use axum::Router;
 use axum::body::Body;
@@ -23,7 +25,8 @@ use tonic::codec::CompressionEncoding;
 
 use super::JaegerState;
 use super::counters::Receiver;
-use super::grpc_limit::resource_exhausted_over_limit;
+use super::grpc_limit::{resource_exhausted_over_limit, service_router};
+use super::zipkin::{Inflate, inflate};
 use crate::body::{BodyError, OTLP_GRPC_MESSAGE_BYTES, read_body, without_default_limit};
 
 /// Largest Thrift body accepted (the Collector's HTTP default).
@@ -92,7 +95,30 @@ async fn post_thrift(State(s): State<JaegerState>, headers: HeaderMap, body: Bod
             );
         }
     };
-    match outpost_traces::translate::from_thrift(&body) {
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let inflated = match inflate(&body, encoding, COLLECTOR_HTTP_BODY_BYTES) {
+        Ok(b) => b,
+        Err(Inflate::TooLarge) => {
+            s.counters.too_large(r);
+            return text_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "request body decompresses to more than {COLLECTOR_HTTP_BODY_BYTES} bytes"
+                ),
+            );
+        }
+        Err(Inflate::Bad(msg)) => {
+            s.counters.refused(r);
+            return text_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Unable to process request body: {msg}"),
+            );
+        }
+    };
+    match outpost_traces::translate::from_thrift(inflated.as_deref().unwrap_or(&body)) {
         Ok(spans) => {
             let st = s.ingest.write(spans);
             s.counters.accepted(r, st.spans_written, st.spans_rejected);
@@ -144,11 +170,7 @@ pub fn collector_grpc_router(state: JaegerState) -> Router {
     let svc = CollectorServiceServer::new(Collector(state))
         .accept_compressed(CompressionEncoding::Gzip)
         .max_decoding_message_size(OTLP_GRPC_MESSAGE_BYTES);
-    resource_exhausted_over_limit(
-        tonic::service::Routes::new(svc).into_axum_router(),
-        counters,
-        Receiver::JaegerGrpc,
-    )
+    resource_exhausted_over_limit(service_router(svc), counters, Receiver::JaegerGrpc)
 }
 
 #[cfg(test)]

@@ -102,6 +102,26 @@ async fn thrift_refusals_use_jaegers_texts() {
 }
 
 #[tokio::test]
+async fn gzip_thrift_bodies_are_inflated() {
+    use std::io::Write as _;
+    let s = state(1000);
+    let app = collector_http_router(s.clone());
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&two_spans()).unwrap();
+    let gz = e.finish().unwrap();
+    let headers = [
+        ("content-type", "application/x-thrift"),
+        ("content-encoding", "gzip"),
+    ];
+    let (status, _, _) = post(&app, "/api/traces", &headers, gz).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(s.ingest.store.stats().spans, 2);
+    let (status, _, body) = post(&app, "/api/traces", &headers, two_spans()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.starts_with(b"Unable to process request body: gzip decode error"));
+}
+
+#[tokio::test]
 async fn oversized_thrift_bodies_are_413_and_counted() {
     let s = state(1000);
     let app = collector_http_router(s.clone());

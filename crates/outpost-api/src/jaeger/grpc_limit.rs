@@ -1,14 +1,21 @@
-//! The gRPC receivers' message limit as gRPC-Go answers it: tonic refuses a
-//! message above its `max_decoding_message_size` with OUT_OF_RANGE, the
-//! Collector and Jaeger (gRPC-Go) with RESOURCE_EXHAUSTED, so this layer
-//! rewrites tonic's answer and counts the refusal.
+//! The span receivers' gRPC services as axum routers: mounted without a
+//! fallback (tonic's `Routes` adds one, and axum cannot merge two routers
+//! that both have a fallback, as the otlp-grpc listener merges the metrics
+//! and traces services), and with the message limit as gRPC-Go answers
+//! it: tonic refuses a message above its `max_decoding_message_size` with
+//! OUT_OF_RANGE, the Collector and Jaeger (gRPC-Go) with
+//! RESOURCE_EXHAUSTED, so a layer rewrites tonic's answer and counts the
+//! refusal.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
+use tonic::server::NamedService;
 
 use super::counters::{Receiver, TraceCounters};
 
@@ -16,6 +23,22 @@ const GRPC_STATUS: &str = "grpc-status";
 /// tonic's answer to an over-limit message, and gRPC-Go's.
 const OUT_OF_RANGE: &[u8] = b"11";
 const RESOURCE_EXHAUSTED: &str = "8";
+
+/// A router serving the tonic service `svc` at `/<package.Service>/<method>`,
+/// with no fallback.
+pub(super) fn service_router<S>(svc: S) -> Router
+where
+    S: tonic::codegen::Service<Request, Error = Infallible>
+        + NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Response: IntoResponse,
+    S::Future: Send + 'static,
+{
+    Router::new().route_service(&format!("/{}/{{*rest}}", S::NAME), svc)
+}
 
 /// Wraps `router` (tonic routes) so over-limit messages get
 /// RESOURCE_EXHAUSTED and are counted as too large for `receiver`.

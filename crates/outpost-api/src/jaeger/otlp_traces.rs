@@ -23,7 +23,7 @@ use tonic::codec::CompressionEncoding;
 
 use super::JaegerState;
 use super::counters::Receiver;
-use super::grpc_limit::resource_exhausted_over_limit;
+use super::grpc_limit::{resource_exhausted_over_limit, service_router};
 use crate::body::{
     BodyError, OTLP_GRPC_MESSAGE_BYTES, OTLP_HTTP_BODY_BYTES, read_body, without_default_limit,
 };
@@ -147,11 +147,7 @@ pub fn otlp_grpc_router(state: JaegerState) -> Router {
     let svc = TraceServiceServer::new(Traces(state))
         .accept_compressed(CompressionEncoding::Gzip)
         .max_decoding_message_size(OTLP_GRPC_MESSAGE_BYTES);
-    resource_exhausted_over_limit(
-        tonic::service::Routes::new(svc).into_axum_router(),
-        counters,
-        Receiver::OtlpGrpc,
-    )
+    resource_exhausted_over_limit(service_router(svc), counters, Receiver::OtlpGrpc)
 }
 
 #[cfg(test)]

@@ -251,13 +251,54 @@ async fn json_with_a_short_trace_id_is_a_partial_success() {
     let json = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[
         {"traceId":"5b8efff798038103d269b633813fc6","spanId":"eee19b7ec3c1b174","name":"a"},
         {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b175","name":"b"}]}]}]}"#;
-    let (status, _, body) =
-        post(&app, "/v1/traces", &[("content-type", "application/json")], json).await;
+    let (status, _, body) = post(
+        &app,
+        "/v1/traces",
+        &[("content-type", "application/json")],
+        json,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(
         v,
         serde_json::json!({"partialSuccess": {"rejectedSpans": 1, "errorMessage": "invalid trace id: 15 bytes, want 16"}})
     );
+    assert_eq!(s.ingest.store.stats().spans, 1);
+}
+
+/// The otlp-grpc listener serves the metrics and the traces services from
+/// one merged router (regression: tonic's `Routes` fallback made axum's
+/// `merge` panic), and each keeps its own limit handling.
+#[tokio::test]
+async fn traces_and_metrics_grpc_routers_merge() {
+    use outpost_otlp::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+    use outpost_otlp::proto::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
+
+    let s = state(1000);
+    let metrics = crate::OtlpState {
+        clock: outpost_clock::Clock::manual(0),
+        tsdb: std::sync::Arc::new(outpost_tsdb::Tsdb::new(Default::default())),
+        otlp: Default::default(),
+    };
+    let app = crate::otlp::grpc_router(metrics)
+        .merge(otlp_grpc_router(s.clone()))
+        .merge(crate::jaeger::collector_grpc_router(s.clone()));
+    let addr = serve(app).await;
+    let channel = tonic::transport::Channel::from_shared(addr)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut traces = TraceServiceClient::new(channel.clone());
+    traces
+        .export(request(vec![span(vec![6; 16], 1, 0)]))
+        .await
+        .unwrap();
+    let mut metrics = MetricsServiceClient::new(channel);
+    metrics
+        .export(ExportMetricsServiceRequest::default())
+        .await
+        .unwrap();
     assert_eq!(s.ingest.store.stats().spans, 1);
 }

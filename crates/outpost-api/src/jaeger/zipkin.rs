@@ -23,13 +23,22 @@ use crate::body::{BodyError, read_body, without_default_limit};
 const ZIPKIN_BODY_BYTES: usize = 20 << 20;
 
 /// Why a compressed body was refused.
-enum Inflate {
+pub(super) enum Inflate {
+    /// It inflates to more than the limit.
     TooLarge,
+    /// Not valid data of its encoding, or an unsupported encoding (the
+    /// message starts with `unsupported`).
     Bad(String),
 }
 
-fn inflate(body: &[u8], encoding: &str) -> Result<Option<Vec<u8>>, Inflate> {
-    let limit = ZIPKIN_BODY_BYTES;
+/// Decompresses `body` by its `Content-Encoding` (none, `identity`,
+/// `gzip`, `deflate` or `zlib`), stopping once it passes `limit` bytes;
+/// `None` when the body is not compressed.
+pub(super) fn inflate(
+    body: &[u8],
+    encoding: &str,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, Inflate> {
     let read = |mut r: Box<dyn Read + '_>| -> Result<Vec<u8>, Inflate> {
         let mut out = Vec::new();
         let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
@@ -79,7 +88,7 @@ async fn post_spans(State(s): State<JaegerState>, headers: HeaderMap, body: Body
             return text_error(StatusCode::BAD_REQUEST, &e.to_string());
         }
     };
-    let inflated = match inflate(&body, &encoding) {
+    let inflated = match inflate(&body, &encoding, ZIPKIN_BODY_BYTES) {
         Ok(b) => b,
         Err(Inflate::TooLarge) => {
             s.counters.too_large(r);

@@ -91,7 +91,7 @@ pub(crate) struct Builder {
 impl Builder {
     fn value(&mut self, v: JValue) -> Value {
         match v {
-            JValue::Str(s) => Value::Str(Arc::from(s)),
+            JValue::Str(s) => Value::Str(self.strings.value(&s)),
             JValue::Bool(b) => Value::Bool(b),
             JValue::Long(i) => Value::Int(i),
             JValue::Double(d) => Value::Double(d),

@@ -66,6 +66,9 @@ pub(crate) fn us_to_ns(us: i64) -> u64 {
     u64::try_from(us).unwrap_or(0).saturating_mul(1000)
 }
 
+/// Longest string value [`Interner::value`] shares.
+const MAX_INTERNED_VALUE: usize = 64;
+
 /// Shares one `Arc<str>` per distinct string within a request (attribute
 /// keys, operation names), so a batch holds one copy of each.
 #[derive(Default)]
@@ -74,6 +77,16 @@ pub(crate) struct Interner {
 }
 
 impl Interner {
+    /// A string attribute value: short values (methods, routes, status
+    /// texts repeat across a batch) are shared, long ones copied as is.
+    pub(crate) fn value(&mut self, s: &str) -> Arc<str> {
+        if s.len() <= MAX_INTERNED_VALUE {
+            self.get(s)
+        } else {
+            Arc::from(s)
+        }
+    }
+
     /// The shared copy of `s`.
     pub(crate) fn get(&mut self, s: &str) -> Arc<str> {
         if let Some((k, _)) = self.map.get_key_value(s) {
@@ -103,6 +116,9 @@ mod tests {
         let b = i.get("http.method");
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(&*i.get("x"), "x");
+        assert!(Arc::ptr_eq(&i.value("GET"), &i.value("GET")));
+        let long = "x".repeat(MAX_INTERNED_VALUE + 1);
+        assert!(!Arc::ptr_eq(&i.value(&long), &i.value(&long)));
     }
 
     #[test]

@@ -181,7 +181,7 @@ fn attrs(strings: &mut Interner, kvs: Vec<PbKeyValue>) -> Vec<KeyValue> {
 fn value(strings: &mut Interner, v: Option<AnyValue>) -> Value {
     use any_value::Value as V;
     match v.and_then(|v| v.value) {
-        Some(V::StringValue(s)) => Value::Str(Arc::from(s)),
+        Some(V::StringValue(s)) => Value::Str(strings.value(&s)),
         Some(V::BoolValue(b)) => Value::Bool(b),
         Some(V::IntValue(i)) => Value::Int(i),
         Some(V::DoubleValue(d)) => Value::Double(d),

@@ -252,7 +252,13 @@ fn jaeger_storage_fixtures_translate_completely() {
         )
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let (spans, rejected) = translate(req);
-        assert_eq!(rejected.count, 0, "{}: {}", path.display(), rejected.message);
+        assert_eq!(
+            rejected.count,
+            0,
+            "{}: {}",
+            path.display(),
+            rejected.message
+        );
         let got: Vec<String> = spans.iter().map(|s| s.span_id.to_hex()).collect();
         assert_eq!(got, want, "{}", path.display());
         files += 1;

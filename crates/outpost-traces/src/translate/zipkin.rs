@@ -121,7 +121,7 @@ impl Mapper {
     fn str_kv(&mut self, key: &str, v: &str) -> KeyValue {
         KeyValue {
             key: self.strings.get(key),
-            value: Value::Str(Arc::from(v)),
+            value: Value::Str(self.strings.value(v)),
         }
     }
 
