@@ -11,6 +11,9 @@ mod loadgen;
 mod rules_rt;
 mod serve;
 mod test_cmd;
+// Wired into serve.rs by the lead (flags, observers, flush loop, SpmState::enabled).
+#[allow(dead_code)]
+mod traces_rt;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
