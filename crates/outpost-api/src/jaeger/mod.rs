@@ -22,3 +22,6 @@ pub struct JaegerState {
 /// Counters of the span receivers, by protocol.
 #[derive(Debug, Default)]
 pub struct TraceCounters {}
+
+mod spm;
+pub use spm::{SpmState, spm_router};
