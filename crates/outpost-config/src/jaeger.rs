@@ -69,7 +69,8 @@ impl JaegerFile {
     }
 }
 
-const STORE_NOTE: &str = "the in-memory trace store (bounded by --traces.max-spans, oldest traces evicted whole)";
+const STORE_NOTE: &str =
+    "the in-memory trace store (bounded by --traces.max-spans, oldest traces evicted whole)";
 const COLLECTOR_NOTE: &str = "outpost listeners jaeger-collector-grpc (14250), jaeger-collector-http (14268), otlp-grpc (4317), otlp-http (4318), zipkin (9411)";
 const QUERY_NOTE: &str = "outpost listener jaeger-query (16686)";
 const SPM_NOTE: &str =
@@ -208,7 +209,8 @@ fn memory_max_traces(options: &J) -> Option<u64> {
     let v = options
         .get("memory.max-traces")
         .or_else(|| options.get("memory").and_then(|m| m.get("max-traces")))?;
-    v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
 fn storage_note(storage: &str, max_traces: Option<u64>) -> String {
@@ -222,7 +224,9 @@ fn check_storage(file: &str, storage: &str, warnings: &mut Vec<Diagnostic>) {
     if !KNOWN_STORAGES.contains(&storage) {
         warnings.push(Diagnostic::file(
             file,
-            format!("unknown span storage type {storage:?}; outpost uses its in-memory trace store"),
+            format!(
+                "unknown span storage type {storage:?}; outpost uses its in-memory trace store"
+            ),
         ));
     }
 }
@@ -235,7 +239,10 @@ fn load_cr(display: &str, text: &str) -> Result<(JaegerFile, Vec<Diagnostic>)> {
         errors.push(
             Diagnostic::file(
                 display,
-                format!("apiVersion {:?} is not the jaeger operator's", raw.api_version),
+                format!(
+                    "apiVersion {:?} is not the jaeger operator's",
+                    raw.api_version
+                ),
             )
             .with_field("apiVersion")
             .with_hint("jaegertracing.io/v1"),
@@ -253,7 +260,9 @@ fn load_cr(display: &str, text: &str) -> Result<(JaegerFile, Vec<Diagnostic>)> {
     }
     let name = raw.metadata.as_ref().and_then(|m| m.name.clone());
     if name.as_deref().is_none_or(str::is_empty) {
-        errors.push(Diagnostic::file(display, "metadata.name is required").with_field("metadata.name"));
+        errors.push(
+            Diagnostic::file(display, "metadata.name is required").with_field("metadata.name"),
+        );
     }
     if !errors.is_empty() {
         return Err(crate::Error::Invalid(errors));
@@ -262,9 +271,9 @@ fn load_cr(display: &str, text: &str) -> Result<(JaegerFile, Vec<Diagnostic>)> {
     let strategy = spec.strategy.as_deref().unwrap_or("allInOne");
     let mut mappings = Vec::new();
     match strategy.to_ascii_lowercase().as_str() {
-        "allinone" | "all-in-one" => mappings.push(format!(
-            "strategy {strategy} -> one outpost process"
-        )),
+        "allinone" | "all-in-one" => {
+            mappings.push(format!("strategy {strategy} -> one outpost process"))
+        }
         "production" => mappings.push(format!(
             "strategy {strategy} (collector and query deployments) -> one outpost process"
         )),
@@ -356,9 +365,9 @@ fn port_note(port: u64) -> Option<std::result::Result<&'static str, &'static str
         4317 => Ok("otlp-grpc"),
         4318 => Ok("otlp-http"),
         9411 => Ok("zipkin"),
-        5778 | 6831 | 6832 | 5775 => {
-            Err("the jaeger agent ports (udp 6831/6832, 5778) are not served; send spans over otlp or the collector ports")
-        }
+        5778 | 6831 | 6832 | 5775 => Err(
+            "the jaeger agent ports (udp 6831/6832, 5778) are not served; send spans over otlp or the collector ports",
+        ),
         14269 | 13133 => Ok("health endpoints on every listener"),
         _ => return None,
     })
@@ -442,7 +451,11 @@ fn ports_of(c: &J) -> Vec<u64> {
     out
 }
 
-fn load_deployment(display: &str, docs: &[J], shape: JaegerShape) -> Result<(JaegerFile, Vec<Diagnostic>)> {
+fn load_deployment(
+    display: &str,
+    docs: &[J],
+    shape: JaegerShape,
+) -> Result<(JaegerFile, Vec<Diagnostic>)> {
     let containers = jaeger_containers(docs);
     let mut warnings = Vec::new();
     if containers.is_empty() {
@@ -527,13 +540,19 @@ fn load_v2(display: &str, doc: &J) -> Result<(JaegerFile, Vec<Diagnostic>)> {
             match base {
                 "otlp" | "jaeger" | "zipkin" => names.push(k.clone()),
                 _ => warnings.push(
-                    Diagnostic::file(display, format!("receiver {k:?} has no outpost counterpart"))
-                        .with_field(format!("receivers.{k}")),
+                    Diagnostic::file(
+                        display,
+                        format!("receiver {k:?} has no outpost counterpart"),
+                    )
+                    .with_field(format!("receivers.{k}")),
                 ),
             }
         }
         if !names.is_empty() {
-            mappings.push(format!("receivers {} -> {COLLECTOR_NOTE}", names.join(", ")));
+            mappings.push(format!(
+                "receivers {} -> {COLLECTOR_NOTE}",
+                names.join(", ")
+            ));
         }
     }
     if doc.pointer("/extensions/jaeger_query").is_some() {

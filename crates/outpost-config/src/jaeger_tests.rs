@@ -28,7 +28,8 @@ fn assert_production_cr(j: &JaegerFile, warnings: &[Diagnostic]) {
     assert_eq!(
         j.mappings,
         vec![
-            "strategy production (collector and query deployments) -> one outpost process".to_string(),
+            "strategy production (collector and query deployments) -> one outpost process"
+                .to_string(),
             format!("storage elasticsearch -> {STORE_NOTE}"),
             format!("collector (3 replicas) -> {COLLECTOR_NOTE}"),
             format!("query (2 replicas) -> {QUERY_NOTE}"),
@@ -90,16 +91,22 @@ fn the_stack_loader_reads_jaeger_files() {
         .iter()
         .find(|r| r.kind == FileKind::Jaeger)
         .expect("a jaeger report");
-    assert!(r.file.ends_with("jaeger/jaeger-production.yml"), "{}", r.file);
+    assert!(
+        r.file.ends_with("jaeger/jaeger-production.yml"),
+        "{}",
+        r.file
+    );
     assert!(r.errors.is_empty());
     assert!(
-        r.summary.starts_with(
-            "jaeger operator resource \"jaeger-production\": strategy production"
-        ),
+        r.summary
+            .starts_with("jaeger operator resource \"jaeger-production\": strategy production"),
         "{}",
         r.summary
     );
-    assert!(r.summary.contains("storage elasticsearch -> the in-memory trace store"));
+    assert!(
+        r.summary
+            .contains("storage elasticsearch -> the in-memory trace store")
+    );
     assert_eq!(stack.jaeger.len(), 1);
     // A single file is recognised too.
     let reports = check_paths(
@@ -157,8 +164,7 @@ fn an_all_in_one_resource_with_memory_options_and_odd_fields() {
 
 #[test]
 fn kubernetes_all_in_one_manifests() {
-    let (j, w) = one(
-        r#"apiVersion: apps/v1
+    let (j, w) = one(r#"apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: jaeger
@@ -189,8 +195,7 @@ metadata:
 spec:
   ports:
     - port: 16686
-"#,
-    )
+"#)
     .unwrap();
     assert_eq!(j.shape, JaegerShape::Kubernetes);
     assert_eq!((j.storage.as_str(), j.max_traces), ("memory", Some(50_000)));
@@ -217,7 +222,10 @@ fn compose_and_v2_configs() {
     .unwrap();
     assert_eq!(j.shape, JaegerShape::Compose);
     assert_eq!(j.storage, "elasticsearch");
-    assert_eq!(j.mappings[2], "ports 4318 -> otlp-http, 16686 -> jaeger-query");
+    assert_eq!(
+        j.mappings[2],
+        "ports 4318 -> otlp-http, 16686 -> jaeger-query"
+    );
     assert_eq!(
         messages(&w),
         vec!["<embedded>/jaeger/j.yml: port 9999 has no outpost counterpart"]
@@ -228,19 +236,25 @@ fn compose_and_v2_configs() {
     )
     .unwrap();
     assert_eq!(j.shape, JaegerShape::V2Config);
-    assert_eq!((j.storage.as_str(), j.max_traces), ("memory", Some(100_000)));
+    assert_eq!(
+        (j.storage.as_str(), j.max_traces),
+        ("memory", Some(100_000))
+    );
     assert_eq!(j.mappings[1], format!("receivers otlp -> {COLLECTOR_NOTE}"));
     assert_eq!(j.mappings[2], format!("jaeger_query -> {QUERY_NOTE}"));
     let w = messages(&w);
     assert_eq!(
         w,
-        vec!["<embedded>/jaeger/j.yml: field receivers.kafka: receiver \"kafka\" has no outpost counterpart"]
+        vec![
+            "<embedded>/jaeger/j.yml: field receivers.kafka: receiver \"kafka\" has no outpost counterpart"
+        ]
     );
 }
 
 #[test]
 fn files_that_are_not_jaeger_deployments_fail() {
-    let e = one("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {}\n").unwrap_err();
+    let e =
+        one("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {}\n").unwrap_err();
     assert_eq!(
         messages(&e.diagnostics()),
         vec!["<embedded>/jaeger/j.yml: no container runs a jaegertracing/* image"]

@@ -323,7 +323,10 @@ fn check_file(files: &Files, p: &Path, templates: TemplateCheck) -> Vec<FileRepo
     let keys: BTreeMap<String, IgnoredAny> = serde_saphyr::from_str(&text).unwrap_or_default();
     let has = |k: &str| keys.contains_key(k);
     let mut stack = Stack::default();
-    if is_jaeger_file(p, &text) && !has("groups") && !has("route") && !has("scrape_configs") {
+    let other_kind = ["groups", "route", "datasources", "scrape_configs", "global"]
+        .iter()
+        .any(|k| has(k));
+    if is_jaeger_file(p, &text) && !other_kind {
         load_jaeger_file(files, p, &mut stack);
         return stack.reports;
     }

@@ -438,7 +438,10 @@ mod tests {
         ]);
         let s = samples(&g);
         assert_eq!(
-            get(&s, &format!("__name__={REQUEST_TOTAL},client=frontend,server=cart")),
+            get(
+                &s,
+                &format!("__name__={REQUEST_TOTAL},client=frontend,server=cart")
+            ),
             Some(1.0)
         );
         assert_eq!(
@@ -485,7 +488,10 @@ mod tests {
         g.observe(&[edge_span("frontend", SpanKind::Client, 7, 20, 0, 2_000)]);
         let s = samples(&g);
         let lbl = "client=frontend,server=cart";
-        assert_eq!(get(&s, &format!("__name__={REQUEST_TOTAL},{lbl}")), Some(1.0));
+        assert_eq!(
+            get(&s, &format!("__name__={REQUEST_TOTAL},{lbl}")),
+            Some(1.0)
+        );
         assert_eq!(
             get(&s, &format!("__name__={REQUEST_FAILED_TOTAL},{lbl}")),
             Some(1.0),

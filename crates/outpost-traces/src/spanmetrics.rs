@@ -310,9 +310,27 @@ pub(crate) mod tests {
     fn counts_calls_per_service_name_kind_and_status() {
         let m = SpanMetrics::new(SpanMetricsOptions::default());
         m.observe(&[
-            span("cart", "GET /cart", SpanKind::Server, StatusCode::Unset, 3_000),
-            span("cart", "GET /cart", SpanKind::Server, StatusCode::Unset, 5_000),
-            span("cart", "GET /cart", SpanKind::Server, StatusCode::Error, 5_000),
+            span(
+                "cart",
+                "GET /cart",
+                SpanKind::Server,
+                StatusCode::Unset,
+                3_000,
+            ),
+            span(
+                "cart",
+                "GET /cart",
+                SpanKind::Server,
+                StatusCode::Unset,
+                5_000,
+            ),
+            span(
+                "cart",
+                "GET /cart",
+                SpanKind::Server,
+                StatusCode::Error,
+                5_000,
+            ),
             span("cart", "SELECT", SpanKind::Client, StatusCode::Ok, 1_000),
         ]);
         let s = samples(&m);
@@ -374,7 +392,8 @@ pub(crate) mod tests {
         assert_eq!(b("4"), Some(2.0));
         assert_eq!(b("15000"), Some(2.0));
         assert_eq!(b("+Inf"), Some(3.0));
-        let tail = "service_name=a,span_kind=SPAN_KIND_SERVER,span_name=op,status_code=STATUS_CODE_UNSET";
+        let tail =
+            "service_name=a,span_kind=SPAN_KIND_SERVER,span_name=op,status_code=STATUS_CODE_UNSET";
         assert_eq!(
             get(&s, &format!("__name__={DURATION_SUM},{tail}")),
             Some(20_004.5)

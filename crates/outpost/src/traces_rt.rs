@@ -221,7 +221,9 @@ mod tests {
 
     use clap::Parser;
     use outpost_promql::{Engine, Value};
-    use outpost_traces::model::{Resource, Scope, Span, SpanId, SpanKind, Status, StatusCode, TraceId};
+    use outpost_traces::model::{
+        Resource, Scope, Span, SpanId, SpanKind, Status, StatusCode, TraceId,
+    };
 
     use super::*;
 
@@ -395,7 +397,15 @@ mod tests {
             .unwrap();
         let (_tx, rx) = watch::channel(false);
         rt.block_on(async {
-            assert!(spawn(m, Arc::new(Tsdb::new(Default::default())), Clock::manual(0), rx).is_none());
+            assert!(
+                spawn(
+                    m,
+                    Arc::new(Tsdb::new(Default::default())),
+                    Clock::manual(0),
+                    rx
+                )
+                .is_none()
+            );
         });
     }
 }

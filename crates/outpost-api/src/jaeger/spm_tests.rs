@@ -52,7 +52,11 @@ fn state(errors: bool, enabled: bool) -> SpmState {
     for tick in 1..=80i64 {
         let batch: Vec<Span> = (0..15)
             .map(|i| {
-                let name = if i % 2 == 0 { "GET /cart" } else { "POST /cart" };
+                let name = if i % 2 == 0 {
+                    "GET /cart"
+                } else {
+                    "POST /cart"
+                };
                 span("cart", name, errors && i % 5 == 0)
             })
             .collect();
@@ -167,9 +171,7 @@ async fn latencies_take_the_quantile_from_the_histogram() {
     assert!(vals.iter().all(|v| (v - 3.9).abs() < 1e-9), "{vals:?}");
     let v = get_json(
         &s,
-        &format!(
-            "/api/metrics/latencies?service=cart&quantile=0.5&groupByOperation=1&{WINDOW}"
-        ),
+        &format!("/api/metrics/latencies?service=cart&quantile=0.5&groupByOperation=1&{WINDOW}"),
     )
     .await;
     assert_eq!(v["name"], "service_operation_latencies");
@@ -202,7 +204,10 @@ async fn error_rates_and_the_all_zero_rule() {
     assert_eq!(v["name"], "service_operation_error_rate");
     let metrics = v["metrics"].as_array().unwrap();
     assert_eq!(metrics.len(), 2);
-    assert_eq!(metrics[0]["labels"][1], json!({"name": "operation", "value": "GET /cart"}));
+    assert_eq!(
+        metrics[0]["labels"][1],
+        json!({"name": "operation", "value": "GET /cart"})
+    );
     let vals = values(&metrics[0]);
     assert_eq!(vals, vec![0.0; 6]);
 
@@ -293,7 +298,9 @@ async fn parameter_errors_are_400_in_the_jaeger_envelope() {
             &s,
             &format!("/api/metrics/errors?service=cart&{p}=1h"),
             bad,
-            &format!("unable to parse param '{p}': strconv.ParseInt: parsing \"1h\": invalid syntax"),
+            &format!(
+                "unable to parse param '{p}': strconv.ParseInt: parsing \"1h\": invalid syntax"
+            ),
         )
         .await;
     }
@@ -411,10 +418,17 @@ fn rate_durations_and_timestamps_print_as_jaeger_does() {
     assert_eq!(rate_duration(30_000), "30s");
     assert_eq!(rate_duration(1_500), "1500ms");
     assert_eq!(proto_timestamp(1_622_711_526_000), "2021-06-03T09:12:06Z");
-    assert_eq!(proto_timestamp(1_631_271_823_806), "2021-09-10T11:03:43.806Z");
+    assert_eq!(
+        proto_timestamp(1_631_271_823_806),
+        "2021-09-10T11:03:43.806Z"
+    );
     assert_eq!(proto_double(f64::NAN), json!("NaN"));
     assert_eq!(proto_double(0.5), json!(0.5));
     assert_eq!(go_quote("a\"b\n"), r#""a\"b\n""#);
     assert_eq!(go_parse_float("1e3"), Ok(1000.0));
-    assert!(go_parse_float("1e999").unwrap_err().ends_with("value out of range"));
+    assert!(
+        go_parse_float("1e999")
+            .unwrap_err()
+            .ends_with("value out of range")
+    );
 }
