@@ -12,6 +12,9 @@
 //! `traces_service_graph_request_failed_total` (either side has status
 //! ERROR; present once a request failed), and the histograms
 //! `traces_service_graph_request_{server,client}_seconds_{bucket,sum,count}`.
+//! The connector also attaches a `failed` label whose value is that of the
+//! edge's latest request (so one edge's series flip between two label
+//! sets); it is left out here, `_failed_total` carries the failures.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
