@@ -131,16 +131,17 @@ struct RawSpec {
     storage: Option<RawStorage>,
     #[serde(default)]
     ingress: Option<RawIngress>,
+    // Known component sections, accepted (the strategy decides what runs).
     #[serde(default, rename = "allInOne")]
-    all_in_one: Option<RawComponent>,
+    _all_in_one: Option<IgnoredAny>,
     #[serde(default)]
     collector: Option<RawComponent>,
     #[serde(default)]
     query: Option<RawComponent>,
     #[serde(default)]
     agent: Option<RawAgent>,
-    #[serde(default)]
-    ingester: Option<RawComponent>,
+    #[serde(default, rename = "ingester")]
+    _ingester: Option<IgnoredAny>,
     #[serde(flatten)]
     rest: BTreeMap<String, IgnoredAny>,
 }
@@ -332,7 +333,6 @@ fn load_cr(display: &str, text: &str) -> Result<(JaegerFile, Vec<Diagnostic>)> {
             .with_field("spec.ingress"),
         );
     }
-    let _ = (&spec.all_in_one, &spec.ingester);
     for key in spec.rest.keys() {
         if !CR_DEPLOYMENT_KEYS.contains(&key.as_str()) {
             warnings.push(
