@@ -12,6 +12,7 @@ mod duration;
 mod error;
 mod grafana;
 mod http;
+mod jaeger;
 mod labels;
 mod matchers;
 mod prometheus;
@@ -32,6 +33,7 @@ pub use duration::PromDuration;
 pub use error::{Diagnostic, Error, Result};
 pub use grafana::{Datasource, GrafanaDatasources, load_grafana_datasources};
 pub use http::{Authorization, BasicAuth, HttpClientConfig, HttpConfigBlock, OAuth2, TlsConfig};
+pub use jaeger::{JaegerFile, JaegerShape, is_jaeger_file, load_jaeger};
 pub use labels::{is_valid_label_name, is_valid_metric_name};
 pub use matchers::{MatchOp, Matcher, parse_matchers};
 pub use prometheus::{

@@ -9,6 +9,7 @@ use serde::de::IgnoredAny;
 use crate::alertmanager::{AlertmanagerConfig, load_alertmanager};
 use crate::error::Diagnostic;
 use crate::grafana::{GrafanaDatasources, load_grafana_datasources};
+use crate::jaeger::{JaegerFile, is_jaeger_file, load_jaeger};
 use crate::prometheus::{PrometheusConfig, load_prometheus};
 use crate::rules::{RuleFile, TemplateCheck, load_rule_file};
 use crate::source::Files;
@@ -24,6 +25,8 @@ pub enum FileKind {
     Alertmanager,
     /// Grafana datasource provisioning.
     GrafanaDatasources,
+    /// A Jaeger deployment (`jaeger/*.yml`).
+    Jaeger,
     /// A file outpost does not validate yet.
     Other,
 }
@@ -110,6 +113,8 @@ pub struct Stack {
     pub alertmanager: Option<AlertmanagerConfig>,
     /// Grafana datasources.
     pub grafana: Option<GrafanaDatasources>,
+    /// Jaeger deployments (`jaeger/*.yml`), for what maps to the trace row.
+    pub jaeger: Vec<JaegerFile>,
     /// Per-file outcome.
     pub reports: Vec<FileReport>,
 }
@@ -221,6 +226,15 @@ fn load_datasources(files: &Files, path: &Path, stack: &mut Stack) {
     stack.reports.push(report);
 }
 
+fn load_jaeger_file(files: &Files, path: &Path, stack: &mut Stack) {
+    let mut report = FileReport::new(files.display(path), FileKind::Jaeger);
+    if let Some(j) = record(&mut report, load_jaeger(files, path)) {
+        report.summary = j.summary();
+        stack.jaeger.push(j);
+    }
+    stack.reports.push(report);
+}
+
 /// Loads a stack; never fails as a whole, each file's outcome is in `reports`.
 pub fn load_stack(paths: &StackPaths) -> Stack {
     let files = &paths.files;
@@ -258,6 +272,11 @@ pub fn load_stack(paths: &StackPaths) -> Stack {
                 load_datasources(files, &f, &mut stack);
             }
         }
+        for f in files.list(&root.join("jaeger")) {
+            if is_yaml(&f) {
+                load_jaeger_file(files, &f, &mut stack);
+            }
+        }
     }
     stack
 }
@@ -281,7 +300,7 @@ pub fn check_paths(files: &Files, paths: &[PathBuf], templates: TemplateCheck) -
                     continue;
                 }
                 let mut r = FileReport::new(shown, FileKind::Other);
-                r.summary = "outpost validates prometheus, rule, alertmanager and grafana datasource files; this one is not read yet".into();
+                r.summary = "outpost validates prometheus, rule, alertmanager, grafana datasource and jaeger files; this one is not read yet".into();
                 out.push(r);
             }
             continue;
@@ -304,6 +323,13 @@ fn check_file(files: &Files, p: &Path, templates: TemplateCheck) -> Vec<FileRepo
     let keys: BTreeMap<String, IgnoredAny> = serde_saphyr::from_str(&text).unwrap_or_default();
     let has = |k: &str| keys.contains_key(k);
     let mut stack = Stack::default();
+    let other_kind = ["groups", "route", "datasources", "scrape_configs", "global"]
+        .iter()
+        .any(|k| has(k));
+    if is_jaeger_file(p, &text) && !other_kind {
+        load_jaeger_file(files, p, &mut stack);
+        return stack.reports;
+    }
     if has("groups") {
         let mut r = FileReport::new(shown, FileKind::Rules);
         if let Some(rf) = record(&mut r, load_rule_file(files, p, templates)) {

@@ -20,11 +20,15 @@ pub mod jaeger_proto {
 }
 pub mod model;
 pub mod render;
+pub mod servicegraph;
+pub mod spanmetrics;
 mod store;
 pub mod translate;
 
 pub use error::{Error, Result};
 pub use ingest::{SpanObserver, TraceIngest};
+pub use servicegraph::{ServiceGraph, ServiceGraphOptions, ServiceGraphStats};
+pub use spanmetrics::{SpanMetrics, SpanMetricsOptions, SpanMetricsStats};
 pub use store::{
     DependencyLink, Operation, StoreOptions, StoreStats, TraceQuery, TraceStore, WriteStats,
 };

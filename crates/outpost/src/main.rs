@@ -11,6 +11,7 @@ mod loadgen;
 mod rules_rt;
 mod serve;
 mod test_cmd;
+mod traces_rt;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -99,6 +100,8 @@ struct ServeArgs {
         value_name = "N"
     )]
     traces_max_spans: usize,
+    #[command(flatten)]
+    traces_metrics: crate::traces_rt::TracesMetricsFlags,
     /// The URL Outpost is reachable at (alert generator links, templates' `$externalURL`).
     #[arg(long = "web.external-url", value_name = "URL")]
     external_url: Option<String>,

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use axum::Router;
+use outpost_api::jaeger::SpmState;
 use outpost_api::lifecycle::LifecycleState;
 use outpost_api::{
     AmState, HealthTexts, JaegerState, LISTENERS, Listener, ListenerSpec, OtlpCounters, OtlpState,
@@ -280,7 +281,9 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
         metrics.register(Box::new(move |w: &mut String| otlp.render(w)));
     }
     spawn_retention(tsdb.clone(), clock.clone(), retention);
-    let jaeger_state = traces_family(&args, &clock, &metrics)?;
+    let trace_metrics = args.traces_metrics.build(&clock);
+    trace_metrics.register_metrics(&metrics);
+    let jaeger_state = traces_family(&args, &clock, &metrics, &trace_metrics)?;
     let files = paths.files;
     let (config_tx, config_rx) = watch::channel(Arc::new(stack));
     let scrape = Arc::new(ScrapeManager::new(tsdb.clone(), clock.clone(), None));
@@ -352,6 +355,17 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     );
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let spm = SpmState {
+        clock: clock.clone(),
+        promql: engine.clone(),
+        enabled: trace_metrics.spm_enabled(),
+    };
+    let _ = crate::traces_rt::spawn(
+        trace_metrics,
+        tsdb.clone(),
+        clock.clone(),
+        shutdown_rx.clone(),
+    );
     let quit_requested = Arc::new(tokio::sync::Notify::new());
     let ready = Readiness::default();
     let families = Families {
@@ -379,6 +393,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
             clock: clock.clone(),
         },
         jaeger: jaeger_state,
+        spm,
         prom_lifecycle: LifecycleState {
             reloader: runtime.clone(),
             quit: Some({
@@ -457,6 +472,7 @@ struct Families {
     otlp: OtlpState,
     outpost: OutpostState,
     jaeger: JaegerState,
+    spm: SpmState,
     prom_lifecycle: LifecycleState,
     am_lifecycle: LifecycleState,
 }
@@ -492,7 +508,9 @@ impl Families {
                     jaeger::otlp_grpc_router(self.jaeger.clone()),
                 ),
             ])),
-            Listener::JaegerQuery => base.merge(jaeger::query_router(self.jaeger.clone())),
+            Listener::JaegerQuery => base
+                .merge(jaeger::query_router(self.jaeger.clone()))
+                .merge(jaeger::spm_router(self.spm.clone())),
             Listener::JaegerCollectorHttp => {
                 base.merge(jaeger::collector_http_router(self.jaeger.clone()))
             }
@@ -559,7 +577,12 @@ fn spawn_auto_reload(rt: Arc<ConfigRuntime>, every: Duration, mut shutdown: watc
 
 /// The traces family: one bounded store (`--traces.max-spans`), its write
 /// path, and the store's families on `/metrics`.
-fn traces_family(args: &ServeArgs, clock: &Clock, metrics: &SelfMetrics) -> Result<JaegerState> {
+fn traces_family(
+    args: &ServeArgs,
+    clock: &Clock,
+    metrics: &SelfMetrics,
+    observers: &crate::traces_rt::TraceMetrics,
+) -> Result<JaegerState> {
     if args.traces_max_spans == 0 {
         bail!("--traces.max-spans must be at least 1");
     }
@@ -577,7 +600,12 @@ fn traces_family(args: &ServeArgs, clock: &Clock, metrics: &SelfMetrics) -> Resu
     metrics.register(Box::new(move |w: &mut String| c.render(w)));
     Ok(JaegerState {
         clock: clock.clone(),
-        ingest: outpost_traces::TraceIngest::new(store),
+        ingest: observers
+            .observers()
+            .into_iter()
+            .fold(outpost_traces::TraceIngest::new(store), |i, o| {
+                i.with_observer(o)
+            }),
         counters,
     })
 }

@@ -7,6 +7,7 @@
 mod error;
 mod params;
 mod query;
+mod spm;
 mod v3;
 
 mod collector;
@@ -32,6 +33,7 @@ use serde_json::{Value, json};
 pub use collector::{collector_grpc_router, collector_http_router};
 pub use counters::TraceCounters;
 pub use otlp_traces::{otlp_grpc_router, otlp_http_router};
+pub use spm::{SpmState, spm_router};
 pub use zipkin::zipkin_router;
 
 /// What the traces family reaches.
