@@ -331,7 +331,7 @@ fn write_tags<'a>(out: &mut Vec<u8>, tags: impl Iterator<Item = Tag<'a>>) {
 /// prints it. The trace is rendered as given: run [`super::adjust`] first
 /// unless the caller asked for the raw trace.
 pub fn write_jaeger_trace(t: &Trace, out: &mut Vec<u8>) {
-    out.reserve(t.spans.len() * 600);
+    out.reserve(t.spans.len() * 1024);
     let mut procs = Processes::new();
     let trace_id = t.spans.first().map_or(t.trace_id.0, |s| s.trace_id.0);
     out.extend_from_slice(b"{\"traceID\":");
