@@ -200,11 +200,12 @@ pub(crate) fn warning_list(v: &Value) -> Vec<&str> {
 /// unless `opentracing.ref_type` is `child_of`); a link to the parent only
 /// sets the first reference's type.
 pub(crate) fn for_each_ref(s: &Span, mut f: impl FnMut(bool, u128, u64)) {
+    // The first `opentracing.ref_type` attribute decides.
     let child_of = |l: &crate::model::Link| {
-        l.attributes.iter().any(|kv| {
-            &*kv.key == "opentracing.ref_type"
-                && matches!(&kv.value, Value::Str(v) if &**v == "child_of")
-        })
+        l.attributes
+            .iter()
+            .find(|kv| &*kv.key == "opentracing.ref_type")
+            .is_some_and(|kv| matches!(&kv.value, Value::Str(v) if &**v == "child_of"))
     };
     let has_parent = s.parent_span_id.0 != 0;
     let is_parent = |l: &crate::model::Link| {
@@ -330,7 +331,7 @@ fn write_tags<'a>(out: &mut Vec<u8>, tags: impl Iterator<Item = Tag<'a>>) {
 /// prints it. The trace is rendered as given: run [`super::adjust`] first
 /// unless the caller asked for the raw trace.
 pub fn write_jaeger_trace(t: &Trace, out: &mut Vec<u8>) {
-    out.reserve(t.spans.len() * 600);
+    out.reserve(t.spans.len() * 1024);
     let mut procs = Processes::new();
     let trace_id = t.spans.first().map_or(t.trace_id.0, |s| s.trace_id.0);
     out.extend_from_slice(b"{\"traceID\":");
@@ -365,10 +366,8 @@ fn write_span<'a>(out: &mut Vec<u8>, s: &'a Span, process: usize, tags: &mut Vec
     write_jaeger_trace_id(out, s.trace_id.0);
     out.extend_from_slice(b",\"spanID\":");
     write_hex64(out, s.span_id.0);
-    if s.flags != 0 {
-        out.extend_from_slice(b",\"flags\":");
-        write_u64(out, u64::from(s.flags));
-    }
+    // `flags` (omitted when 0) stays out: the OTLP → Jaeger translator
+    // Jaeger v2 renders through never sets it.
     out.extend_from_slice(b",\"operationName\":");
     write_str(out, &s.name, true);
     out.extend_from_slice(b",\"references\":[");
@@ -454,9 +453,6 @@ pub(crate) fn to_value(t: &Trace) -> J {
             let mut o = Map::new();
             o.insert("traceID".into(), s.trace_id.to_jaeger_hex().into());
             o.insert("spanID".into(), s.span_id.to_hex().into());
-            if s.flags != 0 {
-                o.insert("flags".into(), s.flags.into());
-            }
             o.insert("operationName".into(), J::from(&*s.name));
             let mut refs: Vec<J> = Vec::new();
             for_each_ref(s, |child_of, tid, sid| {

@@ -5,9 +5,13 @@
 //!
 //! The render functions take a trace as given; the handlers call
 //! [`adjust`] first unless the request asked for raw traces. The
-//! `write_*` functions write the JSON bytes directly (the fast path for
-//! large traces); the `serde_json::Value` functions build the same
-//! documents (tests keep the two equal).
+//! `write_*` functions write the JSON bytes directly, byte for byte as
+//! Jaeger prints them (Go's escaping and float digits), and are what the
+//! handlers should serve: for a 10,000-span trace they take about 10 ms
+//! against several hundred for building a `serde_json::Value` and
+//! serializing it (`benches/traces_render.rs`). The `Value` functions build
+//! the same documents (tests keep the two equal) for callers that need to
+//! inspect or embed them; serde prints them with its own escaping.
 
 mod adjust;
 mod jaeger_json;

@@ -17,8 +17,8 @@ use serde_json::{Map, Value as J, json};
 
 use super::IdBuild;
 use super::json_out::{
-    f64_value, write_base64, write_f64, write_hex64, write_hex128, write_i64_str, write_key,
-    write_str, write_u64, write_u64_str,
+    f64_value, write_base64, write_f64, write_hex64, write_hex128, write_i64_str, write_str,
+    write_u64, write_u64_str,
 };
 use crate::model::{Event, KeyValue, Link, Resource, Scope, Span, Trace, Value};
 
@@ -79,12 +79,16 @@ impl Obj {
         Self { first: true }
     }
 
-    fn key(&mut self, out: &mut Vec<u8>, key: &str) {
+    /// A member name: one of the proto's field names, which need no escaping.
+    fn key(&mut self, out: &mut Vec<u8>, key: &'static str) {
+        debug_assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()));
         if !self.first {
             out.push(b',');
         }
         self.first = false;
-        write_key(out, key, false);
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
     }
 
     fn close(self, out: &mut Vec<u8>) {
@@ -170,7 +174,7 @@ fn attrs_and_dropped(o: &mut Obj, out: &mut Vec<u8>, attrs: &[KeyValue], dropped
     }
 }
 
-fn non_empty_str(o: &mut Obj, out: &mut Vec<u8>, key: &str, v: &str) {
+fn non_empty_str(o: &mut Obj, out: &mut Vec<u8>, key: &'static str, v: &str) {
     if !v.is_empty() {
         o.key(out, key);
         write_str(out, v, false);
@@ -288,7 +292,7 @@ fn write_span(out: &mut Vec<u8>, s: &Span) {
 /// are rendered as given: run [`super::adjust`] first unless raw traces were
 /// asked for.
 pub fn write_otlp_traces(ts: &[Trace], out: &mut Vec<u8>) {
-    out.reserve(ts.iter().map(|t| t.spans.len()).sum::<usize>() * 700);
+    out.reserve(ts.iter().map(|t| t.spans.len()).sum::<usize>() * 1024);
     let mut top = Obj::open(out);
     let mut first = true;
     for t in ts {

@@ -9,10 +9,13 @@ use crate::model::{StatusCode, Trace};
 /// The summaries document: `{"summaries":[{traceId, rootServiceName,
 /// rootOperationName, minStartTimeUnixNano, maxEndTimeUnixNano, spanCount,
 /// errorSpanCount, orphanSpanCount, services:[{name, spanCount,
-/// errorSpanCount}]}]}`. The root is the earliest-starting span without a
-/// parent (else the earliest span); an orphan is a span whose parent is not
-/// in the trace; services are listed in order of first appearance; the
-/// time fields are decimal strings, left out when zero.
+/// errorSpanCount}]}]}`, computed as Jaeger's query service does for
+/// stores without native summaries: the root is the first span without a
+/// parent (none: empty names), a span's service is its resource's
+/// `service.name` attribute (empty when absent), an orphan is a span whose
+/// parent is not in the trace. Services are listed in order of first
+/// appearance (Jaeger's order is a Go map's); the time fields are decimal
+/// strings, left out when zero.
 pub fn trace_summaries(ts: &[Trace]) -> J {
     let summaries: Vec<J> = ts.iter().map(summary).collect();
     json!({ "summaries": summaries })
@@ -20,15 +23,20 @@ pub fn trace_summaries(ts: &[Trace]) -> J {
 
 fn summary(t: &Trace) -> J {
     let ids: std::collections::HashSet<u64> = t.spans.iter().map(|s| s.span_id.0).collect();
-    let root = t
-        .spans
-        .iter()
-        .filter(|s| s.parent_span_id.0 == 0)
-        .min_by_key(|s| s.start_ns)
-        .or_else(|| t.spans.iter().min_by_key(|s| s.start_ns));
+    let service = |s: &crate::model::Span| -> String {
+        s.resource
+            .attributes
+            .iter()
+            .find(|kv| &*kv.key == "service.name")
+            .map_or(String::new(), |kv| match &kv.value {
+                crate::model::Value::Str(v) => v.to_string(),
+                _ => String::new(),
+            })
+    };
+    let root = t.spans.iter().find(|s| s.parent_span_id.0 == 0);
     let min_start = t.spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
     let max_end = t.spans.iter().map(|s| s.end_ns).max().unwrap_or(0);
-    let mut services: Vec<(&str, u64, u64)> = Vec::new();
+    let mut services: Vec<(String, u64, u64)> = Vec::new();
     let (mut errors, mut orphans) = (0u64, 0u64);
     for s in &t.spans {
         let err = s.status.code == StatusCode::Error;
@@ -36,19 +44,20 @@ fn summary(t: &Trace) -> J {
         if s.parent_span_id.0 != 0 && !ids.contains(&s.parent_span_id.0) {
             orphans += 1;
         }
-        match services.iter_mut().find(|(n, _, _)| *n == s.service()) {
+        let name = service(s);
+        match services.iter_mut().find(|(n, _, _)| *n == name) {
             Some(e) => {
                 e.1 += 1;
                 e.2 += u64::from(err);
             }
-            None => services.push((s.service(), 1, u64::from(err))),
+            None => services.push((name, 1, u64::from(err))),
         }
     }
     let mut o = Map::new();
     o.insert("traceId".into(), t.trace_id.to_hex32().into());
     o.insert(
         "rootServiceName".into(),
-        root.map_or("", |s| s.service()).into(),
+        root.map_or(String::new(), |s| service(s)).into(),
     );
     o.insert(
         "rootOperationName".into(),
@@ -124,16 +133,24 @@ mod tests {
     }
 
     #[test]
-    fn without_a_root_the_earliest_span_names_the_trace() {
+    fn without_a_root_the_names_are_empty() {
         let fe = resource("frontend", vec![]);
-        let late = span(1, 5, 9, &fe);
-        let early = span(1, 2, 9, &fe);
+        let no_name = Arc::new(crate::model::Resource {
+            service: crate::model::NO_SERVICE_NAME.into(),
+            ..Default::default()
+        });
         let t = Trace {
             trace_id: TraceId(1),
-            spans: vec![Arc::new(late), Arc::new(early)],
+            spans: vec![
+                Arc::new(span(1, 5, 9, &fe)),
+                Arc::new(span(1, 2, 9, &no_name)),
+            ],
         };
         let got = trace_summaries(&[t]);
-        assert_eq!(got["summaries"][0]["rootOperationName"], "op-2");
+        assert_eq!(got["summaries"][0]["rootServiceName"], "");
+        assert_eq!(got["summaries"][0]["rootOperationName"], "");
         assert_eq!(got["summaries"][0]["orphanSpanCount"], 2);
+        // a resource without `service.name` counts under the empty name
+        assert_eq!(got["summaries"][0]["services"][1]["name"], "");
     }
 }
