@@ -130,7 +130,7 @@ impl Gen {
             let svc = (first_svc + j % 3) % SERVICES;
             let op = (svc * 2 + (self.rand() % 2) as usize) % 20;
             let r = self.rand();
-            let error = r % 50 == 0;
+            let error = r.is_multiple_of(50);
             let req = self.rand();
             let k = &self.keys;
             let attributes = vec![
@@ -143,7 +143,7 @@ impl Gen {
                 kv(&k[6], Value::Int(((r >> 32) % 32) as i64)),
                 kv(&k[7], s(["http", "grpc", "db"][((r >> 40) % 3) as usize])),
                 kv(&k[8], s(&format!("{req:016x}"))),
-                kv(&k[9], Value::Bool((r >> 50) % 2 == 0)),
+                kv(&k[9], Value::Bool((r >> 50).is_multiple_of(2))),
             ];
             let s0 = start + j as u64 * 1_000;
             out.push(Span {

@@ -14,6 +14,10 @@ pub(super) enum Posting {
     One(u64),
     /// Boxed so that a posting is 16 bytes: most terms (unique values)
     /// have one trace.
+    #[allow(
+        clippy::box_collection,
+        reason = "keeps the common one-trace posting at 16 bytes"
+    )]
     Many(Box<Vec<u64>>),
 }
 
