@@ -370,6 +370,32 @@ fn report() {
             black_box(store.get_trace(big_id));
         })
     );
+    // Traces whose second half arrives five batches after the first (a
+    // service whose exporter sends later): old traces gain new terms.
+    let mut g = Gen::new(6);
+    let traces: Vec<Vec<Span>> = (0..20 * BATCH_TRACES)
+        .map(|_| g.trace(SPANS_PER_TRACE))
+        .collect();
+    let mut halves: Vec<Vec<Span>> = vec![Vec::new(); 25];
+    for (i, mut t) in traces.into_iter().enumerate() {
+        let b = i / BATCH_TRACES;
+        let second = t.split_off(SPANS_PER_TRACE / 2);
+        halves[b].extend(t);
+        halves[b + 5].extend(second);
+    }
+    let n: usize = halves.iter().map(Vec::len).sum();
+    let cpu0 = thread_cpu_ns();
+    for b in halves {
+        store.write(b);
+    }
+    let cpu = thread_cpu_ns().zip(cpu0).map(|(a, b)| a.saturating_sub(b));
+    eprintln!(
+        "traces_store: write of traces arriving in two halves five batches apart (full store): {}",
+        cpu.map_or("no cpu time".to_string(), |ns| format!(
+            "{:.0} spans per cpu-second ({n} spans)",
+            n as f64 / (ns as f64 / 1e9)
+        ))
+    );
     let mut g = Gen::new(5);
     let batches: Vec<Vec<Span>> = (0..20).map(|_| g.batch(BATCH_TRACES)).collect();
     let n: usize = batches.iter().map(Vec::len).sum();
