@@ -127,17 +127,24 @@ impl Posting {
         match self {
             Posting::One(x) => *x >= base,
             Posting::Many(m) => {
-                let mut all = merge(from(&m.sorted, base), from(&m.late, base));
-                match all.len() {
+                if !m.late.is_empty() {
+                    m.sorted = merge(&m.sorted, &m.late);
+                    m.late = Vec::new();
+                }
+                let cut = m.sorted.partition_point(|&s| s < base);
+                if cut > 0 {
+                    m.sorted.drain(..cut);
+                }
+                match m.sorted.len() {
                     0 => false,
                     1 => {
-                        *self = Posting::One(all[0]);
+                        *self = Posting::One(m.sorted[0]);
                         true
                     }
-                    _ => {
-                        all.shrink_to_fit();
-                        m.sorted = all;
-                        m.late = Vec::new();
+                    n => {
+                        if m.sorted.capacity() > 2 * n + 4 {
+                            m.sorted.shrink_to_fit();
+                        }
                         true
                     }
                 }
