@@ -130,7 +130,7 @@ impl Gen {
             let svc = (first_svc + j % 3) % SERVICES;
             let op = (svc * 2 + (self.rand() % 2) as usize) % 20;
             let r = self.rand();
-            let error = r % 50 == 0;
+            let error = r.is_multiple_of(50);
             let req = self.rand();
             let k = &self.keys;
             let attributes = vec![
@@ -143,7 +143,7 @@ impl Gen {
                 kv(&k[6], Value::Int(((r >> 32) % 32) as i64)),
                 kv(&k[7], s(["http", "grpc", "db"][((r >> 40) % 3) as usize])),
                 kv(&k[8], s(&format!("{req:016x}"))),
-                kv(&k[9], Value::Bool((r >> 50) % 2 == 0)),
+                kv(&k[9], Value::Bool((r >> 50).is_multiple_of(2))),
             ];
             let s0 = start + j as u64 * 1_000;
             out.push(Span {
@@ -369,6 +369,32 @@ fn report() {
         timed(50, |_| {
             black_box(store.get_trace(big_id));
         })
+    );
+    // Traces whose second half arrives five batches after the first (a
+    // service whose exporter sends later): old traces gain new terms.
+    let mut g = Gen::new(6);
+    let traces: Vec<Vec<Span>> = (0..20 * BATCH_TRACES)
+        .map(|_| g.trace(SPANS_PER_TRACE))
+        .collect();
+    let mut halves: Vec<Vec<Span>> = vec![Vec::new(); 25];
+    for (i, mut t) in traces.into_iter().enumerate() {
+        let b = i / BATCH_TRACES;
+        let second = t.split_off(SPANS_PER_TRACE / 2);
+        halves[b].extend(t);
+        halves[b + 5].extend(second);
+    }
+    let n: usize = halves.iter().map(Vec::len).sum();
+    let cpu0 = thread_cpu_ns();
+    for b in halves {
+        store.write(b);
+    }
+    let cpu = thread_cpu_ns().zip(cpu0).map(|(a, b)| a.saturating_sub(b));
+    eprintln!(
+        "traces_store: write of traces arriving in two halves five batches apart (full store): {}",
+        cpu.map_or("no cpu time".to_string(), |ns| format!(
+            "{:.0} spans per cpu-second ({n} spans)",
+            n as f64 / (ns as f64 / 1e9)
+        ))
     );
     let mut g = Gen::new(5);
     let batches: Vec<Vec<Span>> = (0..20).map(|_| g.batch(BATCH_TRACES)).collect();

@@ -329,15 +329,18 @@ impl Inner {
                 .term_sets
                 .iter()
                 .map(|ts| {
-                    let parts: Vec<&[u64]> = ts
+                    let mut parts: Vec<Cow<'_, [u64]>> = ts
                         .iter()
                         .map(|&t| self.index.get(t, self.base))
                         .filter(|l| !l.is_empty())
                         .collect();
                     match parts.len() {
                         0 => Cow::Borrowed(&[][..]),
-                        1 => Cow::Borrowed(parts[0]),
-                        _ => Cow::Owned(union(&parts)),
+                        1 => parts.swap_remove(0),
+                        _ => {
+                            let refs: Vec<&[u64]> = parts.iter().map(|l| &**l).collect();
+                            Cow::Owned(union(&refs))
+                        }
                     }
                 })
                 .collect();

@@ -6,6 +6,8 @@
 //! their numbers at the front of the lists until the next sweep; readers
 //! skip numbers below the oldest trace held.
 
+use std::borrow::Cow;
+
 use super::hash::FastMap;
 
 /// The trace numbers of one term, ascending.
@@ -14,14 +16,94 @@ pub(super) enum Posting {
     One(u64),
     /// Boxed so that a posting is 16 bytes: most terms (unique values)
     /// have one trace.
-    Many(Box<Vec<u64>>),
+    Many(Box<Many>),
+}
+
+/// A posting with more than one trace. Numbers arrive mostly in order
+/// (new traces); a span of an older trace that brings a new term (a
+/// service whose exporter sends seconds later) goes to `late`, a small
+/// sorted side list merged into `sorted` once it grows, so such writes do
+/// not shift a long list each time.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Many {
+    sorted: Vec<u64>,
+    late: Vec<u64>,
+}
+
+impl Many {
+    fn late_cap(&self) -> usize {
+        64.max(self.sorted.len() / 256)
+    }
+
+    fn add(&mut self, seq: u64) {
+        match self.sorted.last() {
+            Some(&l) if l == seq => return,
+            Some(&l) if l < seq => {
+                self.sorted.push(seq);
+                return;
+            }
+            None => {
+                self.sorted.push(seq);
+                return;
+            }
+            Some(_) => {}
+        }
+        if self.sorted.binary_search(&seq).is_ok() {
+            return;
+        }
+        if let Err(i) = self.late.binary_search(&seq) {
+            self.late.insert(i, seq);
+        }
+        if self.late.len() >= self.late_cap() {
+            self.sorted = merge(&self.sorted, &self.late);
+            self.late = Vec::new();
+        }
+    }
+}
+
+/// Merges two sorted lists without duplicates.
+fn merge(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+fn from(s: &[u64], base: u64) -> &[u64] {
+    &s[s.partition_point(|&x| x < base)..]
 }
 
 impl Posting {
-    pub(super) fn as_slice(&self) -> &[u64] {
+    /// The live numbers (≥ `base`), borrowed when no late numbers wait.
+    fn live(&self, base: u64) -> Cow<'_, [u64]> {
         match self {
-            Posting::One(x) => std::slice::from_ref(x),
-            Posting::Many(v) => v,
+            Posting::One(x) => Cow::Borrowed(from(std::slice::from_ref(x), base)),
+            Posting::Many(m) => {
+                let late = from(&m.late, base);
+                if late.is_empty() {
+                    Cow::Borrowed(from(&m.sorted, base))
+                } else {
+                    Cow::Owned(merge(from(&m.sorted, base), late))
+                }
+            }
         }
     }
 
@@ -30,21 +112,13 @@ impl Posting {
             Posting::One(x) => {
                 if *x != seq {
                     let (a, b) = if *x < seq { (*x, seq) } else { (seq, *x) };
-                    *self = Posting::Many(Box::new(vec![a, b]));
+                    *self = Posting::Many(Box::new(Many {
+                        sorted: vec![a, b],
+                        late: Vec::new(),
+                    }));
                 }
             }
-            Posting::Many(v) => match v.last() {
-                Some(&l) if l == seq => {}
-                Some(&l) if l < seq => v.push(seq),
-                None => v.push(seq),
-                Some(_) => {
-                    // A span of an older trace: insert in place (close to
-                    // the end in practice).
-                    if let Err(i) = v.binary_search(&seq) {
-                        v.insert(i, seq);
-                    }
-                }
-            },
+            Posting::Many(m) => m.add(seq),
         }
     }
 
@@ -52,17 +126,28 @@ impl Posting {
     fn prune(&mut self, base: u64) -> bool {
         match self {
             Posting::One(x) => *x >= base,
-            Posting::Many(v) => {
-                let cut = v.partition_point(|&s| s < base);
+            Posting::Many(m) => {
+                if !m.late.is_empty() {
+                    m.sorted = merge(&m.sorted, &m.late);
+                    m.late = Vec::new();
+                }
+                let cut = m.sorted.partition_point(|&s| s < base);
                 if cut > 0 {
-                    v.drain(..cut);
+                    m.sorted.drain(..cut);
                 }
-                if v.len() == 1 {
-                    *self = Posting::One(v[0]);
-                } else if v.capacity() > 2 * v.len() + 4 {
-                    v.shrink_to_fit();
+                match m.sorted.len() {
+                    0 => false,
+                    1 => {
+                        *self = Posting::One(m.sorted[0]);
+                        true
+                    }
+                    n => {
+                        if m.sorted.capacity() > 2 * n + 4 {
+                            m.sorted.shrink_to_fit();
+                        }
+                        true
+                    }
                 }
-                !self.as_slice().is_empty()
             }
         }
     }
@@ -82,13 +167,10 @@ impl Index {
     }
 
     /// The live numbers (≥ `base`) of a term.
-    pub(super) fn get(&self, term: u64, base: u64) -> &[u64] {
+    pub(super) fn get(&self, term: u64, base: u64) -> Cow<'_, [u64]> {
         match self.terms.get(&term) {
-            Some(p) => {
-                let s = p.as_slice();
-                &s[s.partition_point(|&x| x < base)..]
-            }
-            None => &[],
+            Some(p) => p.live(base),
+            None => Cow::Borrowed(&[]),
         }
     }
 
@@ -151,13 +233,52 @@ mod tests {
         for s in [5, 5, 7, 3, 9, 7, 3] {
             ix.add(1, s);
         }
-        assert_eq!(ix.get(1, 0), [3, 5, 7, 9]);
-        assert_eq!(ix.get(1, 6), [7, 9]);
-        assert_eq!(ix.get(2, 0), [] as [u64; 0]);
+        assert_eq!(*ix.get(1, 0), [3, 5, 7, 9]);
+        assert_eq!(*ix.get(1, 6), [7, 9]);
+        assert_eq!(*ix.get(2, 0), [] as [u64; 0]);
         ix.add(2, 4);
         ix.sweep(8);
-        assert_eq!(ix.get(1, 0), [9]);
+        assert_eq!(*ix.get(1, 0), [9]);
         assert_eq!(ix.len(), 1, "the term with only evicted numbers is gone");
+    }
+
+    #[test]
+    fn late_numbers_wait_aside_and_merge_in_order() {
+        let mut ix = Index::default();
+        for s in (1000..3000).step_by(2) {
+            ix.add(7, s);
+        }
+        // Older traces gaining the term: odd numbers, in reverse.
+        let mut want: Vec<u64> = (1000..3000).step_by(2).collect();
+        let late: Vec<u64> = (1001..1301).step_by(2).collect();
+        for &s in late.iter().rev() {
+            ix.add(7, s);
+            ix.add(7, s);
+            want.push(s);
+        }
+        want.sort_unstable();
+        assert_eq!(*ix.get(7, 0), *want);
+        let Some(Posting::Many(m)) = ix.terms.get(&7) else {
+            panic!("a long posting")
+        };
+        assert!(!m.late.is_empty() && m.late.len() < 64, "{}", m.late.len());
+        assert_eq!(
+            *ix.get(7, 1200),
+            *want
+                .iter()
+                .copied()
+                .filter(|&s| s >= 1200)
+                .collect::<Vec<_>>()
+        );
+        ix.sweep(1100);
+        assert_eq!(
+            *ix.get(7, 0),
+            *want
+                .iter()
+                .copied()
+                .filter(|&s| s >= 1100)
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]
