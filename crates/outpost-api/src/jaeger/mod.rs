@@ -233,4 +233,6 @@ fn bytes_response(body: Vec<u8>) -> Response {
 }
 
 #[cfg(test)]
+mod roundtrip_tests;
+#[cfg(test)]
 mod tests;
