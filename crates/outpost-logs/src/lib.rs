@@ -21,5 +21,6 @@ pub use error::{Error, Result};
 pub use index::{OpType, WriteOutcome};
 pub use mapping::{FieldType, Mapping};
 pub use resolve::validate_index_name;
+pub use search::SearchOptions;
 
 pub use store::{DocWrite, LogStore, Refresh, StoreOptions, StoreStats};
