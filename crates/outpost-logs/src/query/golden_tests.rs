@@ -67,7 +67,7 @@ fn golden_query_table() {
         ("logs-*", json!({"range": {"http.response.status_code": {"gte": 400, "lt": 504}}}), vec!["d2", "d5"]),
         ("logs-*", json!({"range": {"duration_ms": {"gt": 10}}}), vec!["d1", "d2", "d7"]),
         ("logs-*", json!({"range": {"@timestamp": {"gte": "2026-12-07T09:00:00Z", "lte": "2026-12-07T09:16:00Z"}}}), vec!["d7", "d8", "d9"]),
-        ("logs-*", json!({"range": {"@timestamp": {"gte": "now-2h", "lt": "now"}}}), vec!["d7", "d8", "d9", "d10", "d11"]),
+        ("logs-*", json!({"range": {"@timestamp": {"gte": "now-3h", "lt": "now"}}}), vec!["d5", "d6", "d7", "d8", "d9", "d10", "d11"]),
         ("logs-*", json!({"range": {"@timestamp": {"gte": "now-1d/d", "lt": "now/d"}}}), vec!["d1", "d2", "d3"]),
         ("logs-*", json!({"range": {"@timestamp": {"gt": "2026-12-06||/d"}}}), vec!["d4", "d5", "d6", "d7", "d8", "d9", "d10", "d11"]),
         ("logs-*", json!({"range": {"@timestamp": {"lte": "2026-12-06||/d"}}}), vec!["d1", "d2", "d3"]),
