@@ -14,6 +14,8 @@ pub mod query;
 mod resolve;
 mod search;
 mod store;
+#[cfg(test)]
+mod tests;
 
 pub use bulk::BulkResponse;
 pub use date::{Rounding, eval_date_math, parse_date};

@@ -214,4 +214,4 @@ pub(crate) fn minimum_should_match(spec: &Value, clauses: usize) -> Result<usize
 }
 
 #[cfg(test)]
-mod golden_tests;
+pub(crate) mod golden_tests;
