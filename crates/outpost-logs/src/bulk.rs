@@ -52,7 +52,12 @@ fn malformed(line: usize, what: &str) -> Error {
 
 impl LogStore {
     /// Runs a `_bulk` body; `default_index` is the `/{index}/_bulk` path segment.
-    pub fn bulk(&self, default_index: Option<&str>, body: &[u8], refresh: Refresh) -> Result<BulkResponse> {
+    pub fn bulk(
+        &self,
+        default_index: Option<&str>,
+        body: &[u8],
+        refresh: Refresh,
+    ) -> Result<BulkResponse> {
         let started = self.now_ms();
         let mut lines = body
             .split(|b| *b == b'\n')
@@ -63,13 +68,20 @@ impl LogStore {
         let mut errors = false;
         let mut touched: Vec<String> = Vec::new();
         while let Some((line_no, line)) = lines.next() {
-            let action: Value = serde_json::from_slice(line)
-                .map_err(|_| malformed(line_no, "expected START_OBJECT but found [VALUE_STRING]"))?;
+            let action: Value = serde_json::from_slice(line).map_err(|_| {
+                malformed(line_no, "expected START_OBJECT but found [VALUE_STRING]")
+            })?;
             let Some(obj) = action.as_object().filter(|o| o.len() == 1) else {
-                return Err(malformed(line_no, "expected START_OBJECT but found [VALUE_STRING]"));
+                return Err(malformed(
+                    line_no,
+                    "expected START_OBJECT but found [VALUE_STRING]",
+                ));
             };
             let Some((op, meta)) = obj.iter().next() else {
-                return Err(malformed(line_no, "expected START_OBJECT but found [END_OBJECT]"));
+                return Err(malformed(
+                    line_no,
+                    "expected START_OBJECT but found [END_OBJECT]",
+                ));
             };
             if !matches!(op.as_str(), "index" | "create" | "delete" | "update") {
                 return Err(malformed(
@@ -78,14 +90,28 @@ impl LogStore {
                 ));
             }
             let Some(meta) = meta.as_object() else {
-                return Err(malformed(line_no, "expected START_OBJECT but found [VALUE_STRING]"));
+                return Err(malformed(
+                    line_no,
+                    "expected START_OBJECT but found [VALUE_STRING]",
+                ));
             };
             if let Some(key) = meta.keys().find(|k| {
                 !matches!(
                     k.as_str(),
-                    "_index" | "_id" | "routing" | "pipeline" | "require_alias" | "if_seq_no"
-                        | "if_primary_term" | "version" | "version_type" | "retry_on_conflict"
-                        | "dynamic_templates" | "_type" | "require_data_stream" | "op_type"
+                    "_index"
+                        | "_id"
+                        | "routing"
+                        | "pipeline"
+                        | "require_alias"
+                        | "if_seq_no"
+                        | "if_primary_term"
+                        | "version"
+                        | "version_type"
+                        | "retry_on_conflict"
+                        | "dynamic_templates"
+                        | "_type"
+                        | "require_data_stream"
+                        | "op_type"
                 )
             }) {
                 return Err(Error::IllegalArgument(format!(
@@ -96,20 +122,29 @@ impl LogStore {
                 .get("_index")
                 .and_then(Value::as_str)
                 .or(default_index)
-                .ok_or_else(|| Error::IllegalArgument("Validation Failed: 1: index is missing;".into()))?
+                .ok_or_else(|| {
+                    Error::IllegalArgument("Validation Failed: 1: index is missing;".into())
+                })?
                 .to_string();
             let id = match meta.get("_id") {
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(Value::Number(n)) => Some(n.to_string()),
                 _ => None,
             };
-            let uuid = self.index(&index).map(|i| i.uuid().to_string()).unwrap_or_else(|_| "_na_".into());
+            let uuid = self
+                .index(&index)
+                .map(|i| i.uuid().to_string())
+                .unwrap_or_else(|_| "_na_".into());
             match op.as_str() {
                 "delete" => {
                     let Some(id) = id else {
-                        items.push(item_error(op, &index, None, &uuid, &Error::IllegalArgument(
-                            "Validation Failed: 1: id is missing;".into(),
-                        )));
+                        items.push(item_error(
+                            op,
+                            &index,
+                            None,
+                            &uuid,
+                            &Error::IllegalArgument("Validation Failed: 1: id is missing;".into()),
+                        ));
                         errors = true;
                         continue;
                     };
@@ -127,9 +162,15 @@ impl LogStore {
                 }
                 "update" => {
                     let _ = lines.next();
-                    items.push(item_error(op, &index, id.as_deref(), &uuid, &Error::IllegalArgument(
-                        "bulk update is not supported by this store".into(),
-                    )));
+                    items.push(item_error(
+                        op,
+                        &index,
+                        id.as_deref(),
+                        &uuid,
+                        &Error::IllegalArgument(
+                            "bulk update is not supported by this store".into(),
+                        ),
+                    ));
                     errors = true;
                 }
                 _ => {
@@ -138,7 +179,9 @@ impl LogStore {
                             "The bulk request must be terminated by a newline [\\n]; action line [{line_no}] has no source"
                         )));
                     };
-                    let op_type = if op == "create" || meta.get("op_type").and_then(Value::as_str) == Some("create") {
+                    let op_type = if op == "create"
+                        || meta.get("op_type").and_then(Value::as_str) == Some("create")
+                    {
                         OpType::Create
                     } else {
                         OpType::Index
@@ -164,6 +207,10 @@ impl LogStore {
         touched.dedup();
         let names: Vec<&str> = touched.iter().map(String::as_str).collect();
         self.after_write(&names, refresh)?;
-        Ok(BulkResponse { errors, items, took: self.now_ms().saturating_sub(started) })
+        Ok(BulkResponse {
+            errors,
+            items,
+            took: self.now_ms().saturating_sub(started),
+        })
     }
 }

@@ -19,22 +19,26 @@ pub fn parse_date(s: &str) -> Option<i64> {
         return Some(ts.as_millisecond());
     }
     if let Ok(dt) = s.parse::<DateTime>() {
-        return TimeZone::UTC.to_timestamp(dt).ok().map(|t| t.as_millisecond());
+        return TimeZone::UTC
+            .to_timestamp(dt)
+            .ok()
+            .map(|t| t.as_millisecond());
     }
     if let Ok(d) = s.parse::<Date>() {
         let dt = d.to_datetime(jiff::civil::Time::midnight());
-        return TimeZone::UTC.to_timestamp(dt).ok().map(|t| t.as_millisecond());
+        return TimeZone::UTC
+            .to_timestamp(dt)
+            .ok()
+            .map(|t| t.as_millisecond());
     }
     None
 }
 
 /// Reads a date value as a date field accepts it (`strict_date_optional_time||epoch_millis`).
-pub fn parse_date_value(v: &serde_json::Value) -> Option<i64> {
+pub(crate) fn parse_date_value(v: &serde_json::Value) -> Option<i64> {
     match v {
         serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        serde_json::Value::String(s) => {
-            parse_date(s).or_else(|| s.trim().parse::<i64>().ok())
-        }
+        serde_json::Value::String(s) => parse_date(s).or_else(|| s.trim().parse::<i64>().ok()),
         _ => None,
     }
 }
@@ -59,8 +63,7 @@ pub fn eval_date_math(expr: &str, now_ms: i64, rounding: Rounding) -> Result<i64
     } else {
         return anchor_of(expr);
     };
-    apply_math(anchor, math, rounding)
-        .ok_or_else(|| format!("failed to parse date field [{expr}]"))
+    apply_math(anchor, math, rounding).ok_or_else(|| format!("failed to parse date field [{expr}]"))
 }
 
 fn anchor_of(s: &str) -> Result<i64, String> {
@@ -84,7 +87,11 @@ fn apply_math(anchor: i64, math: &str, rounding: Rounding) -> Option<i64> {
                 while i < b.len() && b[i].is_ascii_digit() {
                     i += 1;
                 }
-                let n: i64 = if start == i { 1 } else { math[start..i].parse().ok()? };
+                let n: i64 = if start == i {
+                    1
+                } else {
+                    math[start..i].parse().ok()?
+                };
                 let unit = *b.get(i)?;
                 i += 1;
                 let n = if op == b'-' { n.checked_neg()? } else { n };
@@ -143,17 +150,19 @@ fn round_down(d: &DateTime, unit: u8) -> Option<DateTime> {
         b'd' => DateTime::new(d.year(), d.month(), d.day(), 0, 0, 0, 0).ok()?,
         b'h' | b'H' => DateTime::new(d.year(), d.month(), d.day(), d.hour(), 0, 0, 0).ok()?,
         b'm' => DateTime::new(d.year(), d.month(), d.day(), d.hour(), d.minute(), 0, 0).ok()?,
-        b's' => {
-            DateTime::new(d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second(), 0).ok()?
-        }
+        b's' => DateTime::new(
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second(),
+            0,
+        )
+        .ok()?,
         _ => return None,
     };
     Some(civil)
-}
-
-/// Formats epoch ms as `strict_date_optional_time` in UTC with milliseconds.
-pub fn format_millis(ms: i64) -> String {
-    outpost_clock::text::rfc3339_millis(ms)
 }
 
 #[cfg(test)]
@@ -167,7 +176,10 @@ mod tests {
     #[test]
     fn parses_es_default_date_forms() {
         assert_eq!(parse_date("2026-12-07"), Some(ms("2026-12-07T00:00:00Z")));
-        assert_eq!(ms("2026-12-07T10:00:00.123+01:00"), ms("2026-12-07T09:00:00.123Z"));
+        assert_eq!(
+            ms("2026-12-07T10:00:00.123+01:00"),
+            ms("2026-12-07T09:00:00.123Z")
+        );
         assert_eq!(ms("2026-12-07T10:00:00"), ms("2026-12-07T10:00:00Z"));
         assert_eq!(parse_date("12345"), None);
         assert_eq!(parse_date("hello world"), None);
@@ -195,6 +207,9 @@ mod tests {
             ms("2026-12-08T22:17:42.500Z")
         );
         assert!(eval_date_math("now-xq", now, Rounding::Down).is_err());
-        assert_eq!(eval_date_math("1700000000000", now, Rounding::Down).unwrap(), 1_700_000_000_000);
+        assert_eq!(
+            eval_date_math("1700000000000", now, Rounding::Down).unwrap(),
+            1_700_000_000_000
+        );
     }
 }

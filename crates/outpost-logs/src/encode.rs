@@ -4,20 +4,20 @@
 //! `e` the path exists (no value).
 
 /// Tag of keyword values.
-pub const KEYWORD: u8 = b'k';
+pub(crate) const KEYWORD: u8 = b'k';
 /// Tag of longs.
-pub const LONG: u8 = b'l';
+pub(crate) const LONG: u8 = b'l';
 /// Tag of doubles.
-pub const DOUBLE: u8 = b'd';
+pub(crate) const DOUBLE: u8 = b'd';
 /// Tag of dates (epoch ms, as a sortable long).
-pub const DATE: u8 = b't';
+pub(crate) const DATE: u8 = b't';
 /// Tag of booleans.
-pub const BOOLEAN: u8 = b'b';
+pub(crate) const BOOLEAN: u8 = b'b';
 /// Tag of the per-path presence marker.
-pub const EXISTS: u8 = b'e';
+pub(crate) const EXISTS: u8 = b'e';
 
 /// The term prefix of a path and tag.
-pub fn prefix(path: &str, tag: u8) -> Vec<u8> {
+pub(crate) fn prefix(path: &str, tag: u8) -> Vec<u8> {
     let mut out = Vec::with_capacity(path.len() + 2);
     out.extend_from_slice(path.as_bytes());
     out.push(0);
@@ -26,30 +26,34 @@ pub fn prefix(path: &str, tag: u8) -> Vec<u8> {
 }
 
 /// A keyword term.
-pub fn keyword(path: &str, value: &str) -> Vec<u8> {
+pub(crate) fn keyword(path: &str, value: &str) -> Vec<u8> {
     let mut out = prefix(path, KEYWORD);
     out.extend_from_slice(value.as_bytes());
     out
 }
 
 /// A long (or date, with [`DATE`]) term in sortable form.
-pub fn long(path: &str, tag: u8, value: i64) -> Vec<u8> {
+pub(crate) fn long(path: &str, tag: u8, value: i64) -> Vec<u8> {
     let mut out = prefix(path, tag);
     out.extend_from_slice(&((value as u64) ^ (1 << 63)).to_be_bytes());
     out
 }
 
 /// A double term in sortable form.
-pub fn double(path: &str, value: f64) -> Vec<u8> {
+pub(crate) fn double(path: &str, value: f64) -> Vec<u8> {
     let bits = value.to_bits();
-    let sortable = if bits >> 63 == 1 { !bits } else { bits ^ (1 << 63) };
+    let sortable = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits ^ (1 << 63)
+    };
     let mut out = prefix(path, DOUBLE);
     out.extend_from_slice(&sortable.to_be_bytes());
     out
 }
 
 /// A boolean term.
-pub fn boolean(path: &str, value: bool) -> Vec<u8> {
+pub(crate) fn boolean(path: &str, value: bool) -> Vec<u8> {
     let mut out = prefix(path, BOOLEAN);
     out.push(u8::from(value));
     out
@@ -65,7 +69,15 @@ mod tests {
         for w in longs.windows(2) {
             assert!(long("n", LONG, w[0]) < long("n", LONG, w[1]));
         }
-        let doubles = [f64::NEG_INFINITY, -2.5, -0.0, 0.0, 1e-9, 3.25, f64::INFINITY];
+        let doubles = [
+            f64::NEG_INFINITY,
+            -2.5,
+            -0.0,
+            0.0,
+            1e-9,
+            3.25,
+            f64::INFINITY,
+        ];
         for w in doubles.windows(2) {
             assert!(double("f", w[0]) <= double("f", w[1]), "{} {}", w[0], w[1]);
         }

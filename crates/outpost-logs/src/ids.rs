@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Builds the id for a write at `now_ms` with sequence `seq` on node `node`.
-pub fn auto_id(now_ms: i64, seq: u64, node: u64) -> String {
+pub(crate) fn auto_id(now_ms: i64, seq: u64, node: u64) -> String {
     let mut bytes = [0u8; 15];
     let ms = (now_ms as u64).to_be_bytes();
     bytes[..6].copy_from_slice(&ms[2..]);
@@ -26,6 +26,9 @@ mod tests {
         let b = auto_id(1_765_000_000_000, 2, 7);
         assert_eq!(a.len(), 20);
         assert_ne!(a, b);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
     }
 }

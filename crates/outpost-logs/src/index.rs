@@ -9,18 +9,21 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tantivy::directory::RamDirectory;
 use tantivy::query::TermQuery;
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, Field, IndexRecordOption, JsonObjectOptions, OwnedValue,
-    STORED, STRING, Schema, TextFieldIndexing, BytesOptions,
+    BytesOptions, DateOptions, DateTimePrecision, Field, IndexRecordOption, JsonObjectOptions,
+    OwnedValue, STORED, STRING, Schema, TextFieldIndexing,
 };
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
-use tantivy::{DateTime, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DateTime, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher,
+    TantivyDocument, Term,
+};
 
 use crate::encode;
 use crate::error::{Error, Result};
 use crate::mapping::{Leaf, Mapping};
 
 /// Name of the analyzer of text fields (standard-like: split on non-alphanumerics, lowercase).
-pub const TEXT_ANALYZER: &str = "es_standard";
+pub(crate) const TEXT_ANALYZER: &str = "es_standard";
 
 /// The tantivy fields of every log index.
 #[derive(Debug, Clone, Copy)]
@@ -46,31 +49,45 @@ fn schema() -> (Schema, Fields) {
         .set_index_option(IndexRecordOption::WithFreqsAndPositions);
     let txt = b.add_json_field(
         "txt",
-        JsonObjectOptions::default().set_indexing_options(txt_indexing).set_expand_dots_enabled(),
+        JsonObjectOptions::default()
+            .set_indexing_options(txt_indexing)
+            .set_expand_dots_enabled(),
     );
     let kv = b.add_bytes_field("kv", BytesOptions::default().set_indexed());
     let ts = b.add_date_field(
         "@ts",
-        DateOptions::default().set_indexed().set_fast().set_precision(DateTimePrecision::Milliseconds),
+        DateOptions::default()
+            .set_indexed()
+            .set_fast()
+            .set_precision(DateTimePrecision::Milliseconds),
     );
-    (b.build(), Fields { id, source, txt, kv, ts })
+    (
+        b.build(),
+        Fields {
+            id,
+            source,
+            txt,
+            kv,
+            ts,
+        },
+    )
 }
 
 /// Where an index keeps its files. RAM only for now; the data-dir variant joins here.
 #[derive(Debug, Clone)]
-pub enum Storage {
+pub(crate) enum Storage {
     /// In memory.
     Ram(RamDirectory),
 }
 
 impl Storage {
     /// The directory a new index uses (the one place the storage choice is made).
-    pub fn for_new_index() -> Storage {
+    pub(crate) fn for_new_index() -> Storage {
         Storage::Ram(RamDirectory::create())
     }
 
     /// Bytes held by the index's files.
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         match self {
             Storage::Ram(d) => d.total_mem_usage() as u64,
         }
@@ -120,7 +137,9 @@ pub struct LogIndex {
 
 impl std::fmt::Debug for LogIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogIndex").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("LogIndex")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -135,7 +154,13 @@ pub struct WriterOptions {
 
 impl LogIndex {
     /// Creates an empty index.
-    pub fn create(name: &str, uuid: String, created: u64, now_ms: i64, w: WriterOptions) -> Result<LogIndex> {
+    pub fn create(
+        name: &str,
+        uuid: String,
+        created: u64,
+        now_ms: i64,
+        w: WriterOptions,
+    ) -> Result<LogIndex> {
         let (schema, fields) = schema();
         let storage = Storage::for_new_index();
         let Storage::Ram(dir) = &storage;
@@ -146,7 +171,10 @@ impl LogIndex {
             .build();
         index.tokenizers().register(TEXT_ANALYZER, analyzer);
         let writer = index.writer_with_num_threads(w.threads.max(1), w.memory_bytes)?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         Ok(LogIndex {
             name: name.to_string(),
             uuid,
@@ -220,7 +248,13 @@ impl LogIndex {
     }
 
     /// Writes one document. `source` is kept byte for byte.
-    pub fn write(&self, id: &str, source: &[u8], value: &serde_json::Value, op: OpType) -> Result<WriteOutcome> {
+    pub fn write(
+        &self,
+        id: &str,
+        source: &[u8],
+        value: &serde_json::Value,
+        op: OpType,
+    ) -> Result<WriteOutcome> {
         let mut st = self.state();
         let existing = st.versions.get(id).copied();
         if op == OpType::Create
@@ -235,7 +269,8 @@ impl LogIndex {
         }
         let doc = self.build_doc(id, source, leaves);
         if existing.is_some() {
-            st.writer.delete_term(Term::from_field_text(self.fields.id, id));
+            st.writer
+                .delete_term(Term::from_field_text(self.fields.id, id));
         }
         st.writer.add_document(doc)?;
         let version = existing.map_or(1, |v| v.saturating_add(1));
@@ -243,18 +278,27 @@ impl LogIndex {
         let seq_no = st.seq_no;
         st.seq_no = st.seq_no.saturating_add(1);
         st.pending = st.pending.saturating_add(1);
-        Ok(WriteOutcome { version, seq_no, created: existing.is_none() })
+        Ok(WriteOutcome {
+            version,
+            seq_no,
+            created: existing.is_none(),
+        })
     }
 
     /// Deletes a document; `None` when the id is unknown.
     pub fn delete(&self, id: &str) -> Option<WriteOutcome> {
         let mut st = self.state();
         let version = st.versions.remove(id)?;
-        st.writer.delete_term(Term::from_field_text(self.fields.id, id));
+        st.writer
+            .delete_term(Term::from_field_text(self.fields.id, id));
         let seq_no = st.seq_no;
         st.seq_no = st.seq_no.saturating_add(1);
         st.pending = st.pending.saturating_add(1);
-        Some(WriteOutcome { version: version.saturating_add(1), seq_no, created: false })
+        Some(WriteOutcome {
+            version: version.saturating_add(1),
+            seq_no,
+            created: false,
+        })
     }
 
     fn build_doc(&self, id: &str, source: &[u8], leaves: Vec<(String, Leaf)>) -> TantivyDocument {
@@ -272,7 +316,9 @@ impl LogIndex {
                         doc.add_bytes(f.kv, &encode::keyword(&twin, &s));
                         exists.insert(twin);
                     }
-                    text.entry(path.clone()).or_default().push(OwnedValue::Str(s));
+                    text.entry(path.clone())
+                        .or_default()
+                        .push(OwnedValue::Str(s));
                 }
                 Leaf::Keyword(s) => doc.add_bytes(f.kv, &encode::keyword(&path, &s)),
                 Leaf::Long(n) => doc.add_bytes(f.kv, &encode::long(&path, encode::LONG, n)),
@@ -304,7 +350,11 @@ impl LogIndex {
             let obj = text
                 .into_iter()
                 .map(|(k, mut v)| {
-                    let v = if v.len() == 1 { v.pop().unwrap_or(OwnedValue::Null) } else { OwnedValue::Array(v) };
+                    let v = if v.len() == 1 {
+                        v.pop().unwrap_or(OwnedValue::Null)
+                    } else {
+                        OwnedValue::Array(v)
+                    };
                     (k, v)
                 })
                 .collect::<BTreeMap<_, _>>();
@@ -358,9 +408,17 @@ impl LogIndex {
             self.refresh(now_ms)?;
         }
         let searcher = self.searcher();
-        let q = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
-        let top = searcher.search(&q, &tantivy::collector::TopDocs::with_limit(1).order_by_score())?;
-        let Some((_, addr)) = top.first() else { return Ok(None) };
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(
+            &q,
+            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+        )?;
+        let Some((_, addr)) = top.first() else {
+            return Ok(None);
+        };
         let doc: TantivyDocument = searcher.doc(*addr)?;
         Ok(self.source_of(&doc).map(|s| (s, version)))
     }
@@ -368,12 +426,17 @@ impl LogIndex {
     /// The `_source` bytes of a stored document.
     pub fn source_of(&self, doc: &TantivyDocument) -> Option<Vec<u8>> {
         use tantivy::schema::Value;
-        doc.get_first(self.fields.source).and_then(|v| v.as_bytes()).map(<[u8]>::to_vec)
+        doc.get_first(self.fields.source)
+            .and_then(|v| v.as_bytes())
+            .map(<[u8]>::to_vec)
     }
 
     /// The `_id` of a stored document.
     pub fn id_of(&self, doc: &TantivyDocument) -> String {
         use tantivy::schema::Value;
-        doc.get_first(self.fields.id).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+        doc.get_first(self.fields.id)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
     }
 }

@@ -20,9 +20,9 @@ mod tests;
 pub use bulk::BulkResponse;
 pub use date::{Rounding, eval_date_math, parse_date};
 pub use error::{Error, Result};
-pub use index::{OpType, WriteOutcome};
+pub use index::{Fields, LogIndex, OpType, WriteOutcome, WriterOptions};
 pub use mapping::{FieldType, Mapping};
 pub use resolve::validate_index_name;
-pub use search::SearchOptions;
+pub use search::{MAX_RESULT_WINDOW, SearchOptions};
 
 pub use store::{DocWrite, LogStore, Refresh, StoreOptions, StoreStats};

@@ -10,7 +10,7 @@ use crate::date::{parse_date, parse_date_value};
 use crate::error::{Error, Result};
 
 /// `ignore_above` of the dynamic `.keyword` sub-field.
-pub const KEYWORD_IGNORE_ABOVE: usize = 256;
+pub(crate) const KEYWORD_IGNORE_ABOVE: usize = 256;
 
 /// A field's type, as `_mapping` names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,9 +60,9 @@ impl FieldType {
                     .map(|k| ignore_above(k).unwrap_or(usize::MAX));
                 FieldType::Text { keyword }
             }
-            "keyword" | "constant_keyword" | "wildcard" => {
-                FieldType::Keyword { ignore_above: ignore_above(def) }
-            }
+            "keyword" | "constant_keyword" | "wildcard" => FieldType::Keyword {
+                ignore_above: ignore_above(def),
+            },
             "long" | "integer" | "short" | "byte" | "unsigned_long" => FieldType::Long,
             "double" => FieldType::Double("double"),
             "float" | "half_float" | "scaled_float" => FieldType::Double("float"),
@@ -79,7 +79,9 @@ impl FieldType {
 }
 
 fn ignore_above(def: &Value) -> Option<usize> {
-    def.get("ignore_above").and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok())
+    def.get("ignore_above")
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
 }
 
 /// One indexable value of a document, already converted to its field's type.
@@ -184,11 +186,25 @@ impl Mapping {
                     "field name cannot be an empty string or contain empty segments [{key}]"
                 )));
             }
-            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
             // parents of dotted keys are objects
             let mut parent = prefix.to_string();
-            for seg in key.split('.').collect::<Vec<_>>().split_last().map(|(_, p)| p).unwrap_or(&[]) {
-                parent = if parent.is_empty() { (*seg).to_string() } else { format!("{parent}.{seg}") };
+            for seg in key
+                .split('.')
+                .collect::<Vec<_>>()
+                .split_last()
+                .map(|(_, p)| p)
+                .unwrap_or(&[])
+            {
+                parent = if parent.is_empty() {
+                    (*seg).to_string()
+                } else {
+                    format!("{parent}.{seg}")
+                };
                 self.ensure_object(&parent, added)?;
             }
             self.walk_value(value, &path, id, added, leaves)?;
@@ -266,11 +282,15 @@ impl Mapping {
             let segs: Vec<&str> = path.split('.').collect();
             let def = match ty {
                 FieldType::Object => json!({"properties": {}}),
-                FieldType::Text { keyword: Some(above) } => json!({
+                FieldType::Text {
+                    keyword: Some(above),
+                } => json!({
                     "type": "text",
                     "fields": {"keyword": {"type": "keyword", "ignore_above": above}}
                 }),
-                FieldType::Keyword { ignore_above: Some(above) } => {
+                FieldType::Keyword {
+                    ignore_above: Some(above),
+                } => {
                     json!({"type": "keyword", "ignore_above": above})
                 }
                 other => json!({"type": other.name()}),
@@ -291,7 +311,9 @@ fn insert_path(node: &mut Map<String, Value>, segs: &[&str], def: Value) {
             }
         }
         [first, rest @ ..] => {
-            let entry = node.entry((*first).to_string()).or_insert_with(|| json!({"properties": {}}));
+            let entry = node
+                .entry((*first).to_string())
+                .or_insert_with(|| json!({"properties": {}}));
             if let Some(props) = entry
                 .as_object_mut()
                 .map(|o| o.entry("properties").or_insert_with(|| json!({})))
@@ -303,12 +325,22 @@ fn insert_path(node: &mut Map<String, Value>, segs: &[&str], def: Value) {
     }
 }
 
-fn collect_properties(props: &Value, prefix: &str, out: &mut BTreeMap<String, FieldType>) -> Result<()> {
+fn collect_properties(
+    props: &Value,
+    prefix: &str,
+    out: &mut BTreeMap<String, FieldType>,
+) -> Result<()> {
     let Some(obj) = props.as_object() else {
-        return Err(Error::MapperParsing("expected map for property [properties]".to_string()));
+        return Err(Error::MapperParsing(
+            "expected map for property [properties]".to_string(),
+        ));
     };
     for (name, def) in obj {
-        let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
         if let Some(sub) = def.get("properties") {
             out.insert(path.clone(), FieldType::Object);
             collect_properties(sub, &path, out)?;
@@ -327,7 +359,9 @@ fn dynamic_type(v: &Value) -> FieldType {
         Value::Number(n) if n.is_i64() || n.is_u64() => FieldType::Long,
         Value::Number(_) => FieldType::Double("float"),
         Value::String(s) if parse_date(s).is_some() => FieldType::Date,
-        _ => FieldType::Text { keyword: Some(KEYWORD_IGNORE_ABOVE) },
+        _ => FieldType::Text {
+            keyword: Some(KEYWORD_IGNORE_ABOVE),
+        },
     }
 }
 
@@ -355,10 +389,17 @@ fn convert(v: &Value, ty: &FieldType) -> Option<Option<Leaf>> {
             }
         }
         FieldType::Long => Some(Leaf::Long(match v {
-            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))?,
+            Value::Number(n) => n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))?,
             Value::String(s) => {
                 let t = s.trim();
-                t.parse::<i64>().ok().or_else(|| t.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f as i64))?
+                t.parse::<i64>().ok().or_else(|| {
+                    t.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite())
+                        .map(|f| f as i64)
+                })?
             }
             _ => return None,
         })),
@@ -395,18 +436,28 @@ mod tests {
             "ok": true, "kubernetes": {"pod": {"name": "api-1"}}, "a.b": "x", "nothing": null, "tags": ["x", "y"]});
         let leaves = m.index_document(&doc, "1").unwrap();
         assert_eq!(m.get("@timestamp"), Some(&FieldType::Date));
-        assert_eq!(m.get("message"), Some(&FieldType::Text { keyword: Some(256) }));
+        assert_eq!(
+            m.get("message"),
+            Some(&FieldType::Text { keyword: Some(256) })
+        );
         assert_eq!(m.get("n"), Some(&FieldType::Long));
         assert_eq!(m.get("f"), Some(&FieldType::Double("float")));
         assert_eq!(m.get("ok"), Some(&FieldType::Boolean));
         assert_eq!(m.get("kubernetes"), Some(&FieldType::Object));
-        assert_eq!(m.get("kubernetes.pod.name").map(FieldType::name), Some("text"));
+        assert_eq!(
+            m.get("kubernetes.pod.name").map(FieldType::name),
+            Some("text")
+        );
         assert_eq!(m.get("a"), Some(&FieldType::Object));
         assert_eq!(m.get("a.b").map(FieldType::name), Some("text"));
         assert_eq!(m.get("nothing"), None);
         assert_eq!(leaves.iter().filter(|(p, _)| p == "tags").count(), 2);
         let props = m.to_es_json();
-        assert_eq!(props["properties"]["kubernetes"]["properties"]["pod"]["properties"]["name"]["fields"]["keyword"]["ignore_above"], 256);
+        assert_eq!(
+            props["properties"]["kubernetes"]["properties"]["pod"]["properties"]["name"]["fields"]
+                ["keyword"]["ignore_above"],
+            256
+        );
         assert_eq!(props["properties"]["n"]["type"], "long");
     }
 
@@ -415,10 +466,19 @@ mod tests {
         let mut m = Mapping::default();
         m.index_document(&json!({"n": 1}), "a").unwrap();
         // numeric strings are coerced
-        assert_eq!(m.index_document(&json!({"n": "7"}), "b").unwrap(), vec![("n".into(), Leaf::Long(7))]);
-        let err = m.index_document(&json!({"n": "abc", "new_field": 1}), "c").unwrap_err();
+        assert_eq!(
+            m.index_document(&json!({"n": "7"}), "b").unwrap(),
+            vec![("n".into(), Leaf::Long(7))]
+        );
+        let err = m
+            .index_document(&json!({"n": "abc", "new_field": 1}), "c")
+            .unwrap_err();
         assert_eq!(err.es_type(), "mapper_parsing_exception");
-        assert!(err.to_string().contains("failed to parse field [n] of type [long] in document with id 'c'"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("failed to parse field [n] of type [long] in document with id 'c'"),
+            "{err}"
+        );
         // the refused document added nothing to the mapping
         assert_eq!(m.get("new_field"), None);
         let err = m.index_document(&json!({"n": {"x": 1}}), "d").unwrap_err();
@@ -429,10 +489,20 @@ mod tests {
     fn explicit_mappings_override_dynamic_ones() {
         let mut m = Mapping::default();
         m.put(&json!({"properties": {"status": {"type": "keyword"}, "host": {"properties": {"ip": {"type": "keyword", "ignore_above": 3}}}}})).unwrap();
-        let leaves = m.index_document(&json!({"status": 200, "host": {"ip": "10.0.0.1"}}), "1").unwrap();
+        let leaves = m
+            .index_document(&json!({"status": 200, "host": {"ip": "10.0.0.1"}}), "1")
+            .unwrap();
         assert_eq!(leaves, vec![("status".into(), Leaf::Keyword("200".into()))]);
-        let err = m.put(&json!({"properties": {"status": {"type": "long"}}})).unwrap_err();
-        assert_eq!(err.to_string(), "mapper [status] cannot be changed from type [keyword] to [long]");
-        assert!(m.put(&json!({"properties": {"x": {"type": "geo_shape_nope"}}})).is_err());
+        let err = m
+            .put(&json!({"properties": {"status": {"type": "long"}}}))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mapper [status] cannot be changed from type [keyword] to [long]"
+        );
+        assert!(
+            m.put(&json!({"properties": {"x": {"type": "geo_shape_nope"}}}))
+                .is_err()
+        );
     }
 }

@@ -7,7 +7,12 @@ use crate::error::{Error, Result};
 
 /// Checks a concrete index name against ES's rules (`invalid_index_name_exception`).
 pub fn validate_index_name(name: &str) -> Result<()> {
-    let bad = |why: &str| Err(Error::InvalidIndexName { name: name.to_string(), why: why.to_string() });
+    let bad = |why: &str| {
+        Err(Error::InvalidIndexName {
+            name: name.to_string(),
+            why: why.to_string(),
+        })
+    };
     if name.is_empty() {
         return bad("must not be empty");
     }
@@ -30,7 +35,7 @@ pub fn validate_index_name(name: &str) -> Result<()> {
 }
 
 /// Resolves a date-math index name `<static{now/d}>` (format `yyyy.MM.dd` by default) at `now`.
-pub fn resolve_date_math_name(name: &str, now_ms: i64) -> Result<String> {
+pub(crate) fn resolve_date_math_name(name: &str, now_ms: i64) -> Result<String> {
     let Some(inner) = name.strip_prefix('<').and_then(|n| n.strip_suffix('>')) else {
         return Ok(name.to_string());
     };
@@ -56,11 +61,20 @@ pub fn resolve_date_math_name(name: &str, now_ms: i64) -> Result<String> {
             }
         }
         let Some(end) = end else {
-            return Err(Error::Parsing(format!("invalid dynamic name expression [{name}]")));
+            return Err(Error::Parsing(format!(
+                "invalid dynamic name expression [{name}]"
+            )));
         };
         let expr = &after[..end];
         let (math, format) = match expr.find('{') {
-            Some(i) => (&expr[..i], expr[i + 1..].trim_end_matches('}').split('|').next().unwrap_or("yyyy.MM.dd")),
+            Some(i) => (
+                &expr[..i],
+                expr[i + 1..]
+                    .trim_end_matches('}')
+                    .split('|')
+                    .next()
+                    .unwrap_or("yyyy.MM.dd"),
+            ),
             None => (expr, "yyyy.MM.dd"),
         };
         let ms = eval_date_math(math, now_ms, Rounding::Down).map_err(Error::Parsing)?;
@@ -72,7 +86,9 @@ pub fn resolve_date_math_name(name: &str, now_ms: i64) -> Result<String> {
 }
 
 fn format_date(ms: i64, format: &str) -> String {
-    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else { return String::new() };
+    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
+        return String::new();
+    };
     let z = jiff::tz::TimeZone::UTC.to_datetime(ts);
     format
         .replace("yyyy", &format!("{:04}", z.year()))
@@ -82,7 +98,7 @@ fn format_date(ms: i64, format: &str) -> String {
 }
 
 /// Whether `name` matches a simple `*` pattern.
-pub fn wildcard_match(pattern: &str, name: &str) -> bool {
+pub(crate) fn wildcard_match(pattern: &str, name: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == name;
@@ -104,10 +120,19 @@ pub fn wildcard_match(pattern: &str, name: &str) -> bool {
 
 /// Resolves an index expression against the existing names (in the order given by `names`).
 /// A missing concrete name is `index_not_found_exception` unless `ignore_unavailable`.
-pub fn resolve(expr: &str, names: &[String], ignore_unavailable: bool, now_ms: i64) -> Result<Vec<String>> {
+pub(crate) fn resolve(
+    expr: &str,
+    names: &[String],
+    ignore_unavailable: bool,
+    now_ms: i64,
+) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     let expr = expr.trim();
-    let parts: Vec<&str> = if expr.is_empty() { vec!["_all"] } else { expr.split(',').collect() };
+    let parts: Vec<&str> = if expr.is_empty() {
+        vec!["_all"]
+    } else {
+        expr.split(',').collect()
+    };
     let mut seen_wildcard = false;
     for raw in parts {
         let part = raw.trim();
@@ -130,9 +155,12 @@ pub fn resolve(expr: &str, names: &[String], ignore_unavailable: bool, now_ms: i
             seen_wildcard = true;
             let hidden_ok = part.starts_with('.');
             out.extend(
-                names.iter().filter(|n| (hidden_ok || !n.starts_with('.')) && wildcard_match(&part, n)).cloned(),
+                names
+                    .iter()
+                    .filter(|n| (hidden_ok || !n.starts_with('.')) && wildcard_match(&part, n))
+                    .cloned(),
             );
-        } else if names.iter().any(|n| *n == part) {
+        } else if names.contains(&part) {
             out.push(part);
         } else if !ignore_unavailable {
             return Err(Error::IndexNotFound(part));
@@ -152,35 +180,72 @@ mod tests {
     use super::*;
 
     fn names() -> Vec<String> {
-        ["logstash-2026.12.06", "logstash-2026.12.07", "filebeat-8.0", ".kibana", "metrics"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "logstash-2026.12.06",
+            "logstash-2026.12.07",
+            "filebeat-8.0",
+            ".kibana",
+            "metrics",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 
     #[test]
     fn patterns_resolve_as_es() {
         let n = names();
-        assert_eq!(resolve("logstash-*", &n, false, 0).unwrap(), vec!["logstash-2026.12.06", "logstash-2026.12.07"]);
-        assert_eq!(resolve("logstash-*,-*.06", &n, false, 0).unwrap(), vec!["logstash-2026.12.07"]);
-        assert_eq!(resolve("_all", &n, false, 0).unwrap().len(), 4, "hidden .kibana left out");
+        assert_eq!(
+            resolve("logstash-*", &n, false, 0).unwrap(),
+            vec!["logstash-2026.12.06", "logstash-2026.12.07"]
+        );
+        assert_eq!(
+            resolve("logstash-*,-*.06", &n, false, 0).unwrap(),
+            vec!["logstash-2026.12.07"]
+        );
+        assert_eq!(
+            resolve("_all", &n, false, 0).unwrap().len(),
+            4,
+            "hidden .kibana left out"
+        );
         assert_eq!(resolve("*", &n, false, 0).unwrap().len(), 4);
         assert_eq!(resolve(".k*", &n, false, 0).unwrap(), vec![".kibana"]);
-        assert_eq!(resolve("metrics,filebeat-8.0", &n, false, 0).unwrap(), vec!["metrics", "filebeat-8.0"]);
-        assert_eq!(resolve("nope-*", &n, false, 0).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            resolve("metrics,filebeat-8.0", &n, false, 0).unwrap(),
+            vec!["metrics", "filebeat-8.0"]
+        );
+        assert_eq!(
+            resolve("nope-*", &n, false, 0).unwrap(),
+            Vec::<String>::new()
+        );
         let err = resolve("metrics,nope", &n, false, 0).unwrap_err();
         assert_eq!(err, Error::IndexNotFound("nope".into()));
         assert_eq!(err.status(), 404);
-        assert_eq!(resolve("metrics,nope", &n, true, 0).unwrap(), vec!["metrics"]);
+        assert_eq!(
+            resolve("metrics,nope", &n, true, 0).unwrap(),
+            vec!["metrics"]
+        );
     }
 
     #[test]
     fn date_math_names() {
         let now = crate::date::parse_date("2026-12-07T22:00:00Z").unwrap();
-        assert_eq!(resolve_date_math_name("<logstash-{now/d}>", now).unwrap(), "logstash-2026.12.07");
-        assert_eq!(resolve_date_math_name("<logstash-{now/d-1d}>", now).unwrap(), "logstash-2026.12.06");
-        assert_eq!(resolve_date_math_name("<logs-{now/M{yyyy.MM}}>", now).unwrap(), "logs-2026.12");
-        assert_eq!(resolve("<logstash-{now/d}>", &names(), false, now).unwrap(), vec!["logstash-2026.12.07"]);
+        assert_eq!(
+            resolve_date_math_name("<logstash-{now/d}>", now).unwrap(),
+            "logstash-2026.12.07"
+        );
+        assert_eq!(
+            resolve_date_math_name("<logstash-{now/d-1d}>", now).unwrap(),
+            "logstash-2026.12.06"
+        );
+        assert_eq!(
+            resolve_date_math_name("<logs-{now/M{yyyy.MM}}>", now).unwrap(),
+            "logs-2026.12"
+        );
+        assert_eq!(
+            resolve("<logstash-{now/d}>", &names(), false, now).unwrap(),
+            vec!["logstash-2026.12.07"]
+        );
     }
 
     #[test]

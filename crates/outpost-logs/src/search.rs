@@ -65,8 +65,20 @@ impl SortVal {
 fn cmp_val(a: &SortVal, b: &SortVal, key: &SortKey) -> Ordering {
     match (a, b) {
         (SortVal::Missing, SortVal::Missing) => Ordering::Equal,
-        (SortVal::Missing, _) => if key.missing_first { Ordering::Less } else { Ordering::Greater },
-        (_, SortVal::Missing) => if key.missing_first { Ordering::Greater } else { Ordering::Less },
+        (SortVal::Missing, _) => {
+            if key.missing_first {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        (_, SortVal::Missing) => {
+            if key.missing_first {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
         (x, y) => {
             let o = match (x, y) {
                 (SortVal::Num(p), SortVal::Num(q)) => p.total_cmp(q),
@@ -84,7 +96,10 @@ fn parse_sort(v: Option<&Value>) -> Result<Vec<SortKey>> {
     let items: Vec<Value> = match v {
         None => return Ok(out),
         Some(Value::Array(a)) => a.clone(),
-        Some(Value::Object(o)) => o.iter().map(|(k, v)| json!({ k.clone(): v.clone() })).collect(),
+        Some(Value::Object(o)) => o
+            .iter()
+            .map(|(k, v)| json!({ k.clone(): v.clone() }))
+            .collect(),
         Some(other) => vec![other.clone()],
     };
     for item in items {
@@ -94,7 +109,11 @@ fn parse_sort(v: Option<&Value>) -> Result<Vec<SortKey>> {
                     Some((f, o)) => (f.to_string(), o == "desc"),
                     None => (s.clone(), s == "_score"),
                 };
-                out.push(SortKey { field, desc, missing_first: false });
+                out.push(SortKey {
+                    field,
+                    desc,
+                    missing_first: false,
+                });
             }
             Value::Object(o) => {
                 for (field, spec) in o {
@@ -102,15 +121,29 @@ fn parse_sort(v: Option<&Value>) -> Result<Vec<SortKey>> {
                     let (desc, missing_first) = match &spec {
                         Value::String(s) => (s == "desc", false),
                         Value::Object(so) => (
-                            so.get("order").and_then(Value::as_str).map_or(default_desc, |s| s == "desc"),
+                            so.get("order")
+                                .and_then(Value::as_str)
+                                .map_or(default_desc, |s| s == "desc"),
                             so.get("missing").and_then(Value::as_str) == Some("_first"),
                         ),
-                        _ => return Err(Error::Parsing(format!("[sort] unsupported option for [{field}]"))),
+                        _ => {
+                            return Err(Error::Parsing(format!(
+                                "[sort] unsupported option for [{field}]"
+                            )));
+                        }
                     };
-                    out.push(SortKey { field: field.clone(), desc, missing_first });
+                    out.push(SortKey {
+                        field: field.clone(),
+                        desc,
+                        missing_first,
+                    });
                 }
             }
-            _ => return Err(Error::Parsing("[sort] malformed, expected a string or an object".into())),
+            _ => {
+                return Err(Error::Parsing(
+                    "[sort] malformed, expected a string or an object".into(),
+                ));
+            }
         }
     }
     Ok(out)
@@ -151,7 +184,11 @@ fn source_filter(spec: Option<&Value>) -> Result<Option<(Vec<String>, Vec<String
     let list = |v: Option<&Value>| -> Vec<String> {
         match v {
             Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
             _ => Vec::new(),
         }
     };
@@ -168,32 +205,48 @@ fn source_filter(spec: Option<&Value>) -> Result<Option<(Vec<String>, Vec<String
 }
 
 fn path_matches(patterns: &[String], path: &str) -> bool {
-    patterns.iter().any(|p| crate::resolve::wildcard_match(p, path))
+    patterns
+        .iter()
+        .any(|p| crate::resolve::wildcard_match(p, path))
 }
 
 /// Whether some include pattern could match below `path` (so the object is kept and walked).
 fn may_match_below(patterns: &[String], path: &str) -> bool {
-    patterns.iter().any(|p| p.starts_with(&format!("{path}.")) || p.starts_with('*') || p.starts_with(path) && p.contains('*'))
+    patterns.iter().any(|p| {
+        p.starts_with(&format!("{path}."))
+            || p.starts_with('*')
+            || p.starts_with(path) && p.contains('*')
+    })
 }
 
-fn filter_source(v: &Map<String, Value>, prefix: &str, inc: &[String], exc: &[String]) -> Map<String, Value> {
+fn filter_source(
+    v: &Map<String, Value>,
+    prefix: &str,
+    inc: &[String],
+    exc: &[String],
+) -> Map<String, Value> {
     let mut out = Map::new();
     for (k, val) in v {
-        let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         if path_matches(exc, &path) {
             continue;
         }
         let included = inc.is_empty() || path_matches(inc, &path);
         match val {
-            Value::Object(child) if !included || !exc.is_empty() => {
-                if included || may_match_below(inc, &path) {
-                    let sub_inc: Vec<String> = if included { Vec::new() } else { inc.to_vec() };
-                    let f = filter_source(child, &path, &sub_inc, exc);
-                    if !f.is_empty() || included {
-                        out.insert(k.clone(), Value::Object(f));
-                    }
+            Value::Object(child)
+                if (!included || !exc.is_empty()) && (included || may_match_below(inc, &path)) =>
+            {
+                let sub_inc: Vec<String> = if included { Vec::new() } else { inc.to_vec() };
+                let f = filter_source(child, &path, &sub_inc, exc);
+                if !f.is_empty() || included {
+                    out.insert(k.clone(), Value::Object(f));
                 }
             }
+            Value::Object(_) if !included || !exc.is_empty() => {}
             _ if included => {
                 out.insert(k.clone(), val.clone());
             }
@@ -222,9 +275,14 @@ impl LogStore {
             )));
         }
         let sort = parse_sort(body.get("sort"))?;
-        let search_after: Option<Vec<SortVal>> =
-            body.get("search_after").and_then(Value::as_array).map(|a| a.iter().map(SortVal::from_json).collect());
-        if search_after.as_ref().is_some_and(|sa| sa.len() != sort.len().max(1)) {
+        let search_after: Option<Vec<SortVal>> = body
+            .get("search_after")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(SortVal::from_json).collect());
+        if search_after
+            .as_ref()
+            .is_some_and(|sa| sa.len() != sort.len().max(1))
+        {
             return Err(Error::IllegalArgument(
                 "search_after has a different number of sort values than the sort".into(),
             ));
@@ -234,7 +292,11 @@ impl LogStore {
             Some(Value::Bool(true)) => Some(u64::MAX),
             Some(Value::Bool(false)) => None,
             Some(Value::Number(n)) => Some(n.as_u64().unwrap_or(u64::MAX)),
-            Some(_) => return Err(Error::Parsing("[track_total_hits] must be a boolean or a number".into())),
+            Some(_) => {
+                return Err(Error::Parsing(
+                    "[track_total_hits] must be a boolean or a number".into(),
+                ));
+            }
         };
         let filter = source_filter(body.get("_source"))?;
         let by_score = sort.is_empty() || (sort.len() == 1 && sort[0].field == "_score");
@@ -254,29 +316,62 @@ impl LogStore {
             if count == 0 {
                 continue;
             }
-            let ts_only = sort.len() == 1 && sort[0].field == "@timestamp"
-                && mapping.get("@timestamp") == Some(&FieldType::Date) && search_after.is_none();
+            let ts_only = sort.len() == 1
+                && sort[0].field == "@timestamp"
+                && mapping.get("@timestamp") == Some(&FieldType::Date)
+                && search_after.is_none();
             if by_score && search_after.is_none() {
-                for (score, addr) in searcher.search(&tq, &TopDocs::with_limit(want.max(1)).order_by_score())? {
-                    hits.push(Hit { index: i, addr, score, sort: vec![SortVal::Num(f64::from(score))] });
+                for (score, addr) in
+                    searcher.search(&tq, &TopDocs::with_limit(want.max(1)).order_by_score())?
+                {
+                    hits.push(Hit {
+                        index: i,
+                        addr,
+                        score,
+                        sort: vec![SortVal::Num(f64::from(score))],
+                    });
                 }
             } else if ts_only {
-                let order = if sort[0].desc { Order::Desc } else { Order::Asc };
-                let top = searcher.search(&tq, &TopDocs::with_limit(want.max(1)).order_by_fast_field::<DateTime>("@ts", order))?;
+                let order = if sort[0].desc {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
+                let top = searcher.search(
+                    &tq,
+                    &TopDocs::with_limit(want.max(1)).order_by_fast_field::<DateTime>("@ts", order),
+                )?;
                 for (ts, addr) in top {
-                    let v = ts.map_or(SortVal::Missing, |t| SortVal::Num(t.into_timestamp_millis() as f64));
-                    hits.push(Hit { index: i, addr, score: f32::NAN, sort: vec![v] });
+                    let v = ts.map_or(SortVal::Missing, |t| {
+                        SortVal::Num(t.into_timestamp_millis() as f64)
+                    });
+                    hits.push(Hit {
+                        index: i,
+                        addr,
+                        score: f32::NAN,
+                        sort: vec![v],
+                    });
                 }
             } else {
-                let all = searcher.search(&tq, &TopDocs::with_limit(count as usize).order_by_score())?;
+                let all =
+                    searcher.search(&tq, &TopDocs::with_limit(count as usize).order_by_score())?;
                 for (score, addr) in all {
                     let vals = self.sort_values(idx, searcher, i, addr, score, &sort)?;
-                    hits.push(Hit { index: i, addr, score, sort: vals });
+                    hits.push(Hit {
+                        index: i,
+                        addr,
+                        score,
+                        sort: vals,
+                    });
                 }
             }
         }
         let keys: Vec<SortKey> = if sort.is_empty() {
-            vec![SortKey { field: "_score".into(), desc: true, missing_first: false }]
+            vec![SortKey {
+                field: "_score".into(),
+                desc: true,
+                missing_first: false,
+            }]
         } else {
             sort.clone()
         };
@@ -299,13 +394,21 @@ impl LogStore {
                     return o;
                 }
             }
-            (a.index, a.addr.segment_ord, a.addr.doc_id).cmp(&(b.index, b.addr.segment_ord, b.addr.doc_id))
+            (a.index, a.addr.segment_ord, a.addr.doc_id).cmp(&(
+                b.index,
+                b.addr.segment_ord,
+                b.addr.doc_id,
+            ))
         });
         let track_scores = by_score || sort.iter().any(|k| k.field == "_score");
         let mut out_hits = Vec::new();
         let mut max_score: Option<f32> = None;
         if track_scores {
-            max_score = hits.iter().map(|h| h.score).filter(|s| !s.is_nan()).reduce(f32::max);
+            max_score = hits
+                .iter()
+                .map(|h| h.score)
+                .filter(|s| !s.is_nan())
+                .reduce(f32::max);
         }
         for h in hits.into_iter().skip(from).take(size) {
             let idx = &indices[h.index];
@@ -313,7 +416,14 @@ impl LogStore {
             let mut hit = Map::new();
             hit.insert("_index".into(), idx.name().into());
             hit.insert("_id".into(), idx.id_of(&doc).into());
-            hit.insert("_score".into(), if track_scores { json!(h.score) } else { Value::Null });
+            hit.insert(
+                "_score".into(),
+                if track_scores {
+                    json!(h.score)
+                } else {
+                    Value::Null
+                },
+            );
             if let Some((inc, exc)) = &filter {
                 let src: Value = idx
                     .source_of(&doc)
@@ -326,19 +436,33 @@ impl LogStore {
                 hit.insert("_source".into(), src);
             }
             if !sort.is_empty() {
-                hit.insert("sort".into(), Value::Array(h.sort.iter().map(SortVal::to_json).collect()));
+                hit.insert(
+                    "sort".into(),
+                    Value::Array(h.sort.iter().map(SortVal::to_json).collect()),
+                );
             }
             out_hits.push(Value::Object(hit));
         }
         let mut hits_obj = Map::new();
         if let Some(limit) = track {
-            let (value, rel) = if total > limit { (limit, "gte") } else { (total, "eq") };
+            let (value, rel) = if total > limit {
+                (limit, "gte")
+            } else {
+                (total, "eq")
+            };
             hits_obj.insert(
                 "total".into(),
-                if opts.total_hits_as_int { json!(total) } else { json!({"value": value, "relation": rel}) },
+                if opts.total_hits_as_int {
+                    json!(total)
+                } else {
+                    json!({"value": value, "relation": rel})
+                },
             );
         }
-        hits_obj.insert("max_score".into(), max_score.map_or(Value::Null, |s| json!(s)));
+        hits_obj.insert(
+            "max_score".into(),
+            max_score.map_or(Value::Null, |s| json!(s)),
+        );
         hits_obj.insert("hits".into(), Value::Array(out_hits));
         Ok(json!({
             "took": self.now_ms().saturating_sub(started),
@@ -363,12 +487,16 @@ impl LogStore {
             let v = match k.field.as_str() {
                 "_score" => SortVal::Num(f64::from(score)),
                 "_doc" => SortVal::Num(
-                    ((index_ord as u64) << 40 | u64::from(addr.segment_ord) << 32 | u64::from(addr.doc_id)) as f64,
+                    ((index_ord as u64) << 40
+                        | u64::from(addr.segment_ord) << 32
+                        | u64::from(addr.doc_id)) as f64,
                 ),
                 field => {
                     if source.is_none() {
                         let doc: TantivyDocument = searcher.doc(addr)?;
-                        source = idx.source_of(&doc).and_then(|b| serde_json::from_slice(&b).ok());
+                        source = idx
+                            .source_of(&doc)
+                            .and_then(|b| serde_json::from_slice(&b).ok());
                     }
                     let path = field.strip_suffix(".keyword").unwrap_or(field);
                     let mut vals = Vec::new();
@@ -380,7 +508,8 @@ impl LogStore {
                         .into_iter()
                         .map(|v| {
                             if is_date {
-                                crate::date::parse_date_value(v).map_or(SortVal::Missing, |ms| SortVal::Num(ms as f64))
+                                crate::date::parse_date_value(v)
+                                    .map_or(SortVal::Missing, |ms| SortVal::Num(ms as f64))
                             } else {
                                 SortVal::from_json(v)
                             }
@@ -388,8 +517,21 @@ impl LogStore {
                         .filter(|v| *v != SortVal::Missing)
                         .collect();
                     // ES's default sort mode: min ascending, max descending
-                    sv.sort_by(|a, b| cmp_val(a, b, &SortKey { desc: false, ..k.clone() }));
-                    let pick = if k.desc { sv.pop() } else { sv.into_iter().next() };
+                    sv.sort_by(|a, b| {
+                        cmp_val(
+                            a,
+                            b,
+                            &SortKey {
+                                desc: false,
+                                ..k.clone()
+                            },
+                        )
+                    });
+                    let pick = if k.desc {
+                        sv.pop()
+                    } else {
+                        sv.into_iter().next()
+                    };
                     pick.unwrap_or(SortVal::Missing)
                 }
             };
@@ -427,6 +569,8 @@ fn usize_param(body: &Value, key: &str, default: usize) -> Result<usize> {
             .as_i64()
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
             .and_then(|n| if n < 0 { None } else { usize::try_from(n).ok() })
-            .ok_or_else(|| Error::IllegalArgument(format!("[{key}] parameter cannot be negative, found [{v}]"))),
+            .ok_or_else(|| {
+                Error::IllegalArgument(format!("[{key}] parameter cannot be negative, found [{v}]"))
+            }),
     }
 }

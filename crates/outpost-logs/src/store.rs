@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::ids::auto_id;
-use crate::index::{LogIndex, OpType, WriterOptions, WriteOutcome};
+use crate::index::{LogIndex, OpType, WriteOutcome, WriterOptions};
 use crate::resolve::{resolve, resolve_date_math_name, validate_index_name};
 
 /// Store settings.
@@ -130,7 +130,9 @@ pub struct LogStore {
 
 impl std::fmt::Debug for LogStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogStore").field("opts", &self.opts).finish_non_exhaustive()
+        f.debug_struct("LogStore")
+            .field("opts", &self.opts)
+            .finish_non_exhaustive()
     }
 }
 
@@ -138,7 +140,13 @@ impl LogStore {
     /// An empty store on the project clock.
     pub fn new(opts: StoreOptions, clock: Clock) -> LogStore {
         let node = (clock.now_ms() as u64).rotate_left(17) ^ 0x5f3a_91c2_7e4d;
-        LogStore { clock, opts, inner: Mutex::new(Inner::default()), id_seq: AtomicU64::new(0), node }
+        LogStore {
+            clock,
+            opts,
+            inner: Mutex::new(Inner::default()),
+            id_seq: AtomicU64::new(0),
+            node,
+        }
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -178,7 +186,10 @@ impl LogStore {
             uuid,
             inner.created,
             self.now_ms(),
-            WriterOptions { threads: self.opts.writer_threads, memory_bytes: self.opts.writer_memory_bytes },
+            WriterOptions {
+                threads: self.opts.writer_threads,
+                memory_bytes: self.opts.writer_memory_bytes,
+            },
         )?);
         inner.indices.insert(name.to_string(), idx.clone());
         Ok(idx)
@@ -197,7 +208,11 @@ impl LogStore {
 
     /// An existing index by concrete name.
     pub fn index(&self, name: &str) -> Result<Arc<LogIndex>> {
-        self.inner().indices.get(name).cloned().ok_or_else(|| Error::IndexNotFound(name.to_string()))
+        self.inner()
+            .indices
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::IndexNotFound(name.to_string()))
     }
 
     /// Whether an index exists.
@@ -207,7 +222,11 @@ impl LogStore {
 
     /// Deletes an index (`DELETE /{index}`).
     pub fn delete_index(&self, name: &str) -> Result<()> {
-        self.inner().indices.remove(name).map(|_| ()).ok_or_else(|| Error::IndexNotFound(name.to_string()))
+        self.inner()
+            .indices
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| Error::IndexNotFound(name.to_string()))
     }
 
     /// Applies an explicit mapping (`PUT /{index}/_mapping`).
@@ -219,7 +238,10 @@ impl LogStore {
     pub fn get_mapping(&self, expr: &str) -> Result<Value> {
         let mut out = serde_json::Map::new();
         for idx in self.resolve(expr, false)? {
-            out.insert(idx.name().to_string(), serde_json::json!({"mappings": idx.mapping().to_es_json()}));
+            out.insert(
+                idx.name().to_string(),
+                serde_json::json!({"mappings": idx.mapping().to_es_json()}),
+            );
         }
         Ok(Value::Object(out))
     }
@@ -229,7 +251,10 @@ impl LogStore {
         let inner = self.inner();
         let names: Vec<String> = inner.indices.keys().cloned().collect();
         let picked = resolve(expr, &names, ignore_unavailable, self.clock.now_ms())?;
-        Ok(picked.iter().filter_map(|n| inner.indices.get(n).cloned()).collect())
+        Ok(picked
+            .iter()
+            .filter_map(|n| inner.indices.get(n).cloned())
+            .collect())
     }
 
     /// Next auto id.
@@ -239,13 +264,22 @@ impl LogStore {
     }
 
     /// Writes one document without refreshing or enforcing the cap (bulk calls it per item).
-    pub(crate) fn write_one(&self, index: &str, id: Option<&str>, source: &[u8], op: OpType) -> Result<DocWrite> {
+    pub(crate) fn write_one(
+        &self,
+        index: &str,
+        id: Option<&str>,
+        source: &[u8],
+        op: OpType,
+    ) -> Result<DocWrite> {
         let idx = self.index_for_write(index)?;
-        let value: Value = serde_json::from_slice(source)
-            .map_err(|e| Error::MapperParsing(format!("failed to parse: {}", e.to_string().to_lowercase())))?;
+        let value: Value = serde_json::from_slice(source).map_err(|e| {
+            Error::MapperParsing(format!("failed to parse: {}", e.to_string().to_lowercase()))
+        })?;
         let id = match id {
-            Some(id) if id.is_empty() => {
-                return Err(Error::IllegalArgument("if _id is specified it must not be empty".into()));
+            Some("") => {
+                return Err(Error::IllegalArgument(
+                    "if _id is specified it must not be empty".into(),
+                ));
             }
             Some(id) if id.len() > 512 => {
                 return Err(Error::IllegalArgument(format!(
@@ -257,11 +291,22 @@ impl LogStore {
             None => self.next_id(),
         };
         let outcome = idx.write(&id, source, &value, op)?;
-        Ok(DocWrite { index: idx.name().to_string(), id, outcome })
+        Ok(DocWrite {
+            index: idx.name().to_string(),
+            id,
+            outcome,
+        })
     }
 
     /// `PUT|POST /{index}/_doc[/{id}]` and `/_create/{id}`.
-    pub fn index_doc(&self, index: &str, id: Option<&str>, source: &[u8], op: OpType, refresh: Refresh) -> Result<DocWrite> {
+    pub fn index_doc(
+        &self,
+        index: &str,
+        id: Option<&str>,
+        source: &[u8],
+        op: OpType,
+        refresh: Refresh,
+    ) -> Result<DocWrite> {
         let w = self.write_one(index, id, source, op)?;
         self.after_write(&[w.index.as_str()], refresh)?;
         Ok(w)
@@ -270,7 +315,11 @@ impl LogStore {
     /// `DELETE /{index}/_doc/{id}`: `Ok(None)` when not found (ES answers 404 `not_found`).
     pub fn delete_doc(&self, index: &str, id: &str, refresh: Refresh) -> Result<Option<DocWrite>> {
         let idx = self.index(index)?;
-        let out = idx.delete(id).map(|outcome| DocWrite { index: index.to_string(), id: id.to_string(), outcome });
+        let out = idx.delete(id).map(|outcome| DocWrite {
+            index: index.to_string(),
+            id: id.to_string(),
+            outcome,
+        });
         self.after_write(&[index], refresh)?;
         Ok(out)
     }
@@ -331,7 +380,9 @@ impl LogStore {
                 .min_by_key(|i| i.created())
                 .map(|i| i.name().to_string());
             let Some(name) = oldest else { break };
-            let Some(idx) = inner.indices.remove(&name) else { break };
+            let Some(idx) = inner.indices.remove(&name) else {
+                break;
+            };
             total = total.saturating_sub(idx.bytes());
             inner.evicted_indices = inner.evicted_indices.saturating_add(1);
             inner.evicted_docs = inner.evicted_docs.saturating_add(idx.doc_count() as u64);

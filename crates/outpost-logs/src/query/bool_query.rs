@@ -27,13 +27,17 @@ fn clauses(v: &Value) -> Result<Vec<Query>> {
     match v {
         Value::Array(a) => a.iter().map(parse_query).collect(),
         Value::Object(_) => Ok(vec![parse_query(v)?]),
-        _ => Err(Error::Parsing("[bool] query malformed, expected an object or array".into())),
+        _ => Err(Error::Parsing(
+            "[bool] query malformed, expected an object or array".into(),
+        )),
     }
 }
 
 pub(super) fn parse(body: &Value) -> Result<BoolQuery> {
     let Some(o) = body.as_object() else {
-        return Err(Error::Parsing("[bool] query malformed, no start_object after query name".into()));
+        return Err(Error::Parsing(
+            "[bool] query malformed, no start_object after query name".into(),
+        ));
     };
     let mut q = BoolQuery::default();
     for (k, v) in o {
@@ -44,7 +48,11 @@ pub(super) fn parse(body: &Value) -> Result<BoolQuery> {
             "must_not" | "mustNot" => q.must_not = clauses(v)?,
             "minimum_should_match" => q.minimum_should_match = Some(v.clone()),
             "boost" | "_name" | "adjust_pure_negative" => {}
-            other => return Err(Error::Parsing(format!("[bool] query does not support [{other}]"))),
+            other => {
+                return Err(Error::Parsing(format!(
+                    "[bool] query does not support [{other}]"
+                )));
+            }
         }
     }
     Ok(q)
@@ -57,7 +65,10 @@ impl BoolQuery {
             out.push((Occur::Must, q.compile(ctx)?));
         }
         for q in &self.filter {
-            out.push((Occur::Must, Box::new(ConstScoreQuery::new(q.compile(ctx)?, 0.0))));
+            out.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(q.compile(ctx)?, 0.0)),
+            ));
         }
         let min_should = match &self.minimum_should_match {
             Some(spec) => minimum_should_match(spec, self.should.len())?,
@@ -72,17 +83,33 @@ impl BoolQuery {
         }
         if !out.iter().any(|(o, _)| *o != Occur::MustNot) {
             // a pure negative (or empty) bool matches everything not excluded
-            out.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(AllQuery), if self.must_not.is_empty() { 1.0 } else { 0.0 }))));
+            out.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(AllQuery),
+                    if self.must_not.is_empty() { 1.0 } else { 0.0 },
+                )),
+            ));
         }
         let has_required = out.iter().any(|(o, _)| *o == Occur::Must);
         if min_should > 0 && has_required {
             // should clauses become a required group of their own
-            let shoulds: Vec<(Occur, Box<dyn TQuery>)> =
-                out.iter().filter(|(o, _)| *o == Occur::Should).map(|(o, q)| (*o, q.box_clone())).collect();
+            let shoulds: Vec<(Occur, Box<dyn TQuery>)> = out
+                .iter()
+                .filter(|(o, _)| *o == Occur::Should)
+                .map(|(o, q)| (*o, q.box_clone()))
+                .collect();
             out.retain(|(o, _)| *o != Occur::Should);
-            out.push((Occur::Must, Box::new(BooleanQuery::with_minimum_required_clauses(shoulds, min_should))));
+            out.push((
+                Occur::Must,
+                Box::new(BooleanQuery::with_minimum_required_clauses(
+                    shoulds, min_should,
+                )),
+            ));
             return Ok(Box::new(BooleanQuery::new(out)));
         }
-        Ok(Box::new(BooleanQuery::with_minimum_required_clauses(out, min_should)))
+        Ok(Box::new(BooleanQuery::with_minimum_required_clauses(
+            out, min_should,
+        )))
     }
 }

@@ -21,7 +21,9 @@ pub(super) fn parse(body: &Value) -> Result<ExistsQuery> {
         .get("field")
         .and_then(Value::as_str)
         .ok_or_else(|| Error::Parsing("[exists] must be provided with a [field]".into()))?;
-    Ok(ExistsQuery { field: field.to_string() })
+    Ok(ExistsQuery {
+        field: field.to_string(),
+    })
 }
 
 impl ExistsQuery {

@@ -36,9 +36,14 @@ impl Ctx<'_> {
             Some(FieldType::Object) | None => {
                 let parent = name.strip_suffix(".keyword")?;
                 match self.mapping.get(parent) {
-                    Some(FieldType::Text { keyword: Some(above) }) => {
-                        Some(Target::Exact(name.to_string(), FieldType::Keyword { ignore_above: Some(*above) }))
-                    }
+                    Some(FieldType::Text {
+                        keyword: Some(above),
+                    }) => Some(Target::Exact(
+                        name.to_string(),
+                        FieldType::Keyword {
+                            ignore_above: Some(*above),
+                        },
+                    )),
                     _ => None,
                 }
             }
@@ -112,12 +117,19 @@ impl Ctx<'_> {
                 };
                 encode::boolean(path, b)
             }
-            FieldType::Date => encode::long(path, encode::DATE, parse_date_value(v).ok_or_else(bad)?),
+            FieldType::Date => {
+                encode::long(path, encode::DATE, parse_date_value(v).ok_or_else(bad)?)
+            }
         })
     }
 
     /// An exact-value query (term semantics) on any target.
-    pub(crate) fn exact_query(&self, target: &Target, v: &Value, case_insensitive: bool) -> Result<Box<dyn TQuery>> {
+    pub(crate) fn exact_query(
+        &self,
+        target: &Target,
+        v: &Value,
+        case_insensitive: bool,
+    ) -> Result<Box<dyn TQuery>> {
         Ok(match target {
             Target::Id => Box::new(TermQuery::new(
                 Term::from_field_text(self.fields.id, &text_of(v)),
@@ -132,11 +144,11 @@ impl Ctx<'_> {
                 self.regex_query(target, &format!("(?i){}", regex_escape(&text_of(v))))?
             }
             Target::Exact(path, ty) => {
-                let bytes = match self.exact_bytes(path, ty, v) {
-                    Ok(b) => b,
-                    Err(e) => return Err(e),
-                };
-                Box::new(TermQuery::new(self.kv_term(&bytes), IndexRecordOption::Basic))
+                let bytes = self.exact_bytes(path, ty, v)?;
+                Box::new(TermQuery::new(
+                    self.kv_term(&bytes),
+                    IndexRecordOption::Basic,
+                ))
             }
         })
     }
@@ -161,18 +173,28 @@ impl Ctx<'_> {
         let full = format!("{prefix}{flags}(?:{body})");
         RegexQuery::from_pattern(&full, field)
             .map(|q| Box::new(q) as Box<dyn TQuery>)
-            .map_err(|e| Error::IllegalArgument(format!("invalid regular expression [{pattern}]: {e}")))
+            .map_err(|e| {
+                Error::IllegalArgument(format!("invalid regular expression [{pattern}]: {e}"))
+            })
     }
 
     /// A range over the exact values of a typed path, bounds already encoded.
-    pub(crate) fn kv_range(&self, path: &str, tag: u8, lower: Bound<Vec<u8>>, upper: Bound<Vec<u8>>) -> Box<dyn TQuery> {
+    pub(crate) fn kv_range(
+        &self,
+        path: &str,
+        tag: u8,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+    ) -> Box<dyn TQuery> {
         let lower = match lower {
             Bound::Unbounded => Bound::Included(self.kv_term(&encode::prefix(path, tag))),
             Bound::Included(b) => Bound::Included(self.kv_term(&b)),
             Bound::Excluded(b) => Bound::Excluded(self.kv_term(&b)),
         };
         let upper = match upper {
-            Bound::Unbounded => Bound::Excluded(self.kv_term(&encode::prefix(path, tag.saturating_add(1)))),
+            Bound::Unbounded => {
+                Bound::Excluded(self.kv_term(&encode::prefix(path, tag.saturating_add(1))))
+            }
             Bound::Included(b) => Bound::Included(self.kv_term(&b)),
             Bound::Excluded(b) => Bound::Excluded(self.kv_term(&b)),
         };

@@ -1,8 +1,8 @@
 //! `ids`: documents by `_id`.
 
 use serde_json::Value;
-use tantivy::query::{Query as TQuery, TermSetQuery};
 use tantivy::Term;
+use tantivy::query::{Query as TQuery, TermSetQuery};
 
 use super::Ctx;
 use super::field::text_of;
@@ -20,12 +20,17 @@ pub(super) fn parse(body: &Value) -> Result<IdsQuery> {
         .get("values")
         .and_then(Value::as_array)
         .ok_or_else(|| Error::Parsing("[ids] query requires [values]".into()))?;
-    Ok(IdsQuery { values: values.iter().map(text_of).collect() })
+    Ok(IdsQuery {
+        values: values.iter().map(text_of).collect(),
+    })
 }
 
 impl IdsQuery {
     pub(super) fn compile(&self, ctx: &Ctx<'_>) -> Result<Box<dyn TQuery>> {
-        let terms = self.values.iter().map(|id| Term::from_field_text(ctx.fields.id, id));
+        let terms = self
+            .values
+            .iter()
+            .map(|id| Term::from_field_text(ctx.fields.id, id));
         Ok(Box::new(TermSetQuery::new(terms)))
     }
 }

@@ -21,10 +21,16 @@ pub enum Operator {
 
 impl Operator {
     pub(super) fn parse(v: Option<&Value>) -> Result<Operator> {
-        match v.and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+        match v
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("or") => Ok(Operator::Or),
             Some("and") => Ok(Operator::And),
-            Some(other) => Err(Error::Parsing(format!("[match] unknown operator [{other}]"))),
+            Some(other) => Err(Error::Parsing(format!(
+                "[match] unknown operator [{other}]"
+            ))),
         }
     }
 }
@@ -58,7 +64,14 @@ pub(super) fn parse(body: &Value) -> Result<MatchQuery> {
 
 impl MatchQuery {
     pub(super) fn compile(&self, ctx: &Ctx<'_>) -> Result<Box<dyn TQuery>> {
-        compile_match(ctx, &self.field, &self.query, self.operator, self.minimum_should_match.as_ref(), self.zero_terms_all)
+        compile_match(
+            ctx,
+            &self.field,
+            &self.query,
+            self.operator,
+            self.minimum_should_match.as_ref(),
+            self.zero_terms_all,
+        )
     }
 }
 
@@ -71,7 +84,9 @@ pub(super) fn compile_match(
     msm: Option<&Value>,
     zero_terms_all: bool,
 ) -> Result<Box<dyn TQuery>> {
-    let Some(target) = ctx.target(field) else { return Ok(Box::new(EmptyQuery)) };
+    let Some(target) = ctx.target(field) else {
+        return Ok(Box::new(EmptyQuery));
+    };
     let Target::Text(path) = &target else {
         return match ctx.exact_query(&target, &Value::String(query.to_string()), false) {
             Ok(q) => Ok(q),
@@ -82,19 +97,33 @@ pub(super) fn compile_match(
     };
     let tokens = ctx.analyze(query);
     if tokens.is_empty() {
-        return Ok(if zero_terms_all { Box::new(tantivy::query::AllQuery) } else { Box::new(EmptyQuery) });
+        return Ok(if zero_terms_all {
+            Box::new(tantivy::query::AllQuery)
+        } else {
+            Box::new(EmptyQuery)
+        });
     }
     let clauses: Vec<(Occur, Box<dyn TQuery>)> = tokens
         .iter()
         .map(|(_, tok)| {
-            let occur = if operator == Operator::And { Occur::Must } else { Occur::Should };
-            let q: Box<dyn TQuery> =
-                Box::new(TermQuery::new(ctx.text_term(path, tok), IndexRecordOption::WithFreqs));
+            let occur = if operator == Operator::And {
+                Occur::Must
+            } else {
+                Occur::Should
+            };
+            let q: Box<dyn TQuery> = Box::new(TermQuery::new(
+                ctx.text_term(path, tok),
+                IndexRecordOption::WithFreqs,
+            ));
             (occur, q)
         })
         .collect();
     if clauses.len() == 1 {
-        return Ok(clauses.into_iter().next().map(|(_, q)| q).unwrap_or_else(|| Box::new(EmptyQuery)));
+        return Ok(clauses
+            .into_iter()
+            .next()
+            .map(|(_, q)| q)
+            .unwrap_or_else(|| Box::new(EmptyQuery)));
     }
     let min = match (operator, msm) {
         (Operator::Or, Some(spec)) => minimum_should_match(spec, clauses.len())?.max(1),

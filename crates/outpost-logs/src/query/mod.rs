@@ -69,7 +69,9 @@ pub enum Query {
 /// Parses a query object (`{"match": {...}}`).
 pub fn parse(v: &Value) -> Result<Query> {
     let Some(obj) = v.as_object() else {
-        return Err(Error::Parsing("[_na] query malformed, must start with start_object".into()));
+        return Err(Error::Parsing(
+            "[_na] query malformed, must start with start_object".into(),
+        ));
     };
     let mut it = obj.iter();
     let Some((name, body)) = it.next() else {
@@ -117,7 +119,12 @@ impl<'a> Ctx<'a> {
             .tokenizers()
             .get(crate::index::TEXT_ANALYZER)
             .unwrap_or_else(|| TextAnalyzer::from(tantivy::tokenizer::SimpleTokenizer::default()));
-        Ctx { mapping, fields: index.fields(), analyzer, now_ms }
+        Ctx {
+            mapping,
+            fields: index.fields(),
+            analyzer,
+            now_ms,
+        }
     }
 
     /// Analyzes text into tokens with their positions.
@@ -159,11 +166,15 @@ impl Query {
 /// The single `{"<field>": <body>}` entry of a field-level query.
 pub(crate) fn single_field<'v>(query: &str, body: &'v Value) -> Result<(&'v str, &'v Value)> {
     let Some(obj) = body.as_object() else {
-        return Err(Error::Parsing(format!("[{query}] query malformed, no start_object after query name")));
+        return Err(Error::Parsing(format!(
+            "[{query}] query malformed, no start_object after query name"
+        )));
     };
     let mut it = obj.iter();
     let Some((field, v)) = it.next() else {
-        return Err(Error::Parsing(format!("[{query}] query doesn't support multiple fields, found none")));
+        return Err(Error::Parsing(format!(
+            "[{query}] query doesn't support multiple fields, found none"
+        )));
     };
     if let Some((other, _)) = it.next() {
         return Err(Error::Parsing(format!(
@@ -174,7 +185,7 @@ pub(crate) fn single_field<'v>(query: &str, body: &'v Value) -> Result<(&'v str,
 }
 
 /// The options object of a field-level query written long-hand, or `{value_key: v}` short-hand.
-pub(crate) fn options<'v>(v: &'v Value, value_key: &str) -> Map<String, Value> {
+pub(crate) fn options(v: &Value, value_key: &str) -> Map<String, Value> {
     match v {
         Value::Object(o) => o.clone(),
         other => {
@@ -200,14 +211,26 @@ pub(crate) fn minimum_should_match(spec: &Value, clauses: usize) -> Result<usize
     let text = match spec {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.trim().to_string(),
-        _ => return Err(Error::Parsing("[minimum_should_match] must be a number or a string".into())),
+        _ => {
+            return Err(Error::Parsing(
+                "[minimum_should_match] must be a number or a string".into(),
+            ));
+        }
     };
     let n = clauses as i64;
     let res = if let Some(pct) = text.strip_suffix('%') {
-        let p: i64 = pct.parse().map_err(|_| Error::Parsing(format!("invalid minimum_should_match [{text}]")))?;
-        if p < 0 { n + (n * p) / 100 } else { (n * p) / 100 }
+        let p: i64 = pct
+            .parse()
+            .map_err(|_| Error::Parsing(format!("invalid minimum_should_match [{text}]")))?;
+        if p < 0 {
+            n + (n * p) / 100
+        } else {
+            (n * p) / 100
+        }
     } else {
-        let k: i64 = text.parse().map_err(|_| Error::Parsing(format!("invalid minimum_should_match [{text}]")))?;
+        let k: i64 = text
+            .parse()
+            .map_err(|_| Error::Parsing(format!("invalid minimum_should_match [{text}]")))?;
         if k < 0 { n + k } else { k }
     };
     Ok(res.clamp(0, n) as usize)

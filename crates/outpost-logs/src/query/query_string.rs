@@ -70,13 +70,21 @@ pub(super) fn parse(body: &Value) -> Result<Query> {
 
 /// Parses `query_string` (`simple = false`) or `simple_query_string`.
 pub(super) fn parse_with(body: &Value, simple: bool) -> Result<Query> {
-    let name = if simple { "simple_query_string" } else { "query_string" };
+    let name = if simple {
+        "simple_query_string"
+    } else {
+        "query_string"
+    };
     let text = body
         .get("query")
         .and_then(Value::as_str)
         .ok_or_else(|| Error::Parsing(format!("[{name}] must be provided with a [query]")))?;
     let mut fields: Vec<String> = match body.get("fields") {
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         _ => Vec::new(),
     };
     if let Some(f) = body.get("default_field").and_then(Value::as_str) {
@@ -90,11 +98,18 @@ pub(super) fn parse_with(body: &Value, simple: bool) -> Result<Query> {
         .and_then(Value::as_str)
         .is_some_and(|s| s.eq_ignore_ascii_case("and"));
     let tokens = lex(text, simple);
-    let mut p = Parser { tokens, pos: 0, default_and: op_and, simple };
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        default_and: op_and,
+        simple,
+    };
     let root = match p.parse_query() {
         Ok(n) if p.pos >= p.tokens.len() => n,
         Ok(_) | Err(_) if simple => Node::Group(
-            text.split_whitespace().map(|w| (Occur::Should, Node::Leaf(None, Leaf::Term(w.to_string())))).collect(),
+            text.split_whitespace()
+                .map(|w| (Occur::Should, Node::Leaf(None, Leaf::Term(w.to_string()))))
+                .collect(),
         ),
         Ok(_) => return Err(failed(text, "encountered unexpected token")),
         Err(e) => return Err(failed(text, &e)),
@@ -133,22 +148,61 @@ fn lex(s: &str, simple: bool) -> Vec<Tok> {
             continue;
         }
         match c {
-            '(' => { out.push(Tok::LParen); i += 1; continue; }
-            ')' => { out.push(Tok::RParen); i += 1; continue; }
-            '+' if simple && !out.is_empty() && !matches!(out.last(), Some(Tok::LParen | Tok::Or | Tok::And)) => {
-                out.push(Tok::And); i += 1; continue;
+            '(' => {
+                out.push(Tok::LParen);
+                i += 1;
+                continue;
             }
-            '+' => { out.push(Tok::Plus); i += 1; continue; }
-            '-' => { out.push(Tok::Minus); i += 1; continue; }
-            '|' if simple => { out.push(Tok::Or); i += 1; continue; }
-            '!' if !simple => { out.push(Tok::Not); i += 1; continue; }
-            '&' if !simple && chars.get(i + 1) == Some(&'&') => { out.push(Tok::And); i += 2; continue; }
-            '|' if chars.get(i + 1) == Some(&'|') => { out.push(Tok::Or); i += 2; continue; }
+            ')' => {
+                out.push(Tok::RParen);
+                i += 1;
+                continue;
+            }
+            '+' if simple
+                && !out.is_empty()
+                && !matches!(out.last(), Some(Tok::LParen | Tok::Or | Tok::And)) =>
+            {
+                out.push(Tok::And);
+                i += 1;
+                continue;
+            }
+            '+' => {
+                out.push(Tok::Plus);
+                i += 1;
+                continue;
+            }
+            '-' => {
+                out.push(Tok::Minus);
+                i += 1;
+                continue;
+            }
+            '|' if simple => {
+                out.push(Tok::Or);
+                i += 1;
+                continue;
+            }
+            '!' if !simple => {
+                out.push(Tok::Not);
+                i += 1;
+                continue;
+            }
+            '&' if !simple && chars.get(i + 1) == Some(&'&') => {
+                out.push(Tok::And);
+                i += 2;
+                continue;
+            }
+            '|' if chars.get(i + 1) == Some(&'|') => {
+                out.push(Tok::Or);
+                i += 2;
+                continue;
+            }
             '"' => {
                 let mut j = i + 1;
                 let mut text = String::new();
                 while j < chars.len() && chars[j] != '"' {
-                    if chars[j] == '\\' && j + 1 < chars.len() { j += 1; }
+                    if chars[j] == '\\' && j + 1 < chars.len() {
+                        j += 1;
+                    }
                     text.push(chars[j]);
                     j += 1;
                 }
@@ -156,8 +210,14 @@ fn lex(s: &str, simple: bool) -> Vec<Tok> {
                 let mut slop = 0;
                 if chars.get(i) == Some(&'~') {
                     let mut k = i + 1;
-                    while k < chars.len() && chars[k].is_ascii_digit() { k += 1; }
-                    slop = chars[i + 1..k].iter().collect::<String>().parse().unwrap_or(0);
+                    while k < chars.len() && chars[k].is_ascii_digit() {
+                        k += 1;
+                    }
+                    slop = chars[i + 1..k]
+                        .iter()
+                        .collect::<String>()
+                        .parse()
+                        .unwrap_or(0);
                     i = k;
                 }
                 out.push(Tok::Quoted(text, slop));
@@ -167,7 +227,10 @@ fn lex(s: &str, simple: bool) -> Vec<Tok> {
                 let mut j = i + 1;
                 let mut text = String::new();
                 while j < chars.len() && chars[j] != '/' {
-                    if chars[j] == '\\' && j + 1 < chars.len() { text.push('\\'); j += 1; }
+                    if chars[j] == '\\' && j + 1 < chars.len() {
+                        text.push('\\');
+                        j += 1;
+                    }
                     text.push(chars[j]);
                     j += 1;
                 }
@@ -178,14 +241,32 @@ fn lex(s: &str, simple: bool) -> Vec<Tok> {
             '[' | '{' if !simple => {
                 let incl_lo = c == '[';
                 let mut j = i + 1;
-                while j < chars.len() && chars[j] != ']' && chars[j] != '}' { j += 1; }
+                while j < chars.len() && chars[j] != ']' && chars[j] != '}' {
+                    j += 1;
+                }
                 let inner: String = chars[i + 1..j.min(chars.len())].iter().collect();
                 let incl_hi = chars.get(j) == Some(&']');
                 i = (j + 1).min(chars.len());
                 let mut parts = inner.splitn(2, " TO ");
-                let lo = parts.next().unwrap_or("").trim().trim_matches('"').to_string();
-                let hi = parts.next().unwrap_or("*").trim().trim_matches('"').to_string();
-                let open = |s: String| if s == "*" || s.is_empty() { None } else { Some(s) };
+                let lo = parts
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches('"')
+                    .to_string();
+                let hi = parts
+                    .next()
+                    .unwrap_or("*")
+                    .trim()
+                    .trim_matches('"')
+                    .to_string();
+                let open = |s: String| {
+                    if s == "*" || s.is_empty() {
+                        None
+                    } else {
+                        Some(s)
+                    }
+                };
                 out.push(Tok::Range(open(lo), incl_lo, open(hi), incl_hi));
                 continue;
             }
@@ -220,15 +301,33 @@ fn lex(s: &str, simple: bool) -> Vec<Tok> {
         let _ = escaped_any;
         if !simple {
             match word.as_str() {
-                "AND" => { out.push(Tok::And); continue; }
-                "OR" => { out.push(Tok::Or); continue; }
-                "NOT" => { out.push(Tok::Not); continue; }
+                "AND" => {
+                    out.push(Tok::And);
+                    continue;
+                }
+                "OR" => {
+                    out.push(Tok::Or);
+                    continue;
+                }
+                "NOT" => {
+                    out.push(Tok::Not);
+                    continue;
+                }
                 _ => {}
             }
-            for (op, lo, incl) in [(">=", true, true), ("<=", false, true), (">", true, false), ("<", false, false)] {
+            for (op, lo, incl) in [
+                (">=", true, true),
+                ("<=", false, true),
+                (">", true, false),
+                ("<", false, false),
+            ] {
                 if let Some(v) = word.strip_prefix(op) {
                     let v = unescape(v);
-                    out.push(if lo { Tok::Range(Some(v), incl, None, true) } else { Tok::Range(None, true, Some(v), incl) });
+                    out.push(if lo {
+                        Tok::Range(Some(v), incl, None, true)
+                    } else {
+                        Tok::Range(None, true, Some(v), incl)
+                    });
                     word.clear();
                     break;
                 }
@@ -252,9 +351,17 @@ fn lex(s: &str, simple: bool) -> Vec<Tok> {
 fn has_unescaped_wildcard(s: &str) -> bool {
     let mut esc = false;
     for c in s.chars() {
-        if esc { esc = false; continue; }
-        if c == '\\' { esc = true; continue; }
-        if c == '*' || c == '?' { return true; }
+        if esc {
+            esc = false;
+            continue;
+        }
+        if c == '\\' {
+            esc = true;
+            continue;
+        }
+        if c == '*' || c == '?' {
+            return true;
+        }
     }
     false
 }
@@ -264,7 +371,9 @@ fn unescape(s: &str) -> String {
     let mut it = s.chars();
     while let Some(c) = it.next() {
         if c == '\\' {
-            if let Some(n) = it.next() { out.push(n); }
+            if let Some(n) = it.next() {
+                out.push(n);
+            }
         } else {
             out.push(c);
         }
@@ -291,14 +400,28 @@ impl Parser {
         while let Some(tok) = self.peek().cloned() {
             match tok {
                 Tok::RParen => break,
-                Tok::And => { conj = Some(true); self.pos += 1; continue; }
-                Tok::Or => { conj = Some(false); self.pos += 1; continue; }
+                Tok::And => {
+                    conj = Some(true);
+                    self.pos += 1;
+                    continue;
+                }
+                Tok::Or => {
+                    conj = Some(false);
+                    self.pos += 1;
+                    continue;
+                }
                 _ => {}
             }
             let mut occur = None;
             match self.peek() {
-                Some(Tok::Plus) => { occur = Some(Occur::Must); self.pos += 1; }
-                Some(Tok::Minus) | Some(Tok::Not) => { occur = Some(Occur::MustNot); self.pos += 1; }
+                Some(Tok::Plus) => {
+                    occur = Some(Occur::Must);
+                    self.pos += 1;
+                }
+                Some(Tok::Minus) | Some(Tok::Not) => {
+                    occur = Some(Occur::MustNot);
+                    self.pos += 1;
+                }
                 _ => {}
             }
             let node = self.parse_clause(None)?;
@@ -308,17 +431,29 @@ impl Parser {
             return Ok(Node::Group(Vec::new()));
         }
         // resolve defaults: AND binds both neighbours as Must, OR as Should
-        let default = if self.default_and { Occur::Must } else { Occur::Should };
+        let default = if self.default_and {
+            Occur::Must
+        } else {
+            Occur::Should
+        };
         let mut occurs: Vec<Option<Occur>> = items.iter().map(|(o, _, _)| *o).collect();
         for i in 0..items.len() {
             match items[i].1 {
                 Some(true) => {
-                    if occurs[i].is_none() { occurs[i] = Some(Occur::Must); }
-                    if i > 0 && occurs[i - 1].is_none() { occurs[i - 1] = Some(Occur::Must); }
+                    if occurs[i].is_none() {
+                        occurs[i] = Some(Occur::Must);
+                    }
+                    if i > 0 && occurs[i - 1].is_none() {
+                        occurs[i - 1] = Some(Occur::Must);
+                    }
                 }
                 Some(false) => {
-                    if occurs[i].is_none() { occurs[i] = Some(Occur::Should); }
-                    if i > 0 && occurs[i - 1].is_none() { occurs[i - 1] = Some(Occur::Should); }
+                    if occurs[i].is_none() {
+                        occurs[i] = Some(Occur::Should);
+                    }
+                    if i > 0 && occurs[i - 1].is_none() {
+                        occurs[i - 1] = Some(Occur::Should);
+                    }
                 }
                 None => {}
             }
@@ -330,13 +465,19 @@ impl Parser {
             .map(|((_, _, n), o)| (o.unwrap_or(default), n))
             .collect();
         if clauses.len() == 1 && clauses[0].0 != Occur::MustNot {
-            return Ok(clauses.into_iter().next().map(|(_, n)| n).unwrap_or(Node::Group(Vec::new())));
+            return Ok(clauses
+                .into_iter()
+                .next()
+                .map(|(_, n)| n)
+                .unwrap_or(Node::Group(Vec::new())));
         }
         Ok(Node::Group(clauses))
     }
 
     fn parse_clause(&mut self, field: Option<String>) -> std::result::Result<Node, String> {
-        let Some(tok) = self.peek().cloned() else { return Err("unexpected end of query".into()) };
+        let Some(tok) = self.peek().cloned() else {
+            return Err("unexpected end of query".into());
+        };
         self.pos += 1;
         Ok(match tok {
             Tok::Field(f) => {
@@ -344,7 +485,9 @@ impl Parser {
                     return Err(format!("unexpected field [{f}]"));
                 }
                 if f == "_exists_" {
-                    let Some(Tok::Word(name, _)) = self.peek().cloned() else { return Err("expected a field after _exists_".into()) };
+                    let Some(Tok::Word(name, _)) = self.peek().cloned() else {
+                        return Err("expected a field after _exists_".into());
+                    };
                     self.pos += 1;
                     return Ok(Node::Leaf(Some(unescape(&name)), Leaf::Exists));
                 }
@@ -368,7 +511,11 @@ impl Parser {
                         None => Node::Leaf(None, Leaf::Wildcard("*".into())),
                     });
                 }
-                let leaf = if wild { Leaf::Wildcard(w) } else { Leaf::Term(unescape(&w)) };
+                let leaf = if wild {
+                    Leaf::Wildcard(w)
+                } else {
+                    Leaf::Term(unescape(&w))
+                };
                 Node::Leaf(field, leaf)
             }
             Tok::Quoted(t, slop) => Node::Leaf(field, Leaf::Phrase(t, slop)),
@@ -382,7 +529,11 @@ impl Parser {
 fn with_field(node: Node, field: &str) -> Node {
     match node {
         Node::Leaf(None, leaf) => Node::Leaf(Some(field.to_string()), leaf),
-        Node::Group(cs) => Node::Group(cs.into_iter().map(|(o, n)| (o, with_field(n, field))).collect()),
+        Node::Group(cs) => Node::Group(
+            cs.into_iter()
+                .map(|(o, n)| (o, with_field(n, field)))
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -414,7 +565,11 @@ impl QueryStringQuery {
                 Ok(Query::Bool(b))
             }
             Node::Leaf(Some(f), leaf) => {
-                let fields = if f.contains('*') { ctx.expand(f) } else { vec![f.clone()] };
+                let fields = if f.contains('*') {
+                    ctx.expand(f)
+                } else {
+                    vec![f.clone()]
+                };
                 self.per_field(&fields, leaf, ctx, f.contains('*'))
             }
             Node::Leaf(None, Leaf::Wildcard(w)) if w == "*" => Ok(Query::MatchAll),
@@ -429,7 +584,13 @@ impl QueryStringQuery {
         }
     }
 
-    fn per_field(&self, fields: &[String], leaf: &Leaf, ctx: &Ctx<'_>, lenient: bool) -> Result<Query> {
+    fn per_field(
+        &self,
+        fields: &[String],
+        leaf: &Leaf,
+        ctx: &Ctx<'_>,
+        lenient: bool,
+    ) -> Result<Query> {
         let mut qs = Vec::new();
         for f in fields {
             let q = leaf_query(f, leaf);
@@ -441,7 +602,10 @@ impl QueryStringQuery {
         Ok(match qs.len() {
             0 => Query::MatchNone,
             1 => qs.pop().unwrap_or(Query::MatchNone),
-            _ => Query::Bool(BoolQuery { should: qs, ..BoolQuery::default() }),
+            _ => Query::Bool(BoolQuery {
+                should: qs,
+                ..BoolQuery::default()
+            }),
         })
     }
 }
@@ -449,7 +613,9 @@ impl QueryStringQuery {
 fn leaf_query(field: &str, leaf: &Leaf) -> Query {
     let field = field.to_string();
     match leaf {
-        Leaf::Term(t) if field == "_id" => Query::Ids(IdsQuery { values: vec![t.clone()] }),
+        Leaf::Term(t) if field == "_id" => Query::Ids(IdsQuery {
+            values: vec![t.clone()],
+        }),
         Leaf::Term(t) => Query::Match(MatchQuery {
             field,
             query: t.clone(),
@@ -457,9 +623,21 @@ fn leaf_query(field: &str, leaf: &Leaf) -> Query {
             minimum_should_match: None,
             zero_terms_all: false,
         }),
-        Leaf::Phrase(t, slop) => Query::MatchPhrase(MatchPhraseQuery { field, query: t.clone(), slop: *slop }),
-        Leaf::Wildcard(w) => Query::Wildcard(WildcardQuery { field, value: w.clone(), case_insensitive: true }),
-        Leaf::Regex(r) => Query::Regexp(RegexpQuery { field, value: r.clone(), case_insensitive: false }),
+        Leaf::Phrase(t, slop) => Query::MatchPhrase(MatchPhraseQuery {
+            field,
+            query: t.clone(),
+            slop: *slop,
+        }),
+        Leaf::Wildcard(w) => Query::Wildcard(WildcardQuery {
+            field,
+            value: w.clone(),
+            case_insensitive: true,
+        }),
+        Leaf::Regex(r) => Query::Regexp(RegexpQuery {
+            field,
+            value: r.clone(),
+            case_insensitive: false,
+        }),
         Leaf::Exists => Query::Exists(ExistsQuery { field }),
         Leaf::Range(lo, il, hi, ih) => {
             let v = |s: &Option<String>| s.as_ref().map(|s| Value::String(s.clone()));

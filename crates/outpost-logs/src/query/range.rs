@@ -34,9 +34,18 @@ pub struct RangeQuery {
 pub(super) fn parse(body: &Value) -> Result<RangeQuery> {
     let (field, v) = single_field("range", body)?;
     let Some(o) = v.as_object() else {
-        return Err(Error::Parsing(format!("[range] query malformed, no start_object after field [{field}]")));
+        return Err(Error::Parsing(format!(
+            "[range] query malformed, no start_object after field [{field}]"
+        )));
     };
-    let mut q = RangeQuery { field: field.to_string(), gt: None, gte: None, lt: None, lte: None, format: None };
+    let mut q = RangeQuery {
+        field: field.to_string(),
+        gt: None,
+        gte: None,
+        lt: None,
+        lte: None,
+        format: None,
+    };
     for (k, v) in o {
         let v = if v.is_null() { None } else { Some(v.clone()) };
         match k.as_str() {
@@ -46,7 +55,11 @@ pub(super) fn parse(body: &Value) -> Result<RangeQuery> {
             "lte" | "to" => q.lte = v,
             "format" => q.format = v.as_ref().and_then(Value::as_str).map(str::to_string),
             "time_zone" | "boost" | "relation" | "_name" | "include_lower" | "include_upper" => {}
-            other => return Err(Error::Parsing(format!("[range] query does not support [{other}]"))),
+            other => {
+                return Err(Error::Parsing(format!(
+                    "[range] query does not support [{other}]"
+                )));
+            }
         }
     }
     Ok(q)
@@ -59,11 +72,17 @@ impl RangeQuery {
             _ => 1,
         };
         if let Value::Number(n) = v {
-            let base = n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)).unwrap_or(0);
+            let base = n
+                .as_i64()
+                .or_else(|| n.as_f64().map(|f| f as i64))
+                .unwrap_or(0);
             return Ok(base.saturating_mul(scale));
         }
         let s = text_of(v);
-        if self.format.as_deref().is_some_and(|f| f.starts_with("epoch_"))
+        if self
+            .format
+            .as_deref()
+            .is_some_and(|f| f.starts_with("epoch_"))
             && let Ok(n) = s.trim().parse::<i64>()
         {
             return Ok(n.saturating_mul(scale));
@@ -87,8 +106,12 @@ impl RangeQuery {
     }
 
     pub(super) fn compile(&self, ctx: &Ctx<'_>) -> Result<Box<dyn TQuery>> {
-        let Some(target) = ctx.target(&self.field) else { return Ok(Box::new(EmptyQuery)) };
-        let Target::Exact(path, ty) = &target else { return Ok(Box::new(EmptyQuery)) };
+        let Some(target) = ctx.target(&self.field) else {
+            return Ok(Box::new(EmptyQuery));
+        };
+        let Target::Exact(path, ty) = &target else {
+            return Ok(Box::new(EmptyQuery));
+        };
         match ty {
             FieldType::Date => {
                 let (lo, hi) = self.date_bounds(ctx.now_ms)?;
@@ -141,7 +164,8 @@ impl RangeQuery {
                         Value::String(s) => s.trim().parse::<f64>().ok(),
                         _ => None,
                     };
-                    x.map(|x| encode::double(path, x)).ok_or_else(|| bad(path, v))
+                    x.map(|x| encode::double(path, x))
+                        .ok_or_else(|| bad(path, v))
                 };
                 let (lo, hi) = self.bounds(num)?;
                 Ok(ctx.kv_range(path, encode::DOUBLE, lo, hi))
@@ -154,7 +178,7 @@ impl RangeQuery {
         }
     }
 
-    fn bounds(&self, enc: impl Fn(&Value) -> Result<Vec<u8>>) -> Result<(Bound<Vec<u8>>, Bound<Vec<u8>>)> {
+    fn bounds(&self, enc: impl Fn(&Value) -> Result<Vec<u8>>) -> Result<BytesBounds> {
         let lo = match (&self.gt, &self.gte) {
             (Some(v), _) => Bound::Excluded(enc(v)?),
             (None, Some(v)) => Bound::Included(enc(v)?),
@@ -169,6 +193,9 @@ impl RangeQuery {
     }
 }
 
+/// Lower and upper bound of encoded terms.
+type BytesBounds = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 fn map<T, U>(b: Bound<T>, f: impl Fn(T) -> U) -> Bound<U> {
     match b {
         Bound::Included(x) => Bound::Included(f(x)),
@@ -178,5 +205,8 @@ fn map<T, U>(b: Bound<T>, f: impl Fn(T) -> U) -> Bound<U> {
 }
 
 fn bad(path: &str, v: &Value) -> Error {
-    Error::IllegalArgument(format!("failed to create query: for input string: \"{}\" on field [{path}]", text_of(v)))
+    Error::IllegalArgument(format!(
+        "failed to create query: for input string: \"{}\" on field [{path}]",
+        text_of(v)
+    ))
 }

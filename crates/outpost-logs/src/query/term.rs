@@ -20,14 +20,22 @@ pub struct TermQuery {
 pub(super) fn parse(body: &Value) -> Result<TermQuery> {
     let (field, v) = single_field("term", body)?;
     let o = options(v, "value");
-    let value = o.get("value").cloned().ok_or_else(|| Error::Parsing("[term] query requires a value".into()))?;
+    let value = o
+        .get("value")
+        .cloned()
+        .ok_or_else(|| Error::Parsing("[term] query requires a value".into()))?;
     if value.is_object() || value.is_array() || value.is_null() {
-        return Err(Error::Parsing("[term] query does not support array of values".into()));
+        return Err(Error::Parsing(
+            "[term] query does not support array of values".into(),
+        ));
     }
     Ok(TermQuery {
         field: field.to_string(),
         value,
-        case_insensitive: o.get("case_insensitive").and_then(Value::as_bool).unwrap_or(false),
+        case_insensitive: o
+            .get("case_insensitive")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     })
 }
 

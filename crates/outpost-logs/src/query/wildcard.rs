@@ -28,13 +28,18 @@ pub(super) fn parse(body: &Value) -> Result<WildcardQuery> {
     Ok(WildcardQuery {
         field: field.to_string(),
         value,
-        case_insensitive: o.get("case_insensitive").and_then(Value::as_bool).unwrap_or(false),
+        case_insensitive: o
+            .get("case_insensitive")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     })
 }
 
 impl WildcardQuery {
     pub(super) fn compile(&self, ctx: &Ctx<'_>) -> Result<Box<dyn TQuery>> {
-        let Some(t) = ctx.target(&self.field) else { return Ok(Box::new(EmptyQuery)) };
+        let Some(t) = ctx.target(&self.field) else {
+            return Ok(Box::new(EmptyQuery));
+        };
         let flag = if self.case_insensitive { "(?i)" } else { "" };
         ctx.regex_query(&t, &format!("{flag}{}", wildcard_to_regex(&self.value)))
     }
