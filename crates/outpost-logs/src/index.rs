@@ -262,10 +262,9 @@ impl LogIndex {
         {
             return Err(Error::VersionConflict(id.to_string(), v));
         }
-        let mut mapping = (*st.mapping).clone();
-        let leaves = mapping.index_document(value, id)?;
-        if mapping != *st.mapping {
-            st.mapping = Arc::new(mapping);
+        let (leaves, added) = st.mapping.prepare(value, id)?;
+        if !added.is_empty() {
+            Arc::make_mut(&mut st.mapping).extend(added);
         }
         let doc = self.build_doc(id, source, leaves);
         if existing.is_some() {

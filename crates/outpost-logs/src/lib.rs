@@ -21,7 +21,7 @@ pub use bulk::BulkResponse;
 pub use date::{Rounding, eval_date_math, parse_date};
 pub use error::{Error, Result};
 pub use index::{Fields, LogIndex, OpType, WriteOutcome, WriterOptions};
-pub use mapping::{FieldType, Mapping};
+pub use mapping::{FieldType, Leaf, Mapping, Prepared};
 pub use resolve::validate_index_name;
 pub use search::{MAX_RESULT_WINDOW, SearchOptions};
 

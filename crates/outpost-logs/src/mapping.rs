@@ -101,6 +101,9 @@ pub enum Leaf {
     Date(i64),
 }
 
+/// A document's leaves and the paths it adds to the mapping.
+pub type Prepared = (Vec<(String, Leaf)>, Vec<(String, FieldType)>);
+
 /// The mapping of one index.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Mapping {
@@ -152,6 +155,14 @@ impl Mapping {
     /// Converts a document's `_source` into its leaves, extending the mapping dynamically with
     /// the paths it introduces. On a conflict nothing is added and the document is refused.
     pub fn index_document(&mut self, source: &Value, id: &str) -> Result<Vec<(String, Leaf)>> {
+        let (leaves, added) = self.prepare(source, id)?;
+        self.extend(added);
+        Ok(leaves)
+    }
+
+    /// Like [`Mapping::index_document`] without changing the mapping: the leaves and the new
+    /// paths the document would add (apply them with [`Mapping::extend`]).
+    pub fn prepare(&self, source: &Value, id: &str) -> Result<Prepared> {
         let Value::Object(obj) = source else {
             return Err(Error::MapperParsing(
                 "failed to parse, document is empty or not an object".to_string(),
@@ -160,10 +171,14 @@ impl Mapping {
         let mut added: Vec<(String, FieldType)> = Vec::new();
         let mut leaves = Vec::new();
         self.walk_object(obj, "", id, &mut added, &mut leaves)?;
+        Ok((leaves, added))
+    }
+
+    /// Adds dynamically mapped paths (first-seen type wins).
+    pub fn extend(&mut self, added: Vec<(String, FieldType)>) {
         for (path, ty) in added {
             self.fields.entry(path).or_insert(ty);
         }
-        Ok(leaves)
     }
 
     fn lookup<'a>(&'a self, path: &str, added: &'a [(String, FieldType)]) -> Option<&'a FieldType> {
