@@ -390,3 +390,35 @@ fn search_options() {
         4
     );
 }
+
+#[test]
+fn keyword_twin_respects_ignore_above() {
+    let s = store();
+    let long = "word ".repeat(60);
+    let doc = json!({"msg": long.trim_end()}).to_string();
+    s.index_doc(
+        "logs",
+        Some("long"),
+        doc.as_bytes(),
+        OpType::Index,
+        Refresh::True,
+    )
+    .unwrap();
+    let count = |q: Value| {
+        s.count("logs", &json!({"query": q}), SearchOptions::default())
+            .unwrap()["count"]
+            .clone()
+    };
+    assert_eq!(count(json!({"match": {"msg": "word"}})), 1);
+    assert_eq!(
+        count(json!({"term": {"msg.keyword": long.trim_end()}})),
+        0,
+        "longer than 256: not in .keyword"
+    );
+    assert_eq!(count(json!({"exists": {"field": "msg.keyword"}})), 0);
+    // _source is kept as sent even though the keyword was not indexed
+    assert_eq!(
+        s.get_doc("logs", "long").unwrap().unwrap().0,
+        doc.as_bytes()
+    );
+}

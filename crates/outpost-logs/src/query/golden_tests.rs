@@ -392,6 +392,16 @@ fn golden_query_table() {
             vec!["d4"],
         ),
         ("_all", json!({"match": {"message": "config"}}), vec!["a1"]),
+        (
+            "app-audit",
+            json!({"term": {"labels.team.keyword": "edge"}}),
+            vec!["a1"],
+        ),
+        (
+            "app-audit",
+            json!({"exists": {"field": "labels"}}),
+            vec!["a1"],
+        ),
     ];
     let mut failures = Vec::new();
     for (index, q, want) in &table {
