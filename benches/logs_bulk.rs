@@ -48,6 +48,16 @@ fn ndjson(from: usize, n: usize) -> String {
     s
 }
 
+/// CPU seconds (user + system) of this process so far, from `/proc/self/stat` (Linux; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // fields 14 and 15 of stat (utime, stime) are 12 and 13 after the command name; 100 ticks/s
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn store() -> LogStore {
     let opts = StoreOptions {
         max_bytes: u64::MAX,

@@ -131,10 +131,11 @@ impl LogStore {
                 Some(Value::Number(n)) => Some(n.to_string()),
                 _ => None,
             };
-            let uuid = self
-                .index(&index)
-                .map(|i| i.uuid().to_string())
-                .unwrap_or_else(|_| "_na_".into());
+            let uuid = || {
+                self.index(&index)
+                    .map(|i| i.uuid().to_string())
+                    .unwrap_or_else(|_| "_na_".into())
+            };
             match op.as_str() {
                 "delete" => {
                     let Some(id) = id else {
@@ -142,7 +143,7 @@ impl LogStore {
                             op,
                             &index,
                             None,
-                            &uuid,
+                            &uuid(),
                             &Error::IllegalArgument("Validation Failed: 1: id is missing;".into()),
                         ));
                         errors = true;
@@ -166,7 +167,7 @@ impl LogStore {
                         op,
                         &index,
                         id.as_deref(),
-                        &uuid,
+                        &uuid(),
                         &Error::IllegalArgument(
                             "bulk update is not supported by this store".into(),
                         ),
@@ -196,7 +197,7 @@ impl LogStore {
                             touched.push(w.index);
                         }
                         Err(e) => {
-                            items.push(item_error(op, &index, id.as_deref(), &uuid, &e));
+                            items.push(item_error(op, &index, id.as_deref(), &uuid(), &e));
                             errors = true;
                         }
                     }
