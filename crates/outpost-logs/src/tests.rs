@@ -422,3 +422,26 @@ fn keyword_twin_respects_ignore_above() {
         doc.as_bytes()
     );
 }
+
+#[test]
+fn deeply_nested_query_string_is_refused_not_a_stack_overflow() {
+    let s = corpus();
+    let q = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
+    let err = s
+        .search(
+            "logs-*",
+            &json!({"query": {"query_string": {"query": q}}}),
+            SearchOptions::default(),
+        )
+        .unwrap_err();
+    assert_eq!(err.es_type(), "parsing_exception");
+    let ok = format!("{}cart{}", "(".repeat(10), ")".repeat(10));
+    let res = s
+        .search(
+            "logs-*",
+            &json!({"query": {"query_string": {"query": ok}}}),
+            SearchOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(res["hits"]["total"]["value"], 2);
+}

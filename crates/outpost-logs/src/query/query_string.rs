@@ -103,6 +103,7 @@ pub(super) fn parse_with(body: &Value, simple: bool) -> Result<Query> {
         pos: 0,
         default_and: op_and,
         simple,
+        depth: 0,
     };
     let root = match p.parse_query() {
         Ok(n) if p.pos >= p.tokens.len() => n,
@@ -386,7 +387,11 @@ struct Parser {
     pos: usize,
     default_and: bool,
     simple: bool,
+    depth: usize,
 }
+
+/// Deepest `( )` nesting accepted (keeps hostile input off the stack).
+const MAX_DEPTH: usize = 64;
 
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
@@ -494,7 +499,12 @@ impl Parser {
                 return self.parse_clause(Some(f));
             }
             Tok::LParen => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(format!("query is nested deeper than {MAX_DEPTH} groups"));
+                }
                 let inner = self.parse_query()?;
+                self.depth -= 1;
                 if self.peek() != Some(&Tok::RParen) {
                     return Err("missing closing parenthesis".into());
                 }
