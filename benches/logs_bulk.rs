@@ -19,16 +19,17 @@ fn doc_pair(i: usize, out: &mut String) {
     let svc = SERVICES[i % SERVICES.len()];
     let level = LEVELS[(i / 3) % LEVELS.len()];
     let status = [200, 200, 201, 404, 500][i % 5];
+    let method = if i.is_multiple_of(5) { "POST" } else { "GET" };
 
     let ts = outpost_clock::text::rfc3339_millis(BASE_MS + (i as i64) * 100);
     let doc = json!({
         "@timestamp": ts,
-        "message": format!("{} /api/{svc}/items/{} {} {}ms request handled for user user-{} session {:x} with a padded text body to reach a realistic log line length of about one kilobyte per document", if i % 5 == 0 { "POST" } else { "GET" }, i % 1000, status, i % 97, i % 5000, i.wrapping_mul(2654435761)),
+        "message": format!("{} /api/{svc}/items/{} {} {}ms request handled for user user-{} session {:x} with a padded text body to reach a realistic log line length of about one kilobyte per document", method, i % 1000, status, i % 97, i % 5000, i.wrapping_mul(2654435761)),
         "log": {"level": level, "logger": format!("{svc}.handler"), "file": {"path": format!("/var/log/containers/{svc}-{}.log", i % 7)}, "offset": i * 1024},
         "service": {"name": svc, "version": "1.4.2", "environment": "production"},
         "host": {"name": format!("node-{}", i % 16), "hostname": format!("node-{}", i % 16), "architecture": "x86_64", "os": {"family": "debian", "kernel": "6.1.0-18-amd64"}},
         "kubernetes": {"namespace": "shop", "pod": {"name": format!("{svc}-7d9f8c-{}", i % 11), "uid": format!("3f2a9c1e-{:04}-4b1d-9e2f-8a7b6c5d4e3f", i % 10000)}, "node": {"name": format!("node-{}", i % 16)}, "container": {"name": svc}},
-        "http": {"request": {"method": if i % 5 == 0 { "POST" } else { "GET" }}, "response": {"status_code": status, "bytes": (i * 37) % 50_000}},
+        "http": {"request": {"method": method}, "response": {"status_code": status, "bytes": (i * 37) % 50_000}},
         "trace_id": format!("{:032x}", (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834)),
         "event": {"dataset": format!("{svc}.access"), "duration": (i % 1000) * 1000, "success": i % 5 < 3},
         "agent": {"type": "filebeat", "version": "8.15.0", "name": format!("node-{}", i % 16)},
