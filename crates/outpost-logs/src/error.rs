@@ -1,0 +1,95 @@
+//! The crate's error type: every failure carries the Elasticsearch exception type and HTTP status
+//! it becomes in the API layer.
+
+/// Errors of the log store, each naming the Elasticsearch exception it stands for.
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum Error {
+    /// `index_not_found_exception` (404).
+    #[error("no such index [{0}]")]
+    IndexNotFound(String),
+    /// `invalid_index_name_exception` (400).
+    #[error("invalid index name [{name}], {why}")]
+    InvalidIndexName {
+        /// The refused name.
+        name: String,
+        /// Why it was refused.
+        why: String,
+    },
+    /// `mapper_parsing_exception` (400): a value does not fit its field's mapping.
+    #[error("{0}")]
+    MapperParsing(String),
+    /// `version_conflict_engine_exception` (409).
+    #[error("[{0}]: version conflict, document already exists (current version [{1}])")]
+    VersionConflict(String, u64),
+    /// `illegal_argument_exception` (400).
+    #[error("{0}")]
+    IllegalArgument(String),
+    /// `parsing_exception` (400): a malformed or unknown query.
+    #[error("{0}")]
+    Parsing(String),
+    /// `x_content_parse_exception` (400): malformed JSON.
+    #[error("{0}")]
+    XContentParse(String),
+    /// `resource_already_exists_exception` (400).
+    #[error("index [{0}] already exists")]
+    AlreadyExists(String),
+    /// An internal failure of the index engine (500).
+    #[error("index engine: {0}")]
+    Engine(String),
+}
+
+impl Error {
+    /// The Elasticsearch exception type (`error.type`).
+    pub fn es_type(&self) -> &'static str {
+        match self {
+            Error::IndexNotFound(_) => "index_not_found_exception",
+            Error::InvalidIndexName { .. } => "invalid_index_name_exception",
+            Error::MapperParsing(_) => "mapper_parsing_exception",
+            Error::VersionConflict(..) => "version_conflict_engine_exception",
+            Error::IllegalArgument(_) => "illegal_argument_exception",
+            Error::Parsing(_) => "parsing_exception",
+            Error::XContentParse(_) => "x_content_parse_exception",
+            Error::AlreadyExists(_) => "resource_already_exists_exception",
+            Error::Engine(_) => "exception",
+        }
+    }
+
+    /// The HTTP status Elasticsearch answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::IndexNotFound(_) => 404,
+            Error::VersionConflict(..) => 409,
+            Error::Engine(_) => 500,
+            _ => 400,
+        }
+    }
+
+    /// The `error` object of an Elasticsearch response (`type`, `reason`, `root_cause`, plus
+    /// the index keys `index_not_found_exception` carries).
+    pub fn to_es_json(&self) -> serde_json::Value {
+        let mut cause = serde_json::Map::new();
+        cause.insert("type".into(), self.es_type().into());
+        cause.insert("reason".into(), self.to_string().into());
+        if let Error::IndexNotFound(name) = self {
+            cause.insert("resource.type".into(), "index_or_alias".into());
+            cause.insert("resource.id".into(), name.clone().into());
+            cause.insert("index_uuid".into(), "_na_".into());
+            cause.insert("index".into(), name.clone().into());
+        }
+        let mut top = cause.clone();
+        top.insert(
+            "root_cause".into(),
+            serde_json::Value::Array(vec![serde_json::Value::Object(cause)]),
+        );
+        serde_json::Value::Object(top)
+    }
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Error::Engine(e.to_string().to_lowercase())
+    }
+}
+
+/// The crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,523 @@
+//! An index's mapping as Elasticsearch's dynamic mapping builds it: dotted path → field type,
+//! first-seen type wins, explicit mappings (`put_mapping`) override. A document is checked
+//! against the mapping as a whole; a value that does not fit refuses only that document.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::date::{parse_date, parse_date_value};
+use crate::error::{Error, Result};
+
+/// `ignore_above` of the dynamic `.keyword` sub-field.
+pub(crate) const KEYWORD_IGNORE_ABOVE: usize = 256;
+
+/// A field's type, as `_mapping` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldType {
+    /// `text`, with an optional `keyword` sub-field `.keyword` (its `ignore_above`).
+    Text {
+        /// `ignore_above` of `.keyword`, `None` when the text has no keyword sub-field.
+        keyword: Option<usize>,
+    },
+    /// `keyword` (its `ignore_above`).
+    Keyword {
+        /// Longer values are kept in `_source` but not indexed.
+        ignore_above: Option<usize>,
+    },
+    /// `long` (also `integer`, `short`, `byte` in explicit mappings).
+    Long,
+    /// `float` / `double` (dynamic floats are `float`).
+    Double(&'static str),
+    /// `boolean`.
+    Boolean,
+    /// `date` (epoch ms).
+    Date,
+    /// `object`: a parent of dotted paths.
+    Object,
+}
+
+impl FieldType {
+    /// The type name `_mapping` prints.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FieldType::Text { .. } => "text",
+            FieldType::Keyword { .. } => "keyword",
+            FieldType::Long => "long",
+            FieldType::Double(n) => n,
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::Object => "object",
+        }
+    }
+
+    fn from_explicit(name: &str, def: &Value) -> Result<FieldType> {
+        Ok(match name {
+            "text" | "match_only_text" => {
+                let keyword = def
+                    .get("fields")
+                    .and_then(|f| f.get("keyword"))
+                    .map(|k| ignore_above(k).unwrap_or(usize::MAX));
+                FieldType::Text { keyword }
+            }
+            "keyword" | "constant_keyword" | "wildcard" => FieldType::Keyword {
+                ignore_above: ignore_above(def),
+            },
+            "long" | "integer" | "short" | "byte" | "unsigned_long" => FieldType::Long,
+            "double" => FieldType::Double("double"),
+            "float" | "half_float" | "scaled_float" => FieldType::Double("float"),
+            "boolean" => FieldType::Boolean,
+            "date" | "date_nanos" => FieldType::Date,
+            "object" | "nested" | "flattened" => FieldType::Object,
+            other => {
+                return Err(Error::MapperParsing(format!(
+                    "no handler for type [{other}] declared on field"
+                )));
+            }
+        })
+    }
+}
+
+fn ignore_above(def: &Value) -> Option<usize> {
+    def.get("ignore_above")
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+}
+
+/// One indexable value of a document, already converted to its field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Leaf {
+    /// Analyzed text; the flag says whether its `.keyword` twin is indexed too.
+    Text(String, bool),
+    /// An exact keyword.
+    Keyword(String),
+    /// A long.
+    Long(i64),
+    /// A double.
+    Double(f64),
+    /// A boolean.
+    Boolean(bool),
+    /// A date in epoch ms.
+    Date(i64),
+}
+
+/// A document's leaves and the paths it adds to the mapping.
+pub type Prepared = (Vec<(String, Leaf)>, Vec<(String, FieldType)>);
+
+/// The mapping of one index.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mapping {
+    fields: BTreeMap<String, FieldType>,
+}
+
+impl Mapping {
+    /// The type of a dotted path, if mapped.
+    pub fn get(&self, path: &str) -> Option<&FieldType> {
+        self.fields.get(path)
+    }
+
+    /// All mapped paths with their types, in path order.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &FieldType)> {
+        self.fields.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Number of mapped paths.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether nothing is mapped yet.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Applies an explicit `{"properties": {...}}` mapping. A path that already has another type
+    /// is refused with ES's `illegal_argument_exception` text; nothing is applied then.
+    pub fn put(&mut self, body: &Value) -> Result<()> {
+        let props = body.get("properties").unwrap_or(body);
+        let mut new = BTreeMap::new();
+        collect_properties(props, "", &mut new)?;
+        for (path, ty) in &new {
+            if let Some(old) = self.fields.get(path)
+                && old.name() != ty.name()
+            {
+                return Err(Error::IllegalArgument(format!(
+                    "mapper [{path}] cannot be changed from type [{}] to [{}]",
+                    old.name(),
+                    ty.name()
+                )));
+            }
+        }
+        self.fields.extend(new);
+        Ok(())
+    }
+
+    /// Converts a document's `_source` into its leaves, extending the mapping dynamically with
+    /// the paths it introduces. On a conflict nothing is added and the document is refused.
+    pub fn index_document(&mut self, source: &Value, id: &str) -> Result<Vec<(String, Leaf)>> {
+        let (leaves, added) = self.prepare(source, id)?;
+        self.extend(added);
+        Ok(leaves)
+    }
+
+    /// Like [`Mapping::index_document`] without changing the mapping: the leaves and the new
+    /// paths the document would add (apply them with [`Mapping::extend`]).
+    pub fn prepare(&self, source: &Value, id: &str) -> Result<Prepared> {
+        let Value::Object(obj) = source else {
+            return Err(Error::MapperParsing(
+                "failed to parse, document is empty or not an object".to_string(),
+            ));
+        };
+        let mut added: Vec<(String, FieldType)> = Vec::new();
+        let mut leaves = Vec::new();
+        self.walk_object(obj, "", id, &mut added, &mut leaves)?;
+        Ok((leaves, added))
+    }
+
+    /// Adds dynamically mapped paths (first-seen type wins).
+    pub fn extend(&mut self, added: Vec<(String, FieldType)>) {
+        for (path, ty) in added {
+            self.fields.entry(path).or_insert(ty);
+        }
+    }
+
+    fn lookup<'a>(&'a self, path: &str, added: &'a [(String, FieldType)]) -> Option<&'a FieldType> {
+        self.fields
+            .get(path)
+            .or_else(|| added.iter().find(|(p, _)| p == path).map(|(_, t)| t))
+    }
+
+    fn walk_object(
+        &self,
+        obj: &Map<String, Value>,
+        prefix: &str,
+        id: &str,
+        added: &mut Vec<(String, FieldType)>,
+        leaves: &mut Vec<(String, Leaf)>,
+    ) -> Result<()> {
+        for (key, value) in obj {
+            if key.is_empty() || key.split('.').any(str::is_empty) {
+                return Err(Error::MapperParsing(format!(
+                    "field name cannot be an empty string or contain empty segments [{key}]"
+                )));
+            }
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            // parents of dotted keys are objects
+            let mut parent = prefix.to_string();
+            for seg in key
+                .split('.')
+                .collect::<Vec<_>>()
+                .split_last()
+                .map(|(_, p)| p)
+                .unwrap_or(&[])
+            {
+                parent = if parent.is_empty() {
+                    (*seg).to_string()
+                } else {
+                    format!("{parent}.{seg}")
+                };
+                self.ensure_object(&parent, added)?;
+            }
+            self.walk_value(value, &path, id, added, leaves)?;
+        }
+        Ok(())
+    }
+
+    fn ensure_object(&self, path: &str, added: &mut Vec<(String, FieldType)>) -> Result<()> {
+        match self.lookup(path, added) {
+            Some(FieldType::Object) => Ok(()),
+            Some(_) => Err(Error::MapperParsing(format!(
+                "object mapping for [{path}] tried to parse field [{path}] as object, but found a concrete value"
+            ))),
+            None => {
+                added.push((path.to_string(), FieldType::Object));
+                Ok(())
+            }
+        }
+    }
+
+    fn walk_value(
+        &self,
+        value: &Value,
+        path: &str,
+        id: &str,
+        added: &mut Vec<(String, FieldType)>,
+        leaves: &mut Vec<(String, Leaf)>,
+    ) -> Result<()> {
+        match value {
+            Value::Null => Ok(()),
+            Value::Array(items) => {
+                for item in items {
+                    self.walk_value(item, path, id, added, leaves)?;
+                }
+                Ok(())
+            }
+            Value::Object(obj) => {
+                self.ensure_object(path, added)?;
+                self.walk_object(obj, path, id, added, leaves)
+            }
+            _ => {
+                let ty = match self.lookup(path, added) {
+                    Some(ty) => ty.clone(),
+                    None => {
+                        let ty = dynamic_type(value);
+                        added.push((path.to_string(), ty.clone()));
+                        ty
+                    }
+                };
+                let leaf = convert(value, &ty).ok_or_else(|| {
+                    if ty == FieldType::Object {
+                        Error::MapperParsing(format!(
+                            "object mapping for [{path}] tried to parse field [{path}] as object, but found a concrete value"
+                        ))
+                    } else {
+                        Error::MapperParsing(format!(
+                            "failed to parse field [{path}] of type [{}] in document with id '{id}'. Preview of field's value: '{}'",
+                            ty.name(),
+                            preview(value)
+                        ))
+                    }
+                })?;
+                if let Some(leaf) = leaf {
+                    leaves.push((path.to_string(), leaf));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The `{"properties": …}` object `_mapping` prints, nesting dotted paths under objects.
+    pub fn to_es_json(&self) -> Value {
+        let mut root = Map::new();
+        for (path, ty) in &self.fields {
+            let segs: Vec<&str> = path.split('.').collect();
+            let def = match ty {
+                FieldType::Object => json!({"properties": {}}),
+                FieldType::Text {
+                    keyword: Some(above),
+                } => json!({
+                    "type": "text",
+                    "fields": {"keyword": {"type": "keyword", "ignore_above": above}}
+                }),
+                FieldType::Keyword {
+                    ignore_above: Some(above),
+                } => {
+                    json!({"type": "keyword", "ignore_above": above})
+                }
+                other => json!({"type": other.name()}),
+            };
+            insert_path(&mut root, &segs, def);
+        }
+        json!({ "properties": root })
+    }
+}
+
+fn insert_path(node: &mut Map<String, Value>, segs: &[&str], def: Value) {
+    match segs {
+        [] => {}
+        [last] => {
+            let keep = def.get("type").is_none() && node.contains_key(*last);
+            if !keep {
+                node.insert((*last).to_string(), def);
+            }
+        }
+        [first, rest @ ..] => {
+            let entry = node
+                .entry((*first).to_string())
+                .or_insert_with(|| json!({"properties": {}}));
+            if let Some(props) = entry
+                .as_object_mut()
+                .map(|o| o.entry("properties").or_insert_with(|| json!({})))
+                .and_then(Value::as_object_mut)
+            {
+                insert_path(props, rest, def);
+            }
+        }
+    }
+}
+
+fn collect_properties(
+    props: &Value,
+    prefix: &str,
+    out: &mut BTreeMap<String, FieldType>,
+) -> Result<()> {
+    let Some(obj) = props.as_object() else {
+        return Err(Error::MapperParsing(
+            "expected map for property [properties]".to_string(),
+        ));
+    };
+    for (name, def) in obj {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        if let Some(sub) = def.get("properties") {
+            out.insert(path.clone(), FieldType::Object);
+            collect_properties(sub, &path, out)?;
+            continue;
+        }
+        let ty_name = def.get("type").and_then(Value::as_str).unwrap_or("object");
+        out.insert(path, FieldType::from_explicit(ty_name, def)?);
+    }
+    Ok(())
+}
+
+/// ES's dynamic mapping of a new leaf value.
+fn dynamic_type(v: &Value) -> FieldType {
+    match v {
+        Value::Bool(_) => FieldType::Boolean,
+        Value::Number(n) if n.is_i64() || n.is_u64() => FieldType::Long,
+        Value::Number(_) => FieldType::Double("float"),
+        Value::String(s) if parse_date(s).is_some() => FieldType::Date,
+        _ => FieldType::Text {
+            keyword: Some(KEYWORD_IGNORE_ABOVE),
+        },
+    }
+}
+
+/// Converts a value for a type: `None` = does not fit; `Some(None)` = accepted, nothing indexed.
+fn convert(v: &Value, ty: &FieldType) -> Option<Option<Leaf>> {
+    let text = || match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    Some(match ty {
+        FieldType::Object => return None,
+        FieldType::Text { keyword } => {
+            let s = text()?;
+            let kw = keyword.is_some_and(|above| s.chars().count() <= above);
+            Some(Leaf::Text(s, kw))
+        }
+        FieldType::Keyword { ignore_above } => {
+            let s = text()?;
+            if ignore_above.is_some_and(|above| s.chars().count() > above) {
+                None
+            } else {
+                Some(Leaf::Keyword(s))
+            }
+        }
+        FieldType::Long => Some(Leaf::Long(match v {
+            Value::Number(n) => n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))?,
+            Value::String(s) => {
+                let t = s.trim();
+                t.parse::<i64>().ok().or_else(|| {
+                    t.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite())
+                        .map(|f| f as i64)
+                })?
+            }
+            _ => return None,
+        })),
+        FieldType::Double(_) => Some(Leaf::Double(match v {
+            Value::Number(n) => n.as_f64()?,
+            Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite())?,
+            _ => return None,
+        })),
+        FieldType::Boolean => Some(Leaf::Boolean(match v {
+            Value::Bool(b) => *b,
+            Value::String(s) if s == "true" => true,
+            Value::String(s) if s == "false" || s.is_empty() => false,
+            _ => return None,
+        })),
+        FieldType::Date => Some(Leaf::Date(parse_date_value(v)?)),
+    })
+}
+
+fn preview(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.chars().take(20).collect(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dynamic_mapping_types_as_es() {
+        let mut m = Mapping::default();
+        let doc = json!({"@timestamp": "2026-12-07T10:00:00Z", "message": "GET /", "n": 3, "f": 1.5,
+            "ok": true, "kubernetes": {"pod": {"name": "api-1"}}, "a.b": "x", "nothing": null, "tags": ["x", "y"]});
+        let leaves = m.index_document(&doc, "1").unwrap();
+        assert_eq!(m.get("@timestamp"), Some(&FieldType::Date));
+        assert_eq!(
+            m.get("message"),
+            Some(&FieldType::Text { keyword: Some(256) })
+        );
+        assert_eq!(m.get("n"), Some(&FieldType::Long));
+        assert_eq!(m.get("f"), Some(&FieldType::Double("float")));
+        assert_eq!(m.get("ok"), Some(&FieldType::Boolean));
+        assert_eq!(m.get("kubernetes"), Some(&FieldType::Object));
+        assert_eq!(
+            m.get("kubernetes.pod.name").map(FieldType::name),
+            Some("text")
+        );
+        assert_eq!(m.get("a"), Some(&FieldType::Object));
+        assert_eq!(m.get("a.b").map(FieldType::name), Some("text"));
+        assert_eq!(m.get("nothing"), None);
+        assert_eq!(leaves.iter().filter(|(p, _)| p == "tags").count(), 2);
+        let props = m.to_es_json();
+        assert_eq!(
+            props["properties"]["kubernetes"]["properties"]["pod"]["properties"]["name"]["fields"]
+                ["keyword"]["ignore_above"],
+            256
+        );
+        assert_eq!(props["properties"]["n"]["type"], "long");
+    }
+
+    #[test]
+    fn first_seen_type_wins_and_conflicts_refuse_the_document() {
+        let mut m = Mapping::default();
+        m.index_document(&json!({"n": 1}), "a").unwrap();
+        // numeric strings are coerced
+        assert_eq!(
+            m.index_document(&json!({"n": "7"}), "b").unwrap(),
+            vec![("n".into(), Leaf::Long(7))]
+        );
+        let err = m
+            .index_document(&json!({"n": "abc", "new_field": 1}), "c")
+            .unwrap_err();
+        assert_eq!(err.es_type(), "mapper_parsing_exception");
+        assert!(
+            err.to_string()
+                .contains("failed to parse field [n] of type [long] in document with id 'c'"),
+            "{err}"
+        );
+        // the refused document added nothing to the mapping
+        assert_eq!(m.get("new_field"), None);
+        let err = m.index_document(&json!({"n": {"x": 1}}), "d").unwrap_err();
+        assert!(err.to_string().contains("object mapping for [n]"), "{err}");
+    }
+
+    #[test]
+    fn explicit_mappings_override_dynamic_ones() {
+        let mut m = Mapping::default();
+        m.put(&json!({"properties": {"status": {"type": "keyword"}, "host": {"properties": {"ip": {"type": "keyword", "ignore_above": 3}}}}})).unwrap();
+        let leaves = m
+            .index_document(&json!({"status": 200, "host": {"ip": "10.0.0.1"}}), "1")
+            .unwrap();
+        assert_eq!(leaves, vec![("status".into(), Leaf::Keyword("200".into()))]);
+        let err = m
+            .put(&json!({"properties": {"status": {"type": "long"}}}))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mapper [status] cannot be changed from type [keyword] to [long]"
+        );
+        assert!(
+            m.put(&json!({"properties": {"x": {"type": "geo_shape_nope"}}}))
+                .is_err()
+        );
+    }
+}
