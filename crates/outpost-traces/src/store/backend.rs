@@ -12,11 +12,11 @@ use super::compact::{
     Shared, SharedEntry, SpanExtra, StoredSpan, T_KIND, T_OPERATION, T_STATUS, decode_span,
     encode_attrs, release_attrs, value_term,
 };
-use super::hash::{FastMap, hash_str, mix};
 use super::index::{Index, intersect_desc, union};
 use super::matching::Prepared;
 use super::strings::{StrId, Strings};
 use super::{DependencyLink, Operation, TraceQuery, WriteStats};
+use crate::hash::{FastMap, hash_str, mix};
 
 /// Evicted spans since the last index sweep that trigger the next one, at
 /// least (otherwise: as many as the spans held).

@@ -12,8 +12,8 @@ use crate::model::{
     Value,
 };
 
-use super::hash::{FastHasher, FastMap, hash_str, mix};
 use super::strings::{StrId, Strings};
+use crate::hash::{FastHasher, FastMap, hash_str, mix};
 
 /// The type of an attribute value as stored.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

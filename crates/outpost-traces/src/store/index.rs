@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::hash::FastMap;
+use crate::hash::FastMap;
 
 /// The trace numbers of one term, ascending.
 #[derive(Clone, Debug)]

@@ -19,8 +19,8 @@ use super::compact::{
     Attr, SharedEntry, StoredSpan, T_BOOL, T_DOUBLE, T_INT, T_KIND, T_OPERATION, T_OTHER,
     T_SERVICE, T_STATUS, T_STR, Tag, double_term_bits,
 };
-use super::hash::{hash_str, mix};
 use super::strings::{StrId, Strings};
+use crate::hash::{hash_str, mix};
 
 /// A tag compared with attributes: the key and the value in every stored
 /// form whose string form equals it.

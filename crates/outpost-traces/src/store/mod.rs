@@ -15,7 +15,6 @@
 
 mod backend;
 mod compact;
-mod hash;
 mod index;
 mod matching;
 mod strings;

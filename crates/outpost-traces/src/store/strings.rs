@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::hash::{FastMap, hash_str};
+use crate::hash::{FastMap, hash_str};
 
 /// An interned string's id.
 pub(super) type StrId = u32;

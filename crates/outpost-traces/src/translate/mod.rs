@@ -11,7 +11,6 @@ mod otlp;
 mod thrift;
 mod zipkin;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::model::Span;
@@ -73,7 +72,7 @@ const MAX_INTERNED_VALUE: usize = 64;
 /// keys, operation names), so a batch holds one copy of each.
 #[derive(Default)]
 pub(crate) struct Interner {
-    map: HashMap<Arc<str>, ()>,
+    map: crate::hash::FastMap<Arc<str>, ()>,
 }
 
 impl Interner {

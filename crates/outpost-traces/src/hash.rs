@@ -1,4 +1,4 @@
-//! The store's hashing: a small, fast, deterministic 64-bit hasher for its
+//! The crate's hashing: a small, fast, deterministic 64-bit hasher for its
 //! maps (trace ids, string lookups, index terms). Keys are never trusted for
 //! uniqueness: every table that keys on a hash compares the real value.
 
@@ -7,7 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 /// A multiply-rotate hasher over 8-byte words with a final avalanche.
 #[derive(Default, Clone, Copy)]
-pub(super) struct FastHasher(u64);
+pub(crate) struct FastHasher(u64);
 
 const K: u64 = 0x517c_c1b7_2722_0a95;
 
@@ -73,11 +73,11 @@ impl Hasher for FastHasher {
 }
 
 /// A `HashMap` with [`FastHasher`].
-pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// The hash of a string's bytes.
 #[inline]
-pub(super) fn hash_str(s: &str) -> u64 {
+pub(crate) fn hash_str(s: &str) -> u64 {
     let mut h = FastHasher::default();
     h.write(s.as_bytes());
     h.finish()
@@ -85,7 +85,7 @@ pub(super) fn hash_str(s: &str) -> u64 {
 
 /// Combines a tag and two words into one hash (index terms).
 #[inline]
-pub(super) fn mix(tag: u8, a: u64, b: u64) -> u64 {
+pub(crate) fn mix(tag: u8, a: u64, b: u64) -> u64 {
     let mut h = FastHasher::default();
     h.write_u8(tag);
     h.write_u64(a);
