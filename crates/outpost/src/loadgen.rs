@@ -112,6 +112,41 @@ fn proc_usage(pid: u32) -> Option<(f64, u64)> {
     Some((cpu, rss_kib * 1024))
 }
 
+/// What a load run sent.
+struct Counts {
+    requests: u64,
+    sent: u64,
+    failed: u64,
+}
+
+/// Prints a run's figures; with the server's pid and its usage before the
+/// run, also its CPU seconds, items per CPU-second and resident memory
+/// growth divided by `per` (e.g. series held, spans accepted).
+fn report(unit: &str, c: &Counts, secs: f64, server: Option<((f64, u64), u32)>, per: (&str, u64)) {
+    println!("requests: {}", c.requests);
+    println!("{unit} accepted: {}", c.sent);
+    println!("{unit} failed: {}", c.failed);
+    println!("elapsed seconds: {secs:.2}");
+    println!("{unit}/s: {:.0}", c.sent as f64 / secs);
+    if let Some(((cpu0, rss0), pid)) = server
+        && let Some((cpu1, rss1)) = proc_usage(pid)
+    {
+        let cpu = cpu1 - cpu0;
+        println!("server cpu seconds: {cpu:.2}");
+        println!(
+            "{unit} per server cpu second: {:.0}",
+            c.sent as f64 / cpu.max(0.01)
+        );
+        println!("server rss bytes: {rss1} (before {rss0})");
+        println!(
+            "server rss per {} (delta / {}): {:.0} bytes",
+            per.0,
+            per.0,
+            (rss1 as f64 - rss0 as f64) / per.1.max(1) as f64
+        );
+    }
+}
+
 fn series_labels(i: usize) -> Vec<Label> {
     let l = |n: &str, v: String| Label {
         name: n.into(),
@@ -212,28 +247,17 @@ async fn remote_write(a: RemoteWriteArgs) -> Result<(), String> {
     for t in tasks {
         let _ = t.await;
     }
-    let secs = sw.elapsed().as_secs_f64();
-    let samples = sent.load(Ordering::Relaxed);
-    println!("requests: {}", requests.load(Ordering::Relaxed));
-    println!("samples accepted: {samples}");
-    println!("samples failed: {}", failed.load(Ordering::Relaxed));
-    println!("elapsed seconds: {secs:.2}");
-    println!("samples/s: {:.0}", samples as f64 / secs);
-    if let (Some((cpu0, rss0)), Some(pid)) = (before, a.server_pid)
-        && let Some((cpu1, rss1)) = proc_usage(pid)
-    {
-        let cpu = cpu1 - cpu0;
-        println!("server cpu seconds: {cpu:.2}");
-        println!(
-            "samples per server cpu second: {:.0}",
-            samples as f64 / cpu.max(0.01)
-        );
-        println!("server rss bytes: {rss1} (before {rss0})");
-        println!(
-            "server rss per series (delta / series): {:.0} bytes",
-            (rss1 as f64 - rss0 as f64) / a.series as f64
-        );
-    }
+    report(
+        "samples",
+        &Counts {
+            requests: requests.load(Ordering::Relaxed),
+            sent: sent.load(Ordering::Relaxed),
+            failed: failed.load(Ordering::Relaxed),
+        },
+        sw.elapsed().as_secs_f64(),
+        before.zip(a.server_pid),
+        ("series", a.series as u64),
+    );
     Ok(())
 }
 
@@ -401,27 +425,17 @@ async fn otlp_traces(a: OtlpTracesArgs) -> Result<(), String> {
     for t in tasks {
         let _ = t.await;
     }
-    let secs = sw.elapsed().as_secs_f64();
     let spans = sent.load(Ordering::Relaxed);
-    println!("requests: {}", requests.load(Ordering::Relaxed));
-    println!("spans accepted: {spans}");
-    println!("spans failed: {}", failed.load(Ordering::Relaxed));
-    println!("elapsed seconds: {secs:.2}");
-    println!("spans/s: {:.0}", spans as f64 / secs);
-    if let (Some((cpu0, rss0)), Some(pid)) = (before, a.server_pid)
-        && let Some((cpu1, rss1)) = proc_usage(pid)
-    {
-        let cpu = cpu1 - cpu0;
-        println!("server cpu seconds: {cpu:.2}");
-        println!(
-            "spans per server cpu second: {:.0}",
-            spans as f64 / cpu.max(0.01)
-        );
-        println!("server rss bytes: {rss1} (before {rss0})");
-        println!(
-            "server rss per span accepted (delta / spans): {:.0} bytes",
-            (rss1 as f64 - rss0 as f64) / spans.max(1) as f64
-        );
-    }
+    report(
+        "spans",
+        &Counts {
+            requests: requests.load(Ordering::Relaxed),
+            sent: spans,
+            failed: failed.load(Ordering::Relaxed),
+        },
+        sw.elapsed().as_secs_f64(),
+        before.zip(a.server_pid),
+        ("span accepted", spans.max(1)),
+    );
     Ok(())
 }

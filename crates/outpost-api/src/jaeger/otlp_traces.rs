@@ -12,25 +12,20 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use outpost_otlp::ExportRequest;
 use outpost_otlp::proto::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
 use outpost_otlp::proto::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
-use outpost_otlp::{Compression, Encoding, ExportRequest, MAX_DECOMPRESSED_BYTES, status_body};
 use tonic::codec::CompressionEncoding;
 
 use super::JaegerState;
 use super::counters::Receiver;
 use super::grpc_limit::{resource_exhausted_over_limit, service_router};
-use crate::body::{
-    BodyError, OTLP_GRPC_MESSAGE_BYTES, OTLP_HTTP_BODY_BYTES, read_body, without_default_limit,
-};
-
-/// gRPC status codes used in `google.rpc.Status` bodies.
-const INVALID_ARGUMENT: i32 = 3;
-const RESOURCE_EXHAUSTED: i32 = 8;
+use crate::body::{OTLP_GRPC_MESSAGE_BYTES, without_default_limit};
+use crate::otlp::read_export;
 
 /// Translates and writes a request; the Export response (partial success
 /// when spans were rejected).
@@ -56,59 +51,17 @@ fn ingest(
     ExportTraceServiceRequest::response(count, message.as_deref())
 }
 
-/// A refused request: plain text for an unsupported content type (its
-/// encoding is unknown), otherwise a `google.rpc.Status` in the request's
-/// encoding (RESOURCE_EXHAUSTED for 413, INVALID_ARGUMENT otherwise).
-fn refuse(s: &JaegerState, status: u16, encoding: Option<Encoding>, msg: &str) -> Response {
-    if status == 413 {
-        s.counters.too_large(Receiver::OtlpHttp);
-    } else {
-        s.counters.refused(Receiver::OtlpHttp);
-    }
-    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    match encoding {
-        None => (code, format!("{msg}\n")).into_response(),
-        Some(e) => {
-            let grpc = if status == 413 {
-                RESOURCE_EXHAUSTED
-            } else {
-                INVALID_ARGUMENT
-            };
-            (
-                code,
-                [(header::CONTENT_TYPE, e.content_type())],
-                status_body(e, grpc, msg),
-            )
-                .into_response()
-        }
-    }
-}
-
 async fn export(State(s): State<JaegerState>, headers: HeaderMap, body: Body) -> Response {
-    let h = |n: header::HeaderName| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let encoding = match Encoding::parse(h(header::CONTENT_TYPE)) {
-        Ok(e) => e,
-        Err(e) => return refuse(&s, e.http_status(), None, &e.to_string()),
-    };
-    let compression = match Compression::parse(h(header::CONTENT_ENCODING)) {
-        Ok(c) => c,
-        Err(e) => return refuse(&s, e.http_status(), None, &e.to_string()),
-    };
-    let body = match read_body(&headers, body, OTLP_HTTP_BODY_BYTES).await {
-        Ok(b) => b,
-        Err(e @ BodyError::TooLarge { .. }) => {
-            return refuse(&s, 413, Some(encoding), &e.to_string());
-        }
-        Err(e) => return refuse(&s, 400, Some(encoding), &e.to_string()),
-    };
-    let req = match outpost_otlp::decode::<ExportTraceServiceRequest>(
-        &body,
-        encoding,
-        compression,
-        MAX_DECOMPRESSED_BYTES,
-    ) {
+    let (req, encoding) = match read_export::<ExportTraceServiceRequest>(&headers, body).await {
         Ok(r) => r,
-        Err(e) => return refuse(&s, e.http_status(), Some(encoding), &e.to_string()),
+        Err(r) => {
+            if r.status == 413 {
+                s.counters.too_large(Receiver::OtlpHttp);
+            } else {
+                s.counters.refused(Receiver::OtlpHttp);
+            }
+            return r.into_response();
+        }
     };
     let resp = ingest(&s, req, Receiver::OtlpHttp);
     (

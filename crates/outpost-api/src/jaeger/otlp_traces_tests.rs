@@ -10,6 +10,9 @@ use outpost_traces::model::{SpanId, TraceId};
 use prost::Message;
 use tonic::Code;
 
+use crate::body::OTLP_HTTP_BODY_BYTES;
+use crate::otlp::{INVALID_ARGUMENT, RESOURCE_EXHAUSTED};
+
 use super::*;
 use crate::jaeger::test_support::{ThriftSpan, post, serve, state, thrift_batch};
 

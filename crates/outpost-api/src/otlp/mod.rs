@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use outpost_ingest::{OtlpOptions, OtlpWriteStats, write_otlp_metrics};
 use outpost_otlp::proto::collector::metrics::v1::ExportMetricsServiceRequest;
-use outpost_otlp::{Compression, Encoding, MAX_DECOMPRESSED_BYTES, status_body};
+use outpost_otlp::{Compression, Encoding, ExportRequest, MAX_DECOMPRESSED_BYTES, status_body};
 
 use std::sync::Arc;
 
@@ -45,8 +45,8 @@ pub struct OtlpState {
 }
 
 /// gRPC status codes used in `google.rpc.Status` bodies.
-const INVALID_ARGUMENT: i32 = 3;
-const RESOURCE_EXHAUSTED: i32 = 8;
+pub(crate) const INVALID_ARGUMENT: i32 = 3;
+pub(crate) const RESOURCE_EXHAUSTED: i32 = 8;
 
 /// Counters of the OTLP metrics receivers.
 #[derive(Debug)]
@@ -132,58 +132,82 @@ impl OtlpCounters {
     }
 }
 
-/// A refused request: plain text for an unsupported content type (its
-/// encoding is unknown), otherwise a `google.rpc.Status` in the request's
-/// encoding (RESOURCE_EXHAUSTED for 413, INVALID_ARGUMENT otherwise).
-fn refuse(s: &OtlpState, status: u16, encoding: Option<Encoding>, msg: &str) -> Response {
-    s.otlp.reject();
-    if status == 413 {
-        s.otlp.http_too_large.inc();
-    }
-    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    match encoding {
-        None => (code, format!("{msg}\n")).into_response(),
-        Some(e) => {
-            let grpc = if status == 413 {
-                RESOURCE_EXHAUSTED
-            } else {
-                INVALID_ARGUMENT
-            };
-            (
-                code,
-                [(header::CONTENT_TYPE, e.content_type())],
-                status_body(e, grpc, msg),
-            )
-                .into_response()
+/// An OTLP/HTTP request refused before it reached a store.
+pub(crate) struct Refusal {
+    /// 415, 400 or 413.
+    pub(crate) status: u16,
+    /// The request's encoding, when known.
+    encoding: Option<Encoding>,
+    message: String,
+}
+
+impl IntoResponse for Refusal {
+    /// Plain text for an unsupported content type (its encoding is unknown),
+    /// otherwise a `google.rpc.Status` in the request's encoding
+    /// (RESOURCE_EXHAUSTED for 413, INVALID_ARGUMENT otherwise).
+    fn into_response(self) -> Response {
+        let code = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
+        match self.encoding {
+            None => (code, format!("{}\n", self.message)).into_response(),
+            Some(e) => {
+                let grpc = if self.status == 413 {
+                    RESOURCE_EXHAUSTED
+                } else {
+                    INVALID_ARGUMENT
+                };
+                (
+                    code,
+                    [(header::CONTENT_TYPE, e.content_type())],
+                    status_body(e, grpc, &self.message),
+                )
+                    .into_response()
+            }
         }
     }
 }
 
-async fn export(State(s): State<OtlpState>, headers: HeaderMap, body: Body) -> Response {
+/// Reads and decodes one OTLP/HTTP export request of any signal: content
+/// type and encoding, the body within `OTLP_HTTP_BODY_BYTES`, decompression
+/// within `MAX_DECOMPRESSED_BYTES`, protobuf or JSON.
+pub(crate) async fn read_export<R: ExportRequest>(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(R, Encoding), Refusal> {
     let h = |n: header::HeaderName| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let encoding = match Encoding::parse(h(header::CONTENT_TYPE)) {
-        Ok(e) => e,
-        Err(e) => return refuse(&s, e.http_status(), None, &e.to_string()),
-    };
-    let compression = match Compression::parse(h(header::CONTENT_ENCODING)) {
-        Ok(c) => c,
-        Err(e) => return refuse(&s, e.http_status(), None, &e.to_string()),
-    };
-    let body = match read_body(&headers, body, OTLP_HTTP_BODY_BYTES).await {
-        Ok(b) => b,
-        Err(e @ BodyError::TooLarge { .. }) => {
-            return refuse(&s, 413, Some(encoding), &e.to_string());
-        }
-        Err(e) => return refuse(&s, 400, Some(encoding), &e.to_string()),
-    };
-    let req = match outpost_otlp::decode::<ExportMetricsServiceRequest>(
-        &body,
+    let refusal = |status: u16, encoding: Option<Encoding>, message: String| Refusal {
+        status,
         encoding,
-        compression,
-        MAX_DECOMPRESSED_BYTES,
-    ) {
+        message,
+    };
+    let encoding = Encoding::parse(h(header::CONTENT_TYPE))
+        .map_err(|e| refusal(e.http_status(), None, e.to_string()))?;
+    let compression = Compression::parse(h(header::CONTENT_ENCODING))
+        .map_err(|e| refusal(e.http_status(), None, e.to_string()))?;
+    let body = read_body(headers, body, OTLP_HTTP_BODY_BYTES)
+        .await
+        .map_err(|e| {
+            let status = if matches!(e, BodyError::TooLarge { .. }) {
+                413
+            } else {
+                400
+            };
+            refusal(status, Some(encoding), e.to_string())
+        })?;
+    let req = outpost_otlp::decode::<R>(&body, encoding, compression, MAX_DECOMPRESSED_BYTES)
+        .map_err(|e| refusal(e.http_status(), Some(encoding), e.to_string()))?;
+    Ok((req, encoding))
+}
+
+async fn export(State(s): State<OtlpState>, headers: HeaderMap, body: Body) -> Response {
+    let (req, encoding) = match read_export::<ExportMetricsServiceRequest>(&headers, body).await {
         Ok(r) => r,
-        Err(e) => return refuse(&s, e.http_status(), Some(encoding), &e.to_string()),
+        Err(r) => {
+            s.otlp.reject();
+            if r.status == 413 {
+                s.otlp.http_too_large.inc();
+            }
+            return r.into_response();
+        }
     };
     let st = write_otlp_metrics(&s.tsdb, &req, &OtlpOptions::default(), s.clock.now_ms());
     s.otlp.record(&st);
