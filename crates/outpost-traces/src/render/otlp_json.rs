@@ -20,7 +20,7 @@ use super::json_out::{
     f64_value, write_base64, write_f64, write_hex64, write_hex128, write_i64_str, write_str,
     write_u64, write_u64_str,
 };
-use crate::model::{Event, KeyValue, Link, Resource, Scope, Span, Trace, Value};
+use crate::model::{Event, KeyValue, Link, Resource, Scope, Span, SpanId, Trace, TraceId, Value};
 
 /// One resource's spans, by scope.
 type ResourceGroup<'a> = (&'a Resource, Vec<(&'a Scope, Vec<&'a Span>)>);
@@ -192,16 +192,21 @@ fn write_event(out: &mut Vec<u8>, e: &Event) {
     o.close(out);
 }
 
+/// `traceId` and `spanId` as hex, each left out when zero (a default value).
+fn ids(o: &mut Obj, out: &mut Vec<u8>, trace: TraceId, span: SpanId) {
+    if trace.0 != 0 {
+        o.key(out, "traceId");
+        write_hex128(out, trace.0);
+    }
+    if span.0 != 0 {
+        o.key(out, "spanId");
+        write_hex64(out, span.0);
+    }
+}
+
 fn write_link(out: &mut Vec<u8>, l: &Link) {
     let mut o = Obj::open(out);
-    if l.trace_id.0 != 0 {
-        o.key(out, "traceId");
-        write_hex128(out, l.trace_id.0);
-    }
-    if l.span_id.0 != 0 {
-        o.key(out, "spanId");
-        write_hex64(out, l.span_id.0);
-    }
+    ids(&mut o, out, l.trace_id, l.span_id);
     non_empty_str(&mut o, out, "traceState", &l.trace_state);
     attrs_and_dropped(&mut o, out, &l.attributes, l.dropped_attributes_count);
     if l.flags != 0 {
@@ -213,14 +218,7 @@ fn write_link(out: &mut Vec<u8>, l: &Link) {
 
 fn write_span(out: &mut Vec<u8>, s: &Span) {
     let mut o = Obj::open(out);
-    if s.trace_id.0 != 0 {
-        o.key(out, "traceId");
-        write_hex128(out, s.trace_id.0);
-    }
-    if s.span_id.0 != 0 {
-        o.key(out, "spanId");
-        write_hex64(out, s.span_id.0);
-    }
+    ids(&mut o, out, s.trace_id, s.span_id);
     non_empty_str(&mut o, out, "traceState", &s.trace_state);
     if s.parent_span_id.0 != 0 {
         o.key(out, "parentSpanId");
