@@ -53,7 +53,7 @@ fn schema() -> (Schema, Fields) {
             .set_indexing_options(txt_indexing)
             .set_expand_dots_enabled(),
     );
-    let kv = b.add_bytes_field("kv", BytesOptions::default().set_indexed());
+    let kv = b.add_bytes_field("kv", BytesOptions::default().set_indexed().set_fast());
     let ts = b.add_date_field(
         "@ts",
         DateOptions::default()
