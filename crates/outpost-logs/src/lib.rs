@@ -22,6 +22,7 @@ mod error;
 mod ids;
 mod index;
 mod mapping;
+mod otlp;
 pub mod query;
 mod resolve;
 mod search;
@@ -34,6 +35,7 @@ pub use date::{Rounding, eval_date_math, parse_date};
 pub use error::{Error, Result};
 pub use index::{Fields, LogIndex, OpType, WriteOutcome, WriterOptions};
 pub use mapping::{FieldType, Leaf, Mapping, Prepared};
+pub use otlp::{OTLP_INDEX_PREFIX, OtlpLogsOutcome, otlp_index_name};
 pub use resolve::validate_index_name;
 pub use search::{MAX_RESULT_WINDOW, SearchOptions};
 
