@@ -13,12 +13,14 @@ pub mod am;
 mod body;
 mod envelope;
 mod form;
+mod grpc_limit;
 pub mod health;
 pub mod jaeger;
 pub mod lifecycle;
 mod listeners;
 pub mod metrics;
 pub mod otlp;
+pub mod otlp_logs;
 pub mod outpost;
 pub mod prom;
 
