@@ -7,6 +7,7 @@ mod beats;
 mod check_cmd;
 mod check_routes;
 mod embedded;
+mod es_tls;
 mod loadgen;
 mod rules_rt;
 mod serve;
