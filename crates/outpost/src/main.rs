@@ -117,6 +117,11 @@ struct ServeArgs {
     /// Elasticsearch API users (`user:password` lines) when elasticsearch.yml enables security.
     #[arg(long = "elasticsearch.users", value_name = "FILE")]
     elasticsearch_users: Option<PathBuf>,
+    /// Serve the Elasticsearch API over HTTPS with a self-signed certificate generated at start
+    /// (written as `elasticsearch-http.crt` beside the ports file, else in the data dir, else the
+    /// temp dir), as `xpack.security.http.ssl.enabled: true` has it in production.
+    #[arg(long = "elasticsearch.tls")]
+    elasticsearch_tls: bool,
     /// The URL Outpost is reachable at (alert generator links, templates' `$externalURL`).
     #[arg(long = "web.external-url", value_name = "URL")]
     external_url: Option<String>,
