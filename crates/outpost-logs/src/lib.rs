@@ -15,6 +15,7 @@
 //! `refresh_interval_ms` (1000) of clock time old, so a write is searchable at most 1 s after it
 //! returns (pinned by `writes_become_visible_within_the_refresh_interval`).
 
+mod aggs;
 mod bulk;
 mod date;
 mod encode;
