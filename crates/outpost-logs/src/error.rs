@@ -34,7 +34,9 @@ pub enum Error {
     #[error("index [{0}] already exists")]
     AlreadyExists(String),
     /// `too_many_buckets_exception` (400): a response would hold more than `search.max_buckets`.
-    #[error("Trying to create too many buckets. Must be less than or equal to: [65536] but was [{0}]. This limit can be set by changing the [search.max_buckets] cluster level setting.")]
+    #[error(
+        "Trying to create too many buckets. Must be less than or equal to: [65536] but was [{0}]. This limit can be set by changing the [search.max_buckets] cluster level setting."
+    )]
     TooManyBuckets(usize),
     /// `aggregation_execution_exception` (400): an aggregation request that cannot run.
     #[error("{0}")]

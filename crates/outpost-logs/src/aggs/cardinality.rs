@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use tantivy::DocId;
 
 use super::Seg;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const TY: &str = "cardinality";
 
@@ -19,8 +19,19 @@ pub(crate) struct Spec {
 }
 
 impl Spec {
-    pub(crate) fn parse(body: &Value) -> Result<Spec> {
-        let o = super::options(TY, body, &["field", "precision_threshold", "missing", "execution_hint"])?;
+    pub(crate) fn parse(body: &Value, name: &str) -> Result<Spec> {
+        let o = super::options(
+            TY,
+            body,
+            &["field", "precision_threshold", "missing", "execution_hint"],
+        )?;
+        if let Some(p) = o.get("precision_threshold").and_then(Value::as_i64)
+            && p < 0
+        {
+            return Err(Error::IllegalArgument(format!(
+                "[precisionThreshold] must be greater than or equal to 0. Found [{p}] in [{name}]"
+            )));
+        }
         Ok(Spec {
             field: super::field_required(TY, o)?,
             missing: o.get("missing").filter(|v| !v.is_null()).cloned(),

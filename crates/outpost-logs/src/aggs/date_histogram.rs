@@ -98,15 +98,21 @@ fn bound(v: &Value, now_ms: i64, key: &str) -> Result<Option<i64>> {
         Value::Number(n) => Ok(n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))),
         Value::String(s) => eval_date_math(s, now_ms, Rounding::Down)
             .map(Some)
-            .map_err(|e| Error::XContentParse(format!("[{TY}] failed to parse field [{key}]: {e}"))),
-        _ => Err(Error::XContentParse(format!("[{TY}] failed to parse field [{key}]"))),
+            .map_err(|e| {
+                Error::XContentParse(format!("[{TY}] failed to parse field [{key}]: {e}"))
+            }),
+        _ => Err(Error::XContentParse(format!(
+            "[{TY}] failed to parse field [{key}]"
+        ))),
     }
 }
 
 fn bounds(v: Option<&Value>, now_ms: i64, key: &str) -> Result<Option<(Option<i64>, Option<i64>)>> {
     let Some(v) = v else { return Ok(None) };
     let Some(o) = v.as_object() else {
-        return Err(Error::XContentParse(format!("[{TY}] failed to parse field [{key}]")));
+        return Err(Error::XContentParse(format!(
+            "[{TY}] failed to parse field [{key}]"
+        )));
     };
     for k in o.keys() {
         if k != "min" && k != "max" {
@@ -137,8 +143,18 @@ impl Spec {
             TY,
             body,
             &[
-                "field", "fixed_interval", "calendar_interval", "interval", "time_zone", "offset",
-                "min_doc_count", "extended_bounds", "hard_bounds", "format", "keyed", "order",
+                "field",
+                "fixed_interval",
+                "calendar_interval",
+                "interval",
+                "time_zone",
+                "offset",
+                "min_doc_count",
+                "extended_bounds",
+                "hard_bounds",
+                "format",
+                "keyed",
+                "order",
                 "missing",
             ],
         )?;
@@ -148,7 +164,9 @@ impl Spec {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.clone())),
                 Some(Value::Number(n)) => Ok(Some(n.to_string())),
-                Some(_) => Err(Error::XContentParse(format!("[{TY}] failed to parse field [{k}]"))),
+                Some(_) => Err(Error::XContentParse(format!(
+                    "[{TY}] failed to parse field [{k}]"
+                ))),
             }
         };
         let fixed = text("fixed_interval")?;
@@ -223,11 +241,14 @@ impl Spec {
                 if neg { -ms } else { ms }
             }
             Some(_) => {
-                return Err(Error::XContentParse(format!("[{TY}] failed to parse field [offset]")));
+                return Err(Error::XContentParse(format!(
+                    "[{TY}] failed to parse field [offset]"
+                )));
             }
         };
         let min_doc_count = super::u64_opt(TY, o, "min_doc_count")?.unwrap_or(0);
-        let extended = bounds(o.get("extended_bounds"), now_ms, "extended_bounds")?.unwrap_or((None, None));
+        let extended =
+            bounds(o.get("extended_bounds"), now_ms, "extended_bounds")?.unwrap_or((None, None));
         let hard = bounds(o.get("hard_bounds"), now_ms, "hard_bounds")?;
         let format = DateFormat::new(text("format")?.as_deref(), tz.clone());
         let keyed = super::bool_opt(TY, o, "keyed")?.unwrap_or(false);
@@ -274,7 +295,11 @@ impl Rounder {
                 None => self.offset_at(t)?,
             };
             let local = t.checked_add(off)?.checked_add(shift)?;
-            let start = local.div_euclid(iv).checked_mul(iv)?.checked_sub(off)?.checked_sub(shift)?;
+            let start = local
+                .div_euclid(iv)
+                .checked_mul(iv)?
+                .checked_sub(off)?
+                .checked_sub(shift)?;
             (start, start.checked_add(iv)?)
         } else {
             let Interval::Calendar(unit) = self.interval else {
@@ -339,7 +364,13 @@ fn in_hard(hard: &Option<(Option<i64>, Option<i64>)>, key: i64) -> bool {
 }
 
 impl State {
-    pub(crate) fn collect(&mut self, spec: &Spec, subs: &[Agg], seg: &Seg<'_>, docs: &[DocId]) -> Result<()> {
+    pub(crate) fn collect(
+        &mut self,
+        spec: &Spec,
+        subs: &[Agg],
+        seg: &Seg<'_>,
+        docs: &[DocId],
+    ) -> Result<()> {
         let f = seg.field(&spec.field, false)?;
         if f.kind == Some(ValKind::Keyword) {
             return Err(Error::IllegalArgument(format!(
@@ -393,8 +424,8 @@ impl State {
             };
             f.for_each_int(doc, &mut visit);
             if let Some(m) = spec.missing
-                    && !f.has_value(doc)
-                {
+                && !f.has_value(doc)
+            {
                 visit(m);
             }
         }
@@ -406,7 +437,12 @@ impl State {
         })
     }
 
-    pub(crate) fn finish(mut self, spec: &Spec, subs: &[Agg], nb: &mut usize) -> Result<Map<String, Value>> {
+    pub(crate) fn finish(
+        mut self,
+        spec: &Spec,
+        subs: &[Agg],
+        nb: &mut usize,
+    ) -> Result<Map<String, Value>> {
         if spec.min_doc_count == 0 {
             let r = &spec.rounder;
             let first = self.buckets.keys().next().copied();
@@ -423,7 +459,11 @@ impl State {
             };
             if let Some((hmin, hmax)) = spec.hard {
                 if let (Some(l), Some(m)) = (lo, hmin.and_then(|m| r.round(m)).map(|x| x.0)) {
-                    lo = Some(if l < m { r.round(m).map_or(l, |x| if x.0 < m { x.1 } else { x.0 }) } else { l });
+                    lo = Some(if l < m {
+                        r.round(m).map_or(l, |x| if x.0 < m { x.1 } else { x.0 })
+                    } else {
+                        l
+                    });
                 }
                 if let (Some(h), Some(m)) = (hi, hmax) {
                     hi = Some(h.min(m));
@@ -482,7 +522,11 @@ impl State {
         let mut out = Map::new();
         out.insert(
             "buckets".into(),
-            if spec.keyed { Value::Object(keyed) } else { Value::Array(arr) },
+            if spec.keyed {
+                Value::Object(keyed)
+            } else {
+                Value::Array(arr)
+            },
         );
         Ok(out)
     }
@@ -494,7 +538,10 @@ mod tests {
 
     fn rounder(interval: Interval, tz: &str, offset: i64) -> Rounder {
         let tz = parse_tz(TY, tz).unwrap();
-        let fixed_off = tz.to_fixed_offset().ok().map(|o| i64::from(o.seconds()) * 1000);
+        let fixed_off = tz
+            .to_fixed_offset()
+            .ok()
+            .map(|o| i64::from(o.seconds()) * 1000);
         Rounder {
             interval,
             tz,

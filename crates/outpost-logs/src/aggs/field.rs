@@ -132,7 +132,12 @@ impl FieldSrc {
                 }
             }
             Src::Kv {
-                col, lo, hi, ints, nums, ..
+                col,
+                lo,
+                hi,
+                ints,
+                nums,
+                ..
             } => {
                 if !ints.is_empty() {
                     for o in col.term_ords(doc) {
@@ -217,8 +222,12 @@ impl FieldSrc {
                     f(Key::Double(nums[*o as usize]));
                 }
             }
-            ValKind::Long => rel_ords.iter().for_each(|o| f(Key::Long(ints[*o as usize]))),
-            ValKind::Date => rel_ords.iter().for_each(|o| f(Key::Date(ints[*o as usize]))),
+            ValKind::Long => rel_ords
+                .iter()
+                .for_each(|o| f(Key::Long(ints[*o as usize]))),
+            ValKind::Date => rel_ords
+                .iter()
+                .for_each(|o| f(Key::Date(ints[*o as usize]))),
             ValKind::Bool => rel_ords
                 .iter()
                 .for_each(|o| f(Key::Bool(ints[*o as usize] != 0))),
@@ -240,7 +249,9 @@ impl FieldSrc {
 
 /// Length of the `path \0 tag` prefix of a kv term.
 fn prefix_len(term: &[u8]) -> usize {
-    term.iter().position(|b| *b == 0).map_or(term.len(), |p| p + 2)
+    term.iter()
+        .position(|b| *b == 0)
+        .map_or(term.len(), |p| p + 2)
 }
 
 /// One segment of one index, with the fields resolved so far.
@@ -317,9 +328,11 @@ impl<'a> Seg<'a> {
         let kind = kind_of(self.mapping, field);
         let src = match kind {
             None => Src::Empty,
-            Some(ValKind::Date) if field == "@timestamp" && !ords && self.ts.is_some() => {
-                Src::Ts(self.ts.clone().ok_or_else(|| Error::Engine("no @ts".into()))?)
-            }
+            Some(ValKind::Date) if field == "@timestamp" && !ords && self.ts.is_some() => Src::Ts(
+                self.ts
+                    .clone()
+                    .ok_or_else(|| Error::Engine("no @ts".into()))?,
+            ),
             Some(k) => match &self.kv {
                 None => Src::Empty,
                 Some(col) => kv_src(col, field, k)?,
@@ -423,7 +436,11 @@ impl Key {
     }
 
     /// `key` (and `key_as_string` for dates and booleans) of a terms bucket.
-    pub(crate) fn put(&self, out: &mut serde_json::Map<String, Value>, date_fmt: &super::format::DateFormat) {
+    pub(crate) fn put(
+        &self,
+        out: &mut serde_json::Map<String, Value>,
+        date_fmt: &super::format::DateFormat,
+    ) {
         match self {
             Key::Str(s) => {
                 out.insert("key".into(), json!(s));

@@ -26,7 +26,13 @@ impl FilterSpec {
 }
 
 /// Counts the documents of one segment that `filter` matches.
-pub(crate) fn collect_filter(b: &mut Bucket, spec: &FilterSpec, subs: &[Agg], seg: &Seg<'_>, docs: &[DocId]) -> Result<()> {
+pub(crate) fn collect_filter(
+    b: &mut Bucket,
+    spec: &FilterSpec,
+    subs: &[Agg],
+    seg: &Seg<'_>,
+    docs: &[DocId],
+) -> Result<()> {
     let mut matched = Vec::new();
     super::filter_docs(&spec.query, seg, docs, &mut matched)?;
     b.collect(subs, seg, &matched)
@@ -43,7 +49,11 @@ pub(crate) struct Spec {
 
 impl Spec {
     pub(crate) fn parse(body: &Value) -> Result<Spec> {
-        let o = super::options(TY, body, &["filters", "other_bucket", "other_bucket_key", "keyed"])?;
+        let o = super::options(
+            TY,
+            body,
+            &["filters", "other_bucket", "other_bucket_key", "keyed"],
+        )?;
         let (named, mut filters) = match o.get("filters") {
             Some(Value::Object(m)) => {
                 let mut f = Vec::with_capacity(m.len());
@@ -68,7 +78,10 @@ impl Spec {
         if named {
             filters.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        let key = o.get("other_bucket_key").and_then(Value::as_str).map(str::to_string);
+        let key = o
+            .get("other_bucket_key")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let other = match (super::bool_opt(TY, o, "other_bucket")?, key) {
             (Some(false), _) => None,
             (Some(true), k) => Some(k.unwrap_or_else(|| "_other_".into())),
@@ -99,7 +112,13 @@ impl State {
         }
     }
 
-    pub(crate) fn collect(&mut self, spec: &Spec, subs: &[Agg], seg: &Seg<'_>, docs: &[DocId]) -> Result<()> {
+    pub(crate) fn collect(
+        &mut self,
+        spec: &Spec,
+        subs: &[Agg],
+        seg: &Seg<'_>,
+        docs: &[DocId],
+    ) -> Result<()> {
         let mut matched = Vec::new();
         let mut any = vec![false; if spec.other.is_some() { docs.len() } else { 0 }];
         for ((_, q), b) in spec.filters.iter().zip(self.buckets.iter_mut()) {
@@ -118,13 +137,23 @@ impl State {
             b.collect(subs, seg, &matched)?;
         }
         if spec.other.is_some() {
-            let rest: Vec<DocId> = docs.iter().zip(&any).filter(|(_, m)| !**m).map(|(d, _)| *d).collect();
+            let rest: Vec<DocId> = docs
+                .iter()
+                .zip(&any)
+                .filter(|(_, m)| !**m)
+                .map(|(d, _)| *d)
+                .collect();
             self.other.collect(subs, seg, &rest)?;
         }
         Ok(())
     }
 
-    pub(crate) fn finish(self, spec: &Spec, subs: &[Agg], nb: &mut usize) -> Result<Map<String, Value>> {
+    pub(crate) fn finish(
+        self,
+        spec: &Spec,
+        subs: &[Agg],
+        nb: &mut usize,
+    ) -> Result<Map<String, Value>> {
         let mut list: Vec<(String, Bucket)> = spec
             .filters
             .iter()
@@ -152,7 +181,11 @@ impl State {
         let mut out = Map::new();
         out.insert(
             "buckets".into(),
-            if spec.keyed && spec.named { Value::Object(keyed) } else { Value::Array(arr) },
+            if spec.keyed && spec.named {
+                Value::Object(keyed)
+            } else {
+                Value::Array(arr)
+            },
         );
         Ok(out)
     }

@@ -59,8 +59,11 @@ impl DateFormat {
         let kind = match name {
             None
             | Some(
-                "strict_date_optional_time" | "date_optional_time" | "strict_date_time"
-                | "date_time" | "strict_date_optional_time_nanos",
+                "strict_date_optional_time"
+                | "date_optional_time"
+                | "strict_date_time"
+                | "date_time"
+                | "strict_date_optional_time_nanos",
             ) => Kind::Pattern(default_pattern()),
             Some("epoch_millis") => Kind::EpochMillis,
             Some("epoch_second") => Kind::EpochSecond,
@@ -110,7 +113,8 @@ impl DateFormat {
                 Tok::Second(n) => pad(&mut out, i64::from(z.second()), *n),
                 Tok::Fraction(n) => {
                     let ms = format!("{:03}", z.millisecond());
-                    let digits: String = ms.chars().chain(std::iter::repeat('0')).take(*n).collect();
+                    let digits: String =
+                        ms.chars().chain(std::iter::repeat('0')).take(*n).collect();
                     out.push_str(&digits);
                 }
                 Tok::AmPm => out.push_str(if z.hour() < 12 { "AM" } else { "PM" }),
@@ -139,11 +143,27 @@ impl DateFormat {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const WEEKDAYS: [&str; 7] = [
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
 ];
 
 fn pad(out: &mut String, v: i64, n: usize) {
@@ -203,12 +223,19 @@ pub(crate) fn parse_tz(ty: &str, s: &str) -> Result<TimeZone> {
     if matches!(s, "UTC" | "Z" | "GMT" | "Etc/UTC" | "utc") {
         return Ok(TimeZone::UTC);
     }
-    if let Some(rest) = s.strip_prefix('+').map(|r| (1, r)).or_else(|| s.strip_prefix('-').map(|r| (-1, r))) {
+    if let Some(rest) = s
+        .strip_prefix('+')
+        .map(|r| (1, r))
+        .or_else(|| s.strip_prefix('-').map(|r| (-1, r)))
+    {
         let (sign, digits) = rest;
         let clean: String = digits.chars().filter(|c| *c != ':').collect();
         let (h, m) = match clean.len() {
             1 | 2 => (clean.parse::<i32>().ok(), Some(0)),
-            4 => (clean[..2].parse::<i32>().ok(), clean[2..].parse::<i32>().ok()),
+            4 => (
+                clean[..2].parse::<i32>().ok(),
+                clean[2..].parse::<i32>().ok(),
+            ),
             _ => (None, None),
         };
         if let (Some(h), Some(m)) = (h, m)
@@ -224,6 +251,77 @@ pub(crate) fn parse_tz(ty: &str, s: &str) -> Result<TimeZone> {
     Err(Error::XContentParse(format!(
         "[{ty}] failed to parse field [time_zone]: Unknown time-zone ID: {s}"
     )))
+}
+
+/// A Java `DecimalFormat` pattern for numeric `format` options (`0.00`, `#,##0.0`,
+/// `Value is ##0.0`): literal prefix and suffix around the digits.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NumFormat {
+    prefix: String,
+    suffix: String,
+    min_int: usize,
+    min_frac: usize,
+    max_frac: usize,
+    grouping: bool,
+}
+
+impl NumFormat {
+    /// Parses a pattern; `None` when it has no digit placeholders.
+    pub(crate) fn parse(p: &str) -> Option<NumFormat> {
+        let is_num = |c: char| matches!(c, '#' | '0' | ',' | '.');
+        let first = p.find(is_num)?;
+        let last = p.rfind(is_num)?;
+        let core = &p[first..=last];
+        if !core.contains(['#', '0']) {
+            return None;
+        }
+        let (int, frac) = core.split_once('.').unwrap_or((core, ""));
+        Some(NumFormat {
+            prefix: p[..first].to_string(),
+            suffix: p[last + 1..].to_string(),
+            min_int: int.chars().filter(|c| *c == '0').count(),
+            min_frac: frac.chars().filter(|c| *c == '0').count(),
+            max_frac: frac.chars().filter(|c| matches!(c, '0' | '#')).count(),
+            grouping: int.contains(','),
+        })
+    }
+
+    /// Formats a number.
+    pub(crate) fn format(&self, x: f64) -> String {
+        let s = format!("{:.*}", self.max_frac, x.abs());
+        let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+        let mut frac = frac.to_string();
+        while frac.len() > self.min_frac && frac.ends_with('0') {
+            frac.pop();
+        }
+        let mut int = int.trim_start_matches('0').to_string();
+        while int.len() < self.min_int.max(1) {
+            int.insert(0, '0');
+        }
+        if self.grouping {
+            let digits: Vec<char> = int.chars().collect();
+            let mut g = String::new();
+            for (i, c) in digits.iter().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    g.push(',');
+                }
+                g.push(*c);
+            }
+            int = g;
+        }
+        let sign = if x < 0.0
+            && (int.chars().any(|c| c != '0' && c != ',') || frac.chars().any(|c| c != '0'))
+        {
+            "-"
+        } else {
+            ""
+        };
+        if frac.is_empty() {
+            format!("{}{sign}{int}{}", self.prefix, self.suffix)
+        } else {
+            format!("{}{sign}{int}.{frac}{}", self.prefix, self.suffix)
+        }
+    }
 }
 
 /// Java's `Double.toString` (`50.0`, `1.5`, `1.0E7`), as ES prints range keys.
@@ -262,7 +360,10 @@ mod tests {
         assert_eq!(paris.format(0), "1970-01-01T01:00:00.000+01:00");
         let day = DateFormat::new(Some("yyyy-MM-dd"), TimeZone::UTC);
         assert_eq!(day.format(86_400_000), "1970-01-02");
-        assert_eq!(DateFormat::new(Some("epoch_millis"), TimeZone::UTC).format(5), "5");
+        assert_eq!(
+            DateFormat::new(Some("epoch_millis"), TimeZone::UTC).format(5),
+            "5"
+        );
     }
 
     #[test]
@@ -270,6 +371,19 @@ mod tests {
         assert!(parse_tz("t", "Europe/Paris").is_ok());
         assert!(parse_tz("t", "-08:00").is_ok());
         assert!(parse_tz("t", "Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn decimal_format_patterns() {
+        let f = NumFormat::parse("Value is ##0.0").unwrap();
+        assert_eq!(f.format(50.0), "Value is 50.0");
+        assert_eq!(f.format(0.0), "Value is 0.0");
+        assert_eq!(
+            NumFormat::parse("#,##0.00").unwrap().format(1234.5),
+            "1,234.50"
+        );
+        assert_eq!(NumFormat::parse("0.#").unwrap().format(-2.25), "-2.2");
+        assert!(NumFormat::parse("yyyy-MM-dd").is_none());
     }
 
     #[test]

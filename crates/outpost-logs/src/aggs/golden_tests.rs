@@ -21,18 +21,56 @@ fn doc(index: &str, id: u32, ts_off: i64, fields: Value) -> String {
 }
 
 fn corpus() -> LogStore {
-    let store = LogStore::new(StoreOptions::default(), outpost_clock::Clock::manual(T0 + 2 * DAY));
+    let store = LogStore::new(
+        StoreOptions::default(),
+        outpost_clock::Clock::manual(T0 + 2 * DAY),
+    );
     let batches = [
         vec![
-            doc("logs-a", 1, 0, json!({"service": "cart", "level": "info", "status": 200, "latency": 10.0, "ok": true})),
-            doc("logs-a", 2, 20_000, json!({"service": "cart", "level": "error", "status": 500, "latency": 250.5, "ok": false})),
-            doc("logs-b", 5, 135_000, json!({"service": "cart", "level": "info", "status": 201, "latency": 12.0, "ok": true})),
-            doc("logs-b", 6, 3 * 3_600_000, json!({"service": "gateway", "level": "info", "status": 200, "latency": 100.0, "ok": true})),
+            doc(
+                "logs-a",
+                1,
+                0,
+                json!({"service": "cart", "level": "info", "status": 200, "latency": 10.0, "ok": true}),
+            ),
+            doc(
+                "logs-a",
+                2,
+                20_000,
+                json!({"service": "cart", "level": "error", "status": 500, "latency": 250.5, "ok": false}),
+            ),
+            doc(
+                "logs-b",
+                5,
+                135_000,
+                json!({"service": "cart", "level": "info", "status": 201, "latency": 12.0, "ok": true}),
+            ),
+            doc(
+                "logs-b",
+                6,
+                3 * 3_600_000,
+                json!({"service": "gateway", "level": "info", "status": 200, "latency": 100.0, "ok": true}),
+            ),
         ],
         vec![
-            doc("logs-a", 3, 65_000, json!({"service": "auth", "level": "info", "status": 200, "latency": 30.0, "ok": true})),
-            doc("logs-a", 4, 130_000, json!({"service": "auth", "level": "warn", "status": 404, "latency": 5.0, "ok": true})),
-            doc("logs-b", 7, DAY + 5_000, json!({"service": "gateway", "level": "error", "status": 503, "latency": 900.0, "ok": false})),
+            doc(
+                "logs-a",
+                3,
+                65_000,
+                json!({"service": "auth", "level": "info", "status": 200, "latency": 30.0, "ok": true}),
+            ),
+            doc(
+                "logs-a",
+                4,
+                130_000,
+                json!({"service": "auth", "level": "warn", "status": 404, "latency": 5.0, "ok": true}),
+            ),
+            doc(
+                "logs-b",
+                7,
+                DAY + 5_000,
+                json!({"service": "gateway", "level": "error", "status": 503, "latency": 900.0, "ok": false}),
+            ),
             doc("logs-b", 8, DAY + 10_000, json!({"level": "debug"})),
         ],
     ];
@@ -80,7 +118,11 @@ fn date_histogram_fixed_interval_shapes_and_fills() {
     );
     assert_eq!(
         keys_counts(&a["h"])[..3],
-        [(json!(T0), 2), (json!(T0 + MIN), 1), (json!(T0 + 2 * MIN), 2)]
+        [
+            (json!(T0), 2),
+            (json!(T0 + MIN), 1),
+            (json!(T0 + 2 * MIN), 2)
+        ]
     );
     // min_doc_count 0 (default) fills the gaps between the first and last bucket
     let a = aggs(
@@ -103,7 +145,8 @@ fn date_histogram_fixed_interval_shapes_and_fills() {
 #[test]
 fn date_histogram_extended_and_hard_bounds() {
     let s = corpus();
-    let q = json!({"range": {"@timestamp": {"gte": T0, "lt": T0 + 3 * MIN, "format": "epoch_millis"}}});
+    let q =
+        json!({"range": {"@timestamp": {"gte": T0, "lt": T0 + 3 * MIN, "format": "epoch_millis"}}});
     let a = aggs(
         &s,
         json!({"size": 0, "query": q, "aggs": {"h": {"date_histogram": {
@@ -122,7 +165,10 @@ fn date_histogram_extended_and_hard_bounds() {
             "field": "@timestamp", "fixed_interval": "1m",
             "hard_bounds": {"min": T0 + MIN, "max": T0 + 10 * MIN}}}}}),
     );
-    assert_eq!(keys_counts(&a["h"]), vec![(json!(T0 + MIN), 1), (json!(T0 + 2 * MIN), 2)]);
+    assert_eq!(
+        keys_counts(&a["h"]),
+        vec![(json!(T0 + MIN), 1), (json!(T0 + 2 * MIN), 2)]
+    );
     // no documents and no extended bounds: no buckets
     let a = aggs(
         &s,
@@ -158,9 +204,15 @@ fn date_histogram_calendar_time_zone_format_keyed_order() {
                                    "h": {"date_histogram": {"field": "@timestamp", "fixed_interval": "1h", "min_doc_count": 1, "order": {"_count": "desc"}}}}}),
     );
     // 2026-11-23 was a Monday; Paris is UTC+1 in November
-    assert_eq!(a["w"]["buckets"][0]["key_as_string"], json!("2026-11-23T00:00:00.000+01:00"));
+    assert_eq!(
+        a["w"]["buckets"][0]["key_as_string"],
+        json!("2026-11-23T00:00:00.000+01:00")
+    );
     assert_eq!(a["w"]["buckets"][0]["doc_count"], json!(8));
-    assert_eq!(a["y"]["buckets"][0]["key_as_string"], json!("2026-01-01T00:00:00.000Z"));
+    assert_eq!(
+        a["y"]["buckets"][0]["key_as_string"],
+        json!("2026-01-01T00:00:00.000Z")
+    );
     assert_eq!(keys_counts(&a["h"])[0], (json!(T0), 5));
 }
 
@@ -184,11 +236,20 @@ fn terms_on_keywords_numbers_booleans() {
             {"key": "cart", "doc_count": 3}, {"key": "auth", "doc_count": 2}, {"key": "gateway", "doc_count": 2}]})
     );
     assert_eq!(a["top"]["sum_other_doc_count"], json!(4));
-    assert_eq!(a["top"]["buckets"], json!([{"key": "cart", "doc_count": 3}]));
+    assert_eq!(
+        a["top"]["buckets"],
+        json!([{"key": "cart", "doc_count": 3}])
+    );
     assert_eq!(keys_counts(&a["miss"]).last(), Some(&(json!("none"), 1)));
     assert_eq!(
         keys_counts(&a["status"]),
-        vec![(json!(503), 1), (json!(500), 1), (json!(404), 1), (json!(201), 1), (json!(200), 3)]
+        vec![
+            (json!(503), 1),
+            (json!(500), 1),
+            (json!(404), 1),
+            (json!(201), 1),
+            (json!(200), 3)
+        ]
     );
     assert_eq!(
         a["ok"]["buckets"],
@@ -210,12 +271,24 @@ fn terms_order_by_sub_aggregation_and_include_exclude() {
         }}),
     );
     let keys = |v: &Value| -> Vec<Value> { keys_counts(v).into_iter().map(|k| k.0).collect() };
-    assert_eq!(keys(&a["by_latency"]), vec![json!("gateway"), json!("cart"), json!("auth")]);
-    assert_eq!(a["by_latency"]["buckets"][0]["lat"], json!({"value": 500.0}));
-    assert_eq!(keys(&a["by_max"]), vec![json!("auth"), json!("cart"), json!("gateway")]);
+    assert_eq!(
+        keys(&a["by_latency"]),
+        vec![json!("gateway"), json!("cart"), json!("auth")]
+    );
+    assert_eq!(
+        a["by_latency"]["buckets"][0]["lat"],
+        json!({"value": 500.0})
+    );
+    assert_eq!(
+        keys(&a["by_max"]),
+        vec![json!("auth"), json!("cart"), json!("gateway")]
+    );
     assert_eq!(keys(&a["inc"]), vec![json!("gateway")]);
     // ties on count order by key ascending
-    assert_eq!(keys(&a["asc"]), vec![json!("debug"), json!("warn"), json!("error"), json!("info")]);
+    assert_eq!(
+        keys(&a["asc"]),
+        vec![json!("debug"), json!("warn"), json!("error"), json!("info")]
+    );
 }
 
 #[test]
@@ -233,11 +306,22 @@ fn histogram_and_ranges() {
     );
     assert_eq!(
         keys_counts(&a["h"]),
-        vec![(json!(0.0), 4), (json!(100.0), 1), (json!(200.0), 1), (json!(900.0), 1)]
+        vec![
+            (json!(0.0), 4),
+            (json!(100.0), 1),
+            (json!(200.0), 1),
+            (json!(900.0), 1)
+        ]
     );
     assert_eq!(
         keys_counts(&a["filled"]),
-        vec![(json!(0.0), 6), (json!(300.0), 0), (json!(600.0), 0), (json!(900.0), 1), (json!(1200.0), 0)]
+        vec![
+            (json!(0.0), 6),
+            (json!(300.0), 0),
+            (json!(600.0), 0),
+            (json!(900.0), 1),
+            (json!(1200.0), 0)
+        ]
     );
     assert_eq!(
         a["r"]["buckets"],
@@ -249,9 +333,15 @@ fn histogram_and_ranges() {
     );
     assert_eq!(a["kr"]["buckets"]["fast"]["doc_count"], json!(4));
     assert_eq!(a["kr"]["buckets"]["slow"]["doc_count"], json!(3));
-    assert_eq!(a["dr"]["buckets"][0]["key"], json!("*-2026-11-24T10:01:00.000Z"));
+    assert_eq!(
+        a["dr"]["buckets"][0]["key"],
+        json!("*-2026-11-24T10:01:00.000Z")
+    );
     assert_eq!(a["dr"]["buckets"][0]["to"], json!((T0 + MIN) as f64));
-    assert_eq!(a["dr"]["buckets"][0]["to_as_string"], json!("2026-11-24T10:01:00.000Z"));
+    assert_eq!(
+        a["dr"]["buckets"][0]["to_as_string"],
+        json!("2026-11-24T10:01:00.000Z")
+    );
     assert_eq!(a["dr"]["buckets"][0]["doc_count"], json!(2));
     assert_eq!(a["dr"]["buckets"][1]["doc_count"], json!(6));
 }
@@ -304,7 +394,10 @@ fn metrics_cardinality_percentiles() {
     );
     assert_eq!(a["min"], json!({"value": 5.0}));
     assert_eq!(a["max"], json!({"value": 900.0}));
-    assert_eq!(a["avg"]["value"], json!((200.0 * 3.0 + 500.0 + 404.0 + 201.0 + 503.0) / 7.0));
+    assert_eq!(
+        a["avg"]["value"],
+        json!((200.0 * 3.0 + 500.0 + 404.0 + 201.0 + 503.0) / 7.0)
+    );
     assert_eq!(a["sum"], json!({"value": 1307.5}));
     assert_eq!(a["vc"], json!({"value": 7}));
     assert_eq!(
@@ -321,7 +414,10 @@ fn metrics_cardinality_percentiles() {
     assert_eq!(a["card"], json!({"value": 3}));
     assert_eq!(a["card_n"], json!({"value": 5}));
     assert_eq!(a["last"]["value"], json!((T0 + DAY + 10_000) as f64));
-    assert_eq!(a["last"]["value_as_string"], json!("2026-11-25T10:00:10.000Z"));
+    assert_eq!(
+        a["last"]["value_as_string"],
+        json!("2026-11-25T10:00:10.000Z")
+    );
     // sorted latencies: 5 10 12 30 100 250.5 900
     assert_eq!(a["p"]["values"]["50.0"], json!(30.0));
     assert_eq!(a["p"]["values"]["99.9"], json!(900.0));
@@ -370,36 +466,82 @@ fn errors_follow_es() {
     let s = corpus();
     assert_eq!(
         err(&s, json!({"aggs": {"x": {"foo": {"field": "a"}}}})),
-        ("parsing_exception".into(), "Unknown aggregation type [foo]".into())
+        (
+            "parsing_exception".into(),
+            "Unknown aggregation type [foo]".into()
+        )
     );
     // an unmapped field is not an error; a text field is
     let a = aggs(&s, json!({"aggs": {"x": {"avg": {"field": "unmapped"}}}}));
     assert_eq!(a["x"], json!({"value": null}));
     let (ty, reason) = err(&s, json!({"aggs": {"x": {"terms": {"field": "service"}}}}));
     assert_eq!(ty, "illegal_argument_exception");
-    assert!(reason.starts_with("Fielddata is disabled on [service] in [logs-a]. Text fields are not optimised"), "{reason}");
+    assert!(
+        reason.starts_with(
+            "Fielddata is disabled on [service] in [logs-a]. Text fields are not optimised"
+        ),
+        "{reason}"
+    );
     assert!(reason.contains("Please use a keyword field instead"));
-    let (ty, reason) = err(&s, json!({"aggs": {"x": {"terms": {"field": "service.keyword", "bogus": 1}}}}));
-    assert_eq!((ty.as_str(), reason.as_str()), ("x_content_parse_exception", "[terms] unknown field [bogus]"));
-    let (ty, reason) = err(&s, json!({"aggs": {"x": {"date_histogram": {"field": "@timestamp", "calendar_interval": "2d"}}}}));
+    let (ty, reason) = err(
+        &s,
+        json!({"aggs": {"x": {"terms": {"field": "service.keyword", "bogus": 1}}}}),
+    );
+    assert_eq!(
+        (ty.as_str(), reason.as_str()),
+        ("x_content_parse_exception", "[terms] unknown field [bogus]")
+    );
+    let (ty, reason) = err(
+        &s,
+        json!({"aggs": {"x": {"date_histogram": {"field": "@timestamp", "calendar_interval": "2d"}}}}),
+    );
     assert_eq!(ty, "x_content_parse_exception");
-    assert!(reason.contains("The supplied interval [2d] could not be parsed as a calendar interval."));
-    let (ty, _) = err(&s, json!({"aggs": {"x": {"date_histogram": {"field": "@timestamp"}}}}));
+    assert!(
+        reason.contains("The supplied interval [2d] could not be parsed as a calendar interval.")
+    );
+    let (ty, _) = err(
+        &s,
+        json!({"aggs": {"x": {"date_histogram": {"field": "@timestamp"}}}}),
+    );
     assert_eq!(ty, "illegal_argument_exception");
-    let (ty, reason) = err(&s, json!({"aggs": {"x": {"histogram": {"field": "latency", "interval": 0.001}}}}));
+    let (ty, reason) = err(
+        &s,
+        json!({"aggs": {"x": {"histogram": {"field": "latency", "interval": 0.001}}}}),
+    );
     assert_eq!(ty, "too_many_buckets_exception");
-    assert!(reason.starts_with("Trying to create too many buckets. Must be less than or equal to: [65536] but was ["), "{reason}");
+    assert!(
+        reason.starts_with(
+            "Trying to create too many buckets. Must be less than or equal to: [65536] but was ["
+        ),
+        "{reason}"
+    );
     let e = s
-        .search("logs-*", &json!({"aggs": {"x": {"histogram": {"field": "latency", "interval": 0.001}}}}), SearchOptions::default())
+        .search(
+            "logs-*",
+            &json!({"aggs": {"x": {"histogram": {"field": "latency", "interval": 0.001}}}}),
+            SearchOptions::default(),
+        )
         .unwrap_err();
     assert_eq!(e.status(), 400);
     assert_eq!(e.to_es_json()["max_buckets"], json!(65_536));
-    let (ty, _) = err(&s, json!({"aggs": {"x": {"avg": {"field": "latency"}, "aggs": {"y": {"max": {"field": "latency"}}}}}}));
+    let (ty, _) = err(
+        &s,
+        json!({"aggs": {"x": {"avg": {"field": "latency"}, "aggs": {"y": {"max": {"field": "latency"}}}}}}),
+    );
     assert_eq!(ty, "aggregation_execution_exception");
-    let (ty, reason) = err(&s, json!({"aggs": {"x": {"terms": {"field": "level.keyword"}, "max": {"field": "latency"}}}}));
+    let (ty, reason) = err(
+        &s,
+        json!({"aggs": {"x": {"terms": {"field": "level.keyword"}, "max": {"field": "latency"}}}}),
+    );
     assert_eq!(ty, "parsing_exception");
-    assert_eq!(reason, "Found two aggregation type definitions in [x]: [terms] and [max]");
-    let (ty, _) = err(&s, json!({"aggs": {"x": {"terms": {"field": "level.keyword", "order": {"nope": "desc"}}}}}));
+    assert_eq!(
+        reason,
+        "Found two aggregation type definitions in [x]: [terms] and [max]"
+    );
+    let (ty, _) = err(
+        &s,
+        json!({"aggs": {"x": {"terms": {"field": "level.keyword", "order": {"nope": "desc"}}}}}),
+    );
     assert_eq!(ty, "aggregation_execution_exception");
 }
 
@@ -407,15 +549,29 @@ fn errors_follow_es() {
 fn aggregations_key_and_count_and_size_zero() {
     let s = corpus();
     let res = s
-        .search("logs-*", &json!({"size": 0, "aggregations": {"n": {"value_count": {"field": "status"}}}}), SearchOptions::default())
+        .search(
+            "logs-*",
+            &json!({"size": 0, "aggregations": {"n": {"value_count": {"field": "status"}}}}),
+            SearchOptions::default(),
+        )
         .unwrap();
     assert_eq!(res["hits"]["hits"], json!([]));
     assert_eq!(res["hits"]["total"]["value"], json!(8));
     assert_eq!(res["aggregations"]["n"]["value"], json!(7));
-    let plain = s.search("logs-a", &json!({"query": {"match_all": {}}}), SearchOptions::default()).unwrap();
+    let plain = s
+        .search(
+            "logs-a",
+            &json!({"query": {"match_all": {}}}),
+            SearchOptions::default(),
+        )
+        .unwrap();
     assert!(plain.get("aggregations").is_none());
     let c = s
-        .count("logs-*", &json!({"aggs": {"x": {"foo": {}}}}), SearchOptions::default())
+        .count(
+            "logs-*",
+            &json!({"aggs": {"x": {"foo": {}}}}),
+            SearchOptions::default(),
+        )
         .unwrap();
     assert_eq!(c["count"], json!(8));
     // aggregations run over every hit, not the returned page
@@ -423,4 +579,55 @@ fn aggregations_key_and_count_and_size_zero() {
         .search("logs-a", &json!({"size": 1, "query": {"term": {"ok": true}}, "aggs": {"s": {"sum": {"field": "status"}}}}), SearchOptions::default())
         .unwrap();
     assert_eq!(res["aggregations"]["s"]["value"], json!(804.0));
+}
+
+#[test]
+fn numbers_across_indices_formats_and_missing_values() {
+    let s = LogStore::new(StoreOptions::default(), outpost_clock::Clock::manual(T0));
+    let body = [
+        "{\"index\":{\"_index\":\"n-1\",\"_id\":\"1\"}}\n{\"number\":100}\n",
+        "{\"index\":{\"_index\":\"n-1\",\"_id\":\"2\"}}\n{\"number\":10}\n",
+        "{\"index\":{\"_index\":\"n-2\",\"_id\":\"3\"}}\n{\"number\":100.0}\n",
+        "{\"index\":{\"_index\":\"n-2\",\"_id\":\"1\"}}\n{\"number\":10.0}\n",
+        "{\"index\":{\"_index\":\"n-2\",\"_id\":\"2\"}}\n{\"number\":14.6}\n",
+    ]
+    .concat();
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    let res = s
+        .search(
+            "n-*",
+            &json!({"size": 0, "aggs": {
+                "t": {"terms": {"field": "number"}},
+                "h": {"histogram": {"field": "number", "interval": 50, "format": "Value is ##0.0"}},
+                "c": {"cardinality": {"field": "absent", "missing": "foo"}},
+                "c0": {"cardinality": {"field": "absent"}},
+                "avg": {"avg": {"field": "number", "format": "0.00"}},
+            }}),
+            SearchOptions::default(),
+        )
+        .unwrap();
+    let a = &res["aggregations"];
+    // longs of one index and doubles of another merge as doubles
+    assert_eq!(
+        keys_counts(&a["t"]),
+        vec![(json!(10.0), 2), (json!(100.0), 2), (json!(14.6), 1)]
+    );
+    assert_eq!(
+        a["h"]["buckets"][0],
+        json!({"key_as_string": "Value is 0.0", "key": 0.0, "doc_count": 3})
+    );
+    assert_eq!(
+        a["h"]["buckets"][2]["key_as_string"],
+        json!("Value is 100.0")
+    );
+    assert_eq!(a["c"], json!({"value": 1}));
+    assert_eq!(a["c0"], json!({"value": 0}));
+    assert_eq!(a["avg"]["value_as_string"], json!("46.92"));
+    let e = s
+        .search("n-*", &json!({"aggs": {"d": {"cardinality": {"field": "number", "precision_threshold": -1}}}}), SearchOptions::default())
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "[precisionThreshold] must be greater than or equal to 0. Found [-1] in [d]"
+    );
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 use tantivy::DocId;
 
-use super::format::java_double;
+use super::format::{NumFormat, java_double};
 use super::{Agg, Bucket, Key, OrderKey, Seg, ValKind};
 use crate::error::{Error, Result};
 
@@ -25,12 +25,15 @@ pub(crate) struct Spec {
     keyed: bool,
     order: Vec<(OrderKey, bool)>,
     missing: Option<f64>,
+    format: Option<NumFormat>,
 }
 
 fn bounds(o: &Map<String, Value>, key: &str) -> Result<Option<(Option<f64>, Option<f64>)>> {
     let Some(v) = o.get(key) else { return Ok(None) };
     let Some(b) = v.as_object() else {
-        return Err(Error::XContentParse(format!("[{TY}] failed to parse field [{key}]")));
+        return Err(Error::XContentParse(format!(
+            "[{TY}] failed to parse field [{key}]"
+        )));
     };
     let min = super::f64_opt(key, b, "min")?;
     let max = super::f64_opt(key, b, "max")?;
@@ -50,13 +53,23 @@ impl Spec {
             TY,
             body,
             &[
-                "field", "interval", "offset", "min_doc_count", "extended_bounds", "hard_bounds",
-                "keyed", "order", "missing", "format",
+                "field",
+                "interval",
+                "offset",
+                "min_doc_count",
+                "extended_bounds",
+                "hard_bounds",
+                "keyed",
+                "order",
+                "missing",
+                "format",
             ],
         )?;
         let field = super::field_required(TY, o)?;
         let interval = super::f64_opt(TY, o, "interval")?.ok_or_else(|| {
-            Error::IllegalArgument(format!("[interval] must be >0 for histogram aggregation [{TY}]"))
+            Error::IllegalArgument(format!(
+                "[interval] must be >0 for histogram aggregation [{TY}]"
+            ))
         })?;
         if interval <= 0.0 || !interval.is_finite() {
             return Err(Error::IllegalArgument(format!(
@@ -73,6 +86,10 @@ impl Spec {
             keyed: super::bool_opt(TY, o, "keyed")?.unwrap_or(false),
             order: super::parse_order(TY, o.get("order"))?,
             missing: super::f64_opt(TY, o, "missing")?,
+            format: o
+                .get("format")
+                .and_then(Value::as_str)
+                .and_then(NumFormat::parse),
         })
     }
 
@@ -105,7 +122,13 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn collect(&mut self, spec: &Spec, subs: &[Agg], seg: &Seg<'_>, docs: &[DocId]) -> Result<()> {
+    pub(crate) fn collect(
+        &mut self,
+        spec: &Spec,
+        subs: &[Agg],
+        seg: &Seg<'_>,
+        docs: &[DocId],
+    ) -> Result<()> {
         let f = seg.field(&spec.field, false)?;
         if f.kind == Some(ValKind::Keyword) {
             return Err(Error::IllegalArgument(format!(
@@ -137,7 +160,12 @@ impl State {
         })
     }
 
-    pub(crate) fn finish(mut self, spec: &Spec, subs: &[Agg], nb: &mut usize) -> Result<Map<String, Value>> {
+    pub(crate) fn finish(
+        mut self,
+        spec: &Spec,
+        subs: &[Agg],
+        nb: &mut usize,
+    ) -> Result<Map<String, Value>> {
         if spec.min_doc_count == 0 {
             let first = self.buckets.keys().next().copied();
             let last = self.buckets.keys().next_back().copied();
@@ -185,6 +213,9 @@ impl State {
                 _ => 0.0,
             };
             let mut m = Map::new();
+            if let Some(f) = &spec.format {
+                m.insert("key_as_string".into(), json!(f.format(x)));
+            }
             m.insert("key".into(), json!(x));
             b.render(subs, nb, &mut m)?;
             if spec.keyed {
@@ -196,7 +227,11 @@ impl State {
         let mut out = Map::new();
         out.insert(
             "buckets".into(),
-            if spec.keyed { Value::Object(keyed) } else { Value::Array(arr) },
+            if spec.keyed {
+                Value::Object(keyed)
+            } else {
+                Value::Array(arr)
+            },
         );
         Ok(out)
     }

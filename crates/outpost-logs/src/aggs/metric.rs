@@ -42,7 +42,11 @@ impl Spec {
             "stats" => (Ty::Stats, "stats"),
             _ => (Ty::ExtendedStats, "extended_stats"),
         };
-        let o = super::options(name, body, &["field", "missing", "format", "sigma", "value_type"])?;
+        let o = super::options(
+            name,
+            body,
+            &["field", "missing", "format", "sigma", "value_type"],
+        )?;
         let missing = match o.get("missing") {
             Some(Value::String(s)) => crate::date::parse_date(s)
                 .map(|ms| ms as f64)
@@ -177,7 +181,9 @@ impl State {
             Some("sum") => Some(self.sum),
             Some("variance" | "variance_population") => self.variance_pop(),
             Some("variance_sampling") => self.variance_sample(),
-            Some("std_deviation" | "std_deviation_population") => self.variance_pop().map(f64::sqrt),
+            Some("std_deviation" | "std_deviation_population") => {
+                self.variance_pop().map(f64::sqrt)
+            }
             Some("std_deviation_sampling") => self.variance_sample().map(f64::sqrt),
             Some("sum_of_squares") => self.opt(self.sum_sq),
             Some(_) => None,
@@ -185,13 +191,18 @@ impl State {
     }
 
     pub(crate) fn finish(self, spec: &Spec) -> Map<String, Value> {
-        let date = self.kind == Some(ValKind::Date) || spec.format.is_some();
+        let is_date = self.kind == Some(ValKind::Date);
+        let num_fmt = spec
+            .format
+            .as_deref()
+            .filter(|_| !is_date)
+            .and_then(super::format::NumFormat::parse);
+        let date = is_date || num_fmt.is_some();
         let fmt = DateFormat::new(spec.format.as_deref(), jiff::tz::TimeZone::UTC);
         let show = |x: f64| -> String {
-            if self.kind == Some(ValKind::Date) {
-                fmt.format(x as i64)
-            } else {
-                super::format::java_double(x)
+            match &num_fmt {
+                Some(f) => f.format(x),
+                None => fmt.format(x as i64),
             }
         };
         let num = |v: Option<f64>| v.map_or(Value::Null, |x| json!(x));
@@ -199,7 +210,11 @@ impl State {
         let put = |out: &mut Map<String, Value>, key: &str, v: Option<f64>| {
             out.insert(key.to_string(), num(v));
             if date && let Some(x) = v {
-                let k = if key == "value" { "value_as_string".to_string() } else { format!("{key}_as_string") };
+                let k = if key == "value" {
+                    "value_as_string".to_string()
+                } else {
+                    format!("{key}_as_string")
+                };
                 out.insert(k, json!(show(x)));
             }
         };
@@ -231,7 +246,11 @@ impl State {
                     out.insert("std_deviation_population".into(), num(sp));
                     out.insert("std_deviation_sampling".into(), num(ss));
                     let b = |sd: Option<f64>, up: bool| match (avg, sd) {
-                        (Some(a), Some(s)) => json!(if up { a + spec.sigma * s } else { a - spec.sigma * s }),
+                        (Some(a), Some(s)) => json!(if up {
+                            a + spec.sigma * s
+                        } else {
+                            a - spec.sigma * s
+                        }),
                         _ => Value::Null,
                     };
                     out.insert(

@@ -24,7 +24,13 @@ impl Spec {
 }
 
 /// Counts the documents of one segment without a value.
-pub(crate) fn collect(b: &mut Bucket, spec: &Spec, subs: &[Agg], seg: &Seg<'_>, docs: &[DocId]) -> Result<()> {
+pub(crate) fn collect(
+    b: &mut Bucket,
+    spec: &Spec,
+    subs: &[Agg],
+    seg: &Seg<'_>,
+    docs: &[DocId],
+) -> Result<()> {
     let f = seg.field(&spec.field, true)?;
     let none: Vec<DocId> = docs.iter().copied().filter(|d| !f.has_value(*d)).collect();
     b.collect(subs, seg, &none)

@@ -103,7 +103,12 @@ impl Bucket {
     }
 
     /// The bucket's `doc_count` and sub-aggregation results as JSON entries.
-    pub(crate) fn render(self, subs: &[Agg], nb: &mut usize, out: &mut Map<String, Value>) -> Result<()> {
+    pub(crate) fn render(
+        self,
+        subs: &[Agg],
+        nb: &mut usize,
+        out: &mut Map<String, Value>,
+    ) -> Result<()> {
         out.insert("doc_count".into(), self.doc_count.into());
         for (agg, st) in subs.iter().zip(self.subs) {
             out.insert(agg.name.clone(), st.finish(agg, nb)?);
@@ -140,18 +145,24 @@ impl State {
 
     fn collect(&mut self, agg: &Agg, seg: &Seg<'_>, docs: &[DocId]) -> Result<()> {
         match (self, &agg.kind) {
-            (State::DateHistogram(st), Kind::DateHistogram(s)) => st.collect(s, &agg.subs, seg, docs),
+            (State::DateHistogram(st), Kind::DateHistogram(s)) => {
+                st.collect(s, &agg.subs, seg, docs)
+            }
             (State::Histogram(st), Kind::Histogram(s)) => st.collect(s, &agg.subs, seg, docs),
             (State::Terms(st), Kind::Terms(s)) => st.collect(s, &agg.subs, seg, docs),
             (State::Filters(st), Kind::Filters(s)) => st.collect(s, &agg.subs, seg, docs),
-            (State::Filter(b), Kind::Filter(s)) => filters::collect_filter(b, s, &agg.subs, seg, docs),
+            (State::Filter(b), Kind::Filter(s)) => {
+                filters::collect_filter(b, s, &agg.subs, seg, docs)
+            }
             (State::Range(st), Kind::Range(s)) => st.collect(s, &agg.subs, seg, docs),
             (State::Missing(b), Kind::Missing(s)) => missing::collect(b, s, &agg.subs, seg, docs),
             (State::Metric(st), Kind::Metric(s)) => st.collect(s, seg, docs),
             (State::Cardinality(st), Kind::Cardinality(s)) => st.collect(s, seg, docs),
             (State::Percentiles(st), Kind::Percentiles(s)) => st.collect(s, seg, docs),
             (State::TopHits(st), Kind::TopHits(s)) => st.collect(s, seg, docs),
-            _ => Err(Error::Engine("aggregation state does not match its request".into())),
+            _ => Err(Error::Engine(
+                "aggregation state does not match its request".into(),
+            )),
         }
     }
 
@@ -172,7 +183,11 @@ impl State {
             (State::Cardinality(st), Kind::Cardinality(_)) => st.finish(),
             (State::Percentiles(st), Kind::Percentiles(s)) => st.finish(s),
             (State::TopHits(st), Kind::TopHits(s)) => st.finish(s),
-            _ => return Err(Error::Engine("aggregation state does not match its request".into())),
+            _ => {
+                return Err(Error::Engine(
+                    "aggregation state does not match its request".into(),
+                ));
+            }
         };
         if let Some(meta) = &agg.meta {
             let mut with_meta = Map::new();
@@ -280,7 +295,7 @@ fn parse_one(name: &str, def: &Value, now_ms: i64) -> Result<Agg> {
                         token_name(body)
                     )));
                 }
-                kind = Some((ty.to_string(), parse_kind(ty, body, now_ms)?));
+                kind = Some((ty.to_string(), parse_kind(ty, body, now_ms, name)?));
             }
         }
     }
@@ -320,11 +335,13 @@ fn kind_family(k: &Kind) -> Family {
     }
 }
 
-fn parse_kind(ty: &str, body: &Value, now_ms: i64) -> Result<Kind> {
+fn parse_kind(ty: &str, body: &Value, now_ms: i64, name: &str) -> Result<Kind> {
     Ok(match ty {
-        "date_histogram" => Kind::DateHistogram(Box::new(date_histogram::Spec::parse(body, now_ms)?)),
+        "date_histogram" => {
+            Kind::DateHistogram(Box::new(date_histogram::Spec::parse(body, now_ms)?))
+        }
         "histogram" => Kind::Histogram(histogram::Spec::parse(body)?),
-        "terms" => Kind::Terms(terms::Spec::parse(body)?),
+        "terms" => Kind::Terms(terms::Spec::parse(body, name)?),
         "filters" => Kind::Filters(filters::Spec::parse(body)?),
         "filter" => Kind::Filter(filters::FilterSpec::parse(body)?),
         "range" => Kind::Range(range::Spec::parse(body, false, now_ms)?),
@@ -333,7 +350,7 @@ fn parse_kind(ty: &str, body: &Value, now_ms: i64) -> Result<Kind> {
         "min" | "max" | "avg" | "sum" | "value_count" | "stats" | "extended_stats" => {
             Kind::Metric(metric::Spec::parse(ty, body)?)
         }
-        "cardinality" => Kind::Cardinality(cardinality::Spec::parse(body)?),
+        "cardinality" => Kind::Cardinality(cardinality::Spec::parse(body, name)?),
         "percentiles" => Kind::Percentiles(percentiles::Spec::parse(body)?),
         "top_hits" => Kind::TopHits(top_hits::Spec::parse(body)?),
         other => {
@@ -402,9 +419,11 @@ pub(crate) fn f64_opt(ty: &str, o: &Map<String, Value>, key: &str) -> Result<Opt
     match o.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => Ok(n.as_f64()),
-        Some(Value::String(s)) => s.trim().parse::<f64>().map(Some).map_err(|_| {
-            Error::XContentParse(format!("[{ty}] failed to parse field [{key}]"))
-        }),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| Error::XContentParse(format!("[{ty}] failed to parse field [{key}]"))),
         Some(_) => Err(Error::XContentParse(format!(
             "[{ty}] failed to parse field [{key}]"
         ))),
@@ -418,7 +437,11 @@ pub(crate) fn u64_opt(ty: &str, o: &Map<String, Value>, key: &str) -> Result<Opt
         Some(v) => v
             .as_u64()
             .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-            .or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+                    .map(|f| f as u64)
+            })
             .map(Some)
             .ok_or_else(|| Error::XContentParse(format!("[{ty}] failed to parse field [{key}]"))),
     }
@@ -469,9 +492,7 @@ pub(crate) fn parse_order(ty: &str, v: Option<&Value>) -> Result<Vec<(OrderKey, 
                 Some("asc") => false,
                 Some("desc") => true,
                 _ => {
-                    return Err(Error::Parsing(format!(
-                        "Unknown order direction [{dir}]"
-                    )));
+                    return Err(Error::Parsing(format!("Unknown order direction [{dir}]")));
                 }
             };
             let key = match k.as_str() {
@@ -495,7 +516,11 @@ pub(crate) fn parse_order(ty: &str, v: Option<&Value>) -> Result<Vec<(OrderKey, 
 }
 
 /// Checks that every sub-aggregation path in `order` names a sub-aggregation.
-pub(crate) fn check_order_paths(order: &[(OrderKey, bool)], subs: &[Agg], name: &str) -> Result<()> {
+pub(crate) fn check_order_paths(
+    order: &[(OrderKey, bool)],
+    subs: &[Agg],
+    name: &str,
+) -> Result<()> {
     for (k, _) in order {
         if let OrderKey::Path(p, _) = k
             && !subs.iter().any(|a| &a.name == p)
@@ -522,8 +547,12 @@ pub(crate) fn cmp_buckets(
             OrderKey::Key => a.0.cmp(b.0),
             OrderKey::Path(name, prop) => {
                 let pos = subs.iter().position(|s| &s.name == name);
-                let va = pos.and_then(|p| a.1.subs.get(p)).and_then(|s| s.order_value(prop.as_deref()));
-                let vb = pos.and_then(|p| b.1.subs.get(p)).and_then(|s| s.order_value(prop.as_deref()));
+                let va = pos
+                    .and_then(|p| a.1.subs.get(p))
+                    .and_then(|s| s.order_value(prop.as_deref()));
+                let vb = pos
+                    .and_then(|p| b.1.subs.get(p))
+                    .and_then(|s| s.order_value(prop.as_deref()));
                 match (va, vb) {
                     (Some(x), Some(y)) => x.total_cmp(&y),
                     // buckets without a value sort last either way
@@ -618,7 +647,10 @@ impl Collector for DocsCollector {
         self.scores
     }
 
-    fn merge_fruits(&self, fruits: Vec<(SegmentOrdinal, Vec<DocId>, Vec<Score>)>) -> tantivy::Result<Self::Fruit> {
+    fn merge_fruits(
+        &self,
+        fruits: Vec<(SegmentOrdinal, Vec<DocId>, Vec<Score>)>,
+    ) -> tantivy::Result<Self::Fruit> {
         Ok(fruits)
     }
 }
@@ -647,7 +679,16 @@ pub(crate) fn run(
             if docs.is_empty() {
                 continue;
             }
-            let seg = Seg::new(idx, &mapping, searcher, i, seg_ord, now_ms, &docs, &seg_scores)?;
+            let seg = Seg::new(
+                idx,
+                &mapping,
+                searcher,
+                i,
+                seg_ord,
+                now_ms,
+                &docs,
+                &seg_scores,
+            )?;
             collect_all(&aggs, &mut states, &seg, &docs)?;
         }
     }
@@ -660,7 +701,12 @@ pub(crate) fn run(
 }
 
 /// Compiles a filter query for one segment's index and returns the subset of `docs` it matches.
-pub(crate) fn filter_docs(q: &Query, seg: &Seg<'_>, docs: &[DocId], out: &mut Vec<DocId>) -> Result<()> {
+pub(crate) fn filter_docs(
+    q: &Query,
+    seg: &Seg<'_>,
+    docs: &[DocId],
+    out: &mut Vec<DocId>,
+) -> Result<()> {
     use tantivy::DocSet;
     use tantivy::query::EnableScoring;
     out.clear();

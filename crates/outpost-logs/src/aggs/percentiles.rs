@@ -27,16 +27,29 @@ impl Spec {
         let o = super::options(
             TY,
             body,
-            &["field", "percents", "keyed", "missing", "tdigest", "hdr", "format", "method", "compression"],
+            &[
+                "field",
+                "percents",
+                "keyed",
+                "missing",
+                "tdigest",
+                "hdr",
+                "format",
+                "method",
+                "compression",
+            ],
         )?;
         let percents = match o.get("percents") {
             None | Some(Value::Null) => vec![1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0],
             Some(Value::Array(a)) => {
                 let mut out = Vec::with_capacity(a.len());
                 for v in a {
-                    let p = v.as_f64().ok_or_else(|| {
-                        Error::XContentParse(format!("[{TY}] failed to parse field [percents]"))
-                    })?;
+                    let p = v
+                        .as_f64()
+                        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                        .ok_or_else(|| {
+                            Error::XContentParse(format!("[{TY}] failed to parse field [percents]"))
+                        })?;
                     if !(0.0..=100.0).contains(&p) {
                         return Err(Error::IllegalArgument(format!(
                             "percent must be in [0,100], got [{}]: [{TY}]",
@@ -53,7 +66,9 @@ impl Spec {
                 out
             }
             Some(_) => {
-                return Err(Error::XContentParse(format!("[{TY}] failed to parse field [percents]")));
+                return Err(Error::XContentParse(format!(
+                    "[{TY}] failed to parse field [percents]"
+                )));
             }
         };
         Ok(Spec {

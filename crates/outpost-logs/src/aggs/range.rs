@@ -41,22 +41,32 @@ fn bound(ty: &str, v: Option<&Value>, date: bool, now_ms: i64, key: &str) -> Res
             .parse::<f64>()
             .map(Some)
             .map_err(|_| Error::XContentParse(format!("[{ty}] failed to parse field [{key}]"))),
-        Some(_) => Err(Error::XContentParse(format!("[{ty}] failed to parse field [{key}]"))),
+        Some(_) => Err(Error::XContentParse(format!(
+            "[{ty}] failed to parse field [{key}]"
+        ))),
     }
 }
 
 impl Spec {
     pub(crate) fn parse(body: &Value, date: bool, now_ms: i64) -> Result<Spec> {
         let ty = if date { "date_range" } else { "range" };
-        let o = super::options(ty, body, &["field", "ranges", "keyed", "format", "time_zone", "missing"])?;
+        let o = super::options(
+            ty,
+            body,
+            &["field", "ranges", "keyed", "format", "time_zone", "missing"],
+        )?;
         let field = super::field_required(ty, o)?;
         let Some(Value::Array(items)) = o.get("ranges") else {
-            return Err(Error::IllegalArgument(format!("No [ranges] specified for the [{ty}] aggregation")));
+            return Err(Error::IllegalArgument(format!(
+                "No [ranges] specified for the [{ty}] aggregation"
+            )));
         };
         let mut ranges = Vec::with_capacity(items.len());
         for it in items {
             let Some(r) = it.as_object() else {
-                return Err(Error::XContentParse(format!("[{ty}] failed to parse field [ranges]")));
+                return Err(Error::XContentParse(format!(
+                    "[{ty}] failed to parse field [ranges]"
+                )));
             };
             for k in r.keys() {
                 if !matches!(k.as_str(), "from" | "to" | "key") {
@@ -73,7 +83,10 @@ impl Spec {
             a.from
                 .unwrap_or(f64::NEG_INFINITY)
                 .total_cmp(&b.from.unwrap_or(f64::NEG_INFINITY))
-                .then_with(|| a.to.unwrap_or(f64::INFINITY).total_cmp(&b.to.unwrap_or(f64::INFINITY)))
+                .then_with(|| {
+                    a.to.unwrap_or(f64::INFINITY)
+                        .total_cmp(&b.to.unwrap_or(f64::INFINITY))
+                })
         });
         let tz = match o.get("time_zone").and_then(Value::as_str) {
             Some(s) => parse_tz(ty, s)?,
@@ -104,7 +117,13 @@ impl State {
         }
     }
 
-    pub(crate) fn collect(&mut self, spec: &Spec, subs: &[Agg], seg: &Seg<'_>, docs: &[DocId]) -> Result<()> {
+    pub(crate) fn collect(
+        &mut self,
+        spec: &Spec,
+        subs: &[Agg],
+        seg: &Seg<'_>,
+        docs: &[DocId],
+    ) -> Result<()> {
         let f = seg.field(&spec.field, false)?;
         if f.kind == Some(ValKind::Keyword) {
             return Err(Error::IllegalArgument(format!(
@@ -128,13 +147,20 @@ impl State {
                 visit(m);
             }
         }
-        super::for_groups(&mut pairs, |i, group| match self.buckets.get_mut(i as usize) {
-            Some(b) => b.collect(subs, seg, group),
-            None => Ok(()),
+        super::for_groups(&mut pairs, |i, group| {
+            match self.buckets.get_mut(i as usize) {
+                Some(b) => b.collect(subs, seg, group),
+                None => Ok(()),
+            }
         })
     }
 
-    pub(crate) fn finish(self, spec: &Spec, subs: &[Agg], nb: &mut usize) -> Result<Map<String, Value>> {
+    pub(crate) fn finish(
+        self,
+        spec: &Spec,
+        subs: &[Agg],
+        nb: &mut usize,
+    ) -> Result<Map<String, Value>> {
         super::count_buckets(nb, self.buckets.len())?;
         let mut arr = Vec::new();
         let mut keyed = Map::new();
@@ -174,7 +200,11 @@ impl State {
         let mut out = Map::new();
         out.insert(
             "buckets".into(),
-            if spec.keyed { Value::Object(keyed) } else { Value::Array(arr) },
+            if spec.keyed {
+                Value::Object(keyed)
+            } else {
+                Value::Array(arr)
+            },
         );
         Ok(out)
     }

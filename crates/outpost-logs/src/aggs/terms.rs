@@ -26,9 +26,11 @@ impl Filter {
     fn parse(key: &str, v: Option<&Value>) -> Result<Option<Filter>> {
         Ok(match v {
             None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(Filter::Regex(Regex::new(&format!("^(?:{s})$")).map_err(
-                |e| Error::IllegalArgument(format!("invalid regex for [{key}]: {e}")),
-            )?)),
+            Some(Value::String(s)) => {
+                Some(Filter::Regex(Regex::new(&format!("^(?:{s})$")).map_err(
+                    |e| Error::IllegalArgument(format!("invalid regex for [{key}]: {e}")),
+                )?))
+            }
             Some(Value::Array(a)) => Some(Filter::Values(
                 a.iter()
                     .map(|x| match x {
@@ -76,21 +78,32 @@ pub(crate) struct Spec {
 }
 
 impl Spec {
-    pub(crate) fn parse(body: &Value) -> Result<Spec> {
+    pub(crate) fn parse(body: &Value, name: &str) -> Result<Spec> {
         let o = super::options(
             TY,
             body,
             &[
-                "field", "size", "shard_size", "min_doc_count", "shard_min_doc_count", "missing",
-                "include", "exclude", "order", "execution_hint", "collect_mode",
-                "show_term_doc_count_error", "value_type", "format",
+                "field",
+                "size",
+                "shard_size",
+                "min_doc_count",
+                "shard_min_doc_count",
+                "missing",
+                "include",
+                "exclude",
+                "order",
+                "execution_hint",
+                "collect_mode",
+                "show_term_doc_count_error",
+                "value_type",
+                "format",
             ],
         )?;
         let field = super::field_required(TY, o)?;
         let size = super::u64_opt(TY, o, "size")?.unwrap_or(10);
         if size == 0 {
             return Err(Error::IllegalArgument(format!(
-                "[size] must be greater than 0. Found [0] in [{TY}]"
+                "[size] must be greater than 0. Found [0] in [{name}]"
             )));
         }
         let mut order = super::parse_order(TY, o.get("order"))?;
@@ -120,8 +133,12 @@ impl Spec {
     fn missing_key(&self, kind: Option<ValKind>) -> Option<Key> {
         let v = self.missing.as_ref()?;
         Some(match (kind, v) {
-            (Some(ValKind::Long), Value::Number(n)) if n.is_i64() => Key::Long(n.as_i64().unwrap_or(0)),
-            (Some(ValKind::Long | ValKind::Double), Value::Number(n)) => Key::Double(n.as_f64().unwrap_or(0.0)),
+            (Some(ValKind::Long), Value::Number(n)) if n.is_i64() => {
+                Key::Long(n.as_i64().unwrap_or(0))
+            }
+            (Some(ValKind::Long | ValKind::Double), Value::Number(n)) => {
+                Key::Double(n.as_f64().unwrap_or(0.0))
+            }
             (Some(ValKind::Bool), Value::Bool(b)) => Key::Bool(*b),
             (Some(ValKind::Date), _) => Key::Date(crate::date::parse_date_value(v).unwrap_or(0)),
             (_, Value::String(s)) => Key::Str(s.clone()),
@@ -134,15 +151,17 @@ impl Spec {
 #[derive(Debug, Default)]
 pub(crate) struct State {
     buckets: HashMap<Key, Bucket>,
-    kind: Option<ValKind>,
 }
 
 impl State {
-    pub(crate) fn collect(&mut self, spec: &Spec, subs: &[Agg], seg: &Seg<'_>, docs: &[DocId]) -> Result<()> {
+    pub(crate) fn collect(
+        &mut self,
+        spec: &Spec,
+        subs: &[Agg],
+        seg: &Seg<'_>,
+        docs: &[DocId],
+    ) -> Result<()> {
         let f = seg.field(&spec.field, true)?;
-        if f.kind.is_some() {
-            self.kind = f.kind;
-        }
         let missing = spec.missing_key(f.kind);
         let n = f.num_ords();
         if spec.min_doc_count == 0 && n > 0 {
@@ -256,13 +275,26 @@ impl State {
         Ok(())
     }
 
-    pub(crate) fn finish(self, spec: &Spec, subs: &[Agg], nb: &mut usize) -> Result<Map<String, Value>> {
+    pub(crate) fn finish(
+        self,
+        spec: &Spec,
+        subs: &[Agg],
+        nb: &mut usize,
+    ) -> Result<Map<String, Value>> {
         super::check_order_paths(&spec.order, subs, TY)?;
         let mut list: Vec<(Key, Bucket)> = self
             .buckets
             .into_iter()
             .filter(|(_, b)| b.doc_count >= spec.min_doc_count)
             .collect();
+        // longs and doubles of one field across indices merge as doubles, as ES reduces them
+        if list.iter().any(|(k, _)| matches!(k, Key::Double(_))) {
+            for (k, _) in &mut list {
+                if let Key::Long(x) = k {
+                    *k = Key::Double(*x as f64);
+                }
+            }
+        }
         let total: u64 = list.iter().map(|(_, b)| b.doc_count).sum();
         list.sort_by(|a, b| super::cmp_buckets(&spec.order, subs, (&a.0, &a.1), (&b.0, &b.1)));
         list.truncate(spec.size);
@@ -278,7 +310,10 @@ impl State {
         }
         let mut out = Map::new();
         out.insert("doc_count_error_upper_bound".into(), json!(0));
-        out.insert("sum_other_doc_count".into(), json!(total.saturating_sub(shown)));
+        out.insert(
+            "sum_other_doc_count".into(),
+            json!(total.saturating_sub(shown)),
+        );
         out.insert("buckets".into(), Value::Array(arr));
         Ok(out)
     }

@@ -33,7 +33,21 @@ impl Spec {
         let o = super::options(
             TY,
             body,
-            &["from", "size", "sort", "_source", "version", "seq_no_primary_term", "explain", "track_scores", "stored_fields", "docvalue_fields", "fields", "highlight", "script_fields"],
+            &[
+                "from",
+                "size",
+                "sort",
+                "_source",
+                "version",
+                "seq_no_primary_term",
+                "explain",
+                "track_scores",
+                "stored_fields",
+                "docvalue_fields",
+                "fields",
+                "highlight",
+                "script_fields",
+            ],
         )?;
         let mut sort = Vec::new();
         let items: Vec<Value> = match o.get("sort") {
@@ -43,7 +57,10 @@ impl Spec {
         };
         for it in items {
             match it {
-                Value::String(f) => sort.push(SortKey { desc: f == "_score", field: f }),
+                Value::String(f) => sort.push(SortKey {
+                    desc: f == "_score",
+                    field: f,
+                }),
                 Value::Object(m) => {
                     for (f, spec) in m {
                         let dir = match &spec {
@@ -52,11 +69,16 @@ impl Spec {
                             _ => None,
                         };
                         let desc = dir.map_or(f == "_score", |d| d == "desc");
-                        sort.push(SortKey { field: f.clone(), desc });
+                        sort.push(SortKey {
+                            field: f.clone(),
+                            desc,
+                        });
                     }
                 }
                 _ => {
-                    return Err(Error::XContentParse(format!("[{TY}] failed to parse field [sort]")));
+                    return Err(Error::XContentParse(format!(
+                        "[{TY}] failed to parse field [sort]"
+                    )));
                 }
             }
         }
@@ -121,7 +143,13 @@ pub(crate) struct State {
     cands: Vec<Cand>,
 }
 
-fn cmp_cands(keys: &[SortKey], a: &[SV], b: &[SV], ao: (usize, u32, DocId), bo: (usize, u32, DocId)) -> Ordering {
+fn cmp_cands(
+    keys: &[SortKey],
+    a: &[SV],
+    b: &[SV],
+    ao: (usize, u32, DocId),
+    bo: (usize, u32, DocId),
+) -> Ordering {
     for (k, (x, y)) in keys.iter().zip(a.iter().zip(b)) {
         let o = cmp_sv(x, y, k.desc);
         if o != Ordering::Equal {
@@ -135,7 +163,10 @@ impl State {
     pub(crate) fn collect(&mut self, spec: &Spec, seg: &Seg<'_>, docs: &[DocId]) -> Result<()> {
         self.total = self.total.saturating_add(docs.len() as u64);
         let keys: Vec<SortKey> = if spec.sort.is_empty() {
-            vec![SortKey { field: "_score".into(), desc: true }]
+            vec![SortKey {
+                field: "_score".into(),
+                desc: true,
+            }]
         } else {
             spec.sort.clone()
         };
@@ -204,7 +235,11 @@ impl State {
             hit.insert("_id".into(), json!(seg.index.id_of(&tdoc)));
             hit.insert(
                 "_score".into(),
-                if spec.by_score() { json!(score) } else { Value::Null },
+                if spec.by_score() {
+                    json!(score)
+                } else {
+                    Value::Null
+                },
             );
             if let Some((inc, exc)) = &spec.source {
                 let src: Value = seg
@@ -213,7 +248,9 @@ impl State {
                     .and_then(|b| serde_json::from_slice(&b).ok())
                     .unwrap_or(Value::Null);
                 let src = match (&src, inc.is_empty() && exc.is_empty()) {
-                    (Value::Object(o), false) => Value::Object(crate::search::filter_source(o, "", inc, exc)),
+                    (Value::Object(o), false) => {
+                        Value::Object(crate::search::filter_source(o, "", inc, exc))
+                    }
                     _ => src,
                 };
                 hit.insert("_source".into(), src);
