@@ -473,12 +473,12 @@ impl State {
                 let mut k = lo;
                 let mut n = self.buckets.len();
                 while k <= hi {
-                    if !self.buckets.contains_key(&k) {
+                    if let std::collections::btree_map::Entry::Vacant(e) = self.buckets.entry(k) {
                         n += 1;
                         if n > super::MAX_BUCKETS {
                             return Err(Error::TooManyBuckets(n));
                         }
-                        self.buckets.insert(k, Bucket::new(subs));
+                        e.insert(Bucket::new(subs));
                     }
                     match r.round(k) {
                         Some((_, next)) if next > k => k = next,

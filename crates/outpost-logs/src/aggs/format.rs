@@ -302,7 +302,7 @@ impl NumFormat {
             let digits: Vec<char> = int.chars().collect();
             let mut g = String::new();
             for (i, c) in digits.iter().enumerate() {
-                if i > 0 && (digits.len() - i) % 3 == 0 {
+                if i > 0 && (digits.len() - i).is_multiple_of(3) {
                     g.push(',');
                 }
                 g.push(*c);
