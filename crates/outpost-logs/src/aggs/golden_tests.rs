@@ -631,3 +631,23 @@ fn numbers_across_indices_formats_and_missing_values() {
         "[precisionThreshold] must be greater than or equal to 0. Found [-1] in [d]"
     );
 }
+
+#[test]
+fn top_metrics_as_grafana_asks() {
+    let s = corpus();
+    let a = aggs(
+        &s,
+        json!({"size": 0, "aggs": {"svc": {"terms": {"field": "service.keyword", "order": {"last.latency": "desc"}}, "aggs": {
+            "last": {"top_metrics": {"metrics": [{"field": "latency"}, {"field": "level.keyword"}], "sort": [{"@timestamp": "desc"}], "size": 1}}}}}}),
+    );
+    // gateway's latest latency (900) orders first
+    assert_eq!(
+        a["svc"]["buckets"][0]["last"],
+        json!({"top": [{"sort": ["2026-11-25T10:00:05.000Z"], "metrics": {"latency": 900.0, "level.keyword": "error"}}]})
+    );
+    assert_eq!(a["svc"]["buckets"][1]["key"], json!("cart"));
+    assert_eq!(
+        a["svc"]["buckets"][1]["last"]["top"][0]["metrics"]["latency"],
+        json!(12.0)
+    );
+}

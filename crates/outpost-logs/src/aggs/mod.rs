@@ -16,6 +16,7 @@ mod percentiles;
 mod range;
 mod terms;
 mod top_hits;
+mod top_metrics;
 
 #[cfg(test)]
 mod golden_tests;
@@ -63,6 +64,7 @@ pub(crate) enum Kind {
     Cardinality(cardinality::Spec),
     Percentiles(percentiles::Spec),
     TopHits(top_hits::Spec),
+    TopMetrics(top_metrics::Spec),
 }
 
 /// The merged intermediate result of one node.
@@ -79,6 +81,7 @@ pub(crate) enum State {
     Cardinality(cardinality::State),
     Percentiles(percentiles::State),
     TopHits(top_hits::State),
+    TopMetrics(top_metrics::State),
 }
 
 /// One bucket: its document count and the states of its sub-aggregations.
@@ -140,6 +143,7 @@ impl State {
             Kind::Cardinality(_) => State::Cardinality(cardinality::State::default()),
             Kind::Percentiles(_) => State::Percentiles(percentiles::State::default()),
             Kind::TopHits(_) => State::TopHits(top_hits::State::default()),
+            Kind::TopMetrics(_) => State::TopMetrics(top_metrics::State::default()),
         }
     }
 
@@ -160,6 +164,7 @@ impl State {
             (State::Cardinality(st), Kind::Cardinality(s)) => st.collect(s, seg, docs),
             (State::Percentiles(st), Kind::Percentiles(s)) => st.collect(s, seg, docs),
             (State::TopHits(st), Kind::TopHits(s)) => st.collect(s, seg, docs),
+            (State::TopMetrics(st), Kind::TopMetrics(s)) => st.collect(s, seg, docs),
             _ => Err(Error::Engine(
                 "aggregation state does not match its request".into(),
             )),
@@ -183,6 +188,7 @@ impl State {
             (State::Cardinality(st), Kind::Cardinality(_)) => st.finish(),
             (State::Percentiles(st), Kind::Percentiles(s)) => st.finish(s),
             (State::TopHits(st), Kind::TopHits(s)) => st.finish(s),
+            (State::TopMetrics(st), Kind::TopMetrics(s)) => st.finish(s),
             _ => {
                 return Err(Error::Engine(
                     "aggregation state does not match its request".into(),
@@ -199,8 +205,12 @@ impl State {
     }
 
     /// The value a `terms`/histogram `order` path names (`"m"`, `"stats.max"`, `"pct.95"`).
-    pub(crate) fn order_value(&self, prop: Option<&str>) -> Option<f64> {
+    pub(crate) fn order_value(&self, agg: &Agg, prop: Option<&str>) -> Option<f64> {
         match self {
+            State::TopMetrics(st) => match &agg.kind {
+                Kind::TopMetrics(s) => st.order_value(Some(s.metrics()), prop),
+                _ => st.order_value(None, prop),
+            },
             State::Metric(st) => st.order_value(prop),
             State::Cardinality(st) => Some(st.count() as f64),
             State::Percentiles(st) => st.order_value(prop),
@@ -353,6 +363,7 @@ fn parse_kind(ty: &str, body: &Value, now_ms: i64, name: &str) -> Result<Kind> {
         "cardinality" => Kind::Cardinality(cardinality::Spec::parse(body, name)?),
         "percentiles" => Kind::Percentiles(percentiles::Spec::parse(body)?),
         "top_hits" => Kind::TopHits(top_hits::Spec::parse(body)?),
+        "top_metrics" => Kind::TopMetrics(top_metrics::Spec::parse(body)?),
         other => {
             return Err(Error::Parsing(format!(
                 "Unknown aggregation type [{other}]"
@@ -547,12 +558,15 @@ pub(crate) fn cmp_buckets(
             OrderKey::Key => a.0.cmp(b.0),
             OrderKey::Path(name, prop) => {
                 let pos = subs.iter().position(|s| &s.name == name);
+                let agg = pos.and_then(|p| subs.get(p));
                 let va = pos
                     .and_then(|p| a.1.subs.get(p))
-                    .and_then(|s| s.order_value(prop.as_deref()));
+                    .zip(agg)
+                    .and_then(|(s, g)| s.order_value(g, prop.as_deref()));
                 let vb = pos
                     .and_then(|p| b.1.subs.get(p))
-                    .and_then(|s| s.order_value(prop.as_deref()));
+                    .zip(agg)
+                    .and_then(|(s, g)| s.order_value(g, prop.as_deref()));
                 match (va, vb) {
                     (Some(x), Some(y)) => x.total_cmp(&y),
                     // buckets without a value sort last either way
