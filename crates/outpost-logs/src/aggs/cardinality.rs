@@ -52,13 +52,17 @@ impl State {
         let n = f.num_ords();
         let mut marks = vec![false; n];
         let mut none = false;
-        for &doc in docs {
-            let mut any = false;
-            f.for_each_ord(doc, |o| {
-                any = true;
-                marks[o as usize] = true;
-            });
-            none |= !any;
+        if spec.missing.is_none() {
+            f.for_each_ord_bulk(docs, |o| marks[o as usize] = true);
+        } else {
+            for &doc in docs {
+                let mut any = false;
+                f.for_each_ord(doc, |o| {
+                    any = true;
+                    marks[o as usize] = true;
+                });
+                none |= !any;
+            }
         }
         let ords: Vec<u64> = marks
             .iter()

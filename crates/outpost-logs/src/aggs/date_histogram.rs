@@ -389,6 +389,20 @@ impl State {
                     b.doc_count = b.doc_count.saturating_add(count);
                 }
             };
+            if spec.missing.is_none() && f.single_valued() {
+                f.for_each_int_bulk(docs, |v| {
+                    if v < cur.0 || v >= cur.1 {
+                        flush(cur.0, count);
+                        count = 0;
+                        cur = r.round(v).unwrap_or((i64::MAX, i64::MIN));
+                    }
+                    if cur.0 != i64::MAX && in_hard(&spec.hard, cur.0) {
+                        count += 1;
+                    }
+                });
+                flush(cur.0, count);
+                return Ok(());
+            }
             for &doc in docs {
                 let mut last_in_doc = i64::MIN;
                 let mut visit = |v: i64| {

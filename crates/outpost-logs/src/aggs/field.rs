@@ -10,7 +10,7 @@ use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use serde_json::{Value, json};
-use tantivy::columnar::{BytesColumn, Column, TermOrdHit};
+use tantivy::columnar::{BytesColumn, Column, ColumnIndex, TermOrdHit};
 use tantivy::{DateTime, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::encode;
@@ -168,6 +168,73 @@ impl FieldSrc {
         }
     }
 
+    /// Calls `f` with every value ordinal (relative) of `docs` (sorted, no per-document
+    /// identity): runs of consecutive documents are decoded block-wise from the column.
+    pub(crate) fn for_each_ord_bulk(&self, docs: &[DocId], mut f: impl FnMut(u64)) {
+        let Src::Kv { col, lo, hi, .. } = &self.src else {
+            return;
+        };
+        let (lo, hi) = (*lo, *hi);
+        let ords = col.ords();
+        for_each_row_run(&ords.index, docs, |rows| {
+            let mut buf = [0u64; BLOCK];
+            let mut start = rows.start;
+            while start < rows.end {
+                let len = ((rows.end - start) as usize).min(BLOCK);
+                ords.values.get_range(u64::from(start), &mut buf[..len]);
+                for &o in &buf[..len] {
+                    if o >= lo && o < hi {
+                        f(o - lo);
+                    }
+                }
+                start += len as u32;
+            }
+        });
+    }
+
+    /// Calls `f` with every integer value of `docs` (sorted, no per-document identity), block-wise.
+    pub(crate) fn for_each_int_bulk(&self, docs: &[DocId], mut f: impl FnMut(i64)) {
+        match &self.src {
+            Src::Empty => {}
+            Src::Ts(c) => for_each_row_run(&c.index, docs, |rows| {
+                let mut buf = [DateTime::MIN; BLOCK];
+                let mut start = rows.start;
+                while start < rows.end {
+                    let len = ((rows.end - start) as usize).min(BLOCK);
+                    c.values.get_range(u64::from(start), &mut buf[..len]);
+                    for t in &buf[..len] {
+                        f(t.into_timestamp_millis());
+                    }
+                    start += len as u32;
+                }
+            }),
+            Src::Kv { ints, nums, .. } => {
+                if !ints.is_empty() {
+                    self.for_each_ord_bulk(docs, |o| f(ints[o as usize]));
+                } else if !nums.is_empty() {
+                    self.for_each_ord_bulk(docs, |o| f(nums[o as usize] as i64));
+                }
+            }
+        }
+    }
+
+    /// Calls `f` with every numeric value of `docs` (sorted, no per-document identity).
+    pub(crate) fn for_each_num_bulk(&self, docs: &[DocId], mut f: impl FnMut(f64)) {
+        match &self.src {
+            Src::Kv { nums, .. } => {
+                if !nums.is_empty() {
+                    self.for_each_ord_bulk(docs, |o| f(nums[o as usize]));
+                }
+            }
+            _ => self.for_each_int_bulk(docs, |x| f(x as f64)),
+        }
+    }
+
+    /// Whether a document holds at most one value (`@ts`).
+    pub(crate) fn single_valued(&self) -> bool {
+        matches!(self.src, Src::Ts(_) | Src::Empty)
+    }
+
     /// Whether `doc` has a value.
     pub(crate) fn has_value(&self, doc: DocId) -> bool {
         match &self.src {
@@ -247,6 +314,40 @@ impl FieldSrc {
     }
 }
 
+/// Values decoded per column read.
+const BLOCK: usize = 256;
+
+/// Calls `f` with the row ranges of maximal runs of consecutive documents.
+fn for_each_row_run(index: &ColumnIndex, docs: &[DocId], mut f: impl FnMut(std::ops::Range<u32>)) {
+    let mut i = 0;
+    while i < docs.len() {
+        let first = docs[i];
+        let mut j = i;
+        while j + 1 < docs.len() && docs[j + 1] == docs[j].wrapping_add(1) {
+            j += 1;
+        }
+        let start = index.value_row_ids(first).start;
+        let end = index.value_row_ids(docs[j]).end;
+        match index {
+            // optional indexes give empty ranges for documents without a value
+            ColumnIndex::Optional(_) | ColumnIndex::Empty { .. } => {
+                for &d in &docs[i..=j] {
+                    let r = index.value_row_ids(d);
+                    if !r.is_empty() {
+                        f(r);
+                    }
+                }
+            }
+            _ => {
+                if end > start {
+                    f(start..end);
+                }
+            }
+        }
+        i = j + 1;
+    }
+}
+
 /// Length of the `path \0 tag` prefix of a kv term.
 fn prefix_len(term: &[u8]) -> usize {
     term.iter()
@@ -317,7 +418,7 @@ impl<'a> Seg<'a> {
     /// The values of `field`; `@timestamp` dates come from `@ts` unless `ords` asks for the
     /// kv ordinals.
     pub(crate) fn field(&self, field: &str, ords: bool) -> Result<Rc<FieldSrc>> {
-        let key = if ords {
+        let key = if ords && field == "@timestamp" {
             format!("{field}\u{0}o")
         } else {
             field.to_string()

@@ -110,6 +110,12 @@ impl State {
             if f.kind.is_some() {
                 self.kind = f.kind;
             }
+            if spec.missing.is_none() {
+                let mut n = 0u64;
+                f.for_each_ord_bulk(docs, |_| n += 1);
+                self.count += n;
+                return Ok(());
+            }
             for &doc in docs {
                 let mut n = 0u64;
                 f.for_each_ord(doc, |_| n += 1);
@@ -129,6 +135,10 @@ impl State {
         }
         if f.kind.is_some() {
             self.kind = f.kind;
+        }
+        if spec.missing.is_none() {
+            f.for_each_num_bulk(docs, |v| self.add(v));
+            return Ok(());
         }
         for &doc in docs {
             let before = self.count;

@@ -178,14 +178,18 @@ impl State {
             let mut no_value: u64 = 0;
             if n <= docs.len().saturating_mul(4).saturating_add(1024) {
                 let mut counts = vec![0u32; n];
-                for &doc in docs {
-                    let mut any = false;
-                    f.for_each_ord(doc, |o| {
-                        any = true;
-                        counts[o as usize] += 1;
-                    });
-                    if !any {
-                        no_value += 1;
+                if missing.is_none() {
+                    f.for_each_ord_bulk(docs, |o| counts[o as usize] += 1);
+                } else {
+                    for &doc in docs {
+                        let mut any = false;
+                        f.for_each_ord(doc, |o| {
+                            any = true;
+                            counts[o as usize] += 1;
+                        });
+                        if !any {
+                            no_value += 1;
+                        }
                     }
                 }
                 counted.extend(
