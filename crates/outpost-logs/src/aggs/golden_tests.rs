@@ -651,3 +651,46 @@ fn top_metrics_as_grafana_asks() {
         json!(12.0)
     );
 }
+
+#[test]
+fn sparse_timestamps_and_missing_option() {
+    let s = LogStore::new(StoreOptions::default(), outpost_clock::Clock::manual(T0));
+    let mut body = String::new();
+    for i in 0..10 {
+        let d = if i % 3 == 0 {
+            json!({"n": i})
+        } else {
+            json!({"n": i, "@timestamp": outpost_clock::text::rfc3339_millis(T0 + i * MIN)})
+        };
+        body.push_str(&format!(
+            "{{\"index\":{{\"_index\":\"sparse\",\"_id\":\"{i}\"}}}}\n{d}\n"
+        ));
+    }
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    let res = s
+        .search(
+            "sparse",
+            &json!({"size": 0, "query": {"range": {"n": {"gte": 1}}}, "aggs": {
+                "h": {"date_histogram": {"field": "@timestamp", "fixed_interval": "3m", "min_doc_count": 1}},
+                "hm": {"date_histogram": {"field": "@timestamp", "fixed_interval": "3m", "min_doc_count": 1, "missing": T0}},
+                "max": {"max": {"field": "@timestamp"}},
+                "c": {"value_count": {"field": "@timestamp"}},
+            }}),
+            SearchOptions::default(),
+        )
+        .unwrap();
+    let a = &res["aggregations"];
+    // docs 1 2 4 5 7 8 have timestamps at minutes 1 2 4 5 7 8
+    assert_eq!(
+        keys_counts(&a["h"]),
+        vec![
+            (json!(T0), 2),
+            (json!(T0 + 3 * MIN), 2),
+            (json!(T0 + 6 * MIN), 2)
+        ]
+    );
+    // docs 3, 6, 9 count at T0 with `missing`
+    assert_eq!(keys_counts(&a["hm"])[0], (json!(T0), 5));
+    assert_eq!(a["max"]["value"], json!((T0 + 8 * MIN) as f64));
+    assert_eq!(a["c"]["value"], json!(6));
+}
