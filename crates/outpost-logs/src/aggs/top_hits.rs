@@ -178,13 +178,14 @@ impl State {
             })
             .collect::<Result<Vec<_>>>()?;
         let want = spec.from.saturating_add(spec.size);
-        let mut local: Vec<(Vec<SV>, DocId)> = Vec::with_capacity(docs.len());
+        // sort values of all documents in one flat buffer: no allocation per document
+        let nk = keys.len();
+        let mut flat: Vec<SV> = Vec::with_capacity(docs.len().saturating_mul(nk));
         for &doc in docs {
             let score = seg.score(doc);
             if spec.by_score() {
                 self.max_score = Some(self.max_score.map_or(score, |m| m.max(score)));
             }
-            let mut vals = Vec::with_capacity(keys.len());
             for (k, f) in keys.iter().zip(&fields) {
                 let v = match (k.field.as_str(), f) {
                     ("_score", _) => SV::Num(f64::from(score)),
@@ -213,14 +214,18 @@ impl State {
                     }
                     _ => SV::Missing,
                 };
-                vals.push(v);
+                flat.push(v);
             }
-            local.push((vals, doc));
         }
         let key = |d: DocId| (seg.index_ord, seg.seg_ord, d);
-        local.sort_by(|a, b| cmp_cands(&keys, &a.0, &b.0, key(a.1), key(b.1)));
-        local.truncate(want);
-        for (mut vals, doc) in local {
+        let vals_of = |i: usize| &flat[i * nk..(i + 1) * nk];
+        let mut order: Vec<usize> = (0..docs.len()).collect();
+        order
+            .sort_by(|&a, &b| cmp_cands(&keys, vals_of(a), vals_of(b), key(docs[a]), key(docs[b])));
+        order.truncate(want);
+        for i in order {
+            let doc = docs[i];
+            let mut vals = vals_of(i).to_vec();
             for (v, f) in vals.iter_mut().zip(&fields) {
                 if let (SV::Ord(o), Some(f)) = (&*v, f) {
                     let mut s = String::new();
