@@ -21,6 +21,21 @@ mod top_metrics;
 #[cfg(test)]
 mod golden_tests;
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unknown_types_get_a_hint_when_close() {
+        assert_eq!(super::suggest("term"), " did you mean [terms]?");
+        assert_eq!(
+            super::suggest("date_histo"),
+            " did you mean [date_histogram]?"
+        );
+        assert_eq!(super::suggest("nope"), "");
+        assert_eq!(super::suggest("mix"), "");
+        assert_eq!(super::suggest("rangee"), " did you mean [range]?");
+    }
+}
+
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -366,10 +381,70 @@ fn parse_kind(ty: &str, body: &Value, now_ms: i64, name: &str) -> Result<Kind> {
         "top_metrics" => Kind::TopMetrics(top_metrics::Spec::parse(body)?),
         other => {
             return Err(Error::Parsing(format!(
-                "Unknown aggregation type [{other}]"
+                "Unknown aggregation type [{other}]{}",
+                suggest(other)
             )));
         }
     })
+}
+
+/// The aggregation types this module knows, for "did you mean" hints.
+const KNOWN: &[&str] = &[
+    "date_histogram",
+    "histogram",
+    "terms",
+    "filters",
+    "filter",
+    "range",
+    "date_range",
+    "missing",
+    "min",
+    "max",
+    "avg",
+    "sum",
+    "value_count",
+    "stats",
+    "extended_stats",
+    "cardinality",
+    "percentiles",
+    "top_hits",
+    "top_metrics",
+];
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// ` did you mean [terms]?` for an unknown type close to known ones (empty otherwise).
+fn suggest(unknown: &str) -> String {
+    let mut close: Vec<(usize, &str)> = KNOWN
+        .iter()
+        .filter_map(|k| {
+            let d = levenshtein(unknown, k);
+            let longest = unknown.chars().count().max(k.len()).max(1);
+            // similarity 1 - d/len of at least 0.7
+            (d * 10 <= longest * 3).then_some((d, *k))
+        })
+        .collect();
+    close.sort();
+    match close.as_slice() {
+        [] => String::new(),
+        [(_, one)] => format!(" did you mean [{one}]?"),
+        many => format!(
+            " did you mean any of [{}]?",
+            many.iter().map(|(_, k)| *k).collect::<Vec<_>>().join(", ")
+        ),
+    }
 }
 
 /// ES's name of a JSON token kind, for parse errors.
