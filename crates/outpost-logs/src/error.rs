@@ -45,6 +45,14 @@ pub enum Error {
     /// `parse_exception` (400), e.g. an unknown key of a create-index body.
     #[error("{0}")]
     Parse(String),
+    /// `too_many_buckets_exception` (400): a response would hold more than `search.max_buckets`.
+    #[error(
+        "Trying to create too many buckets. Must be less than or equal to: [65536] but was [{0}]. This limit can be set by changing the [search.max_buckets] cluster level setting."
+    )]
+    TooManyBuckets(usize),
+    /// `aggregation_execution_exception` (400): an aggregation request that cannot run.
+    #[error("{0}")]
+    Aggregation(String),
     /// An internal failure of the index engine (500).
     #[error("index engine: {0}")]
     Engine(String),
@@ -66,6 +74,8 @@ impl Error {
             Error::ActionRequestValidation(_) => "action_request_validation_exception",
             Error::InvalidIndexTemplate(_) => "invalid_index_template_exception",
             Error::Parse(_) => "parse_exception",
+            Error::TooManyBuckets(_) => "too_many_buckets_exception",
+            Error::Aggregation(_) => "aggregation_execution_exception",
             Error::Engine(_) => "exception",
         }
     }
@@ -91,6 +101,9 @@ impl Error {
             cause.insert("resource.id".into(), name.clone().into());
             cause.insert("index_uuid".into(), "_na_".into());
             cause.insert("index".into(), name.clone().into());
+        }
+        if let Error::TooManyBuckets(_) = self {
+            cause.insert("max_buckets".into(), 65_536.into());
         }
         let mut top = cause.clone();
         top.insert(
