@@ -21,6 +21,7 @@ mod date;
 mod encode;
 mod error;
 mod field_caps;
+mod highlight;
 mod ids;
 mod index;
 mod mapping;
