@@ -315,6 +315,12 @@ impl LogStore {
             None => Map::new(),
         };
         let resolved = crate::resolve::resolve_date_math_name(name, self.now_ms())?;
+        if self.is_alias(&resolved) {
+            return Err(Error::InvalidIndexName {
+                name: resolved,
+                why: "already exists as alias".into(),
+            });
+        }
         if let Ok(existing) = self.index(&resolved) {
             return Err(Error::AlreadyExists(format!(
                 "{resolved}/{}",
@@ -419,12 +425,23 @@ impl LogStore {
         }
     }
 
-    /// Figures for `_cat/indices` and `_cluster/health`, in name order; `expr` None = all.
+    /// Figures for `_cat/indices` and `_cluster/health`, in name order; `expr` None = all
+    /// (hidden indices left out of wildcards, as ES's default `expand_wildcards`).
     pub fn index_infos(&self, expr: Option<&str>) -> Result<Vec<IndexInfo>> {
-        let indices = match expr {
-            Some(e) => self.resolve(e, false)?,
-            None => self.resolve("*,.*", true)?,
+        self.index_infos_expand(expr, false)
+    }
+
+    /// [`LogStore::index_infos`] with `index.hidden` indices included in wildcards or not.
+    pub fn index_infos_expand(
+        &self,
+        expr: Option<&str>,
+        include_hidden: bool,
+    ) -> Result<Vec<IndexInfo>> {
+        let mut indices = match expr {
+            Some(e) => self.resolve_hidden(e, false, include_hidden)?,
+            None => self.resolve_hidden("*,.*", true, include_hidden)?,
         };
+        indices.sort_by(|a, b| a.name().cmp(b.name()));
         Ok(indices
             .iter()
             .map(|idx| {

@@ -42,6 +42,12 @@ pub enum Error {
     /// `invalid_index_template_exception` (400).
     #[error("{0}")]
     InvalidIndexTemplate(String),
+    /// `invalid_alias_name_exception` (400).
+    #[error("{0}")]
+    InvalidAliasName(String),
+    /// `aliases_not_found_exception` (404): no alias of that name.
+    #[error("aliases [{0}] missing")]
+    AliasesNotFound(String),
     /// `parse_exception` (400), e.g. an unknown key of a create-index body.
     #[error("{0}")]
     Parse(String),
@@ -65,6 +71,8 @@ impl Error {
             Error::ResourceNotFound(_) => "resource_not_found_exception",
             Error::ActionRequestValidation(_) => "action_request_validation_exception",
             Error::InvalidIndexTemplate(_) => "invalid_index_template_exception",
+            Error::InvalidAliasName(_) => "invalid_alias_name_exception",
+            Error::AliasesNotFound(_) => "aliases_not_found_exception",
             Error::Parse(_) => "parse_exception",
             Error::Engine(_) => "exception",
         }
@@ -73,7 +81,7 @@ impl Error {
     /// The HTTP status Elasticsearch answers with.
     pub fn status(&self) -> u16 {
         match self {
-            Error::IndexNotFound(_) | Error::ResourceNotFound(_) => 404,
+            Error::IndexNotFound(_) | Error::ResourceNotFound(_) | Error::AliasesNotFound(_) => 404,
             Error::VersionConflict(..) => 409,
             Error::Engine(_) => 500,
             _ => 400,

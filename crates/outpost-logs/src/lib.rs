@@ -16,6 +16,7 @@
 //! returns (pinned by `writes_become_visible_within_the_refresh_interval`).
 
 mod admin;
+mod aliases;
 mod bulk;
 mod date;
 mod encode;
