@@ -236,6 +236,7 @@ impl Highlighter {
 struct Matcher {
     exact: Vec<String>,
     tokens: Vec<String>,
+    phrases: Vec<Vec<String>>,
     prefixes: Vec<(String, bool)>,
     regexes: Vec<Regex>,
 }
@@ -245,6 +246,7 @@ impl Matcher {
         let mut m = Matcher {
             exact: Vec::new(),
             tokens: Vec::new(),
+            phrases: Vec::new(),
             prefixes: Vec::new(),
             regexes: Vec::new(),
         };
@@ -259,6 +261,19 @@ impl Matcher {
                     let mut ts = analyzer.token_stream(s);
                     while ts.advance() {
                         m.tokens.push(ts.token().text.clone());
+                    }
+                }
+                HlKind::Phrase(s) => {
+                    m.exact.push(s.clone());
+                    let mut ts = analyzer.token_stream(s);
+                    let mut words = Vec::new();
+                    while ts.advance() {
+                        words.push(ts.token().text.clone());
+                    }
+                    match words.len() {
+                        0 => {}
+                        1 => m.tokens.extend(words),
+                        _ => m.phrases.push(words),
                     }
                 }
                 HlKind::Exact(s) => {
@@ -284,6 +299,7 @@ impl Matcher {
     fn is_empty(&self) -> bool {
         self.exact.is_empty()
             && self.tokens.is_empty()
+            && self.phrases.is_empty()
             && self.prefixes.is_empty()
             && self.regexes.is_empty()
     }
@@ -337,15 +353,37 @@ fn match_spans(
             Vec::new()
         };
     }
-    let mut spans = Vec::new();
+    // (text, from, to, position) of every token
+    let mut toks: Vec<(String, usize, usize, usize)> = Vec::new();
     let mut ts = analyzer.token_stream(text);
     while ts.advance() {
         let t = ts.token();
-        if m.hits(&t.text, false) && t.offset_to <= text.len() && t.offset_from < t.offset_to {
-            spans.push((t.offset_from, t.offset_to));
+        if t.offset_to <= text.len() && t.offset_from < t.offset_to {
+            toks.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
         }
     }
-    spans
+    let mut marked = vec![false; toks.len()];
+    for (i, t) in toks.iter().enumerate() {
+        if m.hits(&t.0, false) {
+            marked[i] = true;
+        }
+        for p in &m.phrases {
+            let fits = p.iter().enumerate().all(|(k, w)| {
+                toks.get(i + k)
+                    .is_some_and(|u| u.0 == *w && u.3 == t.3.saturating_add(k))
+            });
+            if fits {
+                for flag in marked.iter_mut().skip(i).take(p.len()) {
+                    *flag = true;
+                }
+            }
+        }
+    }
+    toks.iter()
+        .zip(marked)
+        .filter(|(_, on)| *on)
+        .map(|(t, _)| (t.1, t.2))
+        .collect()
 }
 
 /// Marks the spans within `text[from..to]`.
@@ -620,6 +658,40 @@ mod tests {
                 "highlight": {"fields": {"message": {"no_match_size": 10}}}}),
         );
         assert_eq!(h[0]["message"], json!(["pad pad"]));
+    }
+
+    #[test]
+    fn phrases_mark_only_their_adjacent_words() {
+        let s = LogStore::new(
+            StoreOptions::default(),
+            outpost_clock::Clock::manual(1_700_000_000_000),
+        );
+        s.index_doc(
+            "logs",
+            Some("1"),
+            br#"{"m":"connection refused by peer, connection reset"}"#,
+            OpType::Index,
+            Refresh::True,
+        )
+        .unwrap();
+        let h = hl(
+            &s,
+            json!({"query": {"match_phrase": {"m": "connection refused"}},
+                "highlight": {"fields": {"m": {}}}}),
+        );
+        assert_eq!(
+            h[0]["m"],
+            json!(["<em>connection</em> <em>refused</em> by peer, connection reset"])
+        );
+        let h = hl(
+            &s,
+            json!({"query": {"query_string": {"query": "\"connection reset\" OR peer"}},
+                "highlight": {"fields": {"*": {}}}}),
+        );
+        assert_eq!(
+            h[0]["m"],
+            json!(["connection refused by <em>peer</em>, <em>connection</em> <em>reset</em>"])
+        );
     }
 
     #[test]

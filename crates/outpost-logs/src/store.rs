@@ -183,7 +183,7 @@ impl LogStore {
 
     fn new_index(&self, inner: &mut Inner, name: &str) -> Result<Arc<LogIndex>> {
         inner.created = inner.created.saturating_add(1);
-        let uuid = auto_id(self.now_ms(), inner.created, self.node ^ 0xabcd);
+        let uuid = crate::ids::index_uuid(self.now_ms(), inner.created, self.node ^ 0xabcd);
         let idx = Arc::new(LogIndex::create(
             name,
             uuid,

@@ -10,6 +10,8 @@ use super::query_string::{Leaf, Node, Occur};
 pub(crate) enum HlKind {
     /// Query text, analyzed like the field's text (each token counts).
     Text(String),
+    /// A phrase: its analyzed tokens count only where they occur in order, adjacent.
+    Phrase(String),
     /// An exact value (a token of a text field, or a whole keyword).
     Exact(String),
     /// A prefix of a token or keyword.
@@ -31,6 +33,15 @@ fn strip_boost(f: &str) -> String {
     f.split('^').next().unwrap_or(f).to_string()
 }
 
+/// A phrase without slop must match in order; with slop its words count one by one.
+fn phrase(text: &str, slop: u32) -> HlKind {
+    if slop == 0 {
+        HlKind::Phrase(text.to_string())
+    } else {
+        HlKind::Text(text.to_string())
+    }
+}
+
 fn push(out: &mut Vec<HlTerm>, field: Option<&str>, kind: HlKind) {
     let field = field.filter(|f| *f != "*").map(strip_boost);
     out.push(HlTerm { field, kind });
@@ -41,10 +52,15 @@ impl Query {
     pub(crate) fn highlight_terms(&self, out: &mut Vec<HlTerm>) {
         match self {
             Query::Match(q) => push(out, Some(&q.field), HlKind::Text(q.query.clone())),
-            Query::MatchPhrase(q) => push(out, Some(&q.field), HlKind::Text(q.query.clone())),
+            Query::MatchPhrase(q) => push(out, Some(&q.field), phrase(&q.query, q.slop)),
             Query::MultiMatch(q) => {
+                let kind = if q.kind == "phrase" {
+                    phrase(&q.query, q.slop)
+                } else {
+                    HlKind::Text(q.query.clone())
+                };
                 for f in &q.fields {
-                    push(out, Some(f), HlKind::Text(q.query.clone()));
+                    push(out, Some(f), kind.clone());
                 }
             }
             Query::Term(q) => push(out, Some(&q.field), HlKind::Exact(text_of(&q.value))),
@@ -94,7 +110,8 @@ fn node_terms(node: &Node, defaults: &[String], out: &mut Vec<HlTerm>) {
         }
         Node::Leaf(field, leaf) => {
             let kind = match leaf {
-                Leaf::Term(t) | Leaf::Phrase(t, _) => HlKind::Text(t.clone()),
+                Leaf::Term(t) => HlKind::Text(t.clone()),
+                Leaf::Phrase(t, slop) => phrase(t, *slop),
                 Leaf::Wildcard(w) if w == "*" => return,
                 Leaf::Wildcard(w) => HlKind::Regex(wildcard_to_regex(w), true),
                 Leaf::Regex(r) => HlKind::Regex(r.clone(), false),
@@ -148,8 +165,12 @@ mod tests {
 
     #[test]
     fn query_string_leaves_take_their_field_or_the_defaults() {
-        let t = terms(json!({"query_string": {"query": "level:error AND time* NOT debug"}}));
-        assert_eq!(t.len(), 2);
+        let t = terms(
+            json!({"query_string": {"query": "level:error AND time* NOT debug \"a b\" \"c d\"~2"}}),
+        );
+        assert_eq!(t.len(), 4);
+        assert_eq!(t[2].kind, HlKind::Phrase("a b".into()));
+        assert_eq!(t[3].kind, HlKind::Text("c d".into()));
         assert_eq!(t[0].field.as_deref(), Some("level"));
         assert_eq!(t[1].field, None);
         assert_eq!(t[1].kind, HlKind::Regex("time.*".into(), true));
