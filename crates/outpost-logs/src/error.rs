@@ -7,6 +7,24 @@ pub enum Error {
     /// `index_not_found_exception` (404).
     #[error("no such index [{0}]")]
     IndexNotFound(String),
+    /// `resource_not_found_exception` (404), e.g. a missing index template.
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// `action_request_validation_exception` (400): a request missing a required part.
+    #[error("{0}")]
+    ActionRequestValidation(String),
+    /// `invalid_index_template_exception` (400).
+    #[error("{0}")]
+    InvalidIndexTemplate(String),
+    /// `invalid_alias_name_exception` (400).
+    #[error("{0}")]
+    InvalidAliasName(String),
+    /// `aliases_not_found_exception` (404): no alias of that name.
+    #[error("aliases [{0}] missing")]
+    AliasesNotFound(String),
+    /// `parse_exception` (400), e.g. an unknown key of a create-index body.
+    #[error("{0}")]
+    Parse(String),
     /// `invalid_index_name_exception` (400).
     #[error("invalid index name [{name}], {why}")]
     InvalidIndexName {
@@ -33,24 +51,6 @@ pub enum Error {
     /// `resource_already_exists_exception` (400).
     #[error("index [{0}] already exists")]
     AlreadyExists(String),
-    /// `resource_not_found_exception` (404), e.g. a missing index template.
-    #[error("{0}")]
-    ResourceNotFound(String),
-    /// `action_request_validation_exception` (400): a request missing a required part.
-    #[error("{0}")]
-    ActionRequestValidation(String),
-    /// `invalid_index_template_exception` (400).
-    #[error("{0}")]
-    InvalidIndexTemplate(String),
-    /// `invalid_alias_name_exception` (400).
-    #[error("{0}")]
-    InvalidAliasName(String),
-    /// `aliases_not_found_exception` (404): no alias of that name.
-    #[error("aliases [{0}] missing")]
-    AliasesNotFound(String),
-    /// `parse_exception` (400), e.g. an unknown key of a create-index body.
-    #[error("{0}")]
-    Parse(String),
     /// An internal failure of the index engine (500).
     #[error("index engine: {0}")]
     Engine(String),
@@ -61,6 +61,12 @@ impl Error {
     pub fn es_type(&self) -> &'static str {
         match self {
             Error::IndexNotFound(_) => "index_not_found_exception",
+            Error::ResourceNotFound(_) => "resource_not_found_exception",
+            Error::ActionRequestValidation(_) => "action_request_validation_exception",
+            Error::InvalidIndexTemplate(_) => "invalid_index_template_exception",
+            Error::InvalidAliasName(_) => "invalid_alias_name_exception",
+            Error::AliasesNotFound(_) => "aliases_not_found_exception",
+            Error::Parse(_) => "parse_exception",
             Error::InvalidIndexName { .. } => "invalid_index_name_exception",
             Error::MapperParsing(_) => "mapper_parsing_exception",
             Error::VersionConflict(..) => "version_conflict_engine_exception",
@@ -68,12 +74,6 @@ impl Error {
             Error::Parsing(_) => "parsing_exception",
             Error::XContentParse(_) => "x_content_parse_exception",
             Error::AlreadyExists(_) => "resource_already_exists_exception",
-            Error::ResourceNotFound(_) => "resource_not_found_exception",
-            Error::ActionRequestValidation(_) => "action_request_validation_exception",
-            Error::InvalidIndexTemplate(_) => "invalid_index_template_exception",
-            Error::InvalidAliasName(_) => "invalid_alias_name_exception",
-            Error::AliasesNotFound(_) => "aliases_not_found_exception",
-            Error::Parse(_) => "parse_exception",
             Error::Engine(_) => "exception",
         }
     }

@@ -15,14 +15,10 @@
 //! `refresh_interval_ms` (1000) of clock time old, so a write is searchable at most 1 s after it
 //! returns (pinned by `writes_become_visible_within_the_refresh_interval`).
 
-mod admin;
-mod aliases;
 mod bulk;
 mod date;
 mod encode;
 mod error;
-mod field_caps;
-mod highlight;
 mod ids;
 mod index;
 mod mapping;
@@ -30,9 +26,15 @@ pub mod query;
 mod resolve;
 mod search;
 mod store;
-mod templates;
 #[cfg(test)]
 mod tests;
+
+// store features: index administration, aliases, templates, field caps, highlighting
+mod admin;
+mod aliases;
+mod field_caps;
+mod highlight;
+mod templates;
 
 pub use admin::IndexInfo;
 pub use bulk::BulkResponse;
