@@ -632,6 +632,46 @@ mod tests {
     }
 
     #[test]
+    fn logstash_and_filebeat_shaped_templates_load() {
+        let s = store();
+        s.put_template(
+            "ecs-logstash",
+            &json!({"index_patterns": "logs-*", "version": 80001, "priority": 200,
+                "_meta": {"description": "ECS", "managed": true},
+                "template": {"settings": {"index": {"refresh_interval": "5s", "mapping": {"total_fields": {"limit": 2000}}}},
+                    "mappings": {"dynamic_templates": [{"message_field": {"path_match": "message",
+                            "match_mapping_type": "string", "mapping": {"type": "text", "norms": false}}}],
+                        "properties": {"@timestamp": {"type": "date"},
+                            "client": {"properties": {"ip": {"type": "ip"}, "geo": {"properties": {"location": {"type": "geo_point"}}}}},
+                            "labels": {"type": "flattened"}, "event": {"properties": {"duration": {"type": "long"}}},
+                            "old_name": {"type": "alias", "path": "event.duration"}}}}}),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            s.get_templates(Some("ecs-logstash"), false).unwrap()["index_templates"][0]["index_template"]
+                ["template"]["settings"]["index"]["mapping"]["total_fields"]["limit"],
+            "2000"
+        );
+        s.index_doc(
+            "logs-x",
+            None,
+            br#"{"@timestamp":"2026-12-07T10:00:00Z","client":{"ip":"10.0.0.1","geo":{"location":{"lat":1.5,"lon":2.5}}}}"#,
+            crate::OpType::Index,
+            crate::Refresh::True,
+        )
+        .unwrap();
+        let r = s
+            .count(
+                "logs-x",
+                &json!({"query": {"term": {"client.ip": "10.0.0.1"}}}),
+                crate::SearchOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(r["count"], 1);
+    }
+
+    #[test]
     fn highest_priority_composable_template_wins() {
         let s = store();
         s.put_template(
