@@ -76,8 +76,12 @@ pub(crate) struct MetaInner {
     pub(crate) composable: BTreeMap<String, Value>,
     /// Legacy templates by name (stored bodies as `GET /_template` prints them).
     pub(crate) legacy: BTreeMap<String, Value>,
+    /// Component templates by name (stored `component_template` bodies).
+    pub(crate) components: BTreeMap<String, Value>,
     /// Per-index metadata by index uuid.
     pub(crate) indices: HashMap<String, IndexMeta>,
+    /// The body mapping of an index being created (`PUT /{index}`), merged over its templates'.
+    pub(crate) pending_mappings: HashMap<String, Value>,
 }
 
 impl MetaInner {
@@ -327,14 +331,16 @@ impl LogStore {
                 existing.uuid()
             )));
         }
-        self.create_index(name, None)?;
-        let idx = self.index(&resolved)?;
-        if let Some(m) = &mappings
-            && let Err(e) = idx.put_mapping(m)
-        {
-            let _ = self.delete_index(&resolved);
-            return Err(e);
+        if let Some(m) = mappings {
+            self.meta
+                .lock()
+                .pending_mappings
+                .insert(resolved.clone(), m);
         }
+        let created = self.create_index(name, None);
+        self.meta.lock().pending_mappings.remove(&resolved);
+        created?;
+        let idx = self.index(&resolved)?;
         let mut meta = self.meta.lock();
         let entry = meta.indices.entry(idx.uuid().to_string()).or_default();
         entry.settings.extend(settings);

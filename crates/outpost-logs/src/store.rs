@@ -194,8 +194,8 @@ impl LogStore {
                 memory_bytes: self.opts.writer_memory_bytes,
             },
         )?);
-        inner.indices.insert(name.to_string(), idx.clone());
         self.apply_templates(&idx)?;
+        inner.indices.insert(name.to_string(), idx.clone());
         Ok(idx)
     }
 
