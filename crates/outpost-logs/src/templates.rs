@@ -637,7 +637,7 @@ impl LogStore {
             let merged = c
                 .mappings
                 .iter()
-                .fold(Value::Object(Map::new()), |acc, m| merge_mappings(acc, m));
+                .fold(Value::Object(Map::new()), merge_mappings);
             idx.put_mapping(&merged)?;
         }
         self.meta
