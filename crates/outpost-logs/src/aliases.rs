@@ -66,10 +66,14 @@ impl LogStore {
         let Some(targets) = self.alias_map().remove(name) else {
             return Ok(None);
         };
+        // indices first: the metadata lock is never held while taking the index lock
+        let resolved: Vec<(String, Arc<LogIndex>)> = targets
+            .iter()
+            .filter_map(|t| self.index(t).ok().map(|i| (t.clone(), i)))
+            .collect();
         let meta = self.meta.lock();
         let mut writers = Vec::new();
-        for t in &targets {
-            let Ok(idx) = self.index(t) else { continue };
+        for (t, idx) in &resolved {
             let flag = meta
                 .indices
                 .get(idx.uuid())
