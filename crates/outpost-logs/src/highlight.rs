@@ -3,7 +3,8 @@
 //! value with the matches wrapped in `pre_tags`/`post_tags` (`<em>`/`</em>` by default).
 //! Options as ES: `fields` (object or list), `require_field_match` (true), `fragment_size`
 //! (100), `number_of_fragments` (5; 0 = the whole value), `no_match_size` (0),
-//! `highlight_query`, `encoder` (`default`/`html`), `tags_schema: styled`, `type` (`unified`,
+//! `highlight_query`, `encoder` (`default`/`html`), `order` (`none`: in the value's order, or
+//! `score`: most matches first), `tags_schema: styled`, `type` (`unified`,
 //! `plain`, `fvh`: one highlighter here). Terms come from the query AST's positive clauses.
 
 use regex::Regex;
@@ -33,6 +34,7 @@ struct FieldOpts {
     require_field_match: bool,
     no_match_size: usize,
     html: bool,
+    by_score: bool,
     terms: Option<Vec<HlTerm>>,
 }
 
@@ -100,6 +102,9 @@ fn overlay(base: &FieldOpts, o: &Map<String, Value>) -> Result<FieldOpts> {
     if let Some(e) = o.get("encoder").and_then(Value::as_str) {
         f.html = e == "html";
     }
+    if let Some(order) = o.get("order").and_then(Value::as_str) {
+        f.by_score = order == "score";
+    }
     if let Some(t) = o.get("type").and_then(Value::as_str)
         && !matches!(t, "unified" | "plain" | "fvh")
     {
@@ -131,6 +136,7 @@ impl Highlighter {
             require_field_match: true,
             no_match_size: 0,
             html: false,
+            by_score: false,
             terms: None,
         };
         let base = overlay(&base, o)?;
@@ -452,7 +458,8 @@ fn fragments(
     f: &FieldOpts,
     analyzer: &mut TextAnalyzer,
 ) -> Vec<String> {
-    let mut out = Vec::new();
+    // (matches in the fragment, fragment)
+    let mut scored: Vec<(usize, String)> = Vec::new();
     if !m.is_empty() {
         for v in values {
             let spans = match_spans(v, is_text, m, analyzer);
@@ -460,7 +467,7 @@ fn fragments(
                 continue;
             }
             if f.fragments == 0 || v.len() <= f.fragment_size || !is_text {
-                out.push(render(v, 0, v.len(), &spans, f));
+                scored.push((spans.len(), render(v, 0, v.len(), &spans, f)));
                 continue;
             }
             let mut covered = 0usize;
@@ -470,14 +477,19 @@ fn fragments(
                 }
                 let (a, b) = window(v, sp, f.fragment_size);
                 let a = a.max(covered);
-                out.push(render(v, a, b, &spans, f));
+                let n = spans.iter().filter(|(x, y)| *x >= a && *y <= b).count();
+                scored.push((n, render(v, a, b, &spans, f)));
                 covered = b;
             }
         }
+        if f.by_score {
+            scored.sort_by(|x, y| y.0.cmp(&x.0));
+        }
         if f.fragments > 0 {
-            out.truncate(f.fragments);
+            scored.truncate(f.fragments);
         }
     }
+    let mut out: Vec<String> = scored.into_iter().map(|(_, s)| s).collect();
     if out.is_empty()
         && f.no_match_size > 0
         && let Some(v) = values.first()
@@ -644,6 +656,14 @@ mod tests {
                 "highlight": {"number_of_fragments": 1, "fields": {"message": {}}}}),
         );
         assert_eq!(h[0]["message"].as_array().unwrap().len(), 1);
+        // order=score puts the fragment with more matches first
+        let h = hl(
+            &s,
+            json!({"query": {"match": {"message": "error there"}},
+                "highlight": {"order": "score", "fields": {"message": {}}}}),
+        );
+        let first = h[0]["message"][0].as_str().unwrap();
+        assert!(first.contains("<em>there</em>"), "{first}");
         let h = hl(
             &s,
             json!({"query": {"match": {"message": "error"}},
