@@ -483,7 +483,7 @@ fn fragments(
             }
         }
         if f.by_score {
-            scored.sort_by(|x, y| y.0.cmp(&x.0));
+            scored.sort_by_key(|x| std::cmp::Reverse(x.0));
         }
         if f.fragments > 0 {
             scored.truncate(f.fragments);
