@@ -507,6 +507,14 @@ impl LogStore {
                     out.insert(n, t.clone());
                 }
             }
+            // legacy GET answers 404 whenever names were given and none matched
+            if let Some(n) = name.filter(|n| !n.is_empty() && *n != "_all" && *n != "*")
+                && out.is_empty()
+            {
+                return Err(Error::ResourceNotFound(format!(
+                    "index template matching [{n}] not found"
+                )));
+            }
             return Ok(Value::Object(out));
         }
         let picked = select(meta.composable.keys(), name, |n| {
@@ -821,10 +829,18 @@ mod tests {
         assert_eq!(c.settings["index.number_of_replicas"], "1");
         assert!(c.mappings.is_empty());
         assert!(!c.settings.contains_key("index.refresh_interval"));
-        // a missing legacy name is 404
+        // a missing legacy name is 404, so is a legacy wildcard matching nothing
         assert_eq!(
             s.get_templates(Some("zzz"), true).unwrap_err().status(),
             404
+        );
+        assert_eq!(
+            s.get_templates(Some("zz*"), true).unwrap_err().status(),
+            404
+        );
+        assert_eq!(
+            s.get_templates(Some("zz*"), false).unwrap(),
+            json!({"index_templates": []})
         );
     }
 
