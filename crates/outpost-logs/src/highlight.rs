@@ -7,6 +7,9 @@
 //! `score`: most matches first), `tags_schema: styled`, `type` (`unified`,
 //! `plain`, `fvh`: one highlighter here). Terms come from the query AST's positive clauses.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use regex::Regex;
 use serde_json::{Map, Value};
 use tantivy::tokenizer::TextAnalyzer;
@@ -39,10 +42,12 @@ struct FieldOpts {
 }
 
 /// A prepared `highlight` request.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Highlighter {
     fields: Vec<FieldOpts>,
     terms: Vec<HlTerm>,
+    /// Compiled matchers by (field options, field name), shared by the hits of one search.
+    matchers: Mutex<HashMap<(usize, String), Arc<Matcher>>>,
 }
 
 fn usize_opt(o: &Map<String, Value>, key: &str) -> Result<Option<usize>> {
@@ -176,7 +181,12 @@ impl Highlighter {
         Ok(Highlighter {
             fields,
             terms: query_terms(q),
+            matchers: Mutex::new(HashMap::new()),
         })
+    }
+
+    fn lock_matchers(&self) -> std::sync::MutexGuard<'_, HashMap<(usize, String), Arc<Matcher>>> {
+        self.matchers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The `highlight` object of one hit, `None` when nothing matched.
@@ -202,13 +212,27 @@ impl Highlighter {
             }
         }
         let mut out = Map::new();
-        for f in &self.fields {
+        for (fi, f) in self.fields.iter().enumerate() {
             for (field, is_text) in &candidates {
                 if out.contains_key(field) || !wildcard_match(&f.pattern, field) {
                     continue;
                 }
                 let all = f.terms.as_ref().unwrap_or(&self.terms);
-                let matcher = Matcher::new(all, field, f.require_field_match, &mut analyzer);
+                let key = (fi, field.clone());
+                let cached = self.lock_matchers().get(&key).cloned();
+                let matcher = match cached {
+                    Some(m) => m,
+                    None => {
+                        let m = Arc::new(Matcher::new(
+                            all,
+                            field,
+                            f.require_field_match,
+                            &mut analyzer,
+                        ));
+                        self.lock_matchers().insert(key, m.clone());
+                        m
+                    }
+                };
                 let path = if *is_text {
                     field.as_str()
                 } else {
@@ -239,6 +263,7 @@ impl Highlighter {
 }
 
 /// The terms that apply to one field, compiled.
+#[derive(Debug)]
 struct Matcher {
     exact: Vec<String>,
     tokens: Vec<String>,
@@ -678,6 +703,44 @@ mod tests {
                 "highlight": {"fields": {"message": {"no_match_size": 10}}}}),
         );
         assert_eq!(h[0]["message"], json!(["pad pad"]));
+    }
+
+    /// Cost figure: `cargo test -p outpost-logs --lib highlight_cost -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "timing figure, run by hand"]
+    fn highlight_cost() {
+        let s = LogStore::new(
+            StoreOptions::default(),
+            outpost_clock::Clock::manual(1_700_000_000_000),
+        );
+        let mut body = String::new();
+        for i in 0..5000 {
+            body.push_str(&format!("{{\"index\":{{\"_index\":\"logs\"}}}}\n{}\n", json!({
+                "@timestamp": "2023-11-14T22:00:00Z",
+                "message": format!("GET /api/v1/orders/{i} 500 upstream connect error or disconnect/reset before headers, retried {} times; {}", i % 7, "padding ".repeat(100)),
+                "level": if i % 2 == 0 { "error" } else { "info" },
+                "service": {"name": format!("svc-{}", i % 13)}})));
+        }
+        s.bulk(None, body.as_bytes(), Refresh::True).unwrap();
+        let q = json!({"size": 500, "query": {"query_string": {"query": "upstream AND error"}}});
+        let mut with = q.clone();
+        with["highlight"] = json!({"fields": {"*": {}}, "pre_tags": ["@HIGHLIGHT@"],
+            "post_tags": ["@/HIGHLIGHT@"], "fragment_size": 2147483647i64});
+        let time = |b: &Value| {
+            let t = std::time::Instant::now();
+            let r = s.search("logs", b, SearchOptions::default()).unwrap();
+            (t.elapsed(), r)
+        };
+        let (plain, _) = time(&q);
+        let (hl_t, r) = time(&with);
+        let hits = r["hits"]["hits"].as_array().unwrap();
+        assert_eq!(hits.len(), 500);
+        assert!(hits.iter().all(|h| {
+            h["highlight"]["message"][0]
+                .as_str()
+                .is_some_and(|m| m.contains("@HIGHLIGHT@upstream@/HIGHLIGHT@"))
+        }));
+        println!("500 hits of ~1 KiB: search {plain:?}, with highlight {hl_t:?}");
     }
 
     #[test]
