@@ -67,6 +67,8 @@ pub(crate) struct IndexMeta {
     pub(crate) aliases: Map<String, Value>,
     /// Creation time, epoch ms.
     pub(crate) creation_ms: i64,
+    /// The template that made this index a data stream.
+    pub(crate) data_stream: Option<String>,
 }
 
 /// Templates and per-index metadata.
@@ -92,6 +94,7 @@ impl MetaInner {
         now_ms: i64,
         settings: Map<String, Value>,
         aliases: Map<String, Value>,
+        data_stream: Option<String>,
     ) {
         self.indices.insert(
             idx.uuid().to_string(),
@@ -99,6 +102,7 @@ impl MetaInner {
                 settings,
                 aliases,
                 creation_ms: now_ms,
+                data_stream,
             },
         );
     }

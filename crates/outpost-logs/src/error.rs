@@ -22,6 +22,9 @@ pub enum Error {
     /// `aliases_not_found_exception` (404): no alias of that name.
     #[error("aliases [{0}] missing")]
     AliasesNotFound(String),
+    /// `resource_already_exists_exception` (400) for a data stream.
+    #[error("data_stream [{0}] already exists")]
+    DataStreamExists(String),
     /// `parse_exception` (400), e.g. an unknown key of a create-index body.
     #[error("{0}")]
     Parse(String),
@@ -66,6 +69,7 @@ impl Error {
             Error::InvalidIndexTemplate(_) => "invalid_index_template_exception",
             Error::InvalidAliasName(_) => "invalid_alias_name_exception",
             Error::AliasesNotFound(_) => "aliases_not_found_exception",
+            Error::DataStreamExists(_) => "resource_already_exists_exception",
             Error::Parse(_) => "parse_exception",
             Error::InvalidIndexName { .. } => "invalid_index_name_exception",
             Error::MapperParsing(_) => "mapper_parsing_exception",

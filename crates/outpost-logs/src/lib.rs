@@ -32,6 +32,7 @@ mod tests;
 // store features: index administration, aliases, templates, field caps, highlighting
 mod admin;
 mod aliases;
+mod data_streams;
 mod field_caps;
 mod highlight;
 mod templates;

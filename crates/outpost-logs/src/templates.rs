@@ -46,6 +46,8 @@ pub(crate) struct Contribution {
     pub(crate) mappings: Vec<Value>,
     /// Normalized aliases.
     pub(crate) aliases: Map<String, Value>,
+    /// The composable template's name when it makes matching names data streams.
+    pub(crate) data_stream: Option<String>,
 }
 
 fn patterns_of(body: &Map<String, Value>) -> Result<Vec<String>> {
@@ -601,7 +603,8 @@ impl LogStore {
                     c.aliases.extend(a.clone());
                 }
             };
-        if let Some((_, t)) = best {
+        if let Some((tname, t)) = best {
+            let data_stream = t.get("data_stream").is_some().then(|| tname.clone());
             let parts = t
                 .get("composed_of")
                 .and_then(Value::as_array)
@@ -623,6 +626,7 @@ impl LogStore {
                 tmpl.and_then(|x| x.get("mappings")),
                 tmpl.and_then(|x| x.get("aliases")),
             );
+            c.data_stream = data_stream;
             return c;
         }
         let mut legacy: Vec<(&String, &Value)> =
@@ -650,7 +654,7 @@ impl LogStore {
         }
         self.meta
             .lock()
-            .init_index(idx, self.now_ms(), c.settings, c.aliases);
+            .init_index(idx, self.now_ms(), c.settings, c.aliases, c.data_stream);
         Ok(())
     }
 }
