@@ -14,6 +14,11 @@
 //! store refreshes an index on the next search (or [`LogStore::tick`]) once its last refresh is
 //! `refresh_interval_ms` (1000) of clock time old, so a write is searchable at most 1 s after it
 //! returns (pinned by `writes_become_visible_within_the_refresh_interval`).
+//!
+//! Index administration beside the indices (`admin.rs`, `templates.rs`, `aliases.rs`,
+//! `data_streams.rs`): settings, aliases and data-stream flags per index uuid, composable,
+//! component and legacy templates applied when an index is created or auto-created; `_field_caps`
+//! and hit highlighting (`highlight.rs`, terms from the query AST) round out the search side.
 
 mod bulk;
 mod date;
