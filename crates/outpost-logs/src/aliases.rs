@@ -15,6 +15,22 @@ use crate::resolve::{Extra, wildcard_match};
 use crate::store::LogStore;
 
 impl LogStore {
+    /// [`LogStore::resolve_extra`] over every live index (the store's index lock held by the
+    /// caller), dropping the metadata of indices that are gone (deleted or evicted).
+    pub(crate) fn resolve_extra_live<'a>(
+        &self,
+        live: impl Iterator<Item = &'a Arc<LogIndex>> + Clone,
+    ) -> Extra {
+        {
+            let mut meta = self.meta.lock();
+            if meta.indices.len() > live.clone().count() {
+                let uuids: BTreeSet<&str> = live.clone().map(|i| i.uuid()).collect();
+                meta.indices.retain(|u, _| uuids.contains(u.as_str()));
+            }
+        }
+        self.resolve_extra(live)
+    }
+
     /// Aliases and hidden indices of the given indices, for index resolution.
     pub(crate) fn resolve_extra<'a>(
         &self,
@@ -363,6 +379,18 @@ mod tests {
         assert!(!s.exists("b"));
         let e = s.update_aliases(&json!({})).unwrap_err();
         assert_eq!(e.status(), 400);
+    }
+
+    #[test]
+    fn metadata_of_deleted_indices_is_dropped() {
+        let s = store();
+        s.create_index_with("a", &json!({"aliases": {"x": {}}}))
+            .unwrap();
+        s.delete_index("a").unwrap();
+        s.create_index_with("b", &json!({})).unwrap();
+        assert!(s.resolve("*", true).unwrap().len() == 1);
+        assert_eq!(s.meta.lock().indices.len(), 1);
+        assert!(!s.is_alias("x"));
     }
 
     #[test]

@@ -266,7 +266,7 @@ impl LogStore {
     ) -> Result<Vec<Arc<LogIndex>>> {
         let inner = self.inner();
         let names: Vec<String> = inner.indices.keys().cloned().collect();
-        let mut extra = self.resolve_extra(inner.indices.values());
+        let mut extra = self.resolve_extra_live(inner.indices.values());
         extra.include_hidden = include_hidden;
         let picked = resolve_with(
             expr,
