@@ -382,6 +382,42 @@ mod tests {
     }
 
     #[test]
+    fn logstash_ilm_rollover_alias_flow() {
+        let s = store();
+        // HEAD /logstash (absent), PUT /<logstash-{now/d}-000001> with the write alias
+        assert!(!s.exists("logstash") && !s.is_alias("logstash"));
+        s.create_index_with(
+            "<logstash-{now/d}-000001>",
+            &json!({"aliases": {"logstash": {"is_write_index": true}}}),
+        )
+        .unwrap();
+        assert!(s.exists("logstash-2023.11.14-000001"));
+        assert!(s.is_alias("logstash"));
+        // a second PUT is a 400 (Logstash treats it as "already exists")
+        let e = s
+            .create_index_with(
+                "<logstash-{now/d}-000001>",
+                &json!({"aliases": {"logstash": {"is_write_index": true}}}),
+            )
+            .unwrap_err();
+        assert_eq!(e.status(), 400);
+        let w = s
+            .index_doc(
+                "logstash",
+                None,
+                br#"{"m":"x"}"#,
+                OpType::Index,
+                Refresh::True,
+            )
+            .unwrap();
+        assert_eq!(w.index, "logstash-2023.11.14-000001");
+        let r = s
+            .search("logstash", &json!({}), SearchOptions::default())
+            .unwrap();
+        assert_eq!(r["hits"]["hits"][0]["_index"], "logstash-2023.11.14-000001");
+    }
+
+    #[test]
     fn metadata_of_deleted_indices_is_dropped() {
         let s = store();
         s.create_index_with("a", &json!({"aliases": {"x": {}}}))
