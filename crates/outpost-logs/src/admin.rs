@@ -257,6 +257,40 @@ pub(crate) fn normalize_aliases(v: &Value) -> Result<Map<String, Value>> {
     Ok(out)
 }
 
+/// Checks a mapping body as ES does before anything else: no type wrapper (`_doc`) and no
+/// empty field names (`illegal_argument_exception`).
+pub(crate) fn validate_mapping_body(m: &Map<String, Value>, typed_ok: bool) -> Result<()> {
+    if !typed_ok
+        && m.len() == 1
+        && let Some((ty, Value::Object(_))) = m.iter().next()
+        && ty == "_doc"
+    {
+        return Err(Error::IllegalArgument(format!(
+            "The mapping definition cannot be nested under a type [{ty}] unless include_type_name is set to true."
+        )));
+    }
+    fn walk(props: &Value) -> Result<()> {
+        let Some(o) = props.as_object() else {
+            return Ok(());
+        };
+        for (name, def) in o {
+            if name.is_empty() || name.split('.').any(str::is_empty) {
+                return Err(Error::IllegalArgument(format!(
+                    "field name cannot be an empty string or contain empty segments [{name}]"
+                )));
+            }
+            if let Some(sub) = def.get("properties") {
+                walk(sub)?;
+            }
+        }
+        Ok(())
+    }
+    match m.get("properties") {
+        Some(p) => walk(p),
+        None => Ok(()),
+    }
+}
+
 fn count_setting(settings: &Map<String, Value>, key: &str, default: u32) -> u32 {
     settings
         .get(key)
@@ -307,6 +341,7 @@ impl LogStore {
         };
         let mappings = match obj.get("mappings") {
             Some(Value::Object(m)) if !m.is_empty() => {
+                validate_mapping_body(m, false)?;
                 let mut scratch = Mapping::default();
                 scratch.put(&Value::Object(m.clone()))?;
                 Some(Value::Object(m.clone()))
@@ -632,6 +667,26 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!((e.status(), e.es_type()), (400, "mapper_parsing_exception"));
+        let e = s
+            .create_index_with(
+                "x",
+                &json!({"mappings": {"properties": {"": {"type": "keyword"}}}}),
+            )
+            .unwrap_err();
+        assert_eq!(
+            (e.status(), e.es_type()),
+            (400, "illegal_argument_exception")
+        );
+        let e = s
+            .create_index_with(
+                "x",
+                &json!({"mappings": {"_doc": {"properties": {"f": {"type": "keyword"}}}}}),
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "The mapping definition cannot be nested under a type [_doc] unless include_type_name is set to true."
+        );
         let e = s
             .create_index_with("x", &json!({"settings": {"number_of_shards": 0}}))
             .unwrap_err();

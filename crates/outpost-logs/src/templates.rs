@@ -114,6 +114,9 @@ fn check_mappings(m: Option<&Value>) -> Result<Option<Value>> {
                 Some(Value::Object(d)) if o.len() == 1 => Value::Object(d.clone()),
                 _ => Value::Object(o.clone()),
             };
+            if let Value::Object(io) = &inner {
+                crate::admin::validate_mapping_body(io, true)?;
+            }
             let mut scratch = Mapping::default();
             scratch
                 .put(&inner)
