@@ -727,7 +727,7 @@ mod tests {
         with["highlight"] = json!({"fields": {"*": {}}, "pre_tags": ["@HIGHLIGHT@"],
             "post_tags": ["@/HIGHLIGHT@"], "fragment_size": 2147483647i64});
         let time = |b: &Value| {
-            let t = std::time::Instant::now();
+            let t = outpost_clock::Stopwatch::start();
             let r = s.search("logs", b, SearchOptions::default()).unwrap();
             (t.elapsed(), r)
         };
