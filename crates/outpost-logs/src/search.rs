@@ -266,6 +266,10 @@ impl LogStore {
             Some(v) => query::parse(v)?,
             None => query::Query::MatchAll,
         };
+        let highlighter = body
+            .get("highlight")
+            .map(|h| crate::highlight::Highlighter::parse(h, &q))
+            .transpose()?;
         let size = usize_param(body, "size", 10)?;
         let from = usize_param(body, "from", 0)?;
         if from.saturating_add(size) > MAX_RESULT_WINDOW {
@@ -434,6 +438,14 @@ impl LogStore {
                     _ => src,
                 };
                 hit.insert("_source".into(), src);
+            }
+            if let Some(hl) = &highlighter
+                && let Some(v) = idx
+                    .source_of(&doc)
+                    .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                    .and_then(|src| hl.highlight(idx, &src))
+            {
+                hit.insert("highlight".into(), v);
             }
             if !sort.is_empty() {
                 hit.insert(
