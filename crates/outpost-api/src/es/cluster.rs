@@ -132,6 +132,51 @@ pub(crate) fn ilm_policy(st: &EsState, req: &Req, name: Option<&str>) -> Result<
     }
 }
 
+/// `_ingest/pipeline[/{id}]`: pipelines are kept (Filebeat and Logstash
+/// install theirs) but not run; `pipeline` on writes is accepted.
+pub(crate) fn pipeline(st: &EsState, req: &Req, id: Option<&str>) -> Result<Reply, EsError> {
+    let mut pipelines = st.pipelines.lock().unwrap_or_else(|p| p.into_inner());
+    match (&req.method, id) {
+        (&axum::http::Method::GET, None) => Ok(Reply::Json(
+            200,
+            Value::Object(pipelines.clone().into_iter().collect()),
+        )),
+        (&axum::http::Method::GET, Some(n)) => {
+            let out: Map<String, Value> = pipelines
+                .iter()
+                .filter(|(k, _)| n.split(',').any(|p| super::filter_path::glob(p, k)))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            // ES answers a missing pipeline with 404 and `{}`.
+            Ok(Reply::Json(
+                if out.is_empty() { 404 } else { 200 },
+                Value::Object(out),
+            ))
+        }
+        (&axum::http::Method::DELETE, Some(n)) => match pipelines.remove(n) {
+            Some(_) => Ok(Reply::Json(200, json!({"acknowledged": true}))),
+            None => Err(EsError::new(
+                404,
+                "resource_not_found_exception",
+                format!("pipeline [{n}] is missing"),
+            )),
+        },
+        (_, Some(n)) => {
+            let body = req.required_json()?;
+            if !body.get("processors").is_some_and(Value::is_array) {
+                return Err(EsError::new(
+                    400,
+                    "parse_exception",
+                    "[processors] required property is missing",
+                ));
+            }
+            pipelines.insert(n.to_string(), body);
+            Ok(Reply::Json(200, json!({"acknowledged": true})))
+        }
+        _ => Err(EsError::illegal("pipeline id is required")),
+    }
+}
+
 /// `2026-01-01T00:00:00.000Z` of epoch milliseconds.
 pub(crate) fn iso_ms(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)

@@ -57,6 +57,8 @@ pub struct EsState {
     pub counters: Arc<EsCounters>,
     /// Lifecycle policies by name (`_ilm/policy`), kept but not run.
     pub(crate) ilm: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
+    /// Ingest pipelines by id (`_ingest/pipeline`), kept but not run.
+    pub(crate) pipelines: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
 }
 
 impl EsState {
@@ -68,6 +70,7 @@ impl EsState {
             auth: Arc::new(auth),
             counters: Arc::new(EsCounters::default()),
             ilm: Arc::default(),
+            pipelines: Arc::default(),
         }
     }
 
