@@ -107,6 +107,21 @@ pub fn router(state: EsState) -> Router {
     )
 }
 
+/// Adds `X-Elastic-Product: Elasticsearch` to every response of `router`
+/// (the listener's health and Outpost routes too), as ES adds it before any
+/// handler runs.
+pub fn with_product_header(router: Router) -> Router {
+    router.layer(axum::middleware::map_response(
+        |mut resp: Response| async move {
+            resp.headers_mut().insert(
+                "x-elastic-product",
+                axum::http::HeaderValue::from_static("Elasticsearch"),
+            );
+            resp
+        },
+    ))
+}
+
 async fn handle(State(state): State<EsState>, req: Request) -> Response {
     request::handle(state, req).await
 }
