@@ -196,13 +196,14 @@ pub(crate) struct Info {
     pub(crate) docs: u64,
     pub(crate) deleted: u64,
     pub(crate) bytes: u64,
+    pub(crate) creation_ms: i64,
 }
 
 /// The indices an expression names (all when `None`), with their figures.
-pub(crate) fn infos(st: &EsState, expr: Option<&str>) -> Result<Vec<Info>, EsError> {
+pub(crate) fn infos(st: &EsState, expr: Option<&str>, hidden: bool) -> Result<Vec<Info>, EsError> {
     Ok(st
         .store
-        .index_infos(expr)?
+        .index_infos_expand(expr, hidden)?
         .into_iter()
         .map(|i| Info {
             name: i.name,
@@ -214,6 +215,7 @@ pub(crate) fn infos(st: &EsState, expr: Option<&str>) -> Result<Vec<Info>, EsErr
             docs: i.docs_count,
             deleted: i.docs_deleted,
             bytes: i.store_bytes,
+            creation_ms: i.creation_ms,
         })
         .collect())
 }
@@ -240,7 +242,7 @@ pub(crate) fn health(st: &EsState, req: &Req, expr: Option<&str>) -> Result<Repl
             )));
         }
     };
-    let (list, missing) = match infos(st, expr) {
+    let (list, missing) = match infos(st, expr, true) {
         Ok(l) => (l, false),
         Err(EsError::Object { status: 404, .. }) => (Vec::new(), true),
         Err(e) => return Err(e),
@@ -353,6 +355,8 @@ fn bytes_in(n: u64, unit: Option<&str>) -> Result<String, EsError> {
 /// A `_cat` table: columns (name, aliases, right-aligned) and rows of cells.
 struct Table {
     cols: Vec<(&'static str, &'static [&'static str], bool)>,
+    /// How many of `cols` show without `h`.
+    default_cols: usize,
     rows: Vec<Vec<String>>,
 }
 
@@ -374,7 +378,7 @@ impl Table {
                     })
                 })
                 .collect::<Result<_, _>>()?,
-            _ => (0..self.cols.len()).collect(),
+            _ => (0..self.default_cols).collect(),
         };
         let mut rows = self.rows.clone();
         if let Some(s) = req.param("s").filter(|s| !s.is_empty()) {
@@ -463,10 +467,19 @@ impl Table {
 /// `GET /_cat/indices[/{index}]`.
 pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result<Reply, EsError> {
     let unit = req.param("bytes");
-    let mut list = infos(st, expr)?;
+    let hidden = req
+        .param("expand_wildcards")
+        .is_some_and(|w| w.split(',').any(|x| x == "all" || x == "hidden"));
+    let mut list = infos(st, expr, hidden)?;
     list.sort_by(|a, b| a.name.cmp(&b.name));
-    if let Some(h) = req.param("health") {
-        list.retain(|i| i.health == h);
+    match req.param("health") {
+        None => {}
+        Some(h @ ("green" | "yellow" | "red")) => list.retain(|i| i.health == h),
+        Some(other) => {
+            return Err(EsError::illegal(format!(
+                "unknown cluster health status [{other}]"
+            )));
+        }
     }
     let rows = list
         .iter()
@@ -482,10 +495,13 @@ pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result
                 i.deleted.to_string(),
                 bytes_in(i.bytes, unit)?,
                 bytes_in(i.bytes, unit)?,
+                i.creation_ms.to_string(),
+                iso_ms(i.creation_ms),
             ])
         })
         .collect::<Result<Vec<_>, EsError>>()?;
     Table {
+        default_cols: 10,
         cols: vec![
             ("health", &["h"], false),
             ("status", &["s"], false),
@@ -497,6 +513,8 @@ pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result
             ("docs.deleted", &["dd", "docsDeleted"], true),
             ("store.size", &["ss", "storeSize"], true),
             ("pri.store.size", &[], true),
+            ("creation.date", &["cd"], true),
+            ("creation.date.string", &["cds"], false),
         ],
         rows,
     }
@@ -505,7 +523,7 @@ pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result
 
 /// `GET /_cat/health`.
 pub(crate) fn cat_health(st: &EsState, req: &Req) -> Result<Reply, EsError> {
-    let list = infos(st, None)?;
+    let list = infos(st, None, true)?;
     let status = list
         .iter()
         .map(|i| i.health)
@@ -538,6 +556,7 @@ pub(crate) fn cat_health(st: &EsState, req: &Req) -> Result<Reply, EsError> {
         format!("{pct:.1}%"),
     ];
     Table {
+        default_cols: 14,
         cols: vec![
             ("epoch", &["t", "time"], true),
             ("timestamp", &["ts", "hms", "hhmmss"], false),

@@ -40,6 +40,21 @@ pub(crate) fn index(
     if req.body.iter().all(u8::is_ascii_whitespace) {
         return Err(EsError::body_required());
     }
+    if req.flag("require_alias")? && !st.store.is_alias(idx) {
+        let mut extra = Map::new();
+        extra.insert("index_uuid".into(), "_na_".into());
+        extra.insert("index".into(), idx.into());
+        return Err(EsError::Object {
+            status: 404,
+            error: super::error::error_object(
+                "index_not_found_exception",
+                &format!(
+                    "no such index [{idx}] and [require_alias] request flag is [true] and [{idx}] is not an alias"
+                ),
+                extra,
+            ),
+        });
+    }
     let refresh = refresh_param(req)?;
     let w = st.store.index_doc(idx, id, &req.body, op, refresh)?;
     let mut body = w.to_es_json();

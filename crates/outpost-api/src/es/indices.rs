@@ -64,6 +64,11 @@ pub(crate) fn get_mapping(st: &EsState, req: &Req, idx: Option<&str>) -> Result<
         Err(outpost_logs::Error::IndexNotFound(_)) if req.flag("ignore_unavailable")? => json!({}),
         other => other?,
     };
+    if req.param("allow_no_indices") == Some("false")
+        && out.as_object().is_some_and(serde_json::Map::is_empty)
+    {
+        return Err(outpost_logs::Error::IndexNotFound(expr.to_string()).into());
+    }
     Ok(Reply::Json(200, out))
 }
 

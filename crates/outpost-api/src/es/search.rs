@@ -121,6 +121,99 @@ fn search_body(req: &Req) -> Result<Value, EsError> {
     Ok(body)
 }
 
+/// Top-level keys of a search body.
+const SEARCH_KEYS: &[&str] = &[
+    "query",
+    "size",
+    "from",
+    "sort",
+    "_source",
+    "track_total_hits",
+    "search_after",
+    "docvalue_fields",
+    "fields",
+    "stored_fields",
+    "script_fields",
+    "highlight",
+    "aggs",
+    "aggregations",
+    "post_filter",
+    "timeout",
+    "terminate_after",
+    "track_scores",
+    "min_score",
+    "runtime_mappings",
+    "explain",
+    "version",
+    "seq_no_primary_term",
+    "indices_boost",
+    "collapse",
+    "profile",
+    "stats",
+    "ext",
+    "pit",
+    "slice",
+    "suggest",
+    "rescore",
+];
+
+/// ES's token name of a JSON value, as its parsing errors print it.
+fn token(v: &Value) -> &'static str {
+    match v {
+        Value::Object(_) => "START_OBJECT",
+        Value::Array(_) => "START_ARRAY",
+        Value::String(_) => "VALUE_STRING",
+        Value::Number(_) => "VALUE_NUMBER",
+        Value::Bool(_) => "VALUE_BOOLEAN",
+        Value::Null => "VALUE_NULL",
+    }
+}
+
+/// Checks a search body as ES parses it, with the URL's
+/// `rest_total_hits_as_int`: unknown keys are a 400 `parsing_exception`, and
+/// an integer `track_total_hits` cannot be reported as an integer total.
+/// An exact count is asked for when an integer total is to be printed.
+fn check_search_body(body: &mut Value, o: SearchOptions) -> Result<(), EsError> {
+    let Some(m) = body.as_object_mut() else {
+        return Err(EsError::new(
+            400,
+            "parsing_exception",
+            format!("Unknown key for a {} in [null].", token(body)),
+        ));
+    };
+    if let Some((k, v)) = m.iter().find(|(k, _)| !SEARCH_KEYS.contains(&k.as_str())) {
+        return Err(EsError::new(
+            400,
+            "parsing_exception",
+            format!("Unknown key for a {} in [{k}].", token(v)),
+        ));
+    }
+    if o.total_hits_as_int {
+        match m.get("track_total_hits") {
+            None => {
+                m.insert("track_total_hits".into(), true.into());
+            }
+            Some(Value::Number(n)) => {
+                return Err(EsError::illegal(format!(
+                    "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got {n}"
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `hits.total` of an integer-total search that did not track hits: `-1`.
+fn finish(resp: &mut Value, body: &Value, o: SearchOptions) {
+    if o.total_hits_as_int
+        && body.get("track_total_hits") == Some(&Value::Bool(false))
+        && let Some(h) = resp.get_mut("hits").and_then(Value::as_object_mut)
+    {
+        h.insert("total".into(), (-1).into());
+    }
+}
+
 /// The index expression: the path's, or every index.
 fn target(idx: Option<&str>) -> &str {
     idx.unwrap_or("_all")
@@ -128,14 +221,27 @@ fn target(idx: Option<&str>) -> &str {
 
 /// `GET|POST [/{index}]/_search`.
 pub(crate) fn search(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
-    let body = search_body(req)?;
-    let out = st.store.search(target(idx), &body, opts(req)?)?;
+    let mut body = search_body(req)?;
+    let o = opts(req)?;
+    check_search_body(&mut body, o)?;
+    let mut out = st.store.search(target(idx), &body, o)?;
+    finish(&mut out, &body, o);
     Ok(Reply::Json(200, out))
 }
 
 /// `GET|POST [/{index}]/_count`.
 pub(crate) fn count(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
     let mut body = req.json()?;
+    if let Some((k, _)) = body
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.as_str() != "query"))
+    {
+        return Err(EsError::new(
+            400,
+            "parsing_exception",
+            format!("request does not support [{k}]"),
+        ));
+    }
     if let (Some(q), Some(o)) = (url_query(req), body.as_object_mut()) {
         o.insert("query".into(), q);
     }
@@ -235,12 +341,15 @@ pub(crate) fn msearch(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Repl
         let Some(body_line) = lines.get(i + 1).filter(|_| i + 1 < n) else {
             break;
         };
-        let body: Value = if body_line.iter().all(u8::is_ascii_whitespace) {
+        let mut body: Value = if body_line.iter().all(u8::is_ascii_whitespace) {
             json!({})
         } else {
             serde_json::from_slice(body_line).map_err(|e| bad_json(&e))?
         };
-        searches.push((item(&header, idx, base)?, body));
+        let (expr, o) = item(&header, idx, base)?;
+        // A body ES cannot parse fails the whole request, as its parser does.
+        check_search_body(&mut body, o)?;
+        searches.push(((expr, o), body));
         i += 2;
     }
     if searches.is_empty() {
@@ -254,6 +363,7 @@ pub(crate) fn msearch(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Repl
     for ((expr, o), body) in searches {
         let entry = match st.store.search(&expr, &body, o) {
             Ok(mut r) => {
+                finish(&mut r, &body, o);
                 if let Some(m) = r.as_object_mut() {
                     m.insert("status".into(), 200.into());
                 }
@@ -295,6 +405,34 @@ mod tests {
         assert_eq!(b["track_total_hits"], 100);
         let req = Req::new(Method::GET, "/_search?size=x", b"");
         assert_eq!(search_body(&req).unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn search_bodies_are_checked_as_es_parses_them() {
+        let o = SearchOptions::default();
+        let e = check_search_body(&mut json!({"match": {"a": 1}}), o).unwrap_err();
+        assert_eq!(
+            e.body().unwrap()["error"]["reason"],
+            "Unknown key for a START_OBJECT in [match]."
+        );
+        let as_int = SearchOptions {
+            total_hits_as_int: true,
+            ..o
+        };
+        let mut b = json!({"size": 1});
+        check_search_body(&mut b, as_int).unwrap();
+        assert_eq!(b["track_total_hits"], true);
+        let e = check_search_body(&mut json!({"track_total_hits": 100}), as_int).unwrap_err();
+        assert!(
+            e.body().unwrap()["error"]["reason"]
+                .as_str()
+                .unwrap()
+                .ends_with("got 100"),
+            "{e:?}"
+        );
+        let mut r = json!({"hits": {"hits": []}});
+        finish(&mut r, &json!({"track_total_hits": false}), as_int);
+        assert_eq!(r["hits"]["total"], -1);
     }
 
     #[test]
