@@ -407,7 +407,11 @@ impl Table {
                 std::cmp::Ordering::Equal
             });
         }
-        if req.param("format") == Some("json") {
+        let json = match req.param("format") {
+            Some(f) => f == "json",
+            None => req.accepts_json_first(),
+        };
+        if json {
             let out: Vec<Value> = rows
                 .iter()
                 .map(|r| {
