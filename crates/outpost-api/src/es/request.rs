@@ -76,8 +76,14 @@ impl Req {
     /// Whether the first type `Accept` names is JSON.
     pub(crate) fn accepts_json_first(&self) -> bool {
         self.accept.as_deref().is_some_and(|a| {
-            let first = a.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
-            first.starts_with("application/json") || first.starts_with("application/vnd.elasticsearch+json")
+            let first = a
+                .split(',')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            first.starts_with("application/json")
+                || first.starts_with("application/vnd.elasticsearch+json")
         })
     }
 

@@ -214,6 +214,86 @@ fn finish(resp: &mut Value, body: &Value, o: SearchOptions) {
     }
 }
 
+/// The name `typed_keys` prefixes an aggregation with (`sterms#name`).
+fn typed_name(kind: &str, result: &Value) -> String {
+    match kind {
+        "terms" => {
+            let first = result
+                .get("buckets")
+                .and_then(Value::as_array)
+                .and_then(|b| b.first())
+                .and_then(|b| b.get("key"));
+            match first {
+                Some(Value::Number(n)) if n.is_i64() || n.is_u64() => "lterms".into(),
+                Some(Value::Number(_)) => "dterms".into(),
+                _ => "sterms".into(),
+            }
+        }
+        "percentiles" => "tdigest_percentiles".into(),
+        "percentile_ranks" => "tdigest_percentile_ranks".into(),
+        "significant_terms" => "sigsterms".into(),
+        other => other.into(),
+    }
+}
+
+/// `typed_keys`: renames each aggregation result `type#name`, down through
+/// the buckets of its sub-aggregations (the Java client always asks for it).
+fn typed_keys(results: &mut Map<String, Value>, request: &Map<String, Value>) {
+    for (name, spec) in request {
+        let Some(spec) = spec.as_object() else {
+            continue;
+        };
+        let Some(kind) = spec
+            .keys()
+            .find(|k| !matches!(k.as_str(), "aggs" | "aggregations" | "meta"))
+        else {
+            continue;
+        };
+        let Some(mut result) = results.remove(name) else {
+            continue;
+        };
+        if let Some(sub) = spec
+            .get("aggs")
+            .or_else(|| spec.get("aggregations"))
+            .and_then(Value::as_object)
+        {
+            if let Some(r) = result.as_object_mut() {
+                typed_keys(r, sub);
+            }
+            match result.get_mut("buckets") {
+                Some(Value::Array(bs)) => bs
+                    .iter_mut()
+                    .filter_map(Value::as_object_mut)
+                    .for_each(|b| typed_keys(b, sub)),
+                Some(Value::Object(bs)) => bs
+                    .values_mut()
+                    .filter_map(Value::as_object_mut)
+                    .for_each(|b| typed_keys(b, sub)),
+                _ => {}
+            }
+        }
+        results.insert(format!("{}#{name}", typed_name(kind, &result)), result);
+    }
+}
+
+/// Applies `typed_keys` to a search response when the URL asks for it.
+fn apply_typed_keys(req: &Req, resp: &mut Value, body: &Value) -> Result<(), EsError> {
+    if !req.flag("typed_keys")? {
+        return Ok(());
+    }
+    let request = body
+        .get("aggs")
+        .or_else(|| body.get("aggregations"))
+        .and_then(Value::as_object);
+    if let (Some(request), Some(results)) = (
+        request,
+        resp.get_mut("aggregations").and_then(Value::as_object_mut),
+    ) {
+        typed_keys(results, request);
+    }
+    Ok(())
+}
+
 /// The index expression: the path's, or every index.
 fn target(idx: Option<&str>) -> &str {
     idx.unwrap_or("_all")
@@ -226,6 +306,7 @@ pub(crate) fn search(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply
     check_search_body(&mut body, o)?;
     let mut out = st.store.search(target(idx), &body, o)?;
     finish(&mut out, &body, o);
+    apply_typed_keys(req, &mut out, &body)?;
     Ok(Reply::Json(200, out))
 }
 
@@ -364,6 +445,7 @@ pub(crate) fn msearch(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Repl
         let entry = match st.store.search(&expr, &body, o) {
             Ok(mut r) => {
                 finish(&mut r, &body, o);
+                apply_typed_keys(req, &mut r, &body)?;
                 if let Some(m) = r.as_object_mut() {
                     m.insert("status".into(), 200.into());
                 }
@@ -433,6 +515,34 @@ mod tests {
         let mut r = json!({"hits": {"hits": []}});
         finish(&mut r, &json!({"track_total_hits": false}), as_int);
         assert_eq!(r["hits"]["total"], -1);
+    }
+
+    #[test]
+    fn typed_keys_prefix_aggregations_down_through_buckets() {
+        let request = json!({
+            "h": {"date_histogram": {"field": "@timestamp"}, "aggs": {
+                "t": {"terms": {"field": "level"}},
+                "p": {"percentiles": {"field": "n"}},
+            }},
+            "f": {"filters": {"filters": {"a": {}}}, "aggs": {"n": {"terms": {"field": "n"}}}},
+        });
+        let mut results = json!({
+            "h": {"buckets": [{"key": 1, "doc_count": 1,
+                "t": {"buckets": [{"key": "error", "doc_count": 1}]},
+                "p": {"values": {"50.0": 1.0}}}]},
+            "f": {"buckets": {"a": {"doc_count": 1, "n": {"buckets": [{"key": 2.5, "doc_count": 1}]}}}},
+        });
+        typed_keys(
+            results.as_object_mut().unwrap(),
+            request.as_object().unwrap(),
+        );
+        let b = &results["date_histogram#h"]["buckets"][0];
+        assert_eq!(b["sterms#t"]["buckets"][0]["key"], "error");
+        assert_eq!(b["tdigest_percentiles#p"]["values"]["50.0"], 1.0);
+        assert_eq!(
+            results["filters#f"]["buckets"]["a"]["dterms#n"]["buckets"][0]["key"],
+            2.5
+        );
     }
 
     #[test]
