@@ -346,7 +346,17 @@ pub(crate) async fn handle(state: EsState, req: Request) -> Response {
                 );
                 return r;
             }
-            return render(resp, compat_v, filter.as_ref(), pretty, head);
+            let mut r = render(resp, compat_v, filter.as_ref(), pretty, head);
+            if status == 405 {
+                let segs = segments(parts.uri.path());
+                if let Some((_, methods)) = super::routes::route(&segs) {
+                    let allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
+                    if let Ok(v) = HeaderValue::from_str(&allow.join(",")) {
+                        r.headers_mut().insert(header::ALLOW, v);
+                    }
+                }
+            }
+            return r;
         }
     };
     render(reply, compat_v, filter.as_ref(), pretty, head)
