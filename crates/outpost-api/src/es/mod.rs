@@ -9,7 +9,7 @@
 //! `filter_path` applies to every JSON answer ([`filter_path`]).
 //!
 //! One file per area: [`documents`] (`_doc`, `_create`, `_source`),
-//! [`bulk`], [`search`] (`_search`, `_msearch`, `_count`), [`indices`]
+//! [`bulk`], [`search`] (`_search`, `_msearch`, `_count`), [`scroll`], [`indices`]
 //! (index admin, mappings, settings, templates, field caps, refresh,
 //! delete by query), [`cluster`] (`/`, license, health, `_cat`),
 //! [`security`], [`error`] and [`counters`].
@@ -23,6 +23,7 @@ mod filter_path;
 mod indices;
 mod request;
 mod routes;
+mod scroll;
 mod search;
 mod security;
 
@@ -59,6 +60,8 @@ pub struct EsState {
     pub(crate) ilm: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
     /// Ingest pipelines by id (`_ingest/pipeline`), kept but not run.
     pub(crate) pipelines: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
+    /// Open scroll contexts by id.
+    pub(crate) scrolls: Arc<Mutex<scroll::Scrolls>>,
 }
 
 impl EsState {
@@ -71,6 +74,7 @@ impl EsState {
             counters: Arc::new(EsCounters::default()),
             ilm: Arc::default(),
             pipelines: Arc::default(),
+            scrolls: Arc::default(),
         }
     }
 

@@ -8,7 +8,7 @@ use axum::http::Method;
 use super::EsState;
 use super::error::EsError;
 use super::request::{Reply, Req};
-use super::{bulk, cluster, documents, indices, search};
+use super::{bulk, cluster, documents, indices, scroll, search};
 
 /// An endpoint with its path parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +42,7 @@ pub(crate) enum Ep<'a> {
     Update(&'a str, &'a str),
     Mget(Option<&'a str>),
     Pipeline(Option<&'a str>),
+    Scroll(Option<&'a str>),
 }
 
 use Method as M;
@@ -57,6 +58,7 @@ const INDEX: &[M] = &[M::GET, M::HEAD, M::PUT, M::DELETE];
 const DOC: &[M] = &[M::GET, M::HEAD, M::PUT, M::POST, M::DELETE];
 const TEMPLATE: &[M] = &[M::GET, M::HEAD, M::PUT, M::POST, M::DELETE];
 const GET_PUT_DELETE: &[M] = &[M::GET, M::PUT, M::DELETE];
+const SCROLL: &[M] = &[M::GET, M::POST, M::DELETE];
 
 /// The endpoint of a path and the methods it takes.
 pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
@@ -65,6 +67,8 @@ pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
         [] => (Ep::Root, GET_HEAD),
         ["_bulk"] => (Ep::Bulk(None), PUT_POST),
         ["_search"] => (Ep::Search(None), GET_POST),
+        ["_search", "scroll"] => (Ep::Scroll(None), SCROLL),
+        ["_search", "scroll", id] => (Ep::Scroll(Some(id)), SCROLL),
         ["_msearch"] => (Ep::Msearch(None), GET_POST),
         ["_count"] => (Ep::Count(None), GET_POST),
         ["_refresh"] => (Ep::Refresh(None), GET_POST),
@@ -189,6 +193,8 @@ pub(crate) fn dispatch(st: &EsState, req: &Req) -> Result<Reply, EsError> {
         Ep::Update(i, id) => documents::update(st, req, i, id),
         Ep::Mget(i) => documents::mget(st, req, i),
         Ep::Pipeline(n) => cluster::pipeline(st, req, n),
+        Ep::Scroll(id) if *m == M::DELETE => scroll::clear(st, req, id),
+        Ep::Scroll(id) => scroll::next(st, req, id),
     }
 }
 

@@ -205,7 +205,7 @@ fn check_search_body(body: &mut Value, o: SearchOptions) -> Result<(), EsError> 
 }
 
 /// `hits.total` of an integer-total search that did not track hits: `-1`.
-fn finish(resp: &mut Value, body: &Value, o: SearchOptions) {
+pub(crate) fn finish(resp: &mut Value, body: &Value, o: SearchOptions) {
     if o.total_hits_as_int
         && body.get("track_total_hits") == Some(&Value::Bool(false))
         && let Some(h) = resp.get_mut("hits").and_then(Value::as_object_mut)
@@ -304,6 +304,9 @@ pub(crate) fn search(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply
     let mut body = search_body(req)?;
     let o = opts(req)?;
     check_search_body(&mut body, o)?;
+    if let Some(keep) = req.param("scroll") {
+        return super::scroll::open(st, req, target(idx), body, o, keep);
+    }
     let mut out = st.store.search(target(idx), &body, o)?;
     finish(&mut out, &body, o);
     apply_typed_keys(req, &mut out, &body)?;
