@@ -471,9 +471,12 @@ impl Table {
 /// `GET /_cat/indices[/{index}]`.
 pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result<Reply, EsError> {
     let unit = req.param("bytes");
+    // Hidden indices show with `expand_wildcards=all|hidden`, and dot-prefixed
+    // hidden ones under a dot-prefixed pattern.
     let hidden = req
         .param("expand_wildcards")
-        .is_some_and(|w| w.split(',').any(|x| x == "all" || x == "hidden"));
+        .is_some_and(|w| w.split(',').any(|x| x == "all" || x == "hidden"))
+        || expr.is_some_and(|e| e.starts_with('.'));
     let mut list = infos(st, expr, hidden)?;
     list.sort_by(|a, b| a.name.cmp(&b.name));
     match req.param("health") {

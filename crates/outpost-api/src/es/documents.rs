@@ -74,7 +74,11 @@ pub(crate) fn get(
     id: &str,
     head: bool,
 ) -> Result<Reply, EsError> {
-    let found = st.store.get_doc(idx, id)?;
+    let found = if req.param("realtime") == Some("false") {
+        searchable(st, idx, id)?
+    } else {
+        st.store.get_doc(idx, id)?
+    };
     if head {
         return Ok(Reply::Status(if found.is_some() { 200 } else { 404 }));
     }
@@ -85,6 +89,22 @@ pub(crate) fn get(
         ));
     };
     Ok(Reply::Json(200, found_body(req, idx, id, &src, version)?))
+}
+
+/// A non-realtime get (`realtime=false`): the document as the last refresh
+/// left it, read through a search on `_id`.
+fn searchable(st: &EsState, idx: &str, id: &str) -> Result<Option<(Vec<u8>, u64)>, EsError> {
+    let body = json!({"query": {"ids": {"values": [id]}}, "size": 1, "version": true});
+    let out = st
+        .store
+        .search(idx, &body, outpost_logs::SearchOptions::default())?;
+    let Some(hit) = out.pointer("/hits/hits/0") else {
+        return Ok(None);
+    };
+    let src = hit.get("_source").cloned().unwrap_or_else(|| json!({}));
+    let version = hit.get("_version").and_then(Value::as_u64).unwrap_or(1);
+    let bytes = serde_json::to_vec(&src).map_err(|e| EsError::illegal(e.to_string()))?;
+    Ok(Some((bytes, version)))
 }
 
 /// `DELETE /{index}/_doc/{id}`: 200 `deleted`, or 404 `not_found`.

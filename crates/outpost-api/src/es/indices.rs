@@ -101,14 +101,25 @@ pub(crate) fn put_settings(st: &EsState, req: &Req, idx: &str) -> Result<Reply, 
 /// `POST [/{index}]/_refresh`.
 pub(crate) fn refresh(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
     let expr = idx.unwrap_or("_all");
-    let n = match st.store.resolve(expr, req.flag("ignore_unavailable")?) {
-        Ok(v) => v.len(),
-        Err(e) => return Err(e.into()),
-    };
-    st.store.refresh(expr)?;
+    let names: Vec<String> = st
+        .store
+        .resolve(expr, req.flag("ignore_unavailable")?)?
+        .iter()
+        .map(|i| i.name().to_string())
+        .collect();
+    // Shard copies as ES counts them: every primary and replica, of which the
+    // primaries (one node) answer.
+    let (mut total, mut ok) = (0u64, 0u64);
+    for n in &names {
+        st.store.refresh(n)?;
+        if let Some(i) = st.store.index_infos(Some(n))?.first() {
+            total += u64::from(i.primaries) * (1 + u64::from(i.replicas));
+            ok += u64::from(i.primaries);
+        }
+    }
     Ok(Reply::Json(
         200,
-        json!({"_shards": {"total": n, "successful": n, "failed": 0}}),
+        json!({"_shards": {"total": total, "successful": ok, "failed": 0}}),
     ))
 }
 
