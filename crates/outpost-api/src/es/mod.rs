@@ -8,11 +8,13 @@
 //! methods). Every response carries `X-Elastic-Product: Elasticsearch`, and
 //! `filter_path` applies to every JSON answer ([`filter_path`]).
 //!
-//! One file per area: [`documents`] (`_doc`, `_create`, `_source`),
-//! [`bulk`], [`search`] (`_search`, `_msearch`, `_count`), [`scroll`], [`indices`]
-//! (index admin, mappings, settings, templates, field caps, refresh,
-//! delete by query), [`cluster`] (`/`, license, health, `_cat`),
-//! [`security`], [`error`] and [`counters`].
+//! One file per area: [`documents`] (`_doc`, `_create`, `_source`,
+//! `_update`, `_mget`), [`bulk`], [`search`] (`_search`, `_msearch`,
+//! `_count`, `typed_keys`), [`scroll`], [`indices`] (index admin, mappings,
+//! settings, aliases, data streams, templates, field caps, refresh, delete by
+//! query), [`cluster`] (`/`, license, xpack, health, `_cat`, ILM policies and
+//! ingest pipelines kept but not run), [`security`], [`error`] and
+//! [`counters`].
 
 mod bulk;
 mod cluster;
