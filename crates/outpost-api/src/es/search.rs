@@ -188,6 +188,24 @@ fn check_search_body(body: &mut Value, o: SearchOptions) -> Result<(), EsError> 
             format!("Unknown key for a {} in [{k}].", token(v)),
         ));
     }
+    if let Some(Value::Number(n)) = m.get("track_total_hits")
+        && n.as_i64().is_some_and(|t| t < -1)
+    {
+        return Err(EsError::illegal(format!(
+            "[track_total_hits] parameter must be positive or equals to -1, got {n}"
+        )));
+    }
+    for key in ["size", "from"] {
+        if let Some(Value::Number(n)) = m.get(key)
+            && n.as_i64().is_none_or(|v| v > i64::from(i32::MAX))
+        {
+            return Err(EsError::new(
+                400,
+                "x_content_parse_exception",
+                format!("[{key}] Numeric value ({n}) out of range of `int`"),
+            ));
+        }
+    }
     if o.total_hits_as_int {
         match m.get("track_total_hits") {
             None => {
@@ -199,6 +217,34 @@ fn check_search_body(body: &mut Value, o: SearchOptions) -> Result<(), EsError> 
                 )));
             }
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `index.max_docvalue_fields_search` (default 100) of the indices searched.
+fn check_limits(st: &EsState, expr: &str, body: &Value, o: SearchOptions) -> Result<(), EsError> {
+    let asked = body
+        .get("docvalue_fields")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if asked == 0 {
+        return Ok(());
+    }
+    let Ok(indices) = st.store.resolve(expr, o.ignore_unavailable) else {
+        // The search reports the resolution error itself.
+        return Ok(());
+    };
+    for i in indices {
+        let limit = st
+            .store
+            .index_setting(i.name(), "index.max_docvalue_fields_search")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(100);
+        if asked > limit {
+            return Err(EsError::illegal(format!(
+                "Trying to retrieve too many docvalue_fields. Must be less than or equal to: [{limit}] but was [{asked}]. This limit can be set by changing the [index.max_docvalue_fields_search] index level setting."
+            )));
         }
     }
     Ok(())
@@ -304,6 +350,7 @@ pub(crate) fn search(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply
     let mut body = search_body(req)?;
     let o = opts(req)?;
     check_search_body(&mut body, o)?;
+    check_limits(st, target(idx), &body, o)?;
     if let Some(keep) = req.param("scroll") {
         return super::scroll::open(st, req, target(idx), body, o, keep);
     }
@@ -513,6 +560,19 @@ mod tests {
                 .as_str()
                 .unwrap()
                 .ends_with("got 100"),
+            "{e:?}"
+        );
+        let e = check_search_body(&mut json!({"track_total_hits": -2}), o).unwrap_err();
+        assert_eq!(
+            e.body().unwrap()["error"]["reason"],
+            "[track_total_hits] parameter must be positive or equals to -1, got -2"
+        );
+        let e = check_search_body(&mut json!({"size": 2147483648u64}), o).unwrap_err();
+        assert!(
+            e.body().unwrap()["error"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("Numeric value (2147483648) out of range of `int`"),
             "{e:?}"
         );
         let mut r = json!({"hits": {"hits": []}});
