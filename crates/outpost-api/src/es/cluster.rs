@@ -73,6 +73,117 @@ pub(crate) fn xpack() -> Result<Reply, EsError> {
     ))
 }
 
+/// `_ilm/policy[/{name}]`: lifecycle policies are kept (Logstash and Beats
+/// install theirs and check for them) but not run.
+pub(crate) fn ilm_policy(st: &EsState, req: &Req, name: Option<&str>) -> Result<Reply, EsError> {
+    let mut policies = st.ilm.lock().unwrap_or_else(|p| p.into_inner());
+    let missing = |n: &str| {
+        EsError::new(
+            404,
+            "resource_not_found_exception",
+            format!("Lifecycle policy not found: {n}"),
+        )
+    };
+    match (&req.method, name) {
+        (&axum::http::Method::GET, None) => Ok(Reply::Json(
+            200,
+            Value::Object(policies.clone().into_iter().collect()),
+        )),
+        (&axum::http::Method::GET, Some(n)) => {
+            let mut out = Map::new();
+            for part in n.split(',') {
+                let found: Vec<(&String, &Value)> = policies
+                    .iter()
+                    .filter(|(k, _)| super::filter_path::glob(part, k))
+                    .collect();
+                if found.is_empty() && !part.contains('*') {
+                    return Err(missing(part));
+                }
+                out.extend(found.into_iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            Ok(Reply::Json(200, Value::Object(out)))
+        }
+        (&axum::http::Method::DELETE, Some(n)) => match policies.remove(n) {
+            Some(_) => Ok(Reply::Json(200, json!({"acknowledged": true}))),
+            None => Err(missing(n)),
+        },
+        (_, Some(n)) => {
+            let body = req.required_json()?;
+            let Some(policy) = body.get("policy").cloned() else {
+                return Err(EsError::new(
+                    400,
+                    "x_content_parse_exception",
+                    "[1:2] [put_lifecycle_request] policy doesn't support values of type: VALUE_NULL",
+                ));
+            };
+            let version = policies
+                .get(n)
+                .and_then(|p| p["version"].as_i64())
+                .unwrap_or(0)
+                + 1;
+            let now = st.store.now_ms();
+            policies.insert(
+                n.to_string(),
+                json!({"version": version, "modified_date": super::cluster::iso_ms(now), "policy": policy}),
+            );
+            Ok(Reply::Json(200, json!({"acknowledged": true})))
+        }
+        _ => Err(EsError::illegal("policy name is required")),
+    }
+}
+
+/// `_ingest/pipeline[/{id}]`: pipelines are kept (Filebeat and Logstash
+/// install theirs) but not run; `pipeline` on writes is accepted.
+pub(crate) fn pipeline(st: &EsState, req: &Req, id: Option<&str>) -> Result<Reply, EsError> {
+    let mut pipelines = st.pipelines.lock().unwrap_or_else(|p| p.into_inner());
+    match (&req.method, id) {
+        (&axum::http::Method::GET, None) => Ok(Reply::Json(
+            200,
+            Value::Object(pipelines.clone().into_iter().collect()),
+        )),
+        (&axum::http::Method::GET, Some(n)) => {
+            let out: Map<String, Value> = pipelines
+                .iter()
+                .filter(|(k, _)| n.split(',').any(|p| super::filter_path::glob(p, k)))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            // ES answers a missing pipeline with 404 and `{}`.
+            Ok(Reply::Json(
+                if out.is_empty() { 404 } else { 200 },
+                Value::Object(out),
+            ))
+        }
+        (&axum::http::Method::DELETE, Some(n)) => match pipelines.remove(n) {
+            Some(_) => Ok(Reply::Json(200, json!({"acknowledged": true}))),
+            None => Err(EsError::new(
+                404,
+                "resource_not_found_exception",
+                format!("pipeline [{n}] is missing"),
+            )),
+        },
+        (_, Some(n)) => {
+            let body = req.required_json()?;
+            if !body.get("processors").is_some_and(Value::is_array) {
+                return Err(EsError::new(
+                    400,
+                    "parse_exception",
+                    "[processors] required property is missing",
+                ));
+            }
+            pipelines.insert(n.to_string(), body);
+            Ok(Reply::Json(200, json!({"acknowledged": true})))
+        }
+        _ => Err(EsError::illegal("pipeline id is required")),
+    }
+}
+
+/// `2026-01-01T00:00:00.000Z` of epoch milliseconds.
+pub(crate) fn iso_ms(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
+}
+
 /// Figures of one index for health and `_cat`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Info {
@@ -85,13 +196,14 @@ pub(crate) struct Info {
     pub(crate) docs: u64,
     pub(crate) deleted: u64,
     pub(crate) bytes: u64,
+    pub(crate) creation_ms: i64,
 }
 
 /// The indices an expression names (all when `None`), with their figures.
-pub(crate) fn infos(st: &EsState, expr: Option<&str>) -> Result<Vec<Info>, EsError> {
+pub(crate) fn infos(st: &EsState, expr: Option<&str>, hidden: bool) -> Result<Vec<Info>, EsError> {
     Ok(st
         .store
-        .index_infos(expr)?
+        .index_infos_expand(expr, hidden)?
         .into_iter()
         .map(|i| Info {
             name: i.name,
@@ -103,6 +215,7 @@ pub(crate) fn infos(st: &EsState, expr: Option<&str>) -> Result<Vec<Info>, EsErr
             docs: i.docs_count,
             deleted: i.docs_deleted,
             bytes: i.store_bytes,
+            creation_ms: i.creation_ms,
         })
         .collect())
 }
@@ -129,7 +242,7 @@ pub(crate) fn health(st: &EsState, req: &Req, expr: Option<&str>) -> Result<Repl
             )));
         }
     };
-    let (list, missing) = match infos(st, expr) {
+    let (list, missing) = match infos(st, expr, true) {
         Ok(l) => (l, false),
         Err(EsError::Object { status: 404, .. }) => (Vec::new(), true),
         Err(e) => return Err(e),
@@ -242,6 +355,8 @@ fn bytes_in(n: u64, unit: Option<&str>) -> Result<String, EsError> {
 /// A `_cat` table: columns (name, aliases, right-aligned) and rows of cells.
 struct Table {
     cols: Vec<(&'static str, &'static [&'static str], bool)>,
+    /// How many of `cols` show without `h`.
+    default_cols: usize,
     rows: Vec<Vec<String>>,
 }
 
@@ -263,7 +378,7 @@ impl Table {
                     })
                 })
                 .collect::<Result<_, _>>()?,
-            _ => (0..self.cols.len()).collect(),
+            _ => (0..self.default_cols).collect(),
         };
         let mut rows = self.rows.clone();
         if let Some(s) = req.param("s").filter(|s| !s.is_empty()) {
@@ -292,7 +407,11 @@ impl Table {
                 std::cmp::Ordering::Equal
             });
         }
-        if req.param("format") == Some("json") {
+        let json = match req.param("format") {
+            Some(f) => f == "json",
+            None => req.accepts_json_first(),
+        };
+        if json {
             let out: Vec<Value> = rows
                 .iter()
                 .map(|r| {
@@ -352,10 +471,22 @@ impl Table {
 /// `GET /_cat/indices[/{index}]`.
 pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result<Reply, EsError> {
     let unit = req.param("bytes");
-    let mut list = infos(st, expr)?;
+    // Hidden indices show with `expand_wildcards=all|hidden`, and dot-prefixed
+    // hidden ones under a dot-prefixed pattern.
+    let hidden = req
+        .param("expand_wildcards")
+        .is_some_and(|w| w.split(',').any(|x| x == "all" || x == "hidden"))
+        || expr.is_some_and(|e| e.starts_with('.'));
+    let mut list = infos(st, expr, hidden)?;
     list.sort_by(|a, b| a.name.cmp(&b.name));
-    if let Some(h) = req.param("health") {
-        list.retain(|i| i.health == h);
+    match req.param("health") {
+        None => {}
+        Some(h @ ("green" | "yellow" | "red")) => list.retain(|i| i.health == h),
+        Some(other) => {
+            return Err(EsError::illegal(format!(
+                "unknown cluster health status [{other}]"
+            )));
+        }
     }
     let rows = list
         .iter()
@@ -371,10 +502,13 @@ pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result
                 i.deleted.to_string(),
                 bytes_in(i.bytes, unit)?,
                 bytes_in(i.bytes, unit)?,
+                i.creation_ms.to_string(),
+                iso_ms(i.creation_ms),
             ])
         })
         .collect::<Result<Vec<_>, EsError>>()?;
     Table {
+        default_cols: 10,
         cols: vec![
             ("health", &["h"], false),
             ("status", &["s"], false),
@@ -386,6 +520,8 @@ pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result
             ("docs.deleted", &["dd", "docsDeleted"], true),
             ("store.size", &["ss", "storeSize"], true),
             ("pri.store.size", &[], true),
+            ("creation.date", &["cd"], true),
+            ("creation.date.string", &["cds"], false),
         ],
         rows,
     }
@@ -394,7 +530,7 @@ pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result
 
 /// `GET /_cat/health`.
 pub(crate) fn cat_health(st: &EsState, req: &Req) -> Result<Reply, EsError> {
-    let list = infos(st, None)?;
+    let list = infos(st, None, true)?;
     let status = list
         .iter()
         .map(|i| i.health)
@@ -427,6 +563,7 @@ pub(crate) fn cat_health(st: &EsState, req: &Req) -> Result<Reply, EsError> {
         format!("{pct:.1}%"),
     ];
     Table {
+        default_cols: 14,
         cols: vec![
             ("epoch", &["t", "time"], true),
             ("timestamp", &["ts", "hms", "hhmmss"], false),

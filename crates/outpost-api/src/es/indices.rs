@@ -32,9 +32,12 @@ pub(crate) fn get_index(st: &EsState, req: &Req, idx: &str) -> Result<Reply, EsE
 pub(crate) fn create(st: &EsState, req: &Req, idx: &str) -> Result<Reply, EsError> {
     let body = req.json()?;
     st.store.create_index_with(idx, &body)?;
+    // `<logs-{now/d}>` answers with the name it resolved to.
+    let name = outpost_logs::resolve_date_math_name(idx, st.store.now_ms())
+        .unwrap_or_else(|_| idx.to_string());
     Ok(Reply::Json(
         200,
-        json!({"acknowledged": true, "shards_acknowledged": true, "index": idx}),
+        json!({"acknowledged": true, "shards_acknowledged": true, "index": name}),
     ))
 }
 
@@ -64,6 +67,11 @@ pub(crate) fn get_mapping(st: &EsState, req: &Req, idx: Option<&str>) -> Result<
         Err(outpost_logs::Error::IndexNotFound(_)) if req.flag("ignore_unavailable")? => json!({}),
         other => other?,
     };
+    if req.param("allow_no_indices") == Some("false")
+        && out.as_object().is_some_and(serde_json::Map::is_empty)
+    {
+        return Err(outpost_logs::Error::IndexNotFound(expr.to_string()).into());
+    }
     Ok(Reply::Json(200, out))
 }
 
@@ -93,14 +101,25 @@ pub(crate) fn put_settings(st: &EsState, req: &Req, idx: &str) -> Result<Reply, 
 /// `POST [/{index}]/_refresh`.
 pub(crate) fn refresh(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
     let expr = idx.unwrap_or("_all");
-    let n = match st.store.resolve(expr, req.flag("ignore_unavailable")?) {
-        Ok(v) => v.len(),
-        Err(e) => return Err(e.into()),
-    };
-    st.store.refresh(expr)?;
+    let names: Vec<String> = st
+        .store
+        .resolve(expr, req.flag("ignore_unavailable")?)?
+        .iter()
+        .map(|i| i.name().to_string())
+        .collect();
+    // Shard copies as ES counts them: every primary and replica, of which the
+    // primaries (one node) answer.
+    let (mut total, mut ok) = (0u64, 0u64);
+    for n in &names {
+        st.store.refresh(n)?;
+        if let Some(i) = st.store.index_infos(Some(n))?.first() {
+            total += u64::from(i.primaries) * (1 + u64::from(i.replicas));
+            ok += u64::from(i.primaries);
+        }
+    }
     Ok(Reply::Json(
         200,
-        json!({"_shards": {"total": n, "successful": n, "failed": 0}}),
+        json!({"_shards": {"total": total, "successful": ok, "failed": 0}}),
     ))
 }
 
@@ -189,5 +208,55 @@ pub(crate) fn template(
             Ok(acknowledged())
         }
         (_, None) => Err(EsError::illegal("template name is required")),
+    }
+}
+
+/// `[/{index}]/_alias[/{name}]`: get, HEAD, put and delete aliases.
+pub(crate) fn alias(
+    st: &EsState,
+    req: &Req,
+    idx: Option<&str>,
+    name: Option<&str>,
+) -> Result<Reply, EsError> {
+    match (&req.method, idx, name) {
+        (&Method::HEAD, i, Some(n)) => Ok(Reply::Status(if st.store.alias_exists(i, n) {
+            200
+        } else {
+            404
+        })),
+        (&Method::GET, i, n) => match st.store.get_aliases(i, n) {
+            Ok(v) => Ok(Reply::Json(200, v)),
+            // ES answers a missing alias with its string error.
+            Err(outpost_logs::Error::AliasesNotFound(a)) => Err(EsError::Text {
+                status: 404,
+                text: format!("alias [{a}] missing"),
+            }),
+            Err(e) => Err(e.into()),
+        },
+        (&Method::DELETE, Some(i), Some(n)) => {
+            st.store.delete_alias(i, n)?;
+            Ok(acknowledged())
+        }
+        (_, Some(i), Some(n)) => {
+            st.store.put_alias(i, n, &req.json()?)?;
+            Ok(acknowledged())
+        }
+        _ => Err(EsError::illegal("alias name is required")),
+    }
+}
+
+/// `_data_stream[/{name}]`.
+pub(crate) fn data_stream(st: &EsState, req: &Req, name: Option<&str>) -> Result<Reply, EsError> {
+    match (&req.method, name) {
+        (&Method::GET, n) => Ok(Reply::Json(200, st.store.get_data_streams(n)?)),
+        (&Method::PUT, Some(n)) => {
+            st.store.create_data_stream(n)?;
+            Ok(acknowledged())
+        }
+        (&Method::DELETE, Some(n)) => {
+            st.store.delete_data_stream(n)?;
+            Ok(acknowledged())
+        }
+        _ => Err(EsError::illegal("data stream name is required")),
     }
 }

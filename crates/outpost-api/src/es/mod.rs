@@ -8,11 +8,13 @@
 //! methods). Every response carries `X-Elastic-Product: Elasticsearch`, and
 //! `filter_path` applies to every JSON answer ([`filter_path`]).
 //!
-//! One file per area: [`documents`] (`_doc`, `_create`, `_source`),
-//! [`bulk`], [`search`] (`_search`, `_msearch`, `_count`), [`indices`]
-//! (index admin, mappings, settings, templates, field caps, refresh,
-//! delete by query), [`cluster`] (`/`, license, health, `_cat`),
-//! [`security`], [`error`] and [`counters`].
+//! One file per area: [`documents`] (`_doc`, `_create`, `_source`,
+//! `_update`, `_mget`), [`bulk`], [`search`] (`_search`, `_msearch`,
+//! `_count`, `typed_keys`), [`scroll`], [`indices`] (index admin, mappings,
+//! settings, aliases, data streams, templates, field caps, refresh, delete by
+//! query), [`cluster`] (`/`, license, xpack, health, `_cat`, ILM policies and
+//! ingest pipelines kept but not run), [`security`], [`error`] and
+//! [`counters`].
 
 mod bulk;
 mod cluster;
@@ -23,10 +25,12 @@ mod filter_path;
 mod indices;
 mod request;
 mod routes;
+mod scroll;
 mod search;
 mod security;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -54,6 +58,12 @@ pub struct EsState {
     pub auth: Arc<EsAuth>,
     /// Refused requests, for `/metrics`.
     pub counters: Arc<EsCounters>,
+    /// Lifecycle policies by name (`_ilm/policy`), kept but not run.
+    pub(crate) ilm: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
+    /// Ingest pipelines by id (`_ingest/pipeline`), kept but not run.
+    pub(crate) pipelines: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
+    /// Open scroll contexts by id.
+    pub(crate) scrolls: Arc<Mutex<scroll::Scrolls>>,
 }
 
 impl EsState {
@@ -64,6 +74,9 @@ impl EsState {
             cluster_name: cluster_name.into(),
             auth: Arc::new(auth),
             counters: Arc::new(EsCounters::default()),
+            ilm: Arc::default(),
+            pipelines: Arc::default(),
+            scrolls: Arc::default(),
         }
     }
 
@@ -98,6 +111,21 @@ pub fn router(state: EsState) -> Router {
             .fallback(handle)
             .with_state(state),
     )
+}
+
+/// Adds `X-Elastic-Product: Elasticsearch` to every response of `router`
+/// (the listener's health and Outpost routes too), as ES adds it before any
+/// handler runs.
+pub fn with_product_header(router: Router) -> Router {
+    router.layer(axum::middleware::map_response(
+        |mut resp: Response| async move {
+            resp.headers_mut().insert(
+                "x-elastic-product",
+                axum::http::HeaderValue::from_static("Elasticsearch"),
+            );
+            resp
+        },
+    ))
 }
 
 async fn handle(State(state): State<EsState>, req: Request) -> Response {

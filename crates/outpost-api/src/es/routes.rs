@@ -8,7 +8,7 @@ use axum::http::Method;
 use super::EsState;
 use super::error::EsError;
 use super::request::{Reply, Req};
-use super::{bulk, cluster, documents, indices, search};
+use super::{bulk, cluster, documents, indices, scroll, search};
 
 /// An endpoint with its path parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,10 +31,18 @@ pub(crate) enum Ep<'a> {
     CatHealth,
     Template(Option<&'a str>, bool),
     Authenticate,
+    Aliases,
+    Alias(Option<&'a str>, Option<&'a str>),
+    DataStream(Option<&'a str>),
+    IlmPolicy(Option<&'a str>),
     Index(&'a str),
     Doc(&'a str, Option<&'a str>),
     Create(&'a str, &'a str),
     Source(&'a str, &'a str),
+    Update(&'a str, &'a str),
+    Mget(Option<&'a str>),
+    Pipeline(Option<&'a str>),
+    Scroll(Option<&'a str>),
 }
 
 use Method as M;
@@ -49,6 +57,8 @@ const GET_PUT_POST: &[M] = &[M::GET, M::PUT, M::POST];
 const INDEX: &[M] = &[M::GET, M::HEAD, M::PUT, M::DELETE];
 const DOC: &[M] = &[M::GET, M::HEAD, M::PUT, M::POST, M::DELETE];
 const TEMPLATE: &[M] = &[M::GET, M::HEAD, M::PUT, M::POST, M::DELETE];
+const GET_PUT_DELETE: &[M] = &[M::GET, M::PUT, M::DELETE];
+const SCROLL: &[M] = &[M::GET, M::POST, M::DELETE];
 
 /// The endpoint of a path and the methods it takes.
 pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
@@ -57,6 +67,8 @@ pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
         [] => (Ep::Root, GET_HEAD),
         ["_bulk"] => (Ep::Bulk(None), PUT_POST),
         ["_search"] => (Ep::Search(None), GET_POST),
+        ["_search", "scroll"] => (Ep::Scroll(None), SCROLL),
+        ["_search", "scroll", id] => (Ep::Scroll(Some(id)), SCROLL),
         ["_msearch"] => (Ep::Msearch(None), GET_POST),
         ["_count"] => (Ep::Count(None), GET_POST),
         ["_refresh"] => (Ep::Refresh(None), GET_POST),
@@ -76,6 +88,18 @@ pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
         ["_template"] => (Ep::Template(None, true), GET),
         ["_template", n] => (Ep::Template(Some(n), true), TEMPLATE),
         ["_security", "_authenticate"] => (Ep::Authenticate, GET),
+        ["_aliases"] => (Ep::Aliases, GET_POST),
+        ["_mget"] => (Ep::Mget(None), GET_POST),
+        ["_ingest", "pipeline"] => (Ep::Pipeline(None), GET),
+        ["_ingest", "pipeline", n] => (Ep::Pipeline(Some(n)), GET_PUT_DELETE),
+        ["_alias"] => (Ep::Alias(None, None), GET),
+        ["_alias", n] => (Ep::Alias(None, Some(n)), GET_HEAD),
+        ["_data_stream"] => (Ep::DataStream(None), GET),
+        ["_data_stream", n] => (Ep::DataStream(Some(n)), GET_PUT_DELETE),
+        ["_ilm", "policy"] => (Ep::IlmPolicy(None), GET),
+        ["_ilm", "policy", n] => (Ep::IlmPolicy(Some(n)), GET_PUT_DELETE),
+        [i, "_alias" | "_aliases"] => (Ep::Alias(Some(i), None), GET),
+        [i, "_alias" | "_aliases", n] => (Ep::Alias(Some(i), Some(n)), TEMPLATE),
         [i] => (Ep::Index(i), INDEX),
         [i, "_bulk"] => (Ep::Bulk(Some(i)), PUT_POST),
         [i, "_search"] => (Ep::Search(Some(i)), GET_POST),
@@ -90,6 +114,8 @@ pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
         [i, "_doc", id] => (Ep::Doc(i, Some(id)), DOC),
         [i, "_create", id] => (Ep::Create(i, id), PUT_POST),
         [i, "_source", id] => (Ep::Source(i, id), GET_HEAD),
+        [i, "_update", id] => (Ep::Update(i, id), POST),
+        [i, "_mget"] => (Ep::Mget(Some(i)), GET_POST),
         _ => return None,
     })
 }
@@ -142,6 +168,14 @@ pub(crate) fn dispatch(st: &EsState, req: &Req) -> Result<Reply, EsError> {
         Ep::Settings(i) => indices::put_settings(st, req, i.unwrap_or_default()),
         Ep::DeleteByQuery(i) => indices::delete_by_query(st, req, i),
         Ep::Template(n, legacy) => indices::template(st, req, n, legacy),
+        Ep::Aliases if *m == M::GET => indices::alias(st, req, None, None),
+        Ep::Aliases => Ok(Reply::Json(
+            200,
+            st.store.update_aliases(&req.required_json()?)?,
+        )),
+        Ep::Alias(i, n) => indices::alias(st, req, i, n),
+        Ep::DataStream(n) => indices::data_stream(st, req, n),
+        Ep::IlmPolicy(n) => cluster::ilm_policy(st, req, n),
         Ep::Index(i) => match *m {
             M::HEAD => indices::exists(st, i),
             M::GET => indices::get_index(st, req, i),
@@ -156,6 +190,11 @@ pub(crate) fn dispatch(st: &EsState, req: &Req) -> Result<Reply, EsError> {
         },
         Ep::Create(i, id) => documents::index(st, req, i, Some(id), true),
         Ep::Source(i, id) => documents::source(st, req, i, id, *m == M::HEAD),
+        Ep::Update(i, id) => documents::update(st, req, i, id),
+        Ep::Mget(i) => documents::mget(st, req, i),
+        Ep::Pipeline(n) => cluster::pipeline(st, req, n),
+        Ep::Scroll(id) if *m == M::DELETE => scroll::clear(st, req, id),
+        Ep::Scroll(id) => scroll::next(st, req, id),
     }
 }
 
