@@ -231,6 +231,7 @@ pub(crate) fn parse_tz(ty: &str, s: &str) -> Result<TimeZone> {
         let (sign, digits) = rest;
         let clean: String = digits.chars().filter(|c| *c != ':').collect();
         let (h, m) = match clean.len() {
+            _ if !clean.bytes().all(|b| b.is_ascii_digit()) => (None, None),
             1 | 2 => (clean.parse::<i32>().ok(), Some(0)),
             4 => (
                 clean[..2].parse::<i32>().ok(),
@@ -371,6 +372,7 @@ mod tests {
         assert!(parse_tz("t", "Europe/Paris").is_ok());
         assert!(parse_tz("t", "-08:00").is_ok());
         assert!(parse_tz("t", "Mars/Olympus").is_err());
+        assert!(parse_tz("t", "+1é1").is_err());
     }
 
     #[test]

@@ -763,3 +763,44 @@ fn projected_and_column_paths_agree() {
         json!({"key": "a", "doc_count": a_in_first})
     );
 }
+
+#[test]
+fn other_date_fields_read_the_kv_column() {
+    let s = LogStore::new(StoreOptions::default(), outpost_clock::Clock::manual(T0));
+    let body = [
+        "{\"index\":{\"_index\":\"d\",\"_id\":\"1\"}}\n{\"created\":\"2026-11-24T10:00:00Z\"}\n",
+        "{\"index\":{\"_index\":\"d\",\"_id\":\"2\"}}\n{\"created\":\"2026-11-24T10:00:30Z\"}\n",
+        "{\"index\":{\"_index\":\"d\",\"_id\":\"3\"}}\n{\"created\":\"2026-11-24T10:02:00Z\"}\n",
+    ]
+    .concat();
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    let res = s
+        .search(
+            "d",
+            &json!({"size": 0, "aggs": {
+                "h": {"date_histogram": {"field": "created", "fixed_interval": "1m"}},
+                "t": {"terms": {"field": "created", "size": 1, "order": {"_key": "asc"}}},
+                "min": {"min": {"field": "created"}},
+            }}),
+            SearchOptions::default(),
+        )
+        .unwrap();
+    let a = &res["aggregations"];
+    assert_eq!(
+        keys_counts(&a["h"]),
+        vec![
+            (json!(T0), 2),
+            (json!(T0 + MIN), 0),
+            (json!(T0 + 2 * MIN), 1)
+        ]
+    );
+    assert_eq!(
+        a["t"]["buckets"],
+        json!([{"key": T0, "key_as_string": "2026-11-24T10:00:00.000Z", "doc_count": 1}])
+    );
+    assert_eq!(a["t"]["sum_other_doc_count"], json!(2));
+    assert_eq!(
+        a["min"]["value_as_string"],
+        json!("2026-11-24T10:00:00.000Z")
+    );
+}
