@@ -726,6 +726,25 @@ class Runner:
         return results
 
 
+def stale_skips(suite, skips):
+    """Entries of the skip list that name no test of the suite."""
+    out, cache = [], {}
+    for rel, name in skips:
+        if rel not in cache:
+            path = os.path.join(suite, "test", rel)
+            if not os.path.exists(path):
+                cache[rel] = None
+            else:
+                with open(path, encoding="utf-8") as f:
+                    cache[rel] = [n for n, _ in parse_test_file(f.read())[2]]
+        names = cache[rel]
+        if names is None:
+            out.append(f"no test file {rel}")
+        elif name != "*" and name not in names:
+            out.append(f"no test {name!r} in {rel}")
+    return out
+
+
 def describe(arg):
     s = json.dumps(arg, default=str)
     return s if len(s) <= 160 else s[:157] + "..."
@@ -780,6 +799,11 @@ def main(argv=None):
     client = Client(args.url, args.user, args.password)
     runner = Runner(client, args.suite, args.version, args.verbose)
     skips = load_skip_list(args.skips)
+    stale = stale_skips(args.suite, skips)
+    if stale:
+        for line in stale:
+            print(f"es-yaml: {args.skips}: {line}")
+        return 2
     only = {x for x in args.only.split(",") if x}
     per_dir = {}
     t0 = time.monotonic()

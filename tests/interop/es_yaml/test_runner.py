@@ -340,6 +340,12 @@ setup:
         self.assertIn("node_selector_v2", res[0][2])
         self.assertEqual(FakeES.seen, [])
 
+    def test_stale_skip_entries_are_reported(self):
+        self.run_yaml('"a":\n  - do: {get: {index: test, id: 1}}\n')
+        self.assertEqual(r.stale_skips(self.suite, {("demo/t.yml", "a"): "x", ("demo/t.yml", "*"): "x"}), [])
+        self.assertEqual(r.stale_skips(self.suite, {("demo/t.yml", "b"): "x"}), ["no test 'b' in demo/t.yml"])
+        self.assertEqual(r.stale_skips(self.suite, {("demo/u.yml", "*"): "x"}), ["no test file demo/u.yml"])
+
     def test_expected_file_parsing(self):
         path = os.path.join(self.suite, "exp.tsv")
         with open(path, "w") as f:
