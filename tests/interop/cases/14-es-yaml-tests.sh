@@ -23,7 +23,11 @@ if [ ! -d "$suite/test" ]; then
   exit 0
 fi
 
-start_outpost
+# A stack of our own with security off (the embedded one enables it).
+mkdir -p "$WORK/stack/prometheus" "$WORK/stack/elasticsearch"
+printf 'global:\n  scrape_interval: 15s\n' >"$WORK/stack/prometheus/prometheus.yml"
+printf 'cluster.name: "yaml-tests"\nxpack.security.enabled: false\n' >"$WORK/stack/elasticsearch/elasticsearch.yml"
+start_outpost "$WORK/stack"
 ES=$(listener_addr elasticsearch)
 pid=${PIDS[-1]}
 
