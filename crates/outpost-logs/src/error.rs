@@ -33,6 +33,18 @@ pub enum Error {
     /// `resource_already_exists_exception` (400).
     #[error("index [{0}] already exists")]
     AlreadyExists(String),
+    /// `resource_not_found_exception` (404), e.g. a missing index template.
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// `action_request_validation_exception` (400): a request missing a required part.
+    #[error("{0}")]
+    ActionRequestValidation(String),
+    /// `invalid_index_template_exception` (400).
+    #[error("{0}")]
+    InvalidIndexTemplate(String),
+    /// `parse_exception` (400), e.g. an unknown key of a create-index body.
+    #[error("{0}")]
+    Parse(String),
     /// An internal failure of the index engine (500).
     #[error("index engine: {0}")]
     Engine(String),
@@ -50,6 +62,10 @@ impl Error {
             Error::Parsing(_) => "parsing_exception",
             Error::XContentParse(_) => "x_content_parse_exception",
             Error::AlreadyExists(_) => "resource_already_exists_exception",
+            Error::ResourceNotFound(_) => "resource_not_found_exception",
+            Error::ActionRequestValidation(_) => "action_request_validation_exception",
+            Error::InvalidIndexTemplate(_) => "invalid_index_template_exception",
+            Error::Parse(_) => "parse_exception",
             Error::Engine(_) => "exception",
         }
     }
@@ -57,7 +73,7 @@ impl Error {
     /// The HTTP status Elasticsearch answers with.
     pub fn status(&self) -> u16 {
         match self {
-            Error::IndexNotFound(_) => 404,
+            Error::IndexNotFound(_) | Error::ResourceNotFound(_) => 404,
             Error::VersionConflict(..) => 409,
             Error::Engine(_) => 500,
             _ => 400,

@@ -15,10 +15,12 @@
 //! `refresh_interval_ms` (1000) of clock time old, so a write is searchable at most 1 s after it
 //! returns (pinned by `writes_become_visible_within_the_refresh_interval`).
 
+mod admin;
 mod bulk;
 mod date;
 mod encode;
 mod error;
+mod field_caps;
 mod ids;
 mod index;
 mod mapping;
@@ -26,9 +28,11 @@ pub mod query;
 mod resolve;
 mod search;
 mod store;
+mod templates;
 #[cfg(test)]
 mod tests;
 
+pub use admin::IndexInfo;
 pub use bulk::BulkResponse;
 pub use date::{Rounding, eval_date_math, parse_date};
 pub use error::{Error, Result};

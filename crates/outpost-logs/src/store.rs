@@ -126,6 +126,8 @@ pub struct LogStore {
     inner: Mutex<Inner>,
     id_seq: AtomicU64,
     node: u64,
+    /// Templates and per-index settings and aliases (`admin.rs`, `templates.rs`).
+    pub(crate) meta: crate::admin::Meta,
 }
 
 impl std::fmt::Debug for LogStore {
@@ -146,6 +148,7 @@ impl LogStore {
             inner: Mutex::new(Inner::default()),
             id_seq: AtomicU64::new(0),
             node,
+            meta: crate::admin::Meta::default(),
         }
     }
 
@@ -192,6 +195,7 @@ impl LogStore {
             },
         )?);
         inner.indices.insert(name.to_string(), idx.clone());
+        self.apply_templates(&idx)?;
         Ok(idx)
     }
 

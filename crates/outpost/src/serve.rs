@@ -13,9 +13,9 @@ use axum::Router;
 use outpost_api::jaeger::SpmState;
 use outpost_api::lifecycle::LifecycleState;
 use outpost_api::{
-    AmState, HealthTexts, JaegerState, LISTENERS, Listener, ListenerSpec, OtlpCounters, OtlpState,
-    OutpostState, PromState, Protocol, Readiness, Reload, RemoteWriteCounters, SelfMetrics, am,
-    health, jaeger, lifecycle, metrics, otlp, prom,
+    AmState, EsState, HealthTexts, JaegerState, LISTENERS, Listener, ListenerSpec, OtlpCounters,
+    OtlpState, OutpostState, PromState, Protocol, Readiness, Reload, RemoteWriteCounters,
+    SelfMetrics, am, es, health, jaeger, lifecycle, metrics, otlp, prom,
 };
 use outpost_clock::{Clock, Stopwatch};
 use outpost_config::{Files, PromDuration, Stack, StackPaths, load_stack};
@@ -284,6 +284,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     let trace_metrics = args.traces_metrics.build(&clock);
     trace_metrics.register_metrics(&metrics);
     let jaeger_state = traces_family(&args, &clock, &metrics, &trace_metrics)?;
+    let es_state = crate::logs_rt::start(&args, &stack, &clock, &metrics)?;
     let files = paths.files;
     let (config_tx, config_rx) = watch::channel(Arc::new(stack));
     let scrape = Arc::new(ScrapeManager::new(tsdb.clone(), clock.clone(), None));
@@ -308,11 +309,12 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     )?;
     let am_state = AmState::new(alertmanager.clone());
     {
-        let (rw, otlp, am, traces) = (
+        let (rw, otlp, am, traces, es) = (
             remote_write.clone(),
             otlp.clone(),
             am_state.too_large.clone(),
             jaeger_state.counters.clone(),
+            es_state.counters.clone(),
         );
         metrics.register(Box::new(move |w: &mut String| {
             let [otlp_http, otlp_grpc] = otlp.body_too_large();
@@ -329,6 +331,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
                     t3,
                     t4,
                     t5,
+                    es.body_too_large(),
                 ],
             );
         }));
@@ -393,6 +396,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
             clock: clock.clone(),
         },
         jaeger: jaeger_state,
+        es: es_state,
         spm,
         prom_lifecycle: LifecycleState {
             reloader: runtime.clone(),
@@ -472,6 +476,7 @@ struct Families {
     otlp: OtlpState,
     outpost: OutpostState,
     jaeger: JaegerState,
+    es: EsState,
     spm: SpmState,
     prom_lifecycle: LifecycleState,
     am_lifecycle: LifecycleState,
@@ -518,8 +523,8 @@ impl Families {
                 base.merge(jaeger::collector_grpc_router(self.jaeger.clone()))
             }
             Listener::Zipkin => base.merge(jaeger::zipkin_router(self.jaeger.clone())),
-            // Slots of the logs family: health and /outpost/v1 until it lands.
-            Listener::Elasticsearch | Listener::Beats => base,
+            Listener::Elasticsearch => base.merge(es::router(self.es.clone())),
+            Listener::Beats => base,
         };
         metrics::count_requests(r, l.name(), self.metrics.clone())
     }
@@ -703,6 +708,7 @@ fn flag_map(a: &ServeArgs) -> BTreeMap<String, String> {
     m.insert("storage.tsdb.retention.time".into(), a.retention.clone());
     m.insert("storage.tsdb.max-series".into(), a.max_series.to_string());
     m.insert("traces.max-spans".into(), a.traces_max_spans.to_string());
+    m.insert("logs.max-bytes".into(), a.logs_max_bytes.to_string());
     m.insert("query.lookback-delta".into(), "5m".into());
     m.insert("query.max-samples".into(), "50000000".into());
     m.insert("query.timeout".into(), "2m".into());

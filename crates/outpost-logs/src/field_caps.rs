@@ -1,0 +1,242 @@
+//! `_field_caps`: per field (wildcards in the request), per type, whether it is searchable and
+//! aggregatable, with the indices that hold each type when a field's type differs between
+//! indices. Mapped fields, their `.keyword` multi-fields, object parents, and the metadata
+//! fields Elasticsearch 8 lists (`_id`, `_index`, `_source`, ...).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Result};
+use crate::mapping::FieldType;
+use crate::resolve::wildcard_match;
+use crate::search::SearchOptions;
+use crate::store::LogStore;
+
+/// Metadata fields: name, searchable, aggregatable (the type is the name).
+const METADATA_FIELDS: &[(&str, bool, bool)] = &[
+    ("_data_stream_timestamp", false, false),
+    ("_doc_count", false, false),
+    ("_field_names", false, false),
+    ("_id", true, false),
+    ("_ignored", true, false),
+    ("_index", true, true),
+    ("_routing", true, false),
+    ("_seq_no", true, true),
+    ("_source", false, false),
+    ("_version", false, false),
+];
+
+/// Searchable and aggregatable of a mapped type.
+fn caps(ty: &str) -> (bool, bool) {
+    match ty {
+        "text" => (true, false),
+        "object" | "nested" => (false, false),
+        _ => (true, true),
+    }
+}
+
+#[derive(Default)]
+struct TypeEntry {
+    indices: Vec<String>,
+    searchable: bool,
+    aggregatable: bool,
+    metadata: bool,
+}
+
+impl LogStore {
+    /// The `_field_caps` body for the indices of `expr` and the requested field patterns
+    /// (`*` wildcards; an empty list is 400 as in ES).
+    pub fn field_caps(&self, expr: &str, fields: &[String], opts: SearchOptions) -> Result<Value> {
+        let patterns: Vec<&str> = fields
+            .iter()
+            .flat_map(|f| f.split(','))
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .collect();
+        if patterns.is_empty() {
+            return Err(Error::ActionRequestValidation(
+                "Validation Failed: 1: specified fields can't be null or empty;".into(),
+            ));
+        }
+        let wanted = |name: &str| patterns.iter().any(|p| wildcard_match(p, name));
+        let indices = self.resolve(expr, opts.ignore_unavailable)?;
+        // field -> type -> entry
+        let mut out: BTreeMap<String, BTreeMap<String, TypeEntry>> = BTreeMap::new();
+        let mut add = |field: &str, ty: &str, index: &str, s: bool, a: bool, meta: bool| {
+            let e = out
+                .entry(field.to_string())
+                .or_default()
+                .entry(ty.to_string())
+                .or_default();
+            if e.indices.last().is_none_or(|n| n != index) {
+                e.indices.push(index.to_string());
+            }
+            e.searchable = s;
+            e.aggregatable = a;
+            e.metadata = meta;
+        };
+        for idx in &indices {
+            let name = idx.name();
+            for (field, s, a) in METADATA_FIELDS {
+                if wanted(field) {
+                    add(field, field, name, *s, *a, true);
+                }
+            }
+            let mapping = idx.mapping();
+            for (path, ty) in mapping.fields() {
+                let tn = ty.name();
+                if wanted(path) {
+                    let (s, a) = caps(tn);
+                    add(path, tn, name, s, a, false);
+                }
+                if let FieldType::Text { keyword: Some(_) } = ty {
+                    let twin = format!("{path}.keyword");
+                    if wanted(&twin) {
+                        add(&twin, "keyword", name, true, true, false);
+                    }
+                }
+                // dotted parents not mapped explicitly are objects
+                let mut p = path;
+                while let Some(i) = p.rfind('.') {
+                    p = &p[..i];
+                    if mapping.get(p).is_none() && wanted(p) {
+                        add(p, "object", name, false, false, false);
+                    }
+                }
+            }
+        }
+        let mut fields_obj = Map::new();
+        for (field, types) in out {
+            let several = types.len() > 1;
+            let mut tmap = Map::new();
+            for (ty, e) in types {
+                let mut o = Map::new();
+                o.insert("type".into(), json!(ty));
+                o.insert("metadata_field".into(), json!(e.metadata));
+                o.insert("searchable".into(), json!(e.searchable));
+                o.insert("aggregatable".into(), json!(e.aggregatable));
+                if several {
+                    o.insert("indices".into(), json!(e.indices));
+                }
+                tmap.insert(ty, Value::Object(o));
+            }
+            fields_obj.insert(field, Value::Object(tmap));
+        }
+        let names: Vec<&str> = indices.iter().map(|i| i.name()).collect();
+        Ok(json!({"indices": names, "fields": fields_obj}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::search::SearchOptions;
+    use crate::store::{LogStore, StoreOptions};
+
+    fn store() -> LogStore {
+        LogStore::new(
+            StoreOptions::default(),
+            outpost_clock::Clock::manual(1_700_000_000_000),
+        )
+    }
+
+    fn f(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn field_caps_as_es_lists_them() {
+        let s = store();
+        s.create_index_with(
+            "test1",
+            &json!({"mappings": {"properties": {"text": {"type": "text"}, "number": {"type": "double"},
+                "object": {"properties": {"leaf": {"type": "keyword"}}}}}}),
+        )
+        .unwrap();
+        s.create_index_with(
+            "test2",
+            &json!({"mappings": {"properties": {"text": {"type": "text"}, "number": {"type": "long"},
+                "date": {"type": "date"}}}}),
+        )
+        .unwrap();
+        let r = s
+            .field_caps(
+                "test1,test2",
+                &f(&["text", "number", "date"]),
+                SearchOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(r["indices"], json!(["test1", "test2"]));
+        assert_eq!(
+            r["fields"]["text"]["text"],
+            json!({"type": "text", "metadata_field": false, "searchable": true, "aggregatable": false})
+        );
+        assert_eq!(r["fields"]["number"]["double"]["indices"], json!(["test1"]));
+        assert_eq!(r["fields"]["number"]["long"]["indices"], json!(["test2"]));
+        assert_eq!(r["fields"]["number"]["long"]["aggregatable"], true);
+        assert!(r["fields"]["date"]["date"].get("indices").is_none());
+        let r = s
+            .field_caps("test1", &f(&["obj*"]), SearchOptions::default())
+            .unwrap();
+        assert_eq!(r["fields"]["object"]["object"]["searchable"], false);
+        assert_eq!(r["fields"]["object.leaf"]["keyword"]["aggregatable"], true);
+        // dynamic text gets its .keyword twin; `*` lists metadata fields too
+        s.index_doc(
+            "logs",
+            None,
+            br#"{"msg":"hello"}"#,
+            crate::OpType::Index,
+            crate::Refresh::True,
+        )
+        .unwrap();
+        let r = s
+            .field_caps("logs", &f(&["*"]), SearchOptions::default())
+            .unwrap();
+        assert_eq!(r["fields"]["msg.keyword"]["keyword"]["searchable"], true);
+        assert_eq!(r["fields"]["msg"]["text"]["aggregatable"], false);
+        assert_eq!(
+            r["fields"]["_id"]["_id"],
+            json!({"type": "_id", "metadata_field": true, "searchable": true, "aggregatable": false})
+        );
+        assert_eq!(r["fields"]["_index"]["_index"]["aggregatable"], true);
+        assert_eq!(r["fields"]["_source"]["_source"]["searchable"], false);
+        // no metadata field unless asked
+        let r = s
+            .field_caps("logs", &f(&["m*"]), SearchOptions::default())
+            .unwrap();
+        assert!(r["fields"].get("_id").is_none());
+    }
+
+    #[test]
+    fn field_caps_errors() {
+        let s = store();
+        let e = s
+            .field_caps("nope", &f(&["*"]), SearchOptions::default())
+            .unwrap_err();
+        assert_eq!(
+            (e.status(), e.es_type()),
+            (404, "index_not_found_exception")
+        );
+        s.create_index_with("a", &json!({})).unwrap();
+        let e = s
+            .field_caps("a", &[], SearchOptions::default())
+            .unwrap_err();
+        assert_eq!(
+            (e.status(), e.es_type()),
+            (400, "action_request_validation_exception")
+        );
+        let r = s
+            .field_caps(
+                "a,nope",
+                &f(&["x"]),
+                SearchOptions {
+                    ignore_unavailable: true,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(r, json!({"indices": ["a"], "fields": {}}));
+    }
+}
