@@ -606,7 +606,8 @@ class Runner:
             if status < 400 or status in CATCH_STATUS.values():
                 raise Failure(f"{method} {path}: expected [request] (other 4xx/5xx), got {status}: {text[:400]}")
         elif is_regex(catch):
-            if re.search(catch.strip()[1:-1], text, re.VERBOSE) is None:
+            # Unlike `match`, a `catch` regex is not in free-spacing mode.
+            if re.search(catch.strip()[1:-1], text) is None:
                 raise Failure(f"{method} {path}: error does not match {catch}: status {status}: {text[:600]}")
         else:
             raise Failure(f"unknown catch [{catch}]")

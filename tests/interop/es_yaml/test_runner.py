@@ -260,6 +260,11 @@ class RunnerTest(unittest.TestCase):
       catch: /no.such.index/
       search: {index: missing}
 ---
+"regex with spaces":
+  - do:
+      catch: /no such index \\[missing\\]/
+      search: {index: missing}
+---
 "wrong status":
   - do:
       catch: conflict
@@ -285,7 +290,7 @@ class RunnerTest(unittest.TestCase):
   - match: {found: false}
 """)
         got = {n: s for n, s, _ in res}
-        self.assertEqual(got, {"missing": "pass", "regex": "pass", "wrong status": "fail", "no error": "fail",
+        self.assertEqual(got, {"missing": "pass", "regex": "pass", "regex with spaces": "pass", "wrong status": "fail", "no error": "fail",
                                "param": "pass", "unknown param fails": "fail", "ignore": "pass"})
 
     def test_head_text_setup_teardown_and_skips(self):
