@@ -85,6 +85,14 @@ YAML
   PIDS+=($!)
 }
 
+# stop_outpost: stops the outpost start_outpost started last (its ports file goes too).
+stop_outpost() {
+  local pid=${PIDS[-1]}
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$WORK/ports.json"
+}
+
 # listener_addr NAME: the HOST:PORT the running outpost bound for listener NAME.
 listener_addr() {
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/ports.json" "$1"

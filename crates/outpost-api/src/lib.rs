@@ -4,7 +4,8 @@
 //! decoding, the family's one error mapping, and calls into domain crates.
 //!
 //! Families: [`prom`] (Prometheus HTTP API, remote write), [`am`]
-//! (Alertmanager API v2), [`otlp`] (OTLP/HTTP and OTLP/gRPC receivers),
+//! (Alertmanager API v2), [`es`] (the Elasticsearch REST API over the log
+//! store), [`otlp`] (OTLP/HTTP and OTLP/gRPC receivers),
 //! [`outpost`] (Outpost's own `/outpost/v1/` endpoints, on every HTTP
 //! listener), and the listener-wide pieces: [`health`], [`lifecycle`]
 //! (`/-/reload`) and [`metrics`] (`/metrics`, request counting).
@@ -12,19 +13,23 @@
 pub mod am;
 mod body;
 mod envelope;
+pub mod es;
 mod form;
+mod grpc_limit;
 pub mod health;
 pub mod jaeger;
 pub mod lifecycle;
 mod listeners;
 pub mod metrics;
 pub mod otlp;
+pub mod otlp_logs;
 pub mod outpost;
 pub mod prom;
 
 pub use am::AmState;
 pub use body::{TooLargeCounter, render_body_too_large};
 pub use envelope::{ApiError, ErrorType, success};
+pub use es::{EsAuth, EsCounters, EsState};
 pub use health::{HealthTexts, Readiness};
 pub use jaeger::{JaegerState, TraceCounters};
 pub use lifecycle::Reload;

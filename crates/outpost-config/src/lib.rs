@@ -9,6 +9,7 @@
 mod alertmanager;
 mod check;
 mod duration;
+mod elasticsearch;
 mod error;
 mod grafana;
 mod http;
@@ -30,6 +31,7 @@ pub use alertmanager::{
 };
 pub use check::Pos;
 pub use duration::PromDuration;
+pub use elasticsearch::{ElasticsearchFile, load_elasticsearch, parse_elasticsearch, parse_users};
 pub use error::{Diagnostic, Error, Result};
 pub use grafana::{Datasource, GrafanaDatasources, load_grafana_datasources};
 pub use http::{Authorization, BasicAuth, HttpClientConfig, HttpConfigBlock, OAuth2, TlsConfig};

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::de::IgnoredAny;
 
 use crate::alertmanager::{AlertmanagerConfig, load_alertmanager};
+use crate::elasticsearch::{ElasticsearchFile, load_elasticsearch};
 use crate::error::Diagnostic;
 use crate::grafana::{GrafanaDatasources, load_grafana_datasources};
 use crate::jaeger::{JaegerFile, is_jaeger_file, load_jaeger};
@@ -27,6 +28,8 @@ pub enum FileKind {
     GrafanaDatasources,
     /// A Jaeger deployment (`jaeger/*.yml`).
     Jaeger,
+    /// `elasticsearch/elasticsearch.yml`.
+    Elasticsearch,
     /// A file outpost does not validate yet.
     Other,
 }
@@ -115,6 +118,8 @@ pub struct Stack {
     pub grafana: Option<GrafanaDatasources>,
     /// Jaeger deployments (`jaeger/*.yml`), for what maps to the trace row.
     pub jaeger: Vec<JaegerFile>,
+    /// `elasticsearch/elasticsearch.yml`, for the Elasticsearch listener.
+    pub elasticsearch: Option<ElasticsearchFile>,
     /// Per-file outcome.
     pub reports: Vec<FileReport>,
 }
@@ -235,6 +240,15 @@ fn load_jaeger_file(files: &Files, path: &Path, stack: &mut Stack) {
     stack.reports.push(report);
 }
 
+fn load_es_file(files: &Files, path: &Path, stack: &mut Stack) {
+    let mut report = FileReport::new(files.display(path), FileKind::Elasticsearch);
+    if let Some(es) = record(&mut report, load_elasticsearch(files, path)) {
+        report.summary = es.summary();
+        stack.elasticsearch = Some(es);
+    }
+    stack.reports.push(report);
+}
+
 /// Loads a stack; never fails as a whole, each file's outcome is in `reports`.
 pub fn load_stack(paths: &StackPaths) -> Stack {
     let files = &paths.files;
@@ -276,6 +290,10 @@ pub fn load_stack(paths: &StackPaths) -> Stack {
             if is_yaml(&f) {
                 load_jaeger_file(files, &f, &mut stack);
             }
+        }
+        let es = root.join("elasticsearch/elasticsearch.yml");
+        if files.exists(&es) {
+            load_es_file(files, &es, &mut stack);
         }
     }
     stack

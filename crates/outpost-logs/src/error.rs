@@ -54,6 +54,14 @@ pub enum Error {
     /// `resource_already_exists_exception` (400).
     #[error("index [{0}] already exists")]
     AlreadyExists(String),
+    /// `too_many_buckets_exception` (400): a response would hold more than `search.max_buckets`.
+    #[error(
+        "Trying to create too many buckets. Must be less than or equal to: [65536] but was [{0}]. This limit can be set by changing the [search.max_buckets] cluster level setting."
+    )]
+    TooManyBuckets(usize),
+    /// `aggregation_execution_exception` (400): an aggregation request that cannot run.
+    #[error("{0}")]
+    Aggregation(String),
     /// An internal failure of the index engine (500).
     #[error("index engine: {0}")]
     Engine(String),
@@ -78,6 +86,8 @@ impl Error {
             Error::Parsing(_) => "parsing_exception",
             Error::XContentParse(_) => "x_content_parse_exception",
             Error::AlreadyExists(_) => "resource_already_exists_exception",
+            Error::TooManyBuckets(_) => "too_many_buckets_exception",
+            Error::Aggregation(_) => "aggregation_execution_exception",
             Error::Engine(_) => "exception",
         }
     }
@@ -103,6 +113,9 @@ impl Error {
             cause.insert("resource.id".into(), name.clone().into());
             cause.insert("index_uuid".into(), "_na_".into());
             cause.insert("index".into(), name.clone().into());
+        }
+        if let Error::TooManyBuckets(_) = self {
+            cause.insert("max_buckets".into(), 65_536.into());
         }
         let mut top = cause.clone();
         top.insert(

@@ -20,6 +20,7 @@
 //! component and legacy templates applied when an index is created or auto-created; `_field_caps`
 //! and hit highlighting (`highlight.rs`, terms from the query AST) round out the search side.
 
+mod aggs;
 mod bulk;
 mod date;
 mod encode;
@@ -27,6 +28,7 @@ mod error;
 mod ids;
 mod index;
 mod mapping;
+mod otlp;
 pub mod query;
 mod resolve;
 mod search;
@@ -48,6 +50,7 @@ pub use date::{Rounding, eval_date_math, parse_date};
 pub use error::{Error, Result};
 pub use index::{Fields, LogIndex, OpType, WriteOutcome, WriterOptions};
 pub use mapping::{FieldType, Leaf, Mapping, Prepared};
+pub use otlp::{OTLP_INDEX_PREFIX, OtlpLogsOutcome, otlp_index_name};
 pub use resolve::validate_index_name;
 pub use search::{MAX_RESULT_WINDOW, SearchOptions};
 

@@ -180,7 +180,7 @@ struct Hit {
     sort: Vec<SortVal>,
 }
 
-fn source_filter(spec: Option<&Value>) -> Result<Option<(Vec<String>, Vec<String>)>> {
+pub(crate) fn source_filter(spec: Option<&Value>) -> Result<Option<(Vec<String>, Vec<String>)>> {
     let list = |v: Option<&Value>| -> Vec<String> {
         match v {
             Some(Value::String(s)) => vec![s.clone()],
@@ -219,7 +219,7 @@ fn may_match_below(patterns: &[String], path: &str) -> bool {
     })
 }
 
-fn filter_source(
+pub(crate) fn filter_source(
     v: &Map<String, Value>,
     prefix: &str,
     inc: &[String],
@@ -476,12 +476,17 @@ impl LogStore {
             max_score.map_or(Value::Null, |s| json!(s)),
         );
         hits_obj.insert("hits".into(), Value::Array(out_hits));
-        Ok(json!({
+        let aggregations = crate::aggs::run(body, &indices, &searchers, &q, now)?;
+        let mut out = json!({
             "took": self.now_ms().saturating_sub(started),
             "timed_out": false,
             "_shards": {"total": indices.len(), "successful": indices.len(), "skipped": 0, "failed": 0},
             "hits": Value::Object(hits_obj),
-        }))
+        });
+        if let (Some(a), Some(o)) = (aggregations, out.as_object_mut()) {
+            o.insert("aggregations".into(), a);
+        }
+        Ok(out)
     }
 
     fn sort_values(

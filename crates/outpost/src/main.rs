@@ -7,7 +7,9 @@ mod beats;
 mod check_cmd;
 mod check_routes;
 mod embedded;
+mod es_tls;
 mod loadgen;
+mod logs_rt;
 mod rules_rt;
 mod serve;
 mod test_cmd;
@@ -109,6 +111,17 @@ struct ServeArgs {
     traces_max_spans: usize,
     #[command(flatten)]
     traces_metrics: crate::traces_rt::TracesMetricsFlags,
+    /// Most bytes the log store holds; the oldest whole indices are evicted beyond it.
+    #[arg(long = "logs.max-bytes", default_value_t = 1 << 30, value_name = "BYTES")]
+    logs_max_bytes: u64,
+    /// Elasticsearch API users (`user:password` lines) when elasticsearch.yml enables security.
+    #[arg(long = "elasticsearch.users", value_name = "FILE")]
+    elasticsearch_users: Option<PathBuf>,
+    /// Serve the Elasticsearch API over HTTPS with a self-signed certificate generated at start
+    /// (written as `elasticsearch-http.crt` beside the ports file, else in the data dir, else the
+    /// temp dir), as `xpack.security.http.ssl.enabled: true` has it in production.
+    #[arg(long = "elasticsearch.tls")]
+    elasticsearch_tls: bool,
     /// The URL Outpost is reachable at (alert generator links, templates' `$externalURL`).
     #[arg(long = "web.external-url", value_name = "URL")]
     external_url: Option<String>,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,10 +12,11 @@ use anyhow::{Context, Result, anyhow, bail};
 use axum::Router;
 use outpost_api::jaeger::SpmState;
 use outpost_api::lifecycle::LifecycleState;
+use outpost_api::otlp_logs::{self, OtlpLogsState};
 use outpost_api::{
-    AmState, HealthTexts, JaegerState, LISTENERS, Listener, ListenerSpec, OtlpCounters, OtlpState,
-    OutpostState, PromState, Protocol, Readiness, Reload, RemoteWriteCounters, SelfMetrics, am,
-    health, jaeger, lifecycle, metrics, otlp, prom,
+    AmState, EsState, HealthTexts, JaegerState, LISTENERS, Listener, ListenerSpec, OtlpCounters,
+    OtlpState, OutpostState, PromState, Protocol, Readiness, Reload, RemoteWriteCounters,
+    SelfMetrics, am, es, health, jaeger, lifecycle, metrics, otlp, prom,
 };
 use outpost_clock::{Clock, Stopwatch};
 use outpost_config::{Files, PromDuration, Stack, StackPaths, load_stack};
@@ -284,6 +285,15 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     let trace_metrics = args.traces_metrics.build(&clock);
     trace_metrics.register_metrics(&metrics);
     let jaeger_state = traces_family(&args, &clock, &metrics, &trace_metrics)?;
+    let es_state = crate::logs_rt::start(&args, &stack, &clock, &metrics)?;
+    let otlp_logs = OtlpLogsState {
+        store: es_state.store.clone(),
+        counters: Arc::default(),
+    };
+    {
+        let c = otlp_logs.counters.clone();
+        metrics.register(Box::new(move |w: &mut String| c.render(w)));
+    }
     let files = paths.files;
     let (config_tx, config_rx) = watch::channel(Arc::new(stack));
     let scrape = Arc::new(ScrapeManager::new(tsdb.clone(), clock.clone(), None));
@@ -308,14 +318,17 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     )?;
     let am_state = AmState::new(alertmanager.clone());
     {
-        let (rw, otlp, am, traces) = (
+        let (rw, otlp, am, traces, es, logs) = (
             remote_write.clone(),
             otlp.clone(),
             am_state.too_large.clone(),
             jaeger_state.counters.clone(),
+            es_state.counters.clone(),
+            otlp_logs.counters.clone(),
         );
         metrics.register(Box::new(move |w: &mut String| {
             let [otlp_http, otlp_grpc] = otlp.body_too_large();
+            let [logs_http, logs_grpc] = logs.body_too_large();
             let [t1, t2, t3, t4, t5] = traces.body_too_large();
             outpost_api::render_body_too_large(
                 w,
@@ -329,6 +342,9 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
                     t3,
                     t4,
                     t5,
+                    es.body_too_large(),
+                    logs_http,
+                    logs_grpc,
                 ],
             );
         }));
@@ -393,6 +409,8 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
             clock: clock.clone(),
         },
         jaeger: jaeger_state,
+        es: es_state,
+        otlp_logs,
         spm,
         prom_lifecycle: LifecycleState {
             reloader: runtime.clone(),
@@ -413,6 +431,26 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     for (spec, listener) in sockets {
         let rx = shutdown_rx.clone();
         let task = match spec.protocol {
+            Protocol::Http
+                if spec.listener == Listener::Elasticsearch && args.elasticsearch_tls =>
+            {
+                let router = families.router_for(spec.listener);
+                let dir = es_cert_dir(&args);
+                let (tls, cert) = crate::es_tls::tls_listener(listener, &dir)?;
+                info!(certificate = %cert.display(), "elasticsearch listener serves https (--elasticsearch.tls)");
+                let mut rx = rx;
+                tokio::spawn(async move {
+                    let shutdown = async move {
+                        let _ = rx.wait_for(|s| *s).await;
+                    };
+                    if let Err(e) = axum::serve(tls, router)
+                        .with_graceful_shutdown(shutdown)
+                        .await
+                    {
+                        error!(listener = spec.name, error = %e, "listener failed");
+                    }
+                })
+            }
             Protocol::Http | Protocol::Grpc => {
                 let router = families.router_for(spec.listener);
                 let mut rx = rx;
@@ -463,6 +501,18 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     Ok(())
 }
 
+/// Where `--elasticsearch.tls` writes its certificate: beside the ports file, else in the data
+/// dir, else the temp dir.
+fn es_cert_dir(args: &ServeArgs) -> PathBuf {
+    args.ports_file
+        .as_ref()
+        .and_then(|p| p.parent())
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .or_else(|| args.data_dir.clone())
+        .unwrap_or_else(std::env::temp_dir)
+}
+
 /// Every API family's state, and which routers each listener serves.
 struct Families {
     ready: Readiness,
@@ -472,6 +522,8 @@ struct Families {
     otlp: OtlpState,
     outpost: OutpostState,
     jaeger: JaegerState,
+    es: EsState,
+    otlp_logs: OtlpLogsState,
     spm: SpmState,
     prom_lifecycle: LifecycleState,
     am_lifecycle: LifecycleState,
@@ -497,7 +549,8 @@ impl Families {
                 .merge(lifecycle::router(self.am_lifecycle.clone())),
             Listener::OtlpHttp => base
                 .merge(otlp::http_router(self.otlp.clone()))
-                .merge(jaeger::otlp_http_router(self.jaeger.clone())),
+                .merge(jaeger::otlp_http_router(self.jaeger.clone()))
+                .merge(otlp_logs::otlp_http_router(self.otlp_logs.clone())),
             Listener::OtlpGrpc => base.merge(grpc_services(vec![
                 (
                     "opentelemetry.proto.collector.metrics.v1.MetricsService",
@@ -506,6 +559,10 @@ impl Families {
                 (
                     "opentelemetry.proto.collector.trace.v1.TraceService",
                     jaeger::otlp_grpc_router(self.jaeger.clone()),
+                ),
+                (
+                    "opentelemetry.proto.collector.logs.v1.LogsService",
+                    otlp_logs::otlp_grpc_router(self.otlp_logs.clone()),
                 ),
             ])),
             Listener::JaegerQuery => base
@@ -518,8 +575,8 @@ impl Families {
                 base.merge(jaeger::collector_grpc_router(self.jaeger.clone()))
             }
             Listener::Zipkin => base.merge(jaeger::zipkin_router(self.jaeger.clone())),
-            // Slots of the logs family: health and /outpost/v1 until it lands.
-            Listener::Elasticsearch | Listener::Beats => base,
+            Listener::Elasticsearch => base.merge(es::router(self.es.clone())),
+            Listener::Beats => base,
         };
         metrics::count_requests(r, l.name(), self.metrics.clone())
     }
@@ -703,6 +760,7 @@ fn flag_map(a: &ServeArgs) -> BTreeMap<String, String> {
     m.insert("storage.tsdb.retention.time".into(), a.retention.clone());
     m.insert("storage.tsdb.max-series".into(), a.max_series.to_string());
     m.insert("traces.max-spans".into(), a.traces_max_spans.to_string());
+    m.insert("logs.max-bytes".into(), a.logs_max_bytes.to_string());
     m.insert("query.lookback-delta".into(), "5m".into());
     m.insert("query.max-samples".into(), "50000000".into());
     m.insert("query.timeout".into(), "2m".into());

@@ -25,9 +25,9 @@ use tonic::codec::CompressionEncoding;
 
 use super::JaegerState;
 use super::counters::Receiver;
-use super::grpc_limit::{resource_exhausted_over_limit, service_router};
 use super::zipkin::{Inflate, inflate};
 use crate::body::{BodyError, OTLP_GRPC_MESSAGE_BYTES, read_body, without_default_limit};
+use crate::grpc_limit::{resource_exhausted_over_limit, service_router};
 
 /// Largest Thrift body accepted (the Collector's HTTP default).
 pub(super) const COLLECTOR_HTTP_BODY_BYTES: usize = 20 << 20;
@@ -170,7 +170,9 @@ pub fn collector_grpc_router(state: JaegerState) -> Router {
     let svc = CollectorServiceServer::new(Collector(state))
         .accept_compressed(CompressionEncoding::Gzip)
         .max_decoding_message_size(OTLP_GRPC_MESSAGE_BYTES);
-    resource_exhausted_over_limit(service_router(svc), counters, Receiver::JaegerGrpc)
+    resource_exhausted_over_limit(service_router(svc), move || {
+        counters.too_large(Receiver::JaegerGrpc)
+    })
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ mod v3;
 
 mod collector;
 mod counters;
-mod grpc_limit;
 mod otlp_traces;
 #[cfg(test)]
 mod test_support;

@@ -23,8 +23,8 @@ use tonic::codec::CompressionEncoding;
 
 use super::JaegerState;
 use super::counters::Receiver;
-use super::grpc_limit::{resource_exhausted_over_limit, service_router};
 use crate::body::{OTLP_GRPC_MESSAGE_BYTES, without_default_limit};
+use crate::grpc_limit::{resource_exhausted_over_limit, service_router};
 use crate::otlp::read_export;
 
 /// Translates and writes a request; the Export response (partial success
@@ -100,7 +100,9 @@ pub fn otlp_grpc_router(state: JaegerState) -> Router {
     let svc = TraceServiceServer::new(Traces(state))
         .accept_compressed(CompressionEncoding::Gzip)
         .max_decoding_message_size(OTLP_GRPC_MESSAGE_BYTES);
-    resource_exhausted_over_limit(service_router(svc), counters, Receiver::OtlpGrpc)
+    resource_exhausted_over_limit(service_router(svc), move || {
+        counters.too_large(Receiver::OtlpGrpc)
+    })
 }
 
 #[cfg(test)]

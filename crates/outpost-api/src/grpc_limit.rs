@@ -1,23 +1,19 @@
-//! The span receivers' gRPC services as axum routers: mounted without a
+//! The receivers' gRPC services (spans, logs) as axum routers: mounted without a
 //! fallback (tonic's `Routes` adds one, and axum cannot merge two routers
 //! that both have a fallback, as the otlp-grpc listener merges the metrics
-//! and traces services), and with the message limit as gRPC-Go answers
+//! and traces and logs services), and with the message limit as gRPC-Go answers
 //! it: tonic refuses a message above its `max_decoding_message_size` with
 //! OUT_OF_RANGE, the Collector and Jaeger (gRPC-Go) with
 //! RESOURCE_EXHAUSTED, so a layer rewrites tonic's answer and counts the
 //! refusal.
-
-use std::convert::Infallible;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
+use std::convert::Infallible;
 use tonic::server::NamedService;
-
-use super::counters::{Receiver, TraceCounters};
 
 const GRPC_STATUS: &str = "grpc-status";
 /// tonic's answer to an over-limit message, and gRPC-Go's.
@@ -26,7 +22,7 @@ const RESOURCE_EXHAUSTED: &str = "8";
 
 /// A router serving the tonic service `svc` at `/<package.Service>/<method>`,
 /// with no fallback.
-pub(super) fn service_router<S>(svc: S) -> Router
+pub(crate) fn service_router<S>(svc: S) -> Router
 where
     S: tonic::codegen::Service<Request, Error = Infallible>
         + NamedService
@@ -41,14 +37,13 @@ where
 }
 
 /// Wraps `router` (tonic routes) so over-limit messages get
-/// RESOURCE_EXHAUSTED and are counted as too large for `receiver`.
-pub(super) fn resource_exhausted_over_limit(
-    router: Router,
-    counters: Arc<TraceCounters>,
-    receiver: Receiver,
-) -> Router {
+/// RESOURCE_EXHAUSTED and are counted by `count_too_large`.
+pub(crate) fn resource_exhausted_over_limit<F>(router: Router, count_too_large: F) -> Router
+where
+    F: Fn() + Clone + Send + Sync + 'static,
+{
     router.layer(middleware::from_fn(move |req: Request, next: Next| {
-        let counters = counters.clone();
+        let count = count_too_large.clone();
         async move {
             let mut resp = next.run(req).await;
             // A refused message gets a trailers-only answer (the status is
@@ -64,7 +59,7 @@ pub(super) fn resource_exhausted_over_limit(
                 None => false,
             };
             if too_large {
-                counters.too_large(receiver);
+                count();
             }
             resp
         }

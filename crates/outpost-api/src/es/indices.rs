@@ -1,0 +1,193 @@
+//! Index administration: `HEAD|GET|PUT|DELETE /{index}`, `_mapping`,
+//! `_settings`, `_refresh`, `_field_caps`, `_delete_by_query`, and index
+//! templates (`_index_template`, legacy `_template`). Expressions
+//! (comma lists, wildcards, `_all`) resolve in the store; `DELETE` refuses
+//! wildcards as ES 8 does by default (`action.destructive_requires_name`).
+
+use axum::http::Method;
+use serde_json::{Value, json};
+
+use super::EsState;
+use super::documents::refresh_param;
+use super::error::EsError;
+use super::request::{Reply, Req};
+use super::search::opts;
+
+fn acknowledged() -> Reply {
+    Reply::Json(200, json!({"acknowledged": true}))
+}
+
+/// `HEAD /{index}`: 200 when the expression names an index, else 404.
+pub(crate) fn exists(st: &EsState, idx: &str) -> Result<Reply, EsError> {
+    let found = st.store.resolve(idx, false).is_ok_and(|v| !v.is_empty());
+    Ok(Reply::Status(if found { 200 } else { 404 }))
+}
+
+/// `GET /{index}`.
+pub(crate) fn get_index(st: &EsState, req: &Req, idx: &str) -> Result<Reply, EsError> {
+    Ok(Reply::Json(200, st.store.get_index(idx, opts(req)?)?))
+}
+
+/// `PUT /{index}` with `settings`, `mappings`, `aliases`.
+pub(crate) fn create(st: &EsState, req: &Req, idx: &str) -> Result<Reply, EsError> {
+    let body = req.json()?;
+    st.store.create_index_with(idx, &body)?;
+    Ok(Reply::Json(
+        200,
+        json!({"acknowledged": true, "shards_acknowledged": true, "index": idx}),
+    ))
+}
+
+/// `DELETE /{index}` (concrete names, comma-separated).
+pub(crate) fn delete(st: &EsState, idx: &str) -> Result<Reply, EsError> {
+    let names: Vec<&str> = idx.split(',').filter(|s| !s.is_empty()).collect();
+    if names.iter().any(|n| n.contains('*') || *n == "_all") {
+        return Err(EsError::illegal(
+            "Wildcard expressions or all indices are not allowed",
+        ));
+    }
+    for n in &names {
+        if !st.store.exists(n) {
+            return Err(outpost_logs::Error::IndexNotFound(n.to_string()).into());
+        }
+    }
+    for n in names {
+        st.store.delete_index(n)?;
+    }
+    Ok(acknowledged())
+}
+
+/// `GET [/{index}]/_mapping`.
+pub(crate) fn get_mapping(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
+    let expr = idx.unwrap_or("_all");
+    let out = match st.store.get_mapping(expr) {
+        Err(outpost_logs::Error::IndexNotFound(_)) if req.flag("ignore_unavailable")? => json!({}),
+        other => other?,
+    };
+    Ok(Reply::Json(200, out))
+}
+
+/// `PUT|POST /{index}/_mapping`.
+pub(crate) fn put_mapping(st: &EsState, req: &Req, idx: &str) -> Result<Reply, EsError> {
+    let body = req.required_json()?;
+    for i in st.store.resolve(idx, false)? {
+        st.store.put_mapping(i.name(), &body)?;
+    }
+    Ok(acknowledged())
+}
+
+/// `GET [/{index}]/_settings`.
+pub(crate) fn get_settings(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
+    Ok(Reply::Json(
+        200,
+        st.store.get_settings(idx.unwrap_or("_all"), opts(req)?)?,
+    ))
+}
+
+/// `PUT /{index}/_settings`.
+pub(crate) fn put_settings(st: &EsState, req: &Req, idx: &str) -> Result<Reply, EsError> {
+    let body = req.required_json()?;
+    Ok(Reply::Json(200, st.store.put_settings(idx, &body)?))
+}
+
+/// `POST [/{index}]/_refresh`.
+pub(crate) fn refresh(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
+    let expr = idx.unwrap_or("_all");
+    let n = match st.store.resolve(expr, req.flag("ignore_unavailable")?) {
+        Ok(v) => v.len(),
+        Err(e) => return Err(e.into()),
+    };
+    st.store.refresh(expr)?;
+    Ok(Reply::Json(
+        200,
+        json!({"_shards": {"total": n, "successful": n, "failed": 0}}),
+    ))
+}
+
+/// `GET|POST [/{index}]/_field_caps?fields=…` (or `{"fields":[…]}`).
+pub(crate) fn field_caps(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
+    let mut fields: Vec<String> = req
+        .param("fields")
+        .map(|f| {
+            f.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = req.json()?;
+    if let Some(a) = body.get("fields").and_then(Value::as_array) {
+        fields.extend(a.iter().filter_map(Value::as_str).map(str::to_string));
+    }
+    if fields.is_empty() {
+        return Err(EsError::new(
+            400,
+            "action_request_validation_exception",
+            "Validation Failed: 1: specified fields can't be null or empty;",
+        ));
+    }
+    Ok(Reply::Json(
+        200,
+        st.store
+            .field_caps(idx.unwrap_or("_all"), &fields, opts(req)?)?,
+    ))
+}
+
+/// `POST /{index}/_delete_by_query` (body `query`, or `q=`).
+pub(crate) fn delete_by_query(st: &EsState, req: &Req, idx: &str) -> Result<Reply, EsError> {
+    let mut body = req.json()?;
+    if let (Some(q), Some(o)) = (req.param("q"), body.as_object_mut()) {
+        let mut qs = serde_json::Map::new();
+        qs.insert("query".into(), q.into());
+        if let Some(df) = req.param("df") {
+            qs.insert("default_field".into(), df.into());
+        }
+        o.insert("query".into(), json!({"query_string": qs}));
+    }
+    if let (Some(m), Some(o)) = (req.param("max_docs"), body.as_object_mut()) {
+        let n: i64 = m.parse().map_err(|_| {
+            EsError::illegal(format!(
+                "Failed to parse int parameter [max_docs] with value [{m}]"
+            ))
+        })?;
+        o.insert("max_docs".into(), n.into());
+    }
+    let refresh = refresh_param(req)?;
+    Ok(Reply::Json(
+        200,
+        st.store.delete_by_query(idx, &body, opts(req)?, refresh)?,
+    ))
+}
+
+/// `_index_template[/{name}]` and `_template[/{name}]`.
+pub(crate) fn template(
+    st: &EsState,
+    req: &Req,
+    name: Option<&str>,
+    legacy: bool,
+) -> Result<Reply, EsError> {
+    match (&req.method, name) {
+        (&Method::GET, n) => Ok(Reply::Json(200, st.store.get_templates(n, legacy)?)),
+        (&Method::HEAD, Some(n)) => Ok(Reply::Status(if st.store.template_exists(n, legacy) {
+            200
+        } else {
+            404
+        })),
+        (&Method::DELETE, Some(n)) => {
+            st.store.delete_template(n, legacy)?;
+            Ok(acknowledged())
+        }
+        (_, Some(n)) => {
+            let body = req.required_json()?;
+            if req.flag("create")? && st.store.template_exists(n, legacy) {
+                return Err(EsError::illegal(format!(
+                    "index template [{n}] already exists"
+                )));
+            }
+            st.store.put_template(n, &body, legacy)?;
+            Ok(acknowledged())
+        }
+        (_, None) => Err(EsError::illegal("template name is required")),
+    }
+}

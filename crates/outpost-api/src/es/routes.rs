@@ -1,0 +1,183 @@
+//! The route table: path shape → endpoint and the methods it takes. A path
+//! no endpoint has answers ES's 400 "no handler found for uri [...] and
+//! method [...]"; a known path with another method ES's 405 "Incorrect HTTP
+//! method for uri [...] and method [...], allowed: [...]".
+
+use axum::http::Method;
+
+use super::EsState;
+use super::error::EsError;
+use super::request::{Reply, Req};
+use super::{bulk, cluster, documents, indices, search};
+
+/// An endpoint with its path parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ep<'a> {
+    Root,
+    Bulk(Option<&'a str>),
+    Search(Option<&'a str>),
+    Msearch(Option<&'a str>),
+    Count(Option<&'a str>),
+    Refresh(Option<&'a str>),
+    FieldCaps(Option<&'a str>),
+    Mapping(Option<&'a str>),
+    Settings(Option<&'a str>),
+    DeleteByQuery(&'a str),
+    License,
+    Xpack,
+    Health(Option<&'a str>),
+    Cat,
+    CatIndices(Option<&'a str>),
+    CatHealth,
+    Template(Option<&'a str>, bool),
+    Authenticate,
+    Index(&'a str),
+    Doc(&'a str, Option<&'a str>),
+    Create(&'a str, &'a str),
+    Source(&'a str, &'a str),
+}
+
+use Method as M;
+
+const GET: &[M] = &[M::GET];
+const GET_HEAD: &[M] = &[M::GET, M::HEAD];
+const GET_POST: &[M] = &[M::GET, M::POST];
+const POST: &[M] = &[M::POST];
+const PUT_POST: &[M] = &[M::PUT, M::POST];
+const GET_PUT: &[M] = &[M::GET, M::PUT];
+const GET_PUT_POST: &[M] = &[M::GET, M::PUT, M::POST];
+const INDEX: &[M] = &[M::GET, M::HEAD, M::PUT, M::DELETE];
+const DOC: &[M] = &[M::GET, M::HEAD, M::PUT, M::POST, M::DELETE];
+const TEMPLATE: &[M] = &[M::GET, M::HEAD, M::PUT, M::POST, M::DELETE];
+
+/// The endpoint of a path and the methods it takes.
+pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    Some(match s.as_slice() {
+        [] => (Ep::Root, GET_HEAD),
+        ["_bulk"] => (Ep::Bulk(None), PUT_POST),
+        ["_search"] => (Ep::Search(None), GET_POST),
+        ["_msearch"] => (Ep::Msearch(None), GET_POST),
+        ["_count"] => (Ep::Count(None), GET_POST),
+        ["_refresh"] => (Ep::Refresh(None), GET_POST),
+        ["_field_caps"] => (Ep::FieldCaps(None), GET_POST),
+        ["_mapping"] => (Ep::Mapping(None), GET),
+        ["_settings"] => (Ep::Settings(None), GET),
+        ["_license"] => (Ep::License, GET),
+        ["_xpack"] => (Ep::Xpack, GET),
+        ["_cluster", "health"] => (Ep::Health(None), GET),
+        ["_cluster", "health", i] => (Ep::Health(Some(i)), GET),
+        ["_cat"] => (Ep::Cat, GET),
+        ["_cat", "indices"] => (Ep::CatIndices(None), GET),
+        ["_cat", "indices", i] => (Ep::CatIndices(Some(i)), GET),
+        ["_cat", "health"] => (Ep::CatHealth, GET),
+        ["_index_template"] => (Ep::Template(None, false), GET),
+        ["_index_template", n] => (Ep::Template(Some(n), false), TEMPLATE),
+        ["_template"] => (Ep::Template(None, true), GET),
+        ["_template", n] => (Ep::Template(Some(n), true), TEMPLATE),
+        ["_security", "_authenticate"] => (Ep::Authenticate, GET),
+        [i] => (Ep::Index(i), INDEX),
+        [i, "_bulk"] => (Ep::Bulk(Some(i)), PUT_POST),
+        [i, "_search"] => (Ep::Search(Some(i)), GET_POST),
+        [i, "_msearch"] => (Ep::Msearch(Some(i)), GET_POST),
+        [i, "_count"] => (Ep::Count(Some(i)), GET_POST),
+        [i, "_refresh"] => (Ep::Refresh(Some(i)), GET_POST),
+        [i, "_field_caps"] => (Ep::FieldCaps(Some(i)), GET_POST),
+        [i, "_mapping"] => (Ep::Mapping(Some(i)), GET_PUT_POST),
+        [i, "_settings"] => (Ep::Settings(Some(i)), GET_PUT),
+        [i, "_delete_by_query"] => (Ep::DeleteByQuery(i), POST),
+        [i, "_doc"] => (Ep::Doc(i, None), POST),
+        [i, "_doc", id] => (Ep::Doc(i, Some(id)), DOC),
+        [i, "_create", id] => (Ep::Create(i, id), PUT_POST),
+        [i, "_source", id] => (Ep::Source(i, id), GET_HEAD),
+        _ => return None,
+    })
+}
+
+/// Answers one request.
+pub(crate) fn dispatch(st: &EsState, req: &Req) -> Result<Reply, EsError> {
+    let Some((ep, methods)) = route(&req.segs) else {
+        return Err(EsError::Text {
+            status: 400,
+            text: format!(
+                "no handler found for uri [{}] and method [{}]",
+                req.uri, req.method
+            ),
+        });
+    };
+    if !methods.contains(&req.method) {
+        let allowed: Vec<&str> = methods.iter().map(Method::as_str).collect();
+        return Err(EsError::Text {
+            status: 405,
+            text: format!(
+                "Incorrect HTTP method for uri [{}] and method [{}], allowed: [{}]",
+                req.uri,
+                req.method,
+                allowed.join(", ")
+            ),
+        });
+    }
+    let m = &req.method;
+    match ep {
+        Ep::Root => cluster::root(st, req),
+        Ep::License => cluster::license(),
+        Ep::Xpack => cluster::xpack(),
+        Ep::Health(i) => cluster::health(st, req, i),
+        Ep::Cat => cluster::cat(),
+        Ep::CatIndices(i) => cluster::cat_indices(st, req, i),
+        Ep::CatHealth => cluster::cat_health(st, req),
+        Ep::Authenticate => Ok(Reply::Json(
+            200,
+            st.auth.authenticate_body(req.user.as_deref())?,
+        )),
+        Ep::Bulk(i) => bulk::bulk(st, req, i),
+        Ep::Search(i) => search::search(st, req, i),
+        Ep::Msearch(i) => search::msearch(st, req, i),
+        Ep::Count(i) => search::count(st, req, i),
+        Ep::Refresh(i) => indices::refresh(st, req, i),
+        Ep::FieldCaps(i) => indices::field_caps(st, req, i),
+        Ep::Mapping(i) if *m == M::GET => indices::get_mapping(st, req, i),
+        Ep::Mapping(i) => indices::put_mapping(st, req, i.unwrap_or_default()),
+        Ep::Settings(i) if *m == M::GET => indices::get_settings(st, req, i),
+        Ep::Settings(i) => indices::put_settings(st, req, i.unwrap_or_default()),
+        Ep::DeleteByQuery(i) => indices::delete_by_query(st, req, i),
+        Ep::Template(n, legacy) => indices::template(st, req, n, legacy),
+        Ep::Index(i) => match *m {
+            M::HEAD => indices::exists(st, i),
+            M::GET => indices::get_index(st, req, i),
+            M::PUT => indices::create(st, req, i),
+            _ => indices::delete(st, i),
+        },
+        Ep::Doc(i, id) => match *m {
+            M::GET => documents::get(st, req, i, id.unwrap_or_default(), false),
+            M::HEAD => documents::get(st, req, i, id.unwrap_or_default(), true),
+            M::DELETE => documents::delete(st, req, i, id.unwrap_or_default()),
+            _ => documents::index(st, req, i, id, false),
+        },
+        Ep::Create(i, id) => documents::index(st, req, i, Some(id), true),
+        Ep::Source(i, id) => documents::source(st, req, i, id, *m == M::HEAD),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segs(p: &str) -> Vec<String> {
+        super::super::request::segments(p)
+    }
+
+    #[test]
+    fn paths_map_to_endpoints() {
+        let s = segs("/logs-1/_doc/abc");
+        assert_eq!(route(&s).unwrap().0, Ep::Doc("logs-1", Some("abc")));
+        let s = segs("/_cluster/health/logs-*");
+        assert_eq!(route(&s).unwrap().0, Ep::Health(Some("logs-*")));
+        let s = segs("/a/_search");
+        assert_eq!(route(&s).unwrap().0, Ep::Search(Some("a")));
+        let s = segs("/_search");
+        assert_eq!(route(&s).unwrap().0, Ep::Search(None));
+        assert!(route(&segs("/a/b/c/d")).is_none());
+        assert!(route(&segs("/a/_nope")).is_none());
+    }
+}

@@ -1,0 +1,316 @@
+//! `_search`, `_msearch` and `_count`, with or without an index in the path.
+//! URL parameters are folded into the body as ES does (they win over it):
+//! `q` (with `df`, `default_operator`, `analyze_wildcard`, `lenient`) becomes
+//! a `query_string` query, then `size`, `from`, `sort`, `_source*`,
+//! `track_total_hits`; `ignore_unavailable` and `rest_total_hits_as_int`
+//! become search options. `_msearch` reads header/body pairs and answers
+//! each search on its own: a failed one is an `error` entry with its
+//! `status` and the others still run.
+
+use outpost_logs::SearchOptions;
+use serde_json::{Map, Value, json};
+
+use super::EsState;
+use super::error::{EsError, bad_json};
+use super::request::{Reply, Req};
+
+/// The search options of the URL parameters.
+#[allow(clippy::needless_update)] // the options may grow
+pub(crate) fn opts(req: &Req) -> Result<SearchOptions, EsError> {
+    Ok(SearchOptions {
+        ignore_unavailable: req.flag("ignore_unavailable")?,
+        total_hits_as_int: req.flag("rest_total_hits_as_int")?,
+        ..SearchOptions::default()
+    })
+}
+
+/// The `q` family of URL parameters as a `query_string` query.
+fn url_query(req: &Req) -> Option<Value> {
+    let q = req.param("q")?;
+    let mut qs = Map::new();
+    qs.insert("query".into(), q.into());
+    for (param, key) in [
+        ("df", "default_field"),
+        ("default_operator", "default_operator"),
+        ("analyzer", "analyzer"),
+    ] {
+        if let Some(v) = req.param(param) {
+            qs.insert(key.into(), v.into());
+        }
+    }
+    for flag in ["analyze_wildcard", "lenient"] {
+        if let Some(v) = req.param(flag) {
+            qs.insert(flag.into(), (v != "false").into());
+        }
+    }
+    Some(json!({"query_string": qs}))
+}
+
+fn int_param(req: &Req, key: &str) -> Result<Option<Value>, EsError> {
+    match req.param(key) {
+        None => Ok(None),
+        Some(v) => v.parse::<i64>().map(|n| Some(n.into())).map_err(|_| {
+            EsError::illegal(format!(
+                "Failed to parse int parameter [{key}] with value [{v}]"
+            ))
+        }),
+    }
+}
+
+fn list(v: &str) -> Vec<Value> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| Value::String(s.to_string()))
+        .collect()
+}
+
+/// The search body with the URL parameters folded in.
+fn search_body(req: &Req) -> Result<Value, EsError> {
+    let mut body = req.json()?;
+    let Some(o) = body.as_object_mut() else {
+        return Err(EsError::new(
+            400,
+            "parsing_exception",
+            "Unknown key for a START_ARRAY in [null].",
+        ));
+    };
+    if let Some(q) = url_query(req) {
+        o.insert("query".into(), q);
+    }
+    for key in ["size", "from", "terminate_after"] {
+        if let Some(v) = int_param(req, key)? {
+            o.insert(key.into(), v);
+        }
+    }
+    if let Some(s) = req.param("sort") {
+        o.insert("sort".into(), Value::Array(list(s)));
+    }
+    let inc = req.param("_source_includes").map(list);
+    let exc = req.param("_source_excludes").map(list);
+    match req.param("_source") {
+        Some("false") => {
+            o.insert("_source".into(), false.into());
+        }
+        Some("true" | "") => {
+            o.insert("_source".into(), true.into());
+        }
+        Some(other) => {
+            o.insert("_source".into(), Value::Array(list(other)));
+        }
+        None => {}
+    }
+    if inc.is_some() || exc.is_some() {
+        o.insert(
+            "_source".into(),
+            json!({"includes": inc.unwrap_or_default(), "excludes": exc.unwrap_or_default()}),
+        );
+    }
+    if let Some(t) = req.param("track_total_hits") {
+        let v = match t {
+            "true" | "" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            n => n.parse::<i64>().map(Value::from).map_err(|_| {
+                EsError::illegal(format!(
+                    "Failed to parse int parameter [track_total_hits] with value [{n}]"
+                ))
+            })?,
+        };
+        o.insert("track_total_hits".into(), v);
+    }
+    Ok(body)
+}
+
+/// The index expression: the path's, or every index.
+fn target(idx: Option<&str>) -> &str {
+    idx.unwrap_or("_all")
+}
+
+/// `GET|POST [/{index}]/_search`.
+pub(crate) fn search(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
+    let body = search_body(req)?;
+    let out = st.store.search(target(idx), &body, opts(req)?)?;
+    Ok(Reply::Json(200, out))
+}
+
+/// `GET|POST [/{index}]/_count`.
+pub(crate) fn count(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
+    let mut body = req.json()?;
+    if let (Some(q), Some(o)) = (url_query(req), body.as_object_mut()) {
+        o.insert("query".into(), q);
+    }
+    let out = st.store.count(target(idx), &body, opts(req)?)?;
+    Ok(Reply::Json(200, out))
+}
+
+/// Header keys `_msearch` takes.
+const HEADER_KEYS: &[&str] = &[
+    "index",
+    "indices",
+    "ignore_unavailable",
+    "allow_no_indices",
+    "expand_wildcards",
+    "search_type",
+    "preference",
+    "routing",
+    "request_cache",
+    "ccs_minimize_roundtrips",
+    "allow_partial_search_results",
+    "ignore_throttled",
+];
+
+fn header_bool(h: &Map<String, Value>, key: &str) -> Option<bool> {
+    match h.get(key)? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => Some(s == "true"),
+        _ => None,
+    }
+}
+
+/// One `_msearch` item: its index expression, options and body.
+fn item(
+    header: &Map<String, Value>,
+    default_idx: Option<&str>,
+    base: SearchOptions,
+) -> Result<(String, SearchOptions), EsError> {
+    for k in header.keys() {
+        if !HEADER_KEYS.contains(&k.as_str()) {
+            return Err(EsError::illegal(format!(
+                "key [{k}] is not supported in the metadata section"
+            )));
+        }
+    }
+    let idx = match header.get("index").or_else(|| header.get("indices")) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => target(default_idx).to_string(),
+    };
+    let mut o = base;
+    if let Some(b) = header_bool(header, "ignore_unavailable") {
+        o.ignore_unavailable = b;
+    }
+    if let Some(t) = header.get("search_type").and_then(Value::as_str)
+        && t != "query_then_fetch"
+        && t != "dfs_query_then_fetch"
+    {
+        return Err(EsError::illegal(format!("No search type for [{t}]")));
+    }
+    Ok((idx, o))
+}
+
+/// `GET|POST [/{index}]/_msearch`.
+pub(crate) fn msearch(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
+    let started = st.store.now_ms();
+    let base = opts(req)?;
+    let lines: Vec<&[u8]> = req
+        .body
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect();
+    // A trailing newline leaves one empty piece; other empty lines are empty headers.
+    let n = match lines.last() {
+        Some(l) if l.iter().all(u8::is_ascii_whitespace) => lines.len() - 1,
+        _ => lines.len(),
+    };
+    let mut searches = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let head = lines[i];
+        let header: Map<String, Value> = if head.iter().all(u8::is_ascii_whitespace) {
+            Map::new()
+        } else {
+            match serde_json::from_slice::<Value>(head).map_err(|e| bad_json(&e))? {
+                Value::Object(o) => o,
+                _ => {
+                    return Err(EsError::illegal(
+                        "msearch request must contain a header object per search",
+                    ));
+                }
+            }
+        };
+        let Some(body_line) = lines.get(i + 1).filter(|_| i + 1 < n) else {
+            break;
+        };
+        let body: Value = if body_line.iter().all(u8::is_ascii_whitespace) {
+            json!({})
+        } else {
+            serde_json::from_slice(body_line).map_err(|e| bad_json(&e))?
+        };
+        searches.push((item(&header, idx, base)?, body));
+        i += 2;
+    }
+    if searches.is_empty() {
+        return Err(EsError::new(
+            400,
+            "action_request_validation_exception",
+            "Validation Failed: 1: no requests added;",
+        ));
+    }
+    let mut responses = Vec::with_capacity(searches.len());
+    for ((expr, o), body) in searches {
+        let entry = match st.store.search(&expr, &body, o) {
+            Ok(mut r) => {
+                if let Some(m) = r.as_object_mut() {
+                    m.insert("status".into(), 200.into());
+                }
+                r
+            }
+            Err(e) => EsError::from(e).msearch_item(),
+        };
+        responses.push(entry);
+    }
+    let took = st.store.now_ms().saturating_sub(started).max(0);
+    Ok(Reply::Json(
+        200,
+        json!({"took": took, "responses": responses}),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Method;
+
+    use super::*;
+
+    #[test]
+    fn url_parameters_fold_into_the_body() {
+        let req = Req::new(
+            Method::GET,
+            "/_search?q=level:error&df=message&default_operator=AND&size=5&from=2&sort=%40timestamp:desc,_doc&_source=a,b&track_total_hits=100",
+            b"{\"size\":1,\"query\":{\"match_all\":{}}}",
+        );
+        let b = search_body(&req).unwrap();
+        assert_eq!(
+            b["query"],
+            json!({"query_string": {"query": "level:error", "default_field": "message", "default_operator": "AND"}})
+        );
+        assert_eq!(b["size"], 5);
+        assert_eq!(b["from"], 2);
+        assert_eq!(b["sort"], json!(["@timestamp:desc", "_doc"]));
+        assert_eq!(b["_source"], json!(["a", "b"]));
+        assert_eq!(b["track_total_hits"], 100);
+        let req = Req::new(Method::GET, "/_search?size=x", b"");
+        assert_eq!(search_body(&req).unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn msearch_headers() {
+        let h = |v: Value| v.as_object().unwrap().clone();
+        let (i, o) = item(
+            &h(json!({"index": ["a", "b"], "ignore_unavailable": true})),
+            None,
+            SearchOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(i, "a,b");
+        assert!(o.ignore_unavailable);
+        let (i, _) = item(&h(json!({})), Some("logs-*"), SearchOptions::default()).unwrap();
+        assert_eq!(i, "logs-*");
+        let e = item(&h(json!({"bogus": 1})), None, SearchOptions::default()).unwrap_err();
+        assert_eq!(e.status(), 400);
+    }
+}
