@@ -261,6 +261,7 @@ impl LogStore {
     pub fn search(&self, expr: &str, body: &Value, opts: SearchOptions) -> Result<Value> {
         let started = self.now_ms();
         self.tick()?;
+        check_keys(body, SEARCH_KEYS, false)?;
         let indices = self.resolve(expr, opts.ignore_unavailable)?;
         let q = match body.get("query") {
             Some(v) => query::parse(v)?,
@@ -292,6 +293,8 @@ impl LogStore {
             ));
         }
         let track = match body.get("track_total_hits") {
+            // an integer total is always exact
+            None if opts.total_hits_as_int => Some(u64::MAX),
             None => Some(MAX_RESULT_WINDOW as u64),
             Some(Value::Bool(true)) => Some(u64::MAX),
             Some(Value::Bool(false)) => None,
@@ -302,6 +305,13 @@ impl LogStore {
                 ));
             }
         };
+        if opts.total_hits_as_int
+            && let Some(n) = track.filter(|n| *n != u64::MAX)
+        {
+            return Err(Error::IllegalArgument(format!(
+                "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got {n}"
+            )));
+        }
         let filter = source_filter(body.get("_source"))?;
         let by_score = sort.is_empty() || (sort.len() == 1 && sort[0].field == "_score");
         let now = self.now_ms();
@@ -456,6 +466,10 @@ impl LogStore {
             out_hits.push(Value::Object(hit));
         }
         let mut hits_obj = Map::new();
+        if track.is_none() && opts.total_hits_as_int {
+            // ES's integer form of an untracked total
+            hits_obj.insert("total".into(), json!(-1));
+        }
         if let Some(limit) = track {
             let (value, rel) = if total > limit {
                 (limit, "gte")
@@ -560,6 +574,8 @@ impl LogStore {
     /// `_count`: `{"count": N, "_shards": …}`.
     pub fn count(&self, expr: &str, body: &Value, opts: SearchOptions) -> Result<Value> {
         self.tick()?;
+        // other search keys (`aggs`, ...) are let through and ignored
+        check_keys(body, SEARCH_KEYS, true)?;
         let indices = self.resolve(expr, opts.ignore_unavailable)?;
         let q = match body.get("query") {
             Some(v) => query::parse(v)?,
@@ -576,6 +592,45 @@ impl LogStore {
             "count": total,
             "_shards": {"total": indices.len(), "successful": indices.len(), "skipped": 0, "failed": 0},
         }))
+    }
+}
+
+/// The top-level keys a `_search` body may hold (ES's search source; those outside the log
+/// store's model are accepted and ignored).
+const SEARCH_KEYS: &[&str] = &[
+    "query", "from", "size", "sort", "_source", "aggs", "aggregations", "highlight",
+    "track_total_hits", "search_after", "post_filter", "fields", "docvalue_fields",
+    "stored_fields", "script_fields", "min_score", "timeout", "terminate_after", "version",
+    "seq_no_primary_term", "explain", "track_scores", "profile", "suggest", "rescore",
+    "collapse", "indices_boost", "stats", "ext", "pit", "runtime_mappings", "slice", "knn",
+    "search_pipeline", "verbose_pipeline", "include_named_queries_score", "derived",
+];
+
+/// ES's parser token name for a JSON value, as its "Unknown key" errors print it.
+fn token_name(v: &Value) -> &'static str {
+    match v {
+        Value::Object(_) => "START_OBJECT",
+        Value::Array(_) => "START_ARRAY",
+        Value::String(_) => "VALUE_STRING",
+        Value::Number(_) => "VALUE_NUMBER",
+        Value::Bool(_) => "VALUE_BOOLEAN",
+        Value::Null => "VALUE_NULL",
+    }
+}
+
+/// Refuses a body key outside `allowed` as ES does (`parsing_exception`), e.g. a query
+/// sent without its `"query"` wrapper.
+fn check_keys(body: &Value, allowed: &[&str], count: bool) -> Result<()> {
+    let Some(o) = body.as_object() else {
+        return Ok(());
+    };
+    match o.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        Some((k, _)) if count => Err(Error::Parsing(format!("request does not support [{k}]"))),
+        Some((k, v)) => Err(Error::Parsing(format!(
+            "Unknown key for a {} in [{k}].",
+            token_name(v)
+        ))),
     }
 }
 

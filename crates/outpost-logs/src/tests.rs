@@ -445,3 +445,49 @@ fn deeply_nested_query_string_is_refused_not_a_stack_overflow() {
         .unwrap();
     assert_eq!(res["hits"]["total"]["value"], 2);
 }
+
+#[test]
+fn search_body_keys_are_checked() {
+    let s = corpus();
+    let opts = SearchOptions::default();
+    let e = s
+        .search("logs-*", &json!({"match": {"message": "x"}}), opts)
+        .unwrap_err();
+    assert_eq!(e.es_type(), "parsing_exception");
+    assert_eq!(e.to_string(), "Unknown key for a START_OBJECT in [match].");
+    let e = s
+        .count("logs-*", &json!({"match": {"message": "x"}}), opts)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "request does not support [match]");
+    // known keys outside the store's model are accepted
+    let res = s
+        .search("logs-*", &json!({"size": 1, "timeout": "1s", "version": true}), opts)
+        .unwrap();
+    assert_eq!(res["hits"]["hits"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn integer_totals_are_exact_or_refused() {
+    let s = corpus();
+    let as_int = SearchOptions {
+        total_hits_as_int: true,
+        ..SearchOptions::default()
+    };
+    let res = s.search("logs-*", &json!({}), as_int).unwrap();
+    assert_eq!(res["hits"]["total"], json!(11));
+    let res = s
+        .search("logs-*", &json!({"track_total_hits": false}), as_int)
+        .unwrap();
+    assert_eq!(res["hits"]["total"], json!(-1));
+    let e = s
+        .search("logs-*", &json!({"track_total_hits": 100}), as_int)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got 100"
+    );
+    let res = s
+        .search("logs-*", &json!({"track_total_hits": true}), as_int)
+        .unwrap();
+    assert_eq!(res["hits"]["total"], json!(11));
+}
