@@ -3,6 +3,7 @@
 //! texts; `now` in date math comes from the caller (the project clock).
 
 mod bool_query;
+mod constant_score;
 mod exists;
 mod field;
 mod highlight_terms;
@@ -94,6 +95,7 @@ pub fn parse(v: &Value) -> Result<Query> {
         "terms" => Query::Terms(terms::parse(body)?),
         "range" => Query::Range(range::parse(body)?),
         "bool" => Query::Bool(bool_query::parse(body)?),
+        "constant_score" => constant_score::parse(body)?,
         "exists" => Query::Exists(exists::parse(body)?),
         "prefix" => Query::Prefix(prefix::parse(body)?),
         "wildcard" => Query::Wildcard(wildcard::parse(body)?),
