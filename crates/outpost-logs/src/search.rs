@@ -298,7 +298,15 @@ impl LogStore {
             None => Some(MAX_RESULT_WINDOW as u64),
             Some(Value::Bool(true)) => Some(u64::MAX),
             Some(Value::Bool(false)) => None,
-            Some(Value::Number(n)) => Some(n.as_u64().unwrap_or(u64::MAX)),
+            Some(Value::Number(n)) => match (n.as_u64(), n.as_i64()) {
+                (Some(k), _) => Some(k),
+                (None, Some(-1)) => Some(u64::MAX),
+                _ => {
+                    return Err(Error::IllegalArgument(format!(
+                        "[track_total_hits] parameter must be positive or equals to -1, got {n}"
+                    )));
+                }
+            },
             Some(_) => {
                 return Err(Error::Parsing(
                     "[track_total_hits] must be a boolean or a number".into(),

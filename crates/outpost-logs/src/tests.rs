@@ -490,4 +490,15 @@ fn integer_totals_are_exact_or_refused() {
         .search("logs-*", &json!({"track_total_hits": true}), as_int)
         .unwrap();
     assert_eq!(res["hits"]["total"], json!(11));
+    let res = s
+        .search("logs-*", &json!({"track_total_hits": -1}), as_int)
+        .unwrap();
+    assert_eq!(res["hits"]["total"], json!(11));
+    let e = s
+        .search("logs-*", &json!({"track_total_hits": -2}), as_int)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "[track_total_hits] parameter must be positive or equals to -1, got -2"
+    );
 }

@@ -20,16 +20,22 @@ pub struct RegexpQuery {
 /// `index.max_regex_length`.
 pub const MAX_REGEX_LENGTH: usize = 1000;
 
-pub(super) fn parse(body: &Value) -> Result<RegexpQuery> {
-    let (field, v) = single_field("regexp", body)?;
-    let o = options(v, "value");
-    let value = scalar_text("regexp", o.get("value"))?;
+/// Refuses an expression longer than `index.max_regex_length` (UTF-16 units, as ES counts).
+pub(super) fn check_length(value: &str) -> Result<()> {
     let len = value.encode_utf16().count();
     if len > MAX_REGEX_LENGTH {
         return Err(Error::IllegalArgument(format!(
             "The length of regex [{len}] used in the Regexp Query request has exceeded the allowed maximum of [{MAX_REGEX_LENGTH}]. This maximum can be set by changing the [index.max_regex_length] index level setting."
         )));
     }
+    Ok(())
+}
+
+pub(super) fn parse(body: &Value) -> Result<RegexpQuery> {
+    let (field, v) = single_field("regexp", body)?;
+    let o = options(v, "value");
+    let value = scalar_text("regexp", o.get("value"))?;
+    check_length(&value)?;
     Ok(RegexpQuery {
         field: field.to_string(),
         value,
@@ -66,5 +72,16 @@ mod tests {
         assert!(e.to_string().starts_with(
             "The length of regex [1110] used in the Regexp Query request has exceeded the allowed maximum of [1000]."
         ));
+        // query_string's `/regex/` terms are held to the same limit
+        let s = crate::query::golden_tests::corpus();
+        let q = format!("/{}/", "a".repeat(1110));
+        let e = s
+            .search(
+                "logs-*",
+                &json!({"query": {"query_string": {"query": q}}}),
+                crate::SearchOptions::default(),
+            )
+            .unwrap_err();
+        assert!(e.to_string().starts_with("The length of regex [1110]"));
     }
 }
