@@ -320,7 +320,20 @@ impl LogStore {
                 "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got {n}"
             )));
         }
-        let filter = source_filter(body.get("_source"))?;
+        // `stored_fields` without `_source` among them (and no `_source` option) drops the source
+        let stored_only = body.get("_source").is_none()
+            && body.get("stored_fields").is_some_and(|sf| {
+                !matches!(sf, Value::String(s) if s == "_source")
+                    && !sf
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("_source")))
+            });
+        let filter = if stored_only {
+            None
+        } else {
+            source_filter(body.get("_source"))?
+        };
+        let doc_fields = crate::doc_fields::parse(body)?;
         let by_score = sort.is_empty() || (sort.len() == 1 && sort[0].field == "_score");
         let now = self.now_ms();
         let want = from.saturating_add(size);
@@ -456,6 +469,14 @@ impl LogStore {
                     _ => src,
                 };
                 hit.insert("_source".into(), src);
+            }
+            if !doc_fields.is_empty()
+                && let Some(v) = idx
+                    .source_of(&doc)
+                    .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                    .and_then(|src| crate::doc_fields::hit_fields(&doc_fields, &idx.mapping(), &src))
+            {
+                hit.insert("fields".into(), v);
             }
             if let Some(hl) = &highlighter
                 && let Some(v) = idx

@@ -502,3 +502,17 @@ fn integer_totals_are_exact_or_refused() {
         "[track_total_hits] parameter must be positive or equals to -1, got -2"
     );
 }
+
+#[test]
+fn stored_fields_without_source_drop_it() {
+    let s = corpus();
+    let opts = SearchOptions::default();
+    let res = s
+        .search("logs-*", &json!({"size": 1, "stored_fields": ["message"]}), opts)
+        .unwrap();
+    assert!(res["hits"]["hits"][0].get("_source").is_none());
+    let res = s
+        .search("logs-*", &json!({"size": 1, "stored_fields": ["message", "_source"]}), opts)
+        .unwrap();
+    assert!(res["hits"]["hits"][0]["_source"].is_object());
+}
