@@ -280,10 +280,23 @@ impl LogStore {
             )));
         }
         let sort = parse_sort(body.get("sort"))?;
-        let search_after: Option<Vec<SortVal>> = body
+        let mut search_after: Option<Vec<SortVal>> = body
             .get("search_after")
             .and_then(Value::as_array)
             .map(|a| a.iter().map(SortVal::from_json).collect());
+        // a date sort key's search_after value may be the formatted date
+        if let Some(after) = search_after.as_mut() {
+            for (k, v) in sort.iter().zip(after.iter_mut()) {
+                if let SortVal::Str(text) = v
+                    && indices
+                        .iter()
+                        .any(|i| i.mapping().get(&k.field) == Some(&FieldType::Date))
+                    && let Some(ms) = crate::date::parse_date_value(&Value::String(text.clone()))
+                {
+                    *v = SortVal::Num(ms as f64);
+                }
+            }
+        }
         if search_after
             .as_ref()
             .is_some_and(|sa| sa.len() != sort.len().max(1))

@@ -516,3 +516,16 @@ fn stored_fields_without_source_drop_it() {
         .unwrap();
     assert!(res["hits"]["hits"][0]["_source"].is_object());
 }
+
+#[test]
+fn search_after_takes_a_formatted_date() {
+    let s = corpus();
+    let opts = SearchOptions::default();
+    let page = json!({"sort": [{"@timestamp": "desc"}], "size": 2});
+    let res = s.search("logs-*", &page, opts).unwrap();
+    assert_eq!(hit_ids(&res), vec!["d11", "d10"]);
+    let mut next = page.clone();
+    next["search_after"] = json!([res["hits"]["hits"][1]["_source"]["@timestamp"].clone()]);
+    let res = s.search("logs-*", &next, opts).unwrap();
+    assert_eq!(hit_ids(&res), vec!["d9", "d8"]);
+}
