@@ -38,7 +38,7 @@ pub fn parse_date(s: &str) -> Option<i64> {
 /// (`2019`, four digits) and a year-month (`2019-10`), their missing parts filled with the
 /// start of the period (ES's rule for range bounds), and a date-time without seconds
 /// (`2019-10-21T10`, `2019-10-21T10:30`).
-pub fn parse_partial_date(s: &str) -> Option<i64> {
+pub(crate) fn parse_partial_date(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Some(ms) = parse_date(s) {
         return Some(ms);

@@ -33,11 +33,16 @@ struct SortKey {
     field: String,
     desc: bool,
     missing_first: bool,
+    /// `mode` for multi-valued fields: `min`, `max`, `sum`, `avg`, `median` (`None`: min
+    /// ascending, max descending).
+    mode: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 enum SortVal {
     Missing,
+    /// An integer, exact (longs beyond 2^53 keep every digit).
+    Int(i64),
     Num(f64),
     Str(String),
 }
@@ -46,6 +51,7 @@ impl SortVal {
     fn to_json(&self) -> Value {
         match self {
             SortVal::Missing => Value::Null,
+            SortVal::Int(n) => json!(n),
             SortVal::Num(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => json!(*x as i64),
             SortVal::Num(x) => json!(x),
             SortVal::Str(s) => json!(s),
@@ -54,7 +60,10 @@ impl SortVal {
 
     fn from_json(v: &Value) -> SortVal {
         match v {
-            Value::Number(n) => n.as_f64().map_or(SortVal::Missing, SortVal::Num),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => SortVal::Int(i),
+                None => n.as_f64().map_or(SortVal::Missing, SortVal::Num),
+            },
             Value::String(s) => SortVal::Str(s.clone()),
             Value::Bool(b) => SortVal::Num(if *b { 1.0 } else { 0.0 }),
             _ => SortVal::Missing,
@@ -81,13 +90,71 @@ fn cmp_val(a: &SortVal, b: &SortVal, key: &SortKey) -> Ordering {
         }
         (x, y) => {
             let o = match (x, y) {
+                (SortVal::Int(p), SortVal::Int(q)) => p.cmp(q),
                 (SortVal::Num(p), SortVal::Num(q)) => p.total_cmp(q),
+                (SortVal::Int(p), SortVal::Num(q)) => (*p as f64).total_cmp(q),
+                (SortVal::Num(p), SortVal::Int(q)) => p.total_cmp(&(*q as f64)),
                 (SortVal::Str(p), SortVal::Str(q)) => p.cmp(q),
-                (SortVal::Num(_), SortVal::Str(_)) => Ordering::Less,
+                (SortVal::Num(_) | SortVal::Int(_), SortVal::Str(_)) => Ordering::Less,
                 _ => Ordering::Greater,
             };
             if key.desc { o.reverse() } else { o }
         }
+    }
+}
+
+/// One sort value out of a field's values (sorted ascending) by the key's `mode`; ES's
+/// default is min ascending, max descending. Integer sums wrap as Java longs do; `avg` and
+/// `median` are computed in doubles and rounded back for integers.
+fn pick_mode(mut sv: Vec<SortVal>, k: &SortKey) -> SortVal {
+    let mode = k
+        .mode
+        .as_deref()
+        .unwrap_or(if k.desc { "max" } else { "min" });
+    if sv.is_empty() {
+        return SortVal::Missing;
+    }
+    let all_int = sv.iter().all(|v| matches!(v, SortVal::Int(_)));
+    let as_f = |v: &SortVal| match v {
+        SortVal::Int(i) => Some(*i as f64),
+        SortVal::Num(x) => Some(*x),
+        _ => None,
+    };
+    let back = |x: f64| {
+        if all_int {
+            SortVal::Int(x.round() as i64)
+        } else {
+            SortVal::Num(x)
+        }
+    };
+    match mode {
+        "max" => sv.pop().unwrap_or(SortVal::Missing),
+        "sum" | "avg" if sv.iter().any(|v| matches!(v, SortVal::Str(_))) => sv.swap_remove(0),
+        "sum" | "avg" => {
+            let n = sv.len() as f64;
+            let (sum_i, sum_f) = sv.iter().fold((0i64, 0f64), |(i, f), v| match v {
+                SortVal::Int(x) => (i.wrapping_add(*x), f + *x as f64),
+                other => (i, f + as_f(other).unwrap_or(0.0)),
+            });
+            match (mode, all_int) {
+                ("sum", true) => SortVal::Int(sum_i),
+                ("sum", false) => SortVal::Num(sum_f),
+                (_, true) => back(sum_i as f64 / n),
+                _ => SortVal::Num(sum_f / n),
+            }
+        }
+        "median" => {
+            let mid = sv.len() / 2;
+            if sv.len() % 2 == 1 {
+                sv.swap_remove(mid)
+            } else {
+                match (as_f(&sv[mid - 1]), as_f(&sv[mid])) {
+                    (Some(a), Some(b)) => back((a + b) / 2.0),
+                    _ => sv.swap_remove(mid - 1),
+                }
+            }
+        }
+        _ => sv.into_iter().next().unwrap_or(SortVal::Missing),
     }
 }
 
@@ -113,18 +180,30 @@ fn parse_sort(v: Option<&Value>) -> Result<Vec<SortKey>> {
                     field,
                     desc,
                     missing_first: false,
+                    mode: None,
                 });
             }
             Value::Object(o) => {
                 for (field, spec) in o {
                     let default_desc = field == "_score";
-                    let (desc, missing_first) = match &spec {
-                        Value::String(s) => (s == "desc", false),
+                    let (desc, missing_first, mode) = match &spec {
+                        Value::String(s) => (s == "desc", false, None),
                         Value::Object(so) => (
                             so.get("order")
                                 .and_then(Value::as_str)
                                 .map_or(default_desc, |s| s == "desc"),
                             so.get("missing").and_then(Value::as_str) == Some("_first"),
+                            match so.get("mode").and_then(Value::as_str) {
+                                None => None,
+                                Some(m @ ("min" | "max" | "sum" | "avg" | "median")) => {
+                                    Some(m.to_string())
+                                }
+                                Some(other) => {
+                                    return Err(Error::IllegalArgument(format!(
+                                        "Unknown SortMode [{other}]"
+                                    )));
+                                }
+                            },
                         ),
                         _ => {
                             return Err(Error::Parsing(format!(
@@ -136,6 +215,7 @@ fn parse_sort(v: Option<&Value>) -> Result<Vec<SortKey>> {
                         field: field.clone(),
                         desc,
                         missing_first,
+                        mode,
                     });
                 }
             }
@@ -419,6 +499,7 @@ impl LogStore {
                 field: "_score".into(),
                 desc: true,
                 missing_first: false,
+                mode: None,
             }]
         } else {
             sort.clone()
@@ -589,7 +670,6 @@ impl LogStore {
                         })
                         .filter(|v| *v != SortVal::Missing)
                         .collect();
-                    // ES's default sort mode: min ascending, max descending
                     sv.sort_by(|a, b| {
                         cmp_val(
                             a,
@@ -600,12 +680,7 @@ impl LogStore {
                             },
                         )
                     });
-                    let pick = if k.desc {
-                        sv.pop()
-                    } else {
-                        sv.into_iter().next()
-                    };
-                    pick.unwrap_or(SortVal::Missing)
+                    pick_mode(sv, k)
                 }
             };
             out.push(v);

@@ -529,3 +529,50 @@ fn search_after_takes_a_formatted_date() {
     let res = s.search("logs-*", &next, opts).unwrap();
     assert_eq!(hit_ids(&res), vec!["d9", "d8"]);
 }
+
+#[test]
+fn sort_modes_and_exact_longs() {
+    let s = store();
+    let body = concat!(
+        "{\"index\":{\"_index\":\"ls\",\"_id\":\"1\"}}\n{\"f\":[9223372036854775807,1]}\n",
+        "{\"index\":{\"_index\":\"ls\",\"_id\":\"2\"}}\n{\"f\":[922337203685477777,2]}\n",
+        "{\"index\":{\"_index\":\"ls\",\"_id\":\"3\"}}\n{\"f\":[2147483647,3,4]}\n",
+        "{\"index\":{\"_index\":\"ls\",\"_id\":\"4\"}}\n{\"f\":[2147483648,5,-1,-2]}\n",
+    );
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    let opts = SearchOptions::default();
+    let run = |mode: &str, order: &str| {
+        let res = s
+            .search(
+                "ls",
+                &json!({"sort": [{"f": {"mode": mode, "order": order}}]}),
+                opts,
+            )
+            .unwrap();
+        let sorts: Vec<Value> = res["hits"]["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["sort"][0].clone())
+            .collect();
+        (hit_ids(&res), sorts)
+    };
+    let (ids, sorts) = run("max", "desc");
+    assert_eq!(ids, vec!["1", "2", "4", "3"]);
+    assert_eq!(sorts[0], json!(9223372036854775807_i64));
+    assert_eq!(run("min", "desc").1, vec![json!(3), json!(2), json!(1), json!(-2)]);
+    let (ids, sorts) = run("median", "asc");
+    assert_eq!(ids, vec!["4", "3", "2", "1"]);
+    assert_eq!(sorts[2], json!(461168601842738880_i64));
+    assert_eq!(sorts[3], json!(4611686018427387904_i64));
+    // avg sums as a wrapping long first, as Java does
+    let (ids, sorts) = run("avg", "desc");
+    assert_eq!(ids, vec!["2", "3", "4", "1"]);
+    assert_eq!(sorts[1], json!(715827885));
+    assert_eq!(sorts[3], json!(-4611686018427387904_i64));
+    assert_eq!(run("sum", "asc").1[0], json!(-9223372036854775808_i64));
+    let e = s
+        .search("ls", &json!({"sort": [{"f": {"mode": "nope"}}]}), opts)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "Unknown SortMode [nope]");
+}

@@ -18,7 +18,7 @@ pub struct RegexpQuery {
 }
 
 /// `index.max_regex_length`.
-pub const MAX_REGEX_LENGTH: usize = 1000;
+pub(super) const MAX_REGEX_LENGTH: usize = 1000;
 
 /// Refuses an expression longer than `index.max_regex_length` (UTF-16 units, as ES counts).
 pub(super) fn check_length(value: &str) -> Result<()> {
