@@ -52,7 +52,6 @@ impl SortVal {
         match self {
             SortVal::Missing => Value::Null,
             SortVal::Int(n) => json!(n),
-            SortVal::Num(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => json!(*x as i64),
             SortVal::Num(x) => json!(x),
             SortVal::Str(s) => json!(s),
         }
@@ -65,7 +64,7 @@ impl SortVal {
                 None => n.as_f64().map_or(SortVal::Missing, SortVal::Num),
             },
             Value::String(s) => SortVal::Str(s.clone()),
-            Value::Bool(b) => SortVal::Num(if *b { 1.0 } else { 0.0 }),
+            Value::Bool(b) => SortVal::Int(i64::from(*b)),
             _ => SortVal::Missing,
         }
     }
@@ -373,7 +372,7 @@ impl LogStore {
                         .any(|i| i.mapping().get(&k.field) == Some(&FieldType::Date))
                     && let Some(ms) = crate::date::parse_date_value(&Value::String(text.clone()))
                 {
-                    *v = SortVal::Num(ms as f64);
+                    *v = SortVal::Int(ms);
                 }
             }
         }
@@ -471,7 +470,7 @@ impl LogStore {
                 )?;
                 for (ts, addr) in top {
                     let v = ts.map_or(SortVal::Missing, |t| {
-                        SortVal::Num(t.into_timestamp_millis() as f64)
+                        SortVal::Int(t.into_timestamp_millis())
                     });
                     hits.push(Hit {
                         index: i,
@@ -640,10 +639,10 @@ impl LogStore {
         for k in keys {
             let v = match k.field.as_str() {
                 "_score" => SortVal::Num(f64::from(score)),
-                "_doc" => SortVal::Num(
-                    ((index_ord as u64) << 40
-                        | u64::from(addr.segment_ord) << 32
-                        | u64::from(addr.doc_id)) as f64,
+                "_doc" => SortVal::Int(
+                    (index_ord as i64) << 40
+                        | i64::from(addr.segment_ord) << 32
+                        | i64::from(addr.doc_id),
                 ),
                 field => {
                     if source.is_none() {
@@ -657,16 +656,15 @@ impl LogStore {
                     if let Some(src) = &source {
                         values_at(src, path, &mut vals);
                     }
-                    let is_date = idx.mapping().get(path) == Some(&FieldType::Date);
+                    let ty = idx.mapping().get(path).cloned();
                     let mut sv: Vec<SortVal> = vals
                         .into_iter()
-                        .map(|v| {
-                            if is_date {
-                                crate::date::parse_date_value(v)
-                                    .map_or(SortVal::Missing, |ms| SortVal::Num(ms as f64))
-                            } else {
-                                SortVal::from_json(v)
-                            }
+                        .map(|v| match (&ty, SortVal::from_json(v)) {
+                            (Some(FieldType::Date), _) => crate::date::parse_date_value(v)
+                                .map_or(SortVal::Missing, SortVal::Int),
+                            // a double field's values sort and print as doubles
+                            (Some(FieldType::Double(_)), SortVal::Int(i)) => SortVal::Num(i as f64),
+                            (_, other) => other,
                         })
                         .filter(|v| *v != SortVal::Missing)
                         .collect();

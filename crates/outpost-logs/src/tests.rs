@@ -575,4 +575,12 @@ fn sort_modes_and_exact_longs() {
         .search("ls", &json!({"sort": [{"f": {"mode": "nope"}}]}), opts)
         .unwrap_err();
     assert_eq!(e.to_string(), "Unknown SortMode [nope]");
+    // a double field's integral values print as doubles
+    let body = "{\"index\":{\"_index\":\"dd\"}}\n{\"d\":1.5}\n{\"index\":{\"_index\":\"dd\"}}\n{\"d\":2}\n";
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    let res = s
+        .search("dd", &json!({"sort": [{"d": "desc"}]}), opts)
+        .unwrap();
+    assert_eq!(res["hits"]["hits"][0]["sort"], json!([2.0]));
+    assert_ne!(res["hits"]["hits"][0]["sort"], json!([2]));
 }
