@@ -44,24 +44,25 @@ pub(crate) fn parse_partial_date(s: &str) -> Option<i64> {
         return Some(ms);
     }
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let utc = |dt: DateTime| TimeZone::UTC.to_timestamp(dt).ok().map(|t| t.as_millisecond());
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let utc = |dt: DateTime| {
+        TimeZone::UTC
+            .to_timestamp(dt)
+            .ok()
+            .map(|t| t.as_millisecond())
+    };
     match b.len() {
         4 if digits(0..4) => utc(DateTime::new(s.parse().ok()?, 1, 1, 0, 0, 0, 0).ok()?),
-        7 if digits(0..4) && b[4] == b'-' && digits(5..7) => utc(DateTime::new(
-            s[..4].parse().ok()?,
-            s[5..7].parse().ok()?,
-            1,
-            0,
-            0,
-            0,
-            0,
-        )
-        .ok()?),
+        7 if digits(0..4) && b[4] == b'-' && digits(5..7) => {
+            utc(DateTime::new(s[..4].parse().ok()?, s[5..7].parse().ok()?, 1, 0, 0, 0, 0).ok()?)
+        }
         // date-time without seconds: complete the time and parse the full form
         n if n > 11 && b[10] == b'T' => {
             let (date, rest) = s.split_at(11);
-            let end = rest.find(|c: char| !c.is_ascii_digit() && c != ':').unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit() && c != ':')
+                .unwrap_or(rest.len());
             let (time, zone) = rest.split_at(end);
             let time = match time.len() {
                 2 => format!("{time}:00:00"),
@@ -230,8 +231,14 @@ mod tests {
     #[test]
     fn partial_dates_fill_the_start_of_the_period() {
         assert_eq!(parse_partial_date("2019"), Some(ms("2019-01-01T00:00:00Z")));
-        assert_eq!(parse_partial_date("2019-10"), Some(ms("2019-10-01T00:00:00Z")));
-        assert_eq!(parse_partial_date("2019-10-21T10"), Some(ms("2019-10-21T10:00:00Z")));
+        assert_eq!(
+            parse_partial_date("2019-10"),
+            Some(ms("2019-10-01T00:00:00Z"))
+        );
+        assert_eq!(
+            parse_partial_date("2019-10-21T10"),
+            Some(ms("2019-10-21T10:00:00Z"))
+        );
         assert_eq!(
             parse_partial_date("2019-10-21T10:30+02:00"),
             Some(ms("2019-10-21T08:30:00Z"))

@@ -122,9 +122,9 @@ pub(crate) fn hit_fields(specs: &[FieldSpec], mapping: &Mapping, source: &Value)
     let mut out = Map::new();
     for spec in specs {
         for (path, ty) in matching(mapping, &spec.pattern) {
-            let src_path = path.strip_suffix(".keyword").filter(|p| {
-                matches!(mapping.get(p), Some(FieldType::Text { keyword: Some(_) }))
-            });
+            let src_path = path
+                .strip_suffix(".keyword")
+                .filter(|p| matches!(mapping.get(p), Some(FieldType::Text { keyword: Some(_) })));
             let mut vals = Vec::new();
             values_at(source, src_path.unwrap_or(&path), &mut vals);
             let list: Vec<Value> = vals
@@ -142,8 +142,8 @@ pub(crate) fn hit_fields(specs: &[FieldSpec], mapping: &Mapping, source: &Value)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::golden_tests::corpus;
     use crate::SearchOptions;
+    use crate::query::golden_tests::corpus;
 
     #[test]
     fn fields_follow_the_mapping() {
@@ -158,13 +158,26 @@ mod tests {
             )
             .unwrap();
         let f = &res["hits"]["hits"][0]["fields"];
-        assert!(f["http.response.status_code"].as_array().is_some_and(|a| a.iter().all(Value::is_i64)), "{f}");
         assert!(
-            f["duration_ms"][0].as_str().is_some_and(|s| s.ends_with(|c: char| c.is_ascii_digit()) && s.split('.').nth(1).map(str::len) == Some(2)),
+            f["http.response.status_code"]
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_i64)),
+            "{f}"
+        );
+        assert!(
+            f["duration_ms"][0]
+                .as_str()
+                .is_some_and(|s| s.ends_with(|c: char| c.is_ascii_digit())
+                    && s.split('.').nth(1).map(str::len) == Some(2)),
             "{f}"
         );
         assert!(f["log.level.keyword"][0].is_string(), "{f}");
-        assert!(f["@timestamp"][0].as_str().is_some_and(|s| s.ends_with('Z')), "{f}");
+        assert!(
+            f["@timestamp"][0]
+                .as_str()
+                .is_some_and(|s| s.ends_with('Z')),
+            "{f}"
+        );
         assert_eq!(f["duration_ms"][0], json!("12.50"));
         assert_eq!(f["@timestamp"][0], json!("2026-12-06T10:00:00.000Z"));
         assert_eq!(decimals("#.0"), Some(1));

@@ -567,7 +567,9 @@ impl LogStore {
                 && let Some(v) = idx
                     .source_of(&doc)
                     .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-                    .and_then(|src| crate::doc_fields::hit_fields(&doc_fields, &idx.mapping(), &src))
+                    .and_then(|src| {
+                        crate::doc_fields::hit_fields(&doc_fields, &idx.mapping(), &src)
+                    })
             {
                 hit.insert("fields".into(), v);
             }
@@ -713,12 +715,43 @@ impl LogStore {
 /// The top-level keys a `_search` body may hold (ES's search source; those outside the log
 /// store's model are accepted and ignored).
 const SEARCH_KEYS: &[&str] = &[
-    "query", "from", "size", "sort", "_source", "aggs", "aggregations", "highlight",
-    "track_total_hits", "search_after", "post_filter", "fields", "docvalue_fields",
-    "stored_fields", "script_fields", "min_score", "timeout", "terminate_after", "version",
-    "seq_no_primary_term", "explain", "track_scores", "profile", "suggest", "rescore",
-    "collapse", "indices_boost", "stats", "ext", "pit", "runtime_mappings", "slice", "knn",
-    "search_pipeline", "verbose_pipeline", "include_named_queries_score", "derived",
+    "query",
+    "from",
+    "size",
+    "sort",
+    "_source",
+    "aggs",
+    "aggregations",
+    "highlight",
+    "track_total_hits",
+    "search_after",
+    "post_filter",
+    "fields",
+    "docvalue_fields",
+    "stored_fields",
+    "script_fields",
+    "min_score",
+    "timeout",
+    "terminate_after",
+    "version",
+    "seq_no_primary_term",
+    "explain",
+    "track_scores",
+    "profile",
+    "suggest",
+    "rescore",
+    "collapse",
+    "indices_boost",
+    "stats",
+    "ext",
+    "pit",
+    "runtime_mappings",
+    "slice",
+    "knn",
+    "search_pipeline",
+    "verbose_pipeline",
+    "include_named_queries_score",
+    "derived",
 ];
 
 /// ES's parser token name for a JSON value, as its "Unknown key" errors print it.

@@ -461,7 +461,11 @@ fn search_body_keys_are_checked() {
     assert_eq!(e.to_string(), "request does not support [match]");
     // known keys outside the store's model are accepted
     let res = s
-        .search("logs-*", &json!({"size": 1, "timeout": "1s", "version": true}), opts)
+        .search(
+            "logs-*",
+            &json!({"size": 1, "timeout": "1s", "version": true}),
+            opts,
+        )
         .unwrap();
     assert_eq!(res["hits"]["hits"].as_array().map(Vec::len), Some(1));
 }
@@ -508,11 +512,19 @@ fn stored_fields_without_source_drop_it() {
     let s = corpus();
     let opts = SearchOptions::default();
     let res = s
-        .search("logs-*", &json!({"size": 1, "stored_fields": ["message"]}), opts)
+        .search(
+            "logs-*",
+            &json!({"size": 1, "stored_fields": ["message"]}),
+            opts,
+        )
         .unwrap();
     assert!(res["hits"]["hits"][0].get("_source").is_none());
     let res = s
-        .search("logs-*", &json!({"size": 1, "stored_fields": ["message", "_source"]}), opts)
+        .search(
+            "logs-*",
+            &json!({"size": 1, "stored_fields": ["message", "_source"]}),
+            opts,
+        )
         .unwrap();
     assert!(res["hits"]["hits"][0]["_source"].is_object());
 }
@@ -560,7 +572,10 @@ fn sort_modes_and_exact_longs() {
     let (ids, sorts) = run("max", "desc");
     assert_eq!(ids, vec!["1", "2", "4", "3"]);
     assert_eq!(sorts[0], json!(9223372036854775807_i64));
-    assert_eq!(run("min", "desc").1, vec![json!(3), json!(2), json!(1), json!(-2)]);
+    assert_eq!(
+        run("min", "desc").1,
+        vec![json!(3), json!(2), json!(1), json!(-2)]
+    );
     let (ids, sorts) = run("median", "asc");
     assert_eq!(ids, vec!["4", "3", "2", "1"]);
     assert_eq!(sorts[2], json!(461168601842738880_i64));

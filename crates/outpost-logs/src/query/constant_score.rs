@@ -54,7 +54,10 @@ mod tests {
         assert_eq!(b.filter.len(), 1);
         assert!(matches!(b.filter[0], Query::Term(_)));
         let e = parse(&json!({"constant_score": {"boost": 2}})).unwrap_err();
-        assert_eq!(e.to_string(), "[constant_score] requires a 'filter' element");
+        assert_eq!(
+            e.to_string(),
+            "[constant_score] requires a 'filter' element"
+        );
         assert_eq!(e.es_type(), "parsing_exception");
         assert!(parse(&json!({"constant_score": {"filter": {}, "x": 1}})).is_err());
     }

@@ -247,7 +247,10 @@ mod tests {
         }
         // a longer number stays epoch millis, and an explicit format wins
         let q = parse(&json!({"ts": {"gte": 1_700_000_000_000_i64}})).unwrap();
-        assert_eq!(q.date_bounds(0).unwrap().0, Bound::Included(1_700_000_000_000));
+        assert_eq!(
+            q.date_bounds(0).unwrap().0,
+            Bound::Included(1_700_000_000_000)
+        );
         let q = parse(&json!({"ts": {"gte": 2019, "format": "epoch_millis"}})).unwrap();
         assert_eq!(q.date_bounds(0).unwrap().0, Bound::Included(2019));
     }
