@@ -19,6 +19,9 @@ use crate::store::LogStore;
 /// `index.max_result_window`.
 pub const MAX_RESULT_WINDOW: usize = 10_000;
 
+/// `index.max_docvalue_fields_search`'s default.
+const MAX_DOCVALUE_FIELDS: usize = 100;
+
 /// Request-level options that come from the URL or an `_msearch` header.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SearchOptions {
@@ -426,6 +429,21 @@ impl LogStore {
             source_filter(body.get("_source"))?
         };
         let doc_fields = crate::doc_fields::parse(body)?;
+        let n_docvalue = body
+            .get("docvalue_fields")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        for idx in &indices {
+            let limit = self
+                .index_setting(idx.name(), "index.max_docvalue_fields_search")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(MAX_DOCVALUE_FIELDS);
+            if n_docvalue > limit {
+                return Err(Error::IllegalArgument(format!(
+                    "Trying to retrieve too many docvalue_fields. Must be less than or equal to: [{limit}] but was [{n_docvalue}]. This limit can be set by changing the [index.max_docvalue_fields_search] index level setting."
+                )));
+            }
+        }
         let by_score = sort.is_empty() || (sort.len() == 1 && sort[0].field == "_score");
         let now = self.now_ms();
         let want = from.saturating_add(size);
@@ -785,6 +803,12 @@ fn check_keys(body: &Value, allowed: &[&str], count: bool) -> Result<()> {
 fn usize_param(body: &Value, key: &str, default: usize) -> Result<usize> {
     match body.get(key) {
         None | Some(Value::Null) => Ok(default),
+        Some(Value::Number(n)) if n.as_i64().is_none_or(|x| i32::try_from(x).is_err()) => {
+            // ES reads size and from as Java ints
+            Err(Error::XContentParse(format!(
+                "[{key}] Numeric value ({n}) out of range of `int` (-2147483648 - 2147483647)"
+            )))
+        }
         Some(v) => v
             .as_i64()
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))

@@ -599,3 +599,37 @@ fn sort_modes_and_exact_longs() {
     assert_eq!(res["hits"]["hits"][0]["sort"], json!([2.0]));
     assert_ne!(res["hits"]["hits"][0]["sort"], json!([2]));
 }
+
+#[test]
+fn size_and_docvalue_fields_limits() {
+    let s = corpus();
+    let opts = SearchOptions::default();
+    let e = s
+        .search("logs-*", &json!({"size": 2147483648_i64}), opts)
+        .unwrap_err();
+    assert_eq!(e.es_type(), "x_content_parse_exception");
+    assert!(
+        e.to_string()
+            .contains("Numeric value (2147483648) out of range of `int`")
+    );
+    let many: Vec<String> = (0..101).map(|i| format!("f{i}")).collect();
+    let e = s
+        .search("logs-*", &json!({"docvalue_fields": many}), opts)
+        .unwrap_err();
+    assert!(e.to_string().starts_with(
+        "Trying to retrieve too many docvalue_fields. Must be less than or equal to: [100] but was [101]."
+    ));
+    s.create_index_with(
+        "small",
+        &json!({"settings": {"index.max_docvalue_fields_search": 2}}),
+    )
+    .unwrap();
+    let e = s
+        .search("small", &json!({"docvalue_fields": ["a", "b", "c"]}), opts)
+        .unwrap_err();
+    assert!(e.to_string().contains("[2] but was [3]"), "{e}");
+    assert!(
+        s.search("small", &json!({"docvalue_fields": ["a", "b"]}), opts)
+            .is_ok()
+    );
+}
