@@ -805,8 +805,8 @@ fn usize_param(body: &Value, key: &str, default: usize) -> Result<usize> {
         None | Some(Value::Null) => Ok(default),
         Some(Value::Number(n)) if n.as_i64().is_none_or(|x| i32::try_from(x).is_err()) => {
             // ES reads size and from as Java ints
-            Err(Error::XContentParse(format!(
-                "[{key}] Numeric value ({n}) out of range of `int` (-2147483648 - 2147483647)"
+            Err(Error::InputCoercion(format!(
+                "Numeric value ({n}) out of range of `int` (-2147483648 - 2147483647) for [{key}]"
             )))
         }
         Some(v) => v

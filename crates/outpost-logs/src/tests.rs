@@ -607,7 +607,8 @@ fn size_and_docvalue_fields_limits() {
     let e = s
         .search("logs-*", &json!({"size": 2147483648_i64}), opts)
         .unwrap_err();
-    assert_eq!(e.es_type(), "x_content_parse_exception");
+    assert_eq!(e.es_type(), "input_coercion_exception");
+    assert_eq!(e.status(), 400);
     assert!(
         e.to_string()
             .contains("Numeric value (2147483648) out of range of `int`")
