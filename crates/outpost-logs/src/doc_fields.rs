@@ -1,7 +1,8 @@
 //! The `fields` and `docvalue_fields` of a search hit: per requested field (wildcards allowed,
 //! `{"field": …, "format": …}` objects too), the document's values as the field's type gives
 //! them, read from `_source` (numbers as numbers, keywords as strings, dates as ISO-8601 UTC).
-//! A number `format` such as `#.0` prints the values as text with that many decimals.
+//! A number `format` such as `#.0` prints the values as text with that many decimals; a date
+//! `format` of `epoch_millis` or a `*_nanos` one (Grafana's) changes the date's text.
 
 use serde_json::{Map, Value, json};
 
@@ -100,7 +101,13 @@ fn convert(v: &Value, ty: &FieldType, format: Option<&str>) -> Option<Value> {
         FieldType::Date => {
             let ms = crate::date::parse_date_value(v)?;
             let ts = jiff::Timestamp::from_millisecond(ms).ok()?;
-            return Some(json!(ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()));
+            return Some(match format {
+                Some("epoch_millis") => json!(ms.to_string()),
+                Some(f) if f.ends_with("_nanos") => {
+                    json!(ts.strftime("%Y-%m-%dT%H:%M:%S%.9fZ").to_string())
+                }
+                _ => json!(ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+            });
         }
         FieldType::Keyword { .. } | FieldType::Text { .. } => match v {
             Value::String(_) => v.clone(),
@@ -180,6 +187,18 @@ mod tests {
         );
         assert_eq!(f["duration_ms"][0], json!("12.50"));
         assert_eq!(f["@timestamp"][0], json!("2026-12-06T10:00:00.000Z"));
+        let res = s
+            .search(
+                "logs-*",
+                &json!({"query": {"ids": {"values": ["d1"]}},
+                        "fields": [{"field": "@timestamp", "format": "strict_date_optional_time_nanos"}]}),
+                SearchOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(
+            res["hits"]["hits"][0]["fields"]["@timestamp"],
+            json!(["2026-12-06T10:00:00.000000000Z"])
+        );
         assert_eq!(decimals("#.0"), Some(1));
         assert_eq!(decimals("yyyy"), None);
         assert!(parse(&json!({"fields": [{"format": "x"}]})).is_err());
