@@ -349,6 +349,7 @@ impl LogStore {
             Some(v) => query::parse(v)?,
             None => query::Query::MatchAll,
         };
+        let q = self.with_alias_filters(expr, &indices, q)?;
         let highlighter = body
             .get("highlight")
             .map(|h| crate::highlight::Highlighter::parse(h, &q))
@@ -716,6 +717,7 @@ impl LogStore {
             Some(v) => query::parse(v)?,
             None => query::Query::MatchAll,
         };
+        let q = self.with_alias_filters(expr, &indices, q)?;
         let now = self.now_ms();
         let mut total: u64 = 0;
         for idx in &indices {

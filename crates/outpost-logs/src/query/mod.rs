@@ -67,6 +67,9 @@ pub enum Query {
     Ids(ids::IdsQuery),
     /// `query_string` / `simple_query_string`: the Lucene syntax tree, expanded per index.
     QueryString(query_string::QueryStringQuery),
+    /// A query that differs per index (an alias `filter` applied to the indices reached through
+    /// the alias): the query of the index by name, else the default.
+    PerIndex(Vec<(String, Query)>, Box<Query>),
 }
 
 /// Parses a query object (`{"match": {...}}`).
@@ -109,6 +112,7 @@ pub fn parse(v: &Value) -> Result<Query> {
 
 /// What a query is compiled against: one index's mapping and fields, and `now`.
 pub struct Ctx<'a> {
+    index_name: String,
     mapping: &'a Mapping,
     fields: Fields,
     analyzer: TextAnalyzer,
@@ -124,6 +128,7 @@ impl<'a> Ctx<'a> {
             .get(crate::index::TEXT_ANALYZER)
             .unwrap_or_else(|| TextAnalyzer::from(tantivy::tokenizer::SimpleTokenizer::default()));
         Ctx {
+            index_name: index.name().to_string(),
             mapping,
             fields: index.fields(),
             analyzer,
@@ -163,6 +168,11 @@ impl Query {
             Query::Regexp(q) => q.compile(ctx),
             Query::Ids(q) => q.compile(ctx),
             Query::QueryString(q) => q.compile(ctx),
+            Query::PerIndex(scoped, default) => scoped
+                .iter()
+                .find(|(name, _)| *name == ctx.index_name)
+                .map_or(default.as_ref(), |(_, q)| q)
+                .compile(ctx),
         }
     }
 }
