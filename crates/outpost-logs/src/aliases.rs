@@ -1,7 +1,8 @@
 //! Index aliases: set at index creation, by templates, `PUT /{index}/_alias/{name}` and
 //! `POST /_aliases`; an alias name resolves to its indices on search, and a write to an alias
-//! goes to its write index (`is_write_index`, or its only index). Alias filters and routing are
-//! kept and printed but not applied.
+//! goes to its write index (`is_write_index`, or its only index). An alias `filter` applies to
+//! searches and counts that reach an index only through filtered aliases; routing is kept and
+//! printed but not applied.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -270,6 +271,72 @@ impl LogStore {
         Ok(json!({"acknowledged": true, "errors": false}))
     }
 
+    /// `q` with the alias filters of `expr` applied: an index reached only through aliases
+    /// that all carry a `filter` matches `q` and any of those filters; an index named directly,
+    /// through a wildcard matching its own name, or through an alias without a filter, `q` alone.
+    pub(crate) fn with_alias_filters(
+        &self,
+        expr: &str,
+        indices: &[Arc<LogIndex>],
+        q: crate::query::Query,
+    ) -> Result<crate::query::Query> {
+        use crate::query::{BoolQuery, Query};
+        let parts: Vec<&str> = expr
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && !p.starts_with('-'))
+            .collect();
+        let meta = self.meta.lock();
+        let mut scoped = Vec::new();
+        for idx in indices {
+            let name = idx.name();
+            let direct = parts
+                .iter()
+                .any(|p| *p == "_all" || p.starts_with('<') || wildcard_match(p, name));
+            if direct {
+                continue;
+            }
+            let Some(m) = meta.indices.get(idx.uuid()) else {
+                continue;
+            };
+            let mut filters = Vec::new();
+            let mut unfiltered = false;
+            for (alias, def) in &m.aliases {
+                if !parts.iter().any(|p| wildcard_match(p, alias)) {
+                    continue;
+                }
+                match def.get("filter") {
+                    Some(f) if f.is_object() => filters.push(crate::query::parse(f)?),
+                    _ => unfiltered = true,
+                }
+            }
+            if unfiltered || filters.is_empty() {
+                continue;
+            }
+            let filter = if filters.len() == 1 {
+                filters.swap_remove(0)
+            } else {
+                Query::Bool(BoolQuery {
+                    should: filters,
+                    ..BoolQuery::default()
+                })
+            };
+            scoped.push((
+                name.to_string(),
+                Query::Bool(BoolQuery {
+                    must: vec![q.clone()],
+                    filter: vec![filter],
+                    ..BoolQuery::default()
+                }),
+            ));
+        }
+        Ok(if scoped.is_empty() {
+            q
+        } else {
+            Query::PerIndex(scoped, Box::new(q))
+        })
+    }
+
     /// Names of the aliases of one index.
     pub fn aliases_of(&self, index: &str) -> BTreeSet<String> {
         let Ok(idx) = self.index(index) else {
@@ -297,6 +364,53 @@ mod tests {
             StoreOptions::default(),
             outpost_clock::Clock::manual(1_700_000_000_000),
         )
+    }
+
+    #[test]
+    fn alias_filters_apply_on_search_and_count() {
+        let s = store();
+        s.create_index_with(
+            "app-1",
+            &json!({"aliases": {"errors": {"filter": {"term": {"level": "error"}}}, "all": {}}}),
+        )
+        .unwrap();
+        for (id, level) in [("1", "error"), ("2", "info"), ("3", "error")] {
+            let doc = format!("{{\"level\":\"{level}\"}}");
+            s.index_doc(
+                "app-1",
+                Some(id),
+                doc.as_bytes(),
+                OpType::Index,
+                Refresh::True,
+            )
+            .unwrap();
+        }
+        let opts = SearchOptions::default();
+        let count = |expr: &str| s.count(expr, &json!({}), opts).unwrap()["count"].clone();
+        assert_eq!(count("errors"), 2);
+        assert_eq!(count("err*"), 2);
+        // named directly, by a wildcard on its name, or through an unfiltered alias: all docs
+        assert_eq!(count("app-1"), 3);
+        assert_eq!(count("app-*"), 3);
+        assert_eq!(count("errors,all"), 3);
+        let res = s
+            .search(
+                "errors",
+                &json!({"query": {"ids": {"values": ["1", "2"]}}}),
+                opts,
+            )
+            .unwrap();
+        assert_eq!(res["hits"]["total"]["value"], 1);
+        assert_eq!(res["hits"]["hits"][0]["_id"], "1");
+        // aggregations see the filtered hits too
+        let res = s
+            .search(
+                "errors",
+                &json!({"size": 0, "aggs": {"n": {"value_count": {"field": "level.keyword"}}}}),
+                opts,
+            )
+            .unwrap();
+        assert_eq!(res["aggregations"]["n"]["value"], 2);
     }
 
     #[test]

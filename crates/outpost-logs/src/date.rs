@@ -34,11 +34,54 @@ pub fn parse_date(s: &str) -> Option<i64> {
     None
 }
 
+/// [`parse_date`] plus the partial forms `strict_date_optional_time` also accepts: a year
+/// (`2019`, four digits) and a year-month (`2019-10`), their missing parts filled with the
+/// start of the period (ES's rule for range bounds), and a date-time without seconds
+/// (`2019-10-21T10`, `2019-10-21T10:30`).
+pub(crate) fn parse_partial_date(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Some(ms) = parse_date(s) {
+        return Some(ms);
+    }
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let utc = |dt: DateTime| {
+        TimeZone::UTC
+            .to_timestamp(dt)
+            .ok()
+            .map(|t| t.as_millisecond())
+    };
+    match b.len() {
+        4 if digits(0..4) => utc(DateTime::new(s.parse().ok()?, 1, 1, 0, 0, 0, 0).ok()?),
+        7 if digits(0..4) && b[4] == b'-' && digits(5..7) => {
+            utc(DateTime::new(s[..4].parse().ok()?, s[5..7].parse().ok()?, 1, 0, 0, 0, 0).ok()?)
+        }
+        // date-time without seconds: complete the time and parse the full form
+        n if n > 11 && b[10] == b'T' => {
+            let (date, rest) = s.split_at(11);
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit() && c != ':')
+                .unwrap_or(rest.len());
+            let (time, zone) = rest.split_at(end);
+            let time = match time.len() {
+                2 => format!("{time}:00:00"),
+                5 => format!("{time}:00"),
+                _ => return None,
+            };
+            parse_date(&format!("{date}{time}{zone}"))
+        }
+        _ => None,
+    }
+}
+
 /// Reads a date value as a date field accepts it (`strict_date_optional_time||epoch_millis`).
 pub(crate) fn parse_date_value(v: &serde_json::Value) -> Option<i64> {
     match v {
         serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        serde_json::Value::String(s) => parse_date(s).or_else(|| s.trim().parse::<i64>().ok()),
+        serde_json::Value::String(s) => {
+            parse_partial_date(s).or_else(|| s.trim().parse::<i64>().ok())
+        }
         _ => None,
     }
 }
@@ -67,7 +110,7 @@ pub fn eval_date_math(expr: &str, now_ms: i64, rounding: Rounding) -> Result<i64
 }
 
 fn anchor_of(s: &str) -> Result<i64, String> {
-    parse_date(s)
+    parse_partial_date(s)
         .or_else(|| s.trim().parse::<i64>().ok())
         .ok_or_else(|| {
             format!("failed to parse date field [{s}] with format [strict_date_optional_time||epoch_millis]")
@@ -183,6 +226,38 @@ mod tests {
         assert_eq!(ms("2026-12-07T10:00:00"), ms("2026-12-07T10:00:00Z"));
         assert_eq!(parse_date("12345"), None);
         assert_eq!(parse_date("hello world"), None);
+    }
+
+    #[test]
+    fn partial_dates_fill_the_start_of_the_period() {
+        assert_eq!(parse_partial_date("2019"), Some(ms("2019-01-01T00:00:00Z")));
+        assert_eq!(
+            parse_partial_date("2019-10"),
+            Some(ms("2019-10-01T00:00:00Z"))
+        );
+        assert_eq!(
+            parse_partial_date("2019-10-21T10"),
+            Some(ms("2019-10-21T10:00:00Z"))
+        );
+        assert_eq!(
+            parse_partial_date("2019-10-21T10:30+02:00"),
+            Some(ms("2019-10-21T08:30:00Z"))
+        );
+        assert_eq!(parse_partial_date("2019-13"), None);
+        assert_eq!(parse_partial_date("201"), None);
+        assert_eq!(parse_partial_date("20190"), None);
+        // dynamic detection stays strict: a bare year is no date there
+        assert_eq!(parse_date("2019"), None);
+        // as a bound a four-digit text is a year, a longer number epoch millis
+        assert_eq!(
+            eval_date_math("2019", 0, Rounding::Down).unwrap(),
+            ms("2019-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            eval_date_math("2019||+1y", 0, Rounding::Down).unwrap(),
+            ms("2020-01-01T00:00:00Z")
+        );
+        assert_eq!(eval_date_math("20190", 0, Rounding::Down).unwrap(), 20190);
     }
 
     #[test]

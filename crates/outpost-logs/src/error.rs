@@ -51,6 +51,9 @@ pub enum Error {
     /// `x_content_parse_exception` (400): malformed JSON.
     #[error("{0}")]
     XContentParse(String),
+    /// `input_coercion_exception` (400): a number outside its parameter's Java type.
+    #[error("{0}")]
+    InputCoercion(String),
     /// `resource_already_exists_exception` (400).
     #[error("index [{0}] already exists")]
     AlreadyExists(String),
@@ -85,6 +88,7 @@ impl Error {
             Error::IllegalArgument(_) => "illegal_argument_exception",
             Error::Parsing(_) => "parsing_exception",
             Error::XContentParse(_) => "x_content_parse_exception",
+            Error::InputCoercion(_) => "input_coercion_exception",
             Error::AlreadyExists(_) => "resource_already_exists_exception",
             Error::TooManyBuckets(_) => "too_many_buckets_exception",
             Error::Aggregation(_) => "aggregation_execution_exception",

@@ -23,6 +23,7 @@
 mod aggs;
 mod bulk;
 mod date;
+mod doc_fields;
 mod encode;
 mod error;
 mod ids;

@@ -19,6 +19,9 @@ use crate::store::LogStore;
 /// `index.max_result_window`.
 pub const MAX_RESULT_WINDOW: usize = 10_000;
 
+/// `index.max_docvalue_fields_search`'s default.
+const MAX_DOCVALUE_FIELDS: usize = 100;
+
 /// Request-level options that come from the URL or an `_msearch` header.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SearchOptions {
@@ -33,11 +36,16 @@ struct SortKey {
     field: String,
     desc: bool,
     missing_first: bool,
+    /// `mode` for multi-valued fields: `min`, `max`, `sum`, `avg`, `median` (`None`: min
+    /// ascending, max descending).
+    mode: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 enum SortVal {
     Missing,
+    /// An integer, exact (longs beyond 2^53 keep every digit).
+    Int(i64),
     Num(f64),
     Str(String),
 }
@@ -46,7 +54,7 @@ impl SortVal {
     fn to_json(&self) -> Value {
         match self {
             SortVal::Missing => Value::Null,
-            SortVal::Num(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => json!(*x as i64),
+            SortVal::Int(n) => json!(n),
             SortVal::Num(x) => json!(x),
             SortVal::Str(s) => json!(s),
         }
@@ -54,9 +62,12 @@ impl SortVal {
 
     fn from_json(v: &Value) -> SortVal {
         match v {
-            Value::Number(n) => n.as_f64().map_or(SortVal::Missing, SortVal::Num),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => SortVal::Int(i),
+                None => n.as_f64().map_or(SortVal::Missing, SortVal::Num),
+            },
             Value::String(s) => SortVal::Str(s.clone()),
-            Value::Bool(b) => SortVal::Num(if *b { 1.0 } else { 0.0 }),
+            Value::Bool(b) => SortVal::Int(i64::from(*b)),
             _ => SortVal::Missing,
         }
     }
@@ -81,13 +92,71 @@ fn cmp_val(a: &SortVal, b: &SortVal, key: &SortKey) -> Ordering {
         }
         (x, y) => {
             let o = match (x, y) {
+                (SortVal::Int(p), SortVal::Int(q)) => p.cmp(q),
                 (SortVal::Num(p), SortVal::Num(q)) => p.total_cmp(q),
+                (SortVal::Int(p), SortVal::Num(q)) => (*p as f64).total_cmp(q),
+                (SortVal::Num(p), SortVal::Int(q)) => p.total_cmp(&(*q as f64)),
                 (SortVal::Str(p), SortVal::Str(q)) => p.cmp(q),
-                (SortVal::Num(_), SortVal::Str(_)) => Ordering::Less,
+                (SortVal::Num(_) | SortVal::Int(_), SortVal::Str(_)) => Ordering::Less,
                 _ => Ordering::Greater,
             };
             if key.desc { o.reverse() } else { o }
         }
+    }
+}
+
+/// One sort value out of a field's values (sorted ascending) by the key's `mode`; ES's
+/// default is min ascending, max descending. Integer sums wrap as Java longs do; `avg` and
+/// `median` are computed in doubles and rounded back for integers.
+fn pick_mode(mut sv: Vec<SortVal>, k: &SortKey) -> SortVal {
+    let mode = k
+        .mode
+        .as_deref()
+        .unwrap_or(if k.desc { "max" } else { "min" });
+    if sv.is_empty() {
+        return SortVal::Missing;
+    }
+    let all_int = sv.iter().all(|v| matches!(v, SortVal::Int(_)));
+    let as_f = |v: &SortVal| match v {
+        SortVal::Int(i) => Some(*i as f64),
+        SortVal::Num(x) => Some(*x),
+        _ => None,
+    };
+    let back = |x: f64| {
+        if all_int {
+            SortVal::Int(x.round() as i64)
+        } else {
+            SortVal::Num(x)
+        }
+    };
+    match mode {
+        "max" => sv.pop().unwrap_or(SortVal::Missing),
+        "sum" | "avg" if sv.iter().any(|v| matches!(v, SortVal::Str(_))) => sv.swap_remove(0),
+        "sum" | "avg" => {
+            let n = sv.len() as f64;
+            let (sum_i, sum_f) = sv.iter().fold((0i64, 0f64), |(i, f), v| match v {
+                SortVal::Int(x) => (i.wrapping_add(*x), f + *x as f64),
+                other => (i, f + as_f(other).unwrap_or(0.0)),
+            });
+            match (mode, all_int) {
+                ("sum", true) => SortVal::Int(sum_i),
+                ("sum", false) => SortVal::Num(sum_f),
+                (_, true) => back(sum_i as f64 / n),
+                _ => SortVal::Num(sum_f / n),
+            }
+        }
+        "median" => {
+            let mid = sv.len() / 2;
+            if sv.len() % 2 == 1 {
+                sv.swap_remove(mid)
+            } else {
+                match (as_f(&sv[mid - 1]), as_f(&sv[mid])) {
+                    (Some(a), Some(b)) => back((a + b) / 2.0),
+                    _ => sv.swap_remove(mid - 1),
+                }
+            }
+        }
+        _ => sv.into_iter().next().unwrap_or(SortVal::Missing),
     }
 }
 
@@ -113,18 +182,30 @@ fn parse_sort(v: Option<&Value>) -> Result<Vec<SortKey>> {
                     field,
                     desc,
                     missing_first: false,
+                    mode: None,
                 });
             }
             Value::Object(o) => {
                 for (field, spec) in o {
                     let default_desc = field == "_score";
-                    let (desc, missing_first) = match &spec {
-                        Value::String(s) => (s == "desc", false),
+                    let (desc, missing_first, mode) = match &spec {
+                        Value::String(s) => (s == "desc", false, None),
                         Value::Object(so) => (
                             so.get("order")
                                 .and_then(Value::as_str)
                                 .map_or(default_desc, |s| s == "desc"),
                             so.get("missing").and_then(Value::as_str) == Some("_first"),
+                            match so.get("mode").and_then(Value::as_str) {
+                                None => None,
+                                Some(m @ ("min" | "max" | "sum" | "avg" | "median")) => {
+                                    Some(m.to_string())
+                                }
+                                Some(other) => {
+                                    return Err(Error::IllegalArgument(format!(
+                                        "Unknown SortMode [{other}]"
+                                    )));
+                                }
+                            },
                         ),
                         _ => {
                             return Err(Error::Parsing(format!(
@@ -136,6 +217,7 @@ fn parse_sort(v: Option<&Value>) -> Result<Vec<SortKey>> {
                         field: field.clone(),
                         desc,
                         missing_first,
+                        mode,
                     });
                 }
             }
@@ -261,11 +343,13 @@ impl LogStore {
     pub fn search(&self, expr: &str, body: &Value, opts: SearchOptions) -> Result<Value> {
         let started = self.now_ms();
         self.tick()?;
+        check_keys(body, SEARCH_KEYS, false)?;
         let indices = self.resolve(expr, opts.ignore_unavailable)?;
         let q = match body.get("query") {
             Some(v) => query::parse(v)?,
             None => query::Query::MatchAll,
         };
+        let q = self.with_alias_filters(expr, &indices, q)?;
         let highlighter = body
             .get("highlight")
             .map(|h| crate::highlight::Highlighter::parse(h, &q))
@@ -279,10 +363,23 @@ impl LogStore {
             )));
         }
         let sort = parse_sort(body.get("sort"))?;
-        let search_after: Option<Vec<SortVal>> = body
+        let mut search_after: Option<Vec<SortVal>> = body
             .get("search_after")
             .and_then(Value::as_array)
             .map(|a| a.iter().map(SortVal::from_json).collect());
+        // a date sort key's search_after value may be the formatted date
+        if let Some(after) = search_after.as_mut() {
+            for (k, v) in sort.iter().zip(after.iter_mut()) {
+                if let SortVal::Str(text) = v
+                    && indices
+                        .iter()
+                        .any(|i| i.mapping().get(&k.field) == Some(&FieldType::Date))
+                    && let Some(ms) = crate::date::parse_date_value(&Value::String(text.clone()))
+                {
+                    *v = SortVal::Int(ms);
+                }
+            }
+        }
         if search_after
             .as_ref()
             .is_some_and(|sa| sa.len() != sort.len().max(1))
@@ -292,17 +389,62 @@ impl LogStore {
             ));
         }
         let track = match body.get("track_total_hits") {
+            // an integer total is always exact
+            None if opts.total_hits_as_int => Some(u64::MAX),
             None => Some(MAX_RESULT_WINDOW as u64),
             Some(Value::Bool(true)) => Some(u64::MAX),
             Some(Value::Bool(false)) => None,
-            Some(Value::Number(n)) => Some(n.as_u64().unwrap_or(u64::MAX)),
+            Some(Value::Number(n)) => match (n.as_u64(), n.as_i64()) {
+                (Some(k), _) => Some(k),
+                (None, Some(-1)) => Some(u64::MAX),
+                _ => {
+                    return Err(Error::IllegalArgument(format!(
+                        "[track_total_hits] parameter must be positive or equals to -1, got {n}"
+                    )));
+                }
+            },
             Some(_) => {
                 return Err(Error::Parsing(
                     "[track_total_hits] must be a boolean or a number".into(),
                 ));
             }
         };
-        let filter = source_filter(body.get("_source"))?;
+        if opts.total_hits_as_int
+            && let Some(n) = track.filter(|n| *n != u64::MAX)
+        {
+            return Err(Error::IllegalArgument(format!(
+                "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got {n}"
+            )));
+        }
+        // `stored_fields` without `_source` among them (and no `_source` option) drops the source
+        let stored_only = body.get("_source").is_none()
+            && body.get("stored_fields").is_some_and(|sf| {
+                !matches!(sf, Value::String(s) if s == "_source")
+                    && !sf
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("_source")))
+            });
+        let filter = if stored_only {
+            None
+        } else {
+            source_filter(body.get("_source"))?
+        };
+        let doc_fields = crate::doc_fields::parse(body)?;
+        let n_docvalue = body
+            .get("docvalue_fields")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        for idx in &indices {
+            let limit = self
+                .index_setting(idx.name(), "index.max_docvalue_fields_search")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(MAX_DOCVALUE_FIELDS);
+            if n_docvalue > limit {
+                return Err(Error::IllegalArgument(format!(
+                    "Trying to retrieve too many docvalue_fields. Must be less than or equal to: [{limit}] but was [{n_docvalue}]. This limit can be set by changing the [index.max_docvalue_fields_search] index level setting."
+                )));
+            }
+        }
         let by_score = sort.is_empty() || (sort.len() == 1 && sort[0].field == "_score");
         let now = self.now_ms();
         let want = from.saturating_add(size);
@@ -347,7 +489,7 @@ impl LogStore {
                 )?;
                 for (ts, addr) in top {
                     let v = ts.map_or(SortVal::Missing, |t| {
-                        SortVal::Num(t.into_timestamp_millis() as f64)
+                        SortVal::Int(t.into_timestamp_millis())
                     });
                     hits.push(Hit {
                         index: i,
@@ -375,6 +517,7 @@ impl LogStore {
                 field: "_score".into(),
                 desc: true,
                 missing_first: false,
+                mode: None,
             }]
         } else {
             sort.clone()
@@ -439,6 +582,16 @@ impl LogStore {
                 };
                 hit.insert("_source".into(), src);
             }
+            if !doc_fields.is_empty()
+                && let Some(v) = idx
+                    .source_of(&doc)
+                    .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                    .and_then(|src| {
+                        crate::doc_fields::hit_fields(&doc_fields, &idx.mapping(), &src)
+                    })
+            {
+                hit.insert("fields".into(), v);
+            }
             if let Some(hl) = &highlighter
                 && let Some(v) = idx
                     .source_of(&doc)
@@ -456,6 +609,10 @@ impl LogStore {
             out_hits.push(Value::Object(hit));
         }
         let mut hits_obj = Map::new();
+        if track.is_none() && opts.total_hits_as_int {
+            // ES's integer form of an untracked total
+            hits_obj.insert("total".into(), json!(-1));
+        }
         if let Some(limit) = track {
             let (value, rel) = if total > limit {
                 (limit, "gte")
@@ -503,10 +660,10 @@ impl LogStore {
         for k in keys {
             let v = match k.field.as_str() {
                 "_score" => SortVal::Num(f64::from(score)),
-                "_doc" => SortVal::Num(
-                    ((index_ord as u64) << 40
-                        | u64::from(addr.segment_ord) << 32
-                        | u64::from(addr.doc_id)) as f64,
+                "_doc" => SortVal::Int(
+                    (index_ord as i64) << 40
+                        | i64::from(addr.segment_ord) << 32
+                        | i64::from(addr.doc_id),
                 ),
                 field => {
                     if source.is_none() {
@@ -520,20 +677,18 @@ impl LogStore {
                     if let Some(src) = &source {
                         values_at(src, path, &mut vals);
                     }
-                    let is_date = idx.mapping().get(path) == Some(&FieldType::Date);
+                    let ty = idx.mapping().get(path).cloned();
                     let mut sv: Vec<SortVal> = vals
                         .into_iter()
-                        .map(|v| {
-                            if is_date {
-                                crate::date::parse_date_value(v)
-                                    .map_or(SortVal::Missing, |ms| SortVal::Num(ms as f64))
-                            } else {
-                                SortVal::from_json(v)
-                            }
+                        .map(|v| match (&ty, SortVal::from_json(v)) {
+                            (Some(FieldType::Date), _) => crate::date::parse_date_value(v)
+                                .map_or(SortVal::Missing, SortVal::Int),
+                            // a double field's values sort and print as doubles
+                            (Some(FieldType::Double(_)), SortVal::Int(i)) => SortVal::Num(i as f64),
+                            (_, other) => other,
                         })
                         .filter(|v| *v != SortVal::Missing)
                         .collect();
-                    // ES's default sort mode: min ascending, max descending
                     sv.sort_by(|a, b| {
                         cmp_val(
                             a,
@@ -544,12 +699,7 @@ impl LogStore {
                             },
                         )
                     });
-                    let pick = if k.desc {
-                        sv.pop()
-                    } else {
-                        sv.into_iter().next()
-                    };
-                    pick.unwrap_or(SortVal::Missing)
+                    pick_mode(sv, k)
                 }
             };
             out.push(v);
@@ -560,11 +710,14 @@ impl LogStore {
     /// `_count`: `{"count": N, "_shards": …}`.
     pub fn count(&self, expr: &str, body: &Value, opts: SearchOptions) -> Result<Value> {
         self.tick()?;
+        // other search keys (`aggs`, ...) are let through and ignored
+        check_keys(body, SEARCH_KEYS, true)?;
         let indices = self.resolve(expr, opts.ignore_unavailable)?;
         let q = match body.get("query") {
             Some(v) => query::parse(v)?,
             None => query::Query::MatchAll,
         };
+        let q = self.with_alias_filters(expr, &indices, q)?;
         let now = self.now_ms();
         let mut total: u64 = 0;
         for idx in &indices {
@@ -579,9 +732,85 @@ impl LogStore {
     }
 }
 
+/// The top-level keys a `_search` body may hold (ES's search source; those outside the log
+/// store's model are accepted and ignored).
+const SEARCH_KEYS: &[&str] = &[
+    "query",
+    "from",
+    "size",
+    "sort",
+    "_source",
+    "aggs",
+    "aggregations",
+    "highlight",
+    "track_total_hits",
+    "search_after",
+    "post_filter",
+    "fields",
+    "docvalue_fields",
+    "stored_fields",
+    "script_fields",
+    "min_score",
+    "timeout",
+    "terminate_after",
+    "version",
+    "seq_no_primary_term",
+    "explain",
+    "track_scores",
+    "profile",
+    "suggest",
+    "rescore",
+    "collapse",
+    "indices_boost",
+    "stats",
+    "ext",
+    "pit",
+    "runtime_mappings",
+    "slice",
+    "knn",
+    "search_pipeline",
+    "verbose_pipeline",
+    "include_named_queries_score",
+    "derived",
+];
+
+/// ES's parser token name for a JSON value, as its "Unknown key" errors print it.
+fn token_name(v: &Value) -> &'static str {
+    match v {
+        Value::Object(_) => "START_OBJECT",
+        Value::Array(_) => "START_ARRAY",
+        Value::String(_) => "VALUE_STRING",
+        Value::Number(_) => "VALUE_NUMBER",
+        Value::Bool(_) => "VALUE_BOOLEAN",
+        Value::Null => "VALUE_NULL",
+    }
+}
+
+/// Refuses a body key outside `allowed` as ES does (`parsing_exception`), e.g. a query
+/// sent without its `"query"` wrapper.
+fn check_keys(body: &Value, allowed: &[&str], count: bool) -> Result<()> {
+    let Some(o) = body.as_object() else {
+        return Ok(());
+    };
+    match o.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        Some((k, _)) if count => Err(Error::Parsing(format!("request does not support [{k}]"))),
+        Some((k, v)) => Err(Error::Parsing(format!(
+            "Unknown key for a {} in [{k}].",
+            token_name(v)
+        ))),
+    }
+}
+
 fn usize_param(body: &Value, key: &str, default: usize) -> Result<usize> {
     match body.get(key) {
         None | Some(Value::Null) => Ok(default),
+        Some(Value::Number(n)) if n.as_i64().is_none_or(|x| i32::try_from(x).is_err()) => {
+            // ES reads size and from as Java ints
+            Err(Error::InputCoercion(format!(
+                "Numeric value ({n}) out of range of `int` (-2147483648 - 2147483647) for [{key}]"
+            )))
+        }
         Some(v) => v
             .as_i64()
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))

@@ -445,3 +445,192 @@ fn deeply_nested_query_string_is_refused_not_a_stack_overflow() {
         .unwrap();
     assert_eq!(res["hits"]["total"]["value"], 2);
 }
+
+#[test]
+fn search_body_keys_are_checked() {
+    let s = corpus();
+    let opts = SearchOptions::default();
+    let e = s
+        .search("logs-*", &json!({"match": {"message": "x"}}), opts)
+        .unwrap_err();
+    assert_eq!(e.es_type(), "parsing_exception");
+    assert_eq!(e.to_string(), "Unknown key for a START_OBJECT in [match].");
+    let e = s
+        .count("logs-*", &json!({"match": {"message": "x"}}), opts)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "request does not support [match]");
+    // known keys outside the store's model are accepted
+    let res = s
+        .search(
+            "logs-*",
+            &json!({"size": 1, "timeout": "1s", "version": true}),
+            opts,
+        )
+        .unwrap();
+    assert_eq!(res["hits"]["hits"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn integer_totals_are_exact_or_refused() {
+    let s = corpus();
+    let as_int = SearchOptions {
+        total_hits_as_int: true,
+        ..SearchOptions::default()
+    };
+    let res = s.search("logs-*", &json!({}), as_int).unwrap();
+    assert_eq!(res["hits"]["total"], json!(11));
+    let res = s
+        .search("logs-*", &json!({"track_total_hits": false}), as_int)
+        .unwrap();
+    assert_eq!(res["hits"]["total"], json!(-1));
+    let e = s
+        .search("logs-*", &json!({"track_total_hits": 100}), as_int)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got 100"
+    );
+    let res = s
+        .search("logs-*", &json!({"track_total_hits": true}), as_int)
+        .unwrap();
+    assert_eq!(res["hits"]["total"], json!(11));
+    let res = s
+        .search("logs-*", &json!({"track_total_hits": -1}), as_int)
+        .unwrap();
+    assert_eq!(res["hits"]["total"], json!(11));
+    let e = s
+        .search("logs-*", &json!({"track_total_hits": -2}), as_int)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "[track_total_hits] parameter must be positive or equals to -1, got -2"
+    );
+}
+
+#[test]
+fn stored_fields_without_source_drop_it() {
+    let s = corpus();
+    let opts = SearchOptions::default();
+    let res = s
+        .search(
+            "logs-*",
+            &json!({"size": 1, "stored_fields": ["message"]}),
+            opts,
+        )
+        .unwrap();
+    assert!(res["hits"]["hits"][0].get("_source").is_none());
+    let res = s
+        .search(
+            "logs-*",
+            &json!({"size": 1, "stored_fields": ["message", "_source"]}),
+            opts,
+        )
+        .unwrap();
+    assert!(res["hits"]["hits"][0]["_source"].is_object());
+}
+
+#[test]
+fn search_after_takes_a_formatted_date() {
+    let s = corpus();
+    let opts = SearchOptions::default();
+    let page = json!({"sort": [{"@timestamp": "desc"}], "size": 2});
+    let res = s.search("logs-*", &page, opts).unwrap();
+    assert_eq!(hit_ids(&res), vec!["d11", "d10"]);
+    let mut next = page.clone();
+    next["search_after"] = json!([res["hits"]["hits"][1]["_source"]["@timestamp"].clone()]);
+    let res = s.search("logs-*", &next, opts).unwrap();
+    assert_eq!(hit_ids(&res), vec!["d9", "d8"]);
+}
+
+#[test]
+fn sort_modes_and_exact_longs() {
+    let s = store();
+    let body = concat!(
+        "{\"index\":{\"_index\":\"ls\",\"_id\":\"1\"}}\n{\"f\":[9223372036854775807,1]}\n",
+        "{\"index\":{\"_index\":\"ls\",\"_id\":\"2\"}}\n{\"f\":[922337203685477777,2]}\n",
+        "{\"index\":{\"_index\":\"ls\",\"_id\":\"3\"}}\n{\"f\":[2147483647,3,4]}\n",
+        "{\"index\":{\"_index\":\"ls\",\"_id\":\"4\"}}\n{\"f\":[2147483648,5,-1,-2]}\n",
+    );
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    let opts = SearchOptions::default();
+    let run = |mode: &str, order: &str| {
+        let res = s
+            .search(
+                "ls",
+                &json!({"sort": [{"f": {"mode": mode, "order": order}}]}),
+                opts,
+            )
+            .unwrap();
+        let sorts: Vec<Value> = res["hits"]["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["sort"][0].clone())
+            .collect();
+        (hit_ids(&res), sorts)
+    };
+    let (ids, sorts) = run("max", "desc");
+    assert_eq!(ids, vec!["1", "2", "4", "3"]);
+    assert_eq!(sorts[0], json!(9223372036854775807_i64));
+    assert_eq!(
+        run("min", "desc").1,
+        vec![json!(3), json!(2), json!(1), json!(-2)]
+    );
+    let (ids, sorts) = run("median", "asc");
+    assert_eq!(ids, vec!["4", "3", "2", "1"]);
+    assert_eq!(sorts[2], json!(461168601842738880_i64));
+    assert_eq!(sorts[3], json!(4611686018427387904_i64));
+    // avg sums as a wrapping long first, as Java does
+    let (ids, sorts) = run("avg", "desc");
+    assert_eq!(ids, vec!["2", "3", "4", "1"]);
+    assert_eq!(sorts[1], json!(715827885));
+    assert_eq!(sorts[3], json!(-4611686018427387904_i64));
+    assert_eq!(run("sum", "asc").1[0], json!(-9223372036854775808_i64));
+    let e = s
+        .search("ls", &json!({"sort": [{"f": {"mode": "nope"}}]}), opts)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "Unknown SortMode [nope]");
+    // a double field's integral values print as doubles
+    let body = "{\"index\":{\"_index\":\"dd\"}}\n{\"d\":1.5}\n{\"index\":{\"_index\":\"dd\"}}\n{\"d\":2}\n";
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    let res = s
+        .search("dd", &json!({"sort": [{"d": "desc"}]}), opts)
+        .unwrap();
+    assert_eq!(res["hits"]["hits"][0]["sort"], json!([2.0]));
+    assert_ne!(res["hits"]["hits"][0]["sort"], json!([2]));
+}
+
+#[test]
+fn size_and_docvalue_fields_limits() {
+    let s = corpus();
+    let opts = SearchOptions::default();
+    let e = s
+        .search("logs-*", &json!({"size": 2147483648_i64}), opts)
+        .unwrap_err();
+    assert_eq!(e.es_type(), "input_coercion_exception");
+    assert_eq!(e.status(), 400);
+    assert!(
+        e.to_string()
+            .contains("Numeric value (2147483648) out of range of `int`")
+    );
+    let many: Vec<String> = (0..101).map(|i| format!("f{i}")).collect();
+    let e = s
+        .search("logs-*", &json!({"docvalue_fields": many}), opts)
+        .unwrap_err();
+    assert!(e.to_string().starts_with(
+        "Trying to retrieve too many docvalue_fields. Must be less than or equal to: [100] but was [101]."
+    ));
+    s.create_index_with(
+        "small",
+        &json!({"settings": {"index.max_docvalue_fields_search": 2}}),
+    )
+    .unwrap();
+    let e = s
+        .search("small", &json!({"docvalue_fields": ["a", "b", "c"]}), opts)
+        .unwrap_err();
+    assert!(e.to_string().contains("[2] but was [3]"), "{e}");
+    assert!(
+        s.search("small", &json!({"docvalue_fields": ["a", "b"]}), opts)
+            .is_ok()
+    );
+}

@@ -3,6 +3,7 @@
 //! texts; `now` in date math comes from the caller (the project clock).
 
 mod bool_query;
+mod constant_score;
 mod exists;
 mod field;
 mod highlight_terms;
@@ -66,6 +67,9 @@ pub enum Query {
     Ids(ids::IdsQuery),
     /// `query_string` / `simple_query_string`: the Lucene syntax tree, expanded per index.
     QueryString(query_string::QueryStringQuery),
+    /// A query that differs per index (an alias `filter` applied to the indices reached through
+    /// the alias): the query of the index by name, else the default.
+    PerIndex(Vec<(String, Query)>, Box<Query>),
 }
 
 /// Parses a query object (`{"match": {...}}`).
@@ -94,6 +98,7 @@ pub fn parse(v: &Value) -> Result<Query> {
         "terms" => Query::Terms(terms::parse(body)?),
         "range" => Query::Range(range::parse(body)?),
         "bool" => Query::Bool(bool_query::parse(body)?),
+        "constant_score" => constant_score::parse(body)?,
         "exists" => Query::Exists(exists::parse(body)?),
         "prefix" => Query::Prefix(prefix::parse(body)?),
         "wildcard" => Query::Wildcard(wildcard::parse(body)?),
@@ -107,6 +112,7 @@ pub fn parse(v: &Value) -> Result<Query> {
 
 /// What a query is compiled against: one index's mapping and fields, and `now`.
 pub struct Ctx<'a> {
+    index_name: String,
     mapping: &'a Mapping,
     fields: Fields,
     analyzer: TextAnalyzer,
@@ -122,6 +128,7 @@ impl<'a> Ctx<'a> {
             .get(crate::index::TEXT_ANALYZER)
             .unwrap_or_else(|| TextAnalyzer::from(tantivy::tokenizer::SimpleTokenizer::default()));
         Ctx {
+            index_name: index.name().to_string(),
             mapping,
             fields: index.fields(),
             analyzer,
@@ -161,6 +168,11 @@ impl Query {
             Query::Regexp(q) => q.compile(ctx),
             Query::Ids(q) => q.compile(ctx),
             Query::QueryString(q) => q.compile(ctx),
+            Query::PerIndex(scoped, default) => scoped
+                .iter()
+                .find(|(name, _)| *name == ctx.index_name)
+                .map_or(default.as_ref(), |(_, q)| q)
+                .compile(ctx),
         }
     }
 }

@@ -98,6 +98,11 @@ pub(super) fn parse_with(body: &Value, simple: bool) -> Result<Query> {
         .and_then(Value::as_str)
         .is_some_and(|s| s.eq_ignore_ascii_case("and"));
     let tokens = lex(text, simple);
+    for t in &tokens {
+        if let Tok::Regex(r) = t {
+            super::regexp::check_length(r)?;
+        }
+    }
     let mut p = Parser {
         tokens,
         pos: 0,

@@ -72,6 +72,13 @@ impl RangeQuery {
             _ => 1,
         };
         if let Value::Number(n) = v {
+            // without a format a four-digit number is read as text first: a year
+            // (`strict_date_optional_time||epoch_millis`)
+            if self.format.is_none()
+                && let Some(year) = n.as_u64().filter(|y| (1000..=9999).contains(y))
+            {
+                return eval_date_math(&year.to_string(), now, rounding).map_err(Error::Parsing);
+            }
             let base = n
                 .as_i64()
                 .or_else(|| n.as_f64().map(|f| f as i64))
@@ -213,4 +220,38 @@ fn bad(path: &str, v: &Value) -> Error {
         "failed to create query: for input string: \"{}\" on field [{path}]",
         text_of(v)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::date::parse_date;
+
+    #[test]
+    fn year_bounds_as_numbers_and_text() {
+        let ms = |s: &str| parse_date(s).unwrap();
+        for body in [
+            json!({"ts": {"gte": 2019, "lt": "2020"}}),
+            json!({"ts": {"gte": "2019", "lt": 2020}}),
+        ] {
+            let q = parse(&body).unwrap();
+            assert_eq!(
+                q.date_bounds(0).unwrap(),
+                (
+                    Bound::Included(ms("2019-01-01T00:00:00Z")),
+                    Bound::Excluded(ms("2020-01-01T00:00:00Z"))
+                )
+            );
+        }
+        // a longer number stays epoch millis, and an explicit format wins
+        let q = parse(&json!({"ts": {"gte": 1_700_000_000_000_i64}})).unwrap();
+        assert_eq!(
+            q.date_bounds(0).unwrap().0,
+            Bound::Included(1_700_000_000_000)
+        );
+        let q = parse(&json!({"ts": {"gte": 2019, "format": "epoch_millis"}})).unwrap();
+        assert_eq!(q.date_bounds(0).unwrap().0, Bound::Included(2019));
+    }
 }
