@@ -67,6 +67,8 @@ pub(crate) struct IndexMeta {
     pub(crate) aliases: Map<String, Value>,
     /// Creation time, epoch ms.
     pub(crate) creation_ms: i64,
+    /// The template that made this index a data stream.
+    pub(crate) data_stream: Option<String>,
 }
 
 /// Templates and per-index metadata.
@@ -76,8 +78,12 @@ pub(crate) struct MetaInner {
     pub(crate) composable: BTreeMap<String, Value>,
     /// Legacy templates by name (stored bodies as `GET /_template` prints them).
     pub(crate) legacy: BTreeMap<String, Value>,
+    /// Component templates by name (stored `component_template` bodies).
+    pub(crate) components: BTreeMap<String, Value>,
     /// Per-index metadata by index uuid.
     pub(crate) indices: HashMap<String, IndexMeta>,
+    /// The body mapping of an index being created (`PUT /{index}`), merged over its templates'.
+    pub(crate) pending_mappings: HashMap<String, Value>,
 }
 
 impl MetaInner {
@@ -88,6 +94,7 @@ impl MetaInner {
         now_ms: i64,
         settings: Map<String, Value>,
         aliases: Map<String, Value>,
+        data_stream: Option<String>,
     ) {
         self.indices.insert(
             idx.uuid().to_string(),
@@ -95,6 +102,7 @@ impl MetaInner {
                 settings,
                 aliases,
                 creation_ms: now_ms,
+                data_stream,
             },
         );
     }
@@ -249,6 +257,40 @@ pub(crate) fn normalize_aliases(v: &Value) -> Result<Map<String, Value>> {
     Ok(out)
 }
 
+/// Checks a mapping body as ES does before anything else: no type wrapper (`_doc`) and no
+/// empty field names (`illegal_argument_exception`).
+pub(crate) fn validate_mapping_body(m: &Map<String, Value>, typed_ok: bool) -> Result<()> {
+    if !typed_ok
+        && m.len() == 1
+        && let Some((ty, Value::Object(_))) = m.iter().next()
+        && ty == "_doc"
+    {
+        return Err(Error::IllegalArgument(format!(
+            "The mapping definition cannot be nested under a type [{ty}] unless include_type_name is set to true."
+        )));
+    }
+    fn walk(props: &Value) -> Result<()> {
+        let Some(o) = props.as_object() else {
+            return Ok(());
+        };
+        for (name, def) in o {
+            if name.is_empty() || name.split('.').any(str::is_empty) {
+                return Err(Error::IllegalArgument(format!(
+                    "field name cannot be an empty string or contain empty segments [{name}]"
+                )));
+            }
+            if let Some(sub) = def.get("properties") {
+                walk(sub)?;
+            }
+        }
+        Ok(())
+    }
+    match m.get("properties") {
+        Some(p) => walk(p),
+        None => Ok(()),
+    }
+}
+
 fn count_setting(settings: &Map<String, Value>, key: &str, default: u32) -> u32 {
     settings
         .get(key)
@@ -299,6 +341,7 @@ impl LogStore {
         };
         let mappings = match obj.get("mappings") {
             Some(Value::Object(m)) if !m.is_empty() => {
+                validate_mapping_body(m, false)?;
                 let mut scratch = Mapping::default();
                 scratch.put(&Value::Object(m.clone()))?;
                 Some(Value::Object(m.clone()))
@@ -315,20 +358,28 @@ impl LogStore {
             None => Map::new(),
         };
         let resolved = crate::resolve::resolve_date_math_name(name, self.now_ms())?;
+        if self.is_alias(&resolved) {
+            return Err(Error::InvalidIndexName {
+                name: resolved,
+                why: "already exists as alias".into(),
+            });
+        }
         if let Ok(existing) = self.index(&resolved) {
             return Err(Error::AlreadyExists(format!(
                 "{resolved}/{}",
                 existing.uuid()
             )));
         }
-        self.create_index(name, None)?;
-        let idx = self.index(&resolved)?;
-        if let Some(m) = &mappings
-            && let Err(e) = idx.put_mapping(m)
-        {
-            let _ = self.delete_index(&resolved);
-            return Err(e);
+        if let Some(m) = mappings {
+            self.meta
+                .lock()
+                .pending_mappings
+                .insert(resolved.clone(), m);
         }
+        let created = self.create_index(name, None);
+        self.meta.lock().pending_mappings.remove(&resolved);
+        created?;
+        let idx = self.index(&resolved)?;
         let mut meta = self.meta.lock();
         let entry = meta.indices.entry(idx.uuid().to_string()).or_default();
         entry.settings.extend(settings);
@@ -419,12 +470,23 @@ impl LogStore {
         }
     }
 
-    /// Figures for `_cat/indices` and `_cluster/health`, in name order; `expr` None = all.
+    /// Figures for `_cat/indices` and `_cluster/health`, in name order; `expr` None = all
+    /// (hidden indices left out of wildcards, as ES's default `expand_wildcards`).
     pub fn index_infos(&self, expr: Option<&str>) -> Result<Vec<IndexInfo>> {
-        let indices = match expr {
-            Some(e) => self.resolve(e, false)?,
-            None => self.resolve("*,.*", true)?,
+        self.index_infos_expand(expr, false)
+    }
+
+    /// [`LogStore::index_infos`] with `index.hidden` indices included in wildcards or not.
+    pub fn index_infos_expand(
+        &self,
+        expr: Option<&str>,
+        include_hidden: bool,
+    ) -> Result<Vec<IndexInfo>> {
+        let mut indices = match expr {
+            Some(e) => self.resolve_hidden(e, false, include_hidden)?,
+            None => self.resolve_hidden("*,.*", true, include_hidden)?,
         };
+        indices.sort_by(|a, b| a.name().cmp(b.name()));
         Ok(indices
             .iter()
             .map(|idx| {
@@ -605,6 +667,26 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!((e.status(), e.es_type()), (400, "mapper_parsing_exception"));
+        let e = s
+            .create_index_with(
+                "x",
+                &json!({"mappings": {"properties": {"": {"type": "keyword"}}}}),
+            )
+            .unwrap_err();
+        assert_eq!(
+            (e.status(), e.es_type()),
+            (400, "illegal_argument_exception")
+        );
+        let e = s
+            .create_index_with(
+                "x",
+                &json!({"mappings": {"_doc": {"properties": {"f": {"type": "keyword"}}}}}),
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "The mapping definition cannot be nested under a type [_doc] unless include_type_name is set to true."
+        );
         let e = s
             .create_index_with("x", &json!({"settings": {"number_of_shards": 0}}))
             .unwrap_err();

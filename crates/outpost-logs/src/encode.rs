@@ -59,6 +59,24 @@ pub(crate) fn boolean(path: &str, value: bool) -> Vec<u8> {
     out
 }
 
+/// Decodes the value bytes of a long or date term (after the prefix).
+pub(crate) fn decode_long(v: &[u8]) -> Option<i64> {
+    let b: [u8; 8] = v.get(..8)?.try_into().ok()?;
+    Some((u64::from_be_bytes(b) ^ (1 << 63)) as i64)
+}
+
+/// Decodes the value bytes of a double term (after the prefix).
+pub(crate) fn decode_double(v: &[u8]) -> Option<f64> {
+    let b: [u8; 8] = v.get(..8)?.try_into().ok()?;
+    let sortable = u64::from_be_bytes(b);
+    let bits = if sortable >> 63 == 1 {
+        sortable ^ (1 << 63)
+    } else {
+        !sortable
+    };
+    Some(f64::from_bits(bits))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +100,11 @@ mod tests {
             assert!(double("f", w[0]) <= double("f", w[1]), "{} {}", w[0], w[1]);
         }
         assert!(keyword("a", "x") < keyword("a.b", "x"));
+        for x in longs {
+            assert_eq!(decode_long(&long("n", LONG, x)[3..]), Some(x));
+        }
+        for x in doubles {
+            assert_eq!(decode_double(&double("f", x)[3..]), Some(x));
+        }
     }
 }

@@ -7,6 +7,27 @@ pub enum Error {
     /// `index_not_found_exception` (404).
     #[error("no such index [{0}]")]
     IndexNotFound(String),
+    /// `resource_not_found_exception` (404), e.g. a missing index template.
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// `action_request_validation_exception` (400): a request missing a required part.
+    #[error("{0}")]
+    ActionRequestValidation(String),
+    /// `invalid_index_template_exception` (400).
+    #[error("{0}")]
+    InvalidIndexTemplate(String),
+    /// `invalid_alias_name_exception` (400).
+    #[error("{0}")]
+    InvalidAliasName(String),
+    /// `aliases_not_found_exception` (404): no alias of that name.
+    #[error("aliases [{0}] missing")]
+    AliasesNotFound(String),
+    /// `resource_already_exists_exception` (400) for a data stream.
+    #[error("data_stream [{0}] already exists")]
+    DataStreamExists(String),
+    /// `parse_exception` (400), e.g. an unknown key of a create-index body.
+    #[error("{0}")]
+    Parse(String),
     /// `invalid_index_name_exception` (400).
     #[error("invalid index name [{name}], {why}")]
     InvalidIndexName {
@@ -33,18 +54,14 @@ pub enum Error {
     /// `resource_already_exists_exception` (400).
     #[error("index [{0}] already exists")]
     AlreadyExists(String),
-    /// `resource_not_found_exception` (404), e.g. a missing index template.
+    /// `too_many_buckets_exception` (400): a response would hold more than `search.max_buckets`.
+    #[error(
+        "Trying to create too many buckets. Must be less than or equal to: [65536] but was [{0}]. This limit can be set by changing the [search.max_buckets] cluster level setting."
+    )]
+    TooManyBuckets(usize),
+    /// `aggregation_execution_exception` (400): an aggregation request that cannot run.
     #[error("{0}")]
-    ResourceNotFound(String),
-    /// `action_request_validation_exception` (400): a request missing a required part.
-    #[error("{0}")]
-    ActionRequestValidation(String),
-    /// `invalid_index_template_exception` (400).
-    #[error("{0}")]
-    InvalidIndexTemplate(String),
-    /// `parse_exception` (400), e.g. an unknown key of a create-index body.
-    #[error("{0}")]
-    Parse(String),
+    Aggregation(String),
     /// An internal failure of the index engine (500).
     #[error("index engine: {0}")]
     Engine(String),
@@ -55,6 +72,13 @@ impl Error {
     pub fn es_type(&self) -> &'static str {
         match self {
             Error::IndexNotFound(_) => "index_not_found_exception",
+            Error::ResourceNotFound(_) => "resource_not_found_exception",
+            Error::ActionRequestValidation(_) => "action_request_validation_exception",
+            Error::InvalidIndexTemplate(_) => "invalid_index_template_exception",
+            Error::InvalidAliasName(_) => "invalid_alias_name_exception",
+            Error::AliasesNotFound(_) => "aliases_not_found_exception",
+            Error::DataStreamExists(_) => "resource_already_exists_exception",
+            Error::Parse(_) => "parse_exception",
             Error::InvalidIndexName { .. } => "invalid_index_name_exception",
             Error::MapperParsing(_) => "mapper_parsing_exception",
             Error::VersionConflict(..) => "version_conflict_engine_exception",
@@ -62,10 +86,8 @@ impl Error {
             Error::Parsing(_) => "parsing_exception",
             Error::XContentParse(_) => "x_content_parse_exception",
             Error::AlreadyExists(_) => "resource_already_exists_exception",
-            Error::ResourceNotFound(_) => "resource_not_found_exception",
-            Error::ActionRequestValidation(_) => "action_request_validation_exception",
-            Error::InvalidIndexTemplate(_) => "invalid_index_template_exception",
-            Error::Parse(_) => "parse_exception",
+            Error::TooManyBuckets(_) => "too_many_buckets_exception",
+            Error::Aggregation(_) => "aggregation_execution_exception",
             Error::Engine(_) => "exception",
         }
     }
@@ -73,7 +95,7 @@ impl Error {
     /// The HTTP status Elasticsearch answers with.
     pub fn status(&self) -> u16 {
         match self {
-            Error::IndexNotFound(_) | Error::ResourceNotFound(_) => 404,
+            Error::IndexNotFound(_) | Error::ResourceNotFound(_) | Error::AliasesNotFound(_) => 404,
             Error::VersionConflict(..) => 409,
             Error::Engine(_) => 500,
             _ => 400,
@@ -91,6 +113,9 @@ impl Error {
             cause.insert("resource.id".into(), name.clone().into());
             cause.insert("index_uuid".into(), "_na_".into());
             cause.insert("index".into(), name.clone().into());
+        }
+        if let Error::TooManyBuckets(_) = self {
+            cause.insert("max_buckets".into(), 65_536.into());
         }
         let mut top = cause.clone();
         top.insert(

@@ -48,6 +48,32 @@ impl LogStore {
     /// The `_field_caps` body for the indices of `expr` and the requested field patterns
     /// (`*` wildcards; an empty list is 400 as in ES).
     pub fn field_caps(&self, expr: &str, fields: &[String], opts: SearchOptions) -> Result<Value> {
+        self.field_caps_with(expr, fields, &Value::Null, false, opts)
+    }
+
+    /// [`LogStore::field_caps`] with the request body (`index_filter`: only indices holding a
+    /// matching document are listed; `fields` there too) and `include_unmapped` (a field missing
+    /// from some indices gets an `unmapped` type naming them).
+    pub fn field_caps_with(
+        &self,
+        expr: &str,
+        fields: &[String],
+        body: &Value,
+        include_unmapped: bool,
+        opts: SearchOptions,
+    ) -> Result<Value> {
+        let mut fields = fields.to_vec();
+        match body.get("fields") {
+            Some(Value::Array(a)) => {
+                fields.extend(a.iter().filter_map(Value::as_str).map(str::to_string))
+            }
+            Some(Value::String(s)) => fields.push(s.clone()),
+            _ => {}
+        }
+        let filter = body
+            .get("index_filter")
+            .map(crate::query::parse)
+            .transpose()?;
         let patterns: Vec<&str> = fields
             .iter()
             .flat_map(|f| f.split(','))
@@ -60,7 +86,20 @@ impl LogStore {
             ));
         }
         let wanted = |name: &str| patterns.iter().any(|p| wildcard_match(p, name));
-        let indices = self.resolve(expr, opts.ignore_unavailable)?;
+        let mut indices = self.resolve(expr, opts.ignore_unavailable)?;
+        if let Some(q) = &filter {
+            self.tick()?;
+            let now = self.now_ms();
+            let mut kept = Vec::with_capacity(indices.len());
+            for idx in indices {
+                let mapping = idx.mapping();
+                let tq = q.compile(&crate::query::Ctx::new(&idx, &mapping, now))?;
+                if idx.searcher().search(&tq, &tantivy::collector::Count)? > 0 {
+                    kept.push(idx);
+                }
+            }
+            indices = kept;
+        }
         // field -> type -> entry
         let mut out: BTreeMap<String, BTreeMap<String, TypeEntry>> = BTreeMap::new();
         let mut add = |field: &str, ty: &str, index: &str, s: bool, a: bool, meta: bool| {
@@ -106,6 +145,30 @@ impl LogStore {
                 }
             }
         }
+        let all: Vec<String> = indices.iter().map(|i| i.name().to_string()).collect();
+        if include_unmapped {
+            for types in out.values_mut() {
+                let mut present: Vec<&String> =
+                    types.values().flat_map(|e| e.indices.iter()).collect();
+                present.sort();
+                let missing: Vec<String> = all
+                    .iter()
+                    .filter(|n| present.binary_search(n).is_err())
+                    .cloned()
+                    .collect();
+                if !missing.is_empty() {
+                    types.insert(
+                        "unmapped".into(),
+                        TypeEntry {
+                            indices: missing,
+                            searchable: false,
+                            aggregatable: false,
+                            metadata: false,
+                        },
+                    );
+                }
+            }
+        }
         let mut fields_obj = Map::new();
         for (field, types) in out {
             let several = types.len() > 1;
@@ -123,14 +186,13 @@ impl LogStore {
             }
             fields_obj.insert(field, Value::Object(tmap));
         }
-        let names: Vec<&str> = indices.iter().map(|i| i.name()).collect();
-        Ok(json!({"indices": names, "fields": fields_obj}))
+        Ok(json!({"indices": all, "fields": fields_obj}))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use crate::search::SearchOptions;
     use crate::store::{LogStore, StoreOptions};
@@ -207,6 +269,71 @@ mod tests {
             .field_caps("logs", &f(&["m*"]), SearchOptions::default())
             .unwrap();
         assert!(r["fields"].get("_id").is_none());
+    }
+
+    #[test]
+    fn index_filter_and_unmapped() {
+        let s = store();
+        s.create_index_with(
+            "test-1",
+            &json!({"mappings": {"properties": {"timestamp": {"type": "date"}, "field1": {"type": "keyword"}}}}),
+        )
+        .unwrap();
+        s.create_index_with(
+            "test-2",
+            &json!({"mappings": {"properties": {"timestamp": {"type": "date"}, "field1": {"type": "long"}}}}),
+        )
+        .unwrap();
+        s.create_index_with("test-3", &json!({})).unwrap();
+        for (i, ts, v) in [
+            ("test-1", "2015-01-02", "404"),
+            ("test-2", "2019-10-04", "403"),
+            ("test-3", "2022-01-01", "500"),
+        ] {
+            let doc = json!({"timestamp": ts, "field1": v}).to_string();
+            s.index_doc(
+                i,
+                None,
+                doc.as_bytes(),
+                crate::OpType::Index,
+                crate::Refresh::True,
+            )
+            .unwrap();
+        }
+        let r = s
+            .field_caps("test-*", &f(&["*"]), SearchOptions::default())
+            .unwrap();
+        assert_eq!(r["indices"], json!(["test-1", "test-2", "test-3"]));
+        assert_eq!(r["fields"]["field1"].as_object().unwrap().len(), 3);
+        let r = s
+            .field_caps_with(
+                "test-*",
+                &f(&["*"]),
+                &json!({"index_filter": {"range": {"timestamp": {"gte": "2019-01-01"}}}}),
+                false,
+                SearchOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(r["indices"], json!(["test-2", "test-3"]));
+        assert_eq!(r["fields"]["field1"]["long"]["indices"], json!(["test-2"]));
+        assert_eq!(r["fields"]["field1"]["text"]["indices"], json!(["test-3"]));
+        let r = s
+            .field_caps_with(
+                "test-1,test-3",
+                &f(&["field1*"]),
+                &Value::Null,
+                true,
+                SearchOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(
+            r["fields"]["field1.keyword"]["unmapped"]["indices"],
+            json!(["test-1"])
+        );
+        assert_eq!(
+            r["fields"]["field1.keyword"]["unmapped"]["searchable"],
+            false
+        );
     }
 
     #[test]

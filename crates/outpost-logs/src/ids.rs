@@ -16,9 +16,31 @@ pub(crate) fn auto_id(now_ms: i64, seq: u64, node: u64) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// An index uuid: 16 bytes (the auto-id bytes and the creation sequence) as the 22 characters
+/// of unpadded URL-safe base64 Elasticsearch prints for index uuids.
+pub(crate) fn index_uuid(now_ms: i64, seq: u64, node: u64) -> String {
+    let mut bytes = [0u8; 16];
+    let ms = (now_ms as u64).to_be_bytes();
+    bytes[..6].copy_from_slice(&ms[2..]);
+    bytes[6..10].copy_from_slice(&seq.to_be_bytes()[4..]);
+    bytes[10..].copy_from_slice(&node.to_be_bytes()[2..]);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn index_uuids_are_22_url_safe_chars() {
+        let a = index_uuid(1_765_000_000_000, 1, 7);
+        assert_eq!(a.len(), 22);
+        assert_ne!(a, index_uuid(1_765_000_000_000, 2, 7));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+    }
 
     #[test]
     fn ids_are_20_url_safe_chars_and_unique_per_sequence() {

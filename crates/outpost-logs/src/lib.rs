@@ -14,13 +14,17 @@
 //! store refreshes an index on the next search (or [`LogStore::tick`]) once its last refresh is
 //! `refresh_interval_ms` (1000) of clock time old, so a write is searchable at most 1 s after it
 //! returns (pinned by `writes_become_visible_within_the_refresh_interval`).
+//!
+//! Index administration beside the indices (`admin.rs`, `templates.rs`, `aliases.rs`,
+//! `data_streams.rs`): settings, aliases and data-stream flags per index uuid, composable,
+//! component and legacy templates applied when an index is created or auto-created; `_field_caps`
+//! and hit highlighting (`highlight.rs`, terms from the query AST) round out the search side.
 
-mod admin;
+mod aggs;
 mod bulk;
 mod date;
 mod encode;
 mod error;
-mod field_caps;
 mod ids;
 mod index;
 mod mapping;
@@ -28,9 +32,16 @@ pub mod query;
 mod resolve;
 mod search;
 mod store;
-mod templates;
 #[cfg(test)]
 mod tests;
+
+// store features: index administration, aliases, templates, field caps, highlighting
+mod admin;
+mod aliases;
+mod data_streams;
+mod field_caps;
+mod highlight;
+mod templates;
 
 pub use admin::IndexInfo;
 pub use bulk::BulkResponse;

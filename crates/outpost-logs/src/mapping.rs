@@ -69,6 +69,31 @@ impl FieldType {
             "boolean" => FieldType::Boolean,
             "date" | "date_nanos" => FieldType::Date,
             "object" | "nested" | "flattened" => FieldType::Object,
+            // types outside the store's model, kept so index templates (Logstash's ECS, Filebeat's)
+            // load: exact values as keywords, structured values as objects, scores as doubles
+            "ip" | "version" | "binary" | "alias" | "join" => {
+                FieldType::Keyword { ignore_above: None }
+            }
+            "search_as_you_type" | "completion" | "annotated_text" => {
+                FieldType::Text { keyword: None }
+            }
+            "token_count" => FieldType::Long,
+            "rank_feature" | "dense_vector" => FieldType::Double("float"),
+            "geo_point"
+            | "geo_shape"
+            | "point"
+            | "shape"
+            | "histogram"
+            | "rank_features"
+            | "sparse_vector"
+            | "percolator"
+            | "aggregate_metric_double"
+            | "integer_range"
+            | "float_range"
+            | "long_range"
+            | "double_range"
+            | "date_range"
+            | "ip_range" => FieldType::Object,
             other => {
                 return Err(Error::MapperParsing(format!(
                     "no handler for type [{other}] declared on field"

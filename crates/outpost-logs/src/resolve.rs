@@ -175,9 +175,130 @@ pub(crate) fn resolve(
     Ok(dedup)
 }
 
+/// What index resolution knows besides the index names: aliases (name → concrete indices) and
+/// hidden indices (`index.hidden: true`, left out of wildcards unless `include_hidden`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Extra {
+    /// Alias name → the indices it points to.
+    pub(crate) aliases: std::collections::BTreeMap<String, Vec<String>>,
+    /// Indices with `index.hidden: true`.
+    pub(crate) hidden: std::collections::BTreeSet<String>,
+    /// `expand_wildcards` includes `hidden`.
+    pub(crate) include_hidden: bool,
+}
+
+/// [`resolve`] with aliases (an alias name, or a wildcard matching one, names its indices;
+/// `-alias` excludes them) and hidden indices (matched by name or alias, not by wildcards).
+pub(crate) fn resolve_with(
+    expr: &str,
+    names: &[String],
+    extra: &Extra,
+    ignore_unavailable: bool,
+    now_ms: i64,
+) -> Result<Vec<String>> {
+    if extra.aliases.is_empty() && extra.hidden.is_empty() {
+        return resolve(expr, names, ignore_unavailable, now_ms);
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut named: Vec<String> = Vec::new();
+    for raw in expr.split(',') {
+        let part = raw.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let (neg, body) = match part.strip_prefix('-') {
+            Some(b) => (true, b),
+            None => (false, part),
+        };
+        let sign = if neg { "-" } else { "" };
+        if let Some(targets) = extra.aliases.get(body)
+            && !names.iter().any(|n| n == body)
+        {
+            for t in targets {
+                parts.push(format!("{sign}{t}"));
+                if !neg {
+                    named.push(t.clone());
+                }
+            }
+            continue;
+        }
+        parts.push(part.to_string());
+        if body.contains('*') && !neg {
+            for (alias, targets) in &extra.aliases {
+                if wildcard_match(body, alias) && (!alias.starts_with('.') || body.starts_with('.'))
+                {
+                    parts.extend(targets.iter().cloned());
+                }
+            }
+        } else if !neg {
+            named.push(body.to_string());
+        }
+    }
+    let rewritten = if parts.is_empty() {
+        expr.to_string()
+    } else {
+        parts.join(",")
+    };
+    let mut out = resolve(&rewritten, names, ignore_unavailable, now_ms)?;
+    if !extra.include_hidden {
+        out.retain(|n| !extra.hidden.contains(n) || named.contains(n));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aliases_and_hidden_indices_resolve_as_es() {
+        let n = names();
+        let mut extra = Extra::default();
+        extra.aliases.insert(
+            "logs".into(),
+            vec!["logstash-2026.12.06".into(), "metrics".into()],
+        );
+        extra.hidden.insert("metrics".into());
+        assert_eq!(
+            resolve_with("logs", &n, &extra, false, 0).unwrap(),
+            vec!["logstash-2026.12.06", "metrics"]
+        );
+        // a wildcard matching an alias adds its visible indices only
+        assert_eq!(
+            resolve_with("lo*", &n, &extra, false, 0).unwrap(),
+            vec!["logstash-2026.12.06", "logstash-2026.12.07"]
+        );
+        extra
+            .aliases
+            .insert("f".into(), vec!["filebeat-8.0".into()]);
+        assert_eq!(
+            resolve_with("f*", &n, &extra, false, 0).unwrap(),
+            vec!["filebeat-8.0"]
+        );
+        assert_eq!(
+            resolve_with("logs,f", &n, &extra, false, 0).unwrap(),
+            vec!["logstash-2026.12.06", "metrics", "filebeat-8.0"]
+        );
+        // hidden: not by a wildcard, yes by name
+        assert_eq!(
+            resolve_with("m*", &n, &extra, false, 0).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            resolve_with("metrics", &n, &extra, false, 0).unwrap(),
+            vec!["metrics"]
+        );
+        assert_eq!(
+            resolve_with("*,-logs", &n, &extra, false, 0).unwrap(),
+            vec!["logstash-2026.12.07", "filebeat-8.0"]
+        );
+        extra.include_hidden = true;
+        assert_eq!(
+            resolve_with("m*", &n, &extra, false, 0).unwrap(),
+            vec!["metrics"]
+        );
+        assert!(resolve_with("nope", &n, &extra, false, 0).is_err());
+    }
 
     fn names() -> Vec<String> {
         [

@@ -180,7 +180,7 @@ struct Hit {
     sort: Vec<SortVal>,
 }
 
-fn source_filter(spec: Option<&Value>) -> Result<Option<(Vec<String>, Vec<String>)>> {
+pub(crate) fn source_filter(spec: Option<&Value>) -> Result<Option<(Vec<String>, Vec<String>)>> {
     let list = |v: Option<&Value>| -> Vec<String> {
         match v {
             Some(Value::String(s)) => vec![s.clone()],
@@ -219,7 +219,7 @@ fn may_match_below(patterns: &[String], path: &str) -> bool {
     })
 }
 
-fn filter_source(
+pub(crate) fn filter_source(
     v: &Map<String, Value>,
     prefix: &str,
     inc: &[String],
@@ -266,6 +266,10 @@ impl LogStore {
             Some(v) => query::parse(v)?,
             None => query::Query::MatchAll,
         };
+        let highlighter = body
+            .get("highlight")
+            .map(|h| crate::highlight::Highlighter::parse(h, &q))
+            .transpose()?;
         let size = usize_param(body, "size", 10)?;
         let from = usize_param(body, "from", 0)?;
         if from.saturating_add(size) > MAX_RESULT_WINDOW {
@@ -435,6 +439,14 @@ impl LogStore {
                 };
                 hit.insert("_source".into(), src);
             }
+            if let Some(hl) = &highlighter
+                && let Some(v) = idx
+                    .source_of(&doc)
+                    .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                    .and_then(|src| hl.highlight(idx, &src))
+            {
+                hit.insert("highlight".into(), v);
+            }
             if !sort.is_empty() {
                 hit.insert(
                     "sort".into(),
@@ -464,12 +476,17 @@ impl LogStore {
             max_score.map_or(Value::Null, |s| json!(s)),
         );
         hits_obj.insert("hits".into(), Value::Array(out_hits));
-        Ok(json!({
+        let aggregations = crate::aggs::run(body, &indices, &searchers, &q, now)?;
+        let mut out = json!({
             "took": self.now_ms().saturating_sub(started),
             "timed_out": false,
             "_shards": {"total": indices.len(), "successful": indices.len(), "skipped": 0, "failed": 0},
             "hits": Value::Object(hits_obj),
-        }))
+        });
+        if let (Some(a), Some(o)) = (aggregations, out.as_object_mut()) {
+            o.insert("aggregations".into(), a);
+        }
+        Ok(out)
     }
 
     fn sort_values(

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::ids::auto_id;
 use crate::index::{LogIndex, OpType, WriteOutcome, WriterOptions};
-use crate::resolve::{resolve, resolve_date_math_name, validate_index_name};
+use crate::resolve::{resolve_date_math_name, resolve_with, validate_index_name};
 
 /// Store settings.
 #[derive(Debug, Clone)]
@@ -183,7 +183,7 @@ impl LogStore {
 
     fn new_index(&self, inner: &mut Inner, name: &str) -> Result<Arc<LogIndex>> {
         inner.created = inner.created.saturating_add(1);
-        let uuid = auto_id(self.now_ms(), inner.created, self.node ^ 0xabcd);
+        let uuid = crate::ids::index_uuid(self.now_ms(), inner.created, self.node ^ 0xabcd);
         let idx = Arc::new(LogIndex::create(
             name,
             uuid,
@@ -194,14 +194,15 @@ impl LogStore {
                 memory_bytes: self.opts.writer_memory_bytes,
             },
         )?);
-        inner.indices.insert(name.to_string(), idx.clone());
         self.apply_templates(&idx)?;
+        inner.indices.insert(name.to_string(), idx.clone());
         Ok(idx)
     }
 
     /// The index of a concrete name, created on first write (`action.auto_create_index`).
     fn index_for_write(&self, name: &str) -> Result<Arc<LogIndex>> {
         let name = resolve_date_math_name(name, self.now_ms())?;
+        let name = self.write_target(name)?;
         let mut inner = self.inner();
         if let Some(idx) = inner.indices.get(&name) {
             return Ok(idx.clone());
@@ -252,9 +253,28 @@ impl LogStore {
 
     /// Resolves an index expression to the indices it names, in name order.
     pub fn resolve(&self, expr: &str, ignore_unavailable: bool) -> Result<Vec<Arc<LogIndex>>> {
+        self.resolve_hidden(expr, ignore_unavailable, false)
+    }
+
+    /// [`LogStore::resolve`] with aliases, and with `index.hidden` indices matched by
+    /// wildcards only when `include_hidden` (`expand_wildcards=all|hidden`).
+    pub fn resolve_hidden(
+        &self,
+        expr: &str,
+        ignore_unavailable: bool,
+        include_hidden: bool,
+    ) -> Result<Vec<Arc<LogIndex>>> {
         let inner = self.inner();
         let names: Vec<String> = inner.indices.keys().cloned().collect();
-        let picked = resolve(expr, &names, ignore_unavailable, self.clock.now_ms())?;
+        let mut extra = self.resolve_extra_live(inner.indices.values());
+        extra.include_hidden = include_hidden;
+        let picked = resolve_with(
+            expr,
+            &names,
+            &extra,
+            ignore_unavailable,
+            self.clock.now_ms(),
+        )?;
         Ok(picked
             .iter()
             .filter_map(|n| inner.indices.get(n).cloned())

@@ -1,7 +1,8 @@
-//! Index templates: composable (`_index_template`, highest `priority` wins) and legacy
-//! (`_template`, merged by ascending `order`, ignored when a composable one matches). A new
-//! index, created explicitly or on first write, starts from the settings, mappings and aliases
-//! of the templates matching its name.
+//! Index templates: composable (`_index_template`, highest `priority` wins, built from its
+//! `composed_of` component templates (`_component_template`) in order, then its own `template`)
+//! and legacy (`_template`, merged by ascending `order`, ignored when a composable one
+//! matches). A new index, created explicitly or on first write, starts from the settings,
+//! mappings and aliases of the templates matching its name.
 
 use serde_json::{Map, Value, json};
 
@@ -45,6 +46,8 @@ pub(crate) struct Contribution {
     pub(crate) mappings: Vec<Value>,
     /// Normalized aliases.
     pub(crate) aliases: Map<String, Value>,
+    /// The composable template's name when it makes matching names data streams.
+    pub(crate) data_stream: Option<String>,
 }
 
 fn patterns_of(body: &Map<String, Value>) -> Result<Vec<String>> {
@@ -111,6 +114,9 @@ fn check_mappings(m: Option<&Value>) -> Result<Option<Value>> {
                 Some(Value::Object(d)) if o.len() == 1 => Value::Object(d.clone()),
                 _ => Value::Object(o.clone()),
             };
+            if let Value::Object(io) = &inner {
+                crate::admin::validate_mapping_body(io, true)?;
+            }
             let mut scratch = Mapping::default();
             scratch
                 .put(&inner)
@@ -281,7 +287,160 @@ fn select<'a>(
     Ok(out)
 }
 
+/// Merges a later mapping body over an earlier one: `properties` field by field (objects
+/// recursively), anything else replaced.
+fn merge_mappings(base: Value, over: &Value) -> Value {
+    let (Value::Object(mut b), Value::Object(o)) = (base, over) else {
+        return over.clone();
+    };
+    for (k, v) in o {
+        let merged = match (k.as_str(), b.remove(k)) {
+            ("properties", Some(Value::Object(bp))) if v.is_object() => {
+                let mut bp = bp;
+                if let Value::Object(op) = v {
+                    for (field, def) in op {
+                        let nested = |d: &Value| {
+                            d.get("properties").is_some()
+                                && d.get("type").is_none_or(|t| t == "object")
+                        };
+                        let next = match bp.remove(field) {
+                            Some(old) if nested(&old) && nested(def) => merge_mappings(old, def),
+                            _ => def.clone(),
+                        };
+                        bp.insert(field.clone(), next);
+                    }
+                }
+                Value::Object(bp)
+            }
+            _ => v.clone(),
+        };
+        b.insert(k.clone(), merged);
+    }
+    Value::Object(b)
+}
+
+/// Validates and normalizes a component template body.
+fn normalize_component(body: &Value) -> Result<Value> {
+    let Some(obj) = body.as_object() else {
+        return Err(Error::XContentParse(
+            "[component_template] failed to parse, expected an object".into(),
+        ));
+    };
+    check_keys(
+        obj,
+        &["template", "version", "_meta", "deprecated"],
+        "component_template",
+    )?;
+    let Some(t) = obj.get("template").and_then(Value::as_object) else {
+        return Err(Error::XContentParse(
+            "[component_template] Required [template]".into(),
+        ));
+    };
+    check_keys(
+        t,
+        &["settings", "mappings", "aliases", "lifecycle"],
+        "template",
+    )?;
+    let mut tmpl = Map::new();
+    if let Some(s) = t.get("settings") {
+        tmpl.insert("settings".into(), nest_settings(&flat_settings(s)?));
+    }
+    if let Some(m) = check_mappings(t.get("mappings"))? {
+        tmpl.insert("mappings".into(), m);
+    }
+    if let Some(a) = t.get("aliases") {
+        tmpl.insert("aliases".into(), Value::Object(normalize_aliases(a)?));
+    }
+    let mut out = Map::new();
+    out.insert("template".into(), Value::Object(tmpl));
+    for k in ["version", "_meta"] {
+        if let Some(v) = obj.get(k) {
+            out.insert(k.into(), v.clone());
+        }
+    }
+    Ok(Value::Object(out))
+}
+
 impl LogStore {
+    /// `PUT /_component_template/{name}`: replaces a component template of the same name.
+    pub fn put_component_template(&self, name: &str, body: &Value) -> Result<()> {
+        if name.is_empty() || name.contains(' ') || name.contains(',') || name.contains('*') {
+            return Err(Error::InvalidIndexTemplate(format!(
+                "name [{name}] must not contain a space, a comma or a '*'"
+            )));
+        }
+        let t = normalize_component(body)?;
+        self.meta.lock().components.insert(name.to_string(), t);
+        Ok(())
+    }
+
+    /// `GET /_component_template[/{name}]`:
+    /// `{"component_templates":[{"name","component_template"}]}`; a missing concrete name is 404.
+    pub fn get_component_templates(&self, name: Option<&str>) -> Result<Value> {
+        let meta = self.meta.lock();
+        let picked = select(meta.components.keys(), name, |n| {
+            Error::ResourceNotFound(format!("component template matching [{n}] not found"))
+        })?;
+        let list: Vec<Value> = picked
+            .into_iter()
+            .filter_map(|n| {
+                meta.components
+                    .get(&n)
+                    .map(|t| json!({"name": n, "component_template": t}))
+            })
+            .collect();
+        Ok(json!({ "component_templates": list }))
+    }
+
+    /// `HEAD /_component_template/{name}`.
+    pub fn component_template_exists(&self, name: &str) -> bool {
+        self.get_component_templates(Some(name)).is_ok_and(|v| {
+            v["component_templates"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        })
+    }
+
+    /// `DELETE /_component_template/{name}`: 404 when missing, 400 while a composable template
+    /// uses it.
+    pub fn delete_component_template(&self, name: &str) -> Result<()> {
+        let mut meta = self.meta.lock();
+        let picked = select(meta.components.keys(), Some(name), |n| {
+            Error::ResourceNotFound(format!("component template matching [{n}] not found"))
+        })?;
+        if picked.is_empty() {
+            return Err(Error::ResourceNotFound(format!(
+                "component template matching [{name}] not found"
+            )));
+        }
+        for n in &picked {
+            let users: Vec<&String> = meta
+                .composable
+                .iter()
+                .filter(|(_, t)| {
+                    t.get("composed_of")
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| a.iter().any(|c| c.as_str() == Some(n.as_str())))
+                })
+                .map(|(k, _)| k)
+                .collect();
+            if !users.is_empty() {
+                return Err(Error::IllegalArgument(format!(
+                    "component templates [{n}] cannot be removed as they are still in use by index templates [{}]",
+                    users
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+        for n in picked {
+            meta.components.remove(&n);
+        }
+        Ok(())
+    }
+
     /// `PUT /_index_template/{name}` (composable) or `PUT /_template/{name}` (legacy); replaces a
     /// template of the same name.
     pub fn put_template(&self, name: &str, body: &Value, legacy: bool) -> Result<()> {
@@ -297,6 +456,27 @@ impl LogStore {
             return Ok(());
         }
         let (t, pats, priority) = normalize_composable(name, body)?;
+        let ignore_missing: Vec<&str> = body
+            .get("ignore_missing_component_templates")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let missing: Vec<&str> = t
+            .get("composed_of")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .filter(|c| !meta.components.contains_key(*c) && !ignore_missing.contains(c))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !missing.is_empty() {
+            return Err(Error::InvalidIndexTemplate(format!(
+                "index_template [{name}] invalid, cause [index template [{name}] specifies component templates [{}] that do not exist]",
+                missing.join(", ")
+            )));
+        }
         for (other, ot) in &meta.composable {
             if other == name || stored_int(ot, "priority") != priority {
                 continue;
@@ -331,6 +511,14 @@ impl LogStore {
                 if let Some(t) = meta.legacy.get(&n) {
                     out.insert(n, t.clone());
                 }
+            }
+            // legacy GET answers 404 whenever names were given and none matched
+            if let Some(n) = name.filter(|n| !n.is_empty() && *n != "_all" && *n != "*")
+                && out.is_empty()
+            {
+                return Err(Error::ResourceNotFound(format!(
+                    "index template matching [{n}] not found"
+                )));
             }
             return Ok(Value::Object(out));
         }
@@ -418,13 +606,30 @@ impl LogStore {
                     c.aliases.extend(a.clone());
                 }
             };
-        if let Some((_, t)) = best {
+        if let Some((tname, t)) = best {
+            let data_stream = t.get("data_stream").is_some().then(|| tname.clone());
+            let parts = t
+                .get("composed_of")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for part in parts.iter().filter_map(Value::as_str) {
+                if let Some(ct) = meta.components.get(part) {
+                    let tmpl = ct.get("template");
+                    add(
+                        tmpl.and_then(|x| x.get("settings")),
+                        tmpl.and_then(|x| x.get("mappings")),
+                        tmpl.and_then(|x| x.get("aliases")),
+                    );
+                }
+            }
             let tmpl = t.get("template");
             add(
                 tmpl.and_then(|x| x.get("settings")),
                 tmpl.and_then(|x| x.get("mappings")),
                 tmpl.and_then(|x| x.get("aliases")),
             );
+            c.data_stream = data_stream;
             return c;
         }
         let mut legacy: Vec<(&String, &Value)> =
@@ -439,13 +644,20 @@ impl LogStore {
     /// Applies the matching templates to a freshly created index (mappings onto the index,
     /// settings and aliases into its metadata).
     pub(crate) fn apply_templates(&self, idx: &LogIndex) -> Result<()> {
-        let c = self.template_contribution(idx.name());
-        for m in &c.mappings {
-            idx.put_mapping(m)?;
+        let mut c = self.template_contribution(idx.name());
+        if let Some(body) = self.meta.lock().pending_mappings.remove(idx.name()) {
+            c.mappings.push(body);
+        }
+        if !c.mappings.is_empty() {
+            let merged = c
+                .mappings
+                .iter()
+                .fold(Value::Object(Map::new()), merge_mappings);
+            idx.put_mapping(&merged)?;
         }
         self.meta
             .lock()
-            .init_index(idx, self.now_ms(), c.settings, c.aliases);
+            .init_index(idx, self.now_ms(), c.settings, c.aliases, c.data_stream);
         Ok(())
     }
 }
@@ -624,9 +836,163 @@ mod tests {
         assert_eq!(c.settings["index.number_of_replicas"], "1");
         assert!(c.mappings.is_empty());
         assert!(!c.settings.contains_key("index.refresh_interval"));
-        // a missing legacy name is 404
+        // a missing legacy name is 404, so is a legacy wildcard matching nothing
         assert_eq!(
             s.get_templates(Some("zzz"), true).unwrap_err().status(),
+            404
+        );
+        assert_eq!(
+            s.get_templates(Some("zz*"), true).unwrap_err().status(),
+            404
+        );
+        assert_eq!(
+            s.get_templates(Some("zz*"), false).unwrap(),
+            json!({"index_templates": []})
+        );
+    }
+
+    #[test]
+    fn logstash_and_filebeat_shaped_templates_load() {
+        let s = store();
+        s.put_template(
+            "ecs-logstash",
+            &json!({"index_patterns": "logs-*", "version": 80001, "priority": 200,
+                "_meta": {"description": "ECS", "managed": true},
+                "template": {"settings": {"index": {"refresh_interval": "5s", "mapping": {"total_fields": {"limit": 2000}}}},
+                    "mappings": {"dynamic_templates": [{"message_field": {"path_match": "message",
+                            "match_mapping_type": "string", "mapping": {"type": "text", "norms": false}}}],
+                        "properties": {"@timestamp": {"type": "date"},
+                            "client": {"properties": {"ip": {"type": "ip"}, "geo": {"properties": {"location": {"type": "geo_point"}}}}},
+                            "labels": {"type": "flattened"}, "event": {"properties": {"duration": {"type": "long"}}},
+                            "old_name": {"type": "alias", "path": "event.duration"}}}}}),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            s.get_templates(Some("ecs-logstash"), false).unwrap()["index_templates"][0]["index_template"]
+                ["template"]["settings"]["index"]["mapping"]["total_fields"]["limit"],
+            "2000"
+        );
+        s.index_doc(
+            "logs-x",
+            None,
+            br#"{"@timestamp":"2026-12-07T10:00:00Z","client":{"ip":"10.0.0.1","geo":{"location":{"lat":1.5,"lon":2.5}}}}"#,
+            crate::OpType::Index,
+            crate::Refresh::True,
+        )
+        .unwrap();
+        let r = s
+            .count(
+                "logs-x",
+                &json!({"query": {"term": {"client.ip": "10.0.0.1"}}}),
+                crate::SearchOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(r["count"], 1);
+    }
+
+    #[test]
+    fn component_templates_compose_in_order() {
+        let s = store();
+        s.put_component_template(
+            "ct_low",
+            &json!({"template": {"settings": {"number_of_replicas": 1},
+                "mappings": {"properties": {"field1": {"type": "text"}}},
+                "aliases": {"aliasname": {"is_write_index": false}}}}),
+        )
+        .unwrap();
+        s.put_component_template(
+            "ct_high",
+            &json!({"template": {"settings": {"index.number_of_replicas": 0},
+                "mappings": {"properties": {"field2": {"type": "keyword"}, "field1": {"type": "keyword"}}},
+                "aliases": {"aliasname": {"is_write_index": true}}}}),
+        )
+        .unwrap();
+        s.put_template(
+            "my-template",
+            &json!({"index_patterns": ["foo", "bar-*"], "composed_of": ["ct_low", "ct_high"], "priority": 400,
+                "template": {"settings": {"index.number_of_shards": 2},
+                    "aliases": {"my_alias": {}, "aliasname": {"filter": {"match_all": {}}}}}}),
+            false,
+        )
+        .unwrap();
+        s.create_index_with(
+            "bar-baz",
+            &json!({"settings": {"index.priority": 17}, "mappings": {"properties": {"foo": {"type": "keyword"}}},
+                "aliases": {"other": {}}}),
+        )
+        .unwrap();
+        let g = s
+            .get_index("bar-baz", crate::SearchOptions::default())
+            .unwrap();
+        let b = &g["bar-baz"];
+        assert_eq!(b["settings"]["index"]["number_of_shards"], "2");
+        assert_eq!(b["settings"]["index"]["number_of_replicas"], "0");
+        assert_eq!(b["settings"]["index"]["priority"], "17");
+        // the later component's definition of field1 wins
+        assert_eq!(
+            b["mappings"]["properties"]["field1"],
+            json!({"type": "keyword"})
+        );
+        assert_eq!(
+            b["mappings"]["properties"]["field2"],
+            json!({"type": "keyword"})
+        );
+        assert_eq!(
+            b["mappings"]["properties"]["foo"],
+            json!({"type": "keyword"})
+        );
+        assert_eq!(
+            b["aliases"]["aliasname"],
+            json!({"filter": {"match_all": {}}})
+        );
+        assert_eq!(b["aliases"]["my_alias"], json!({}));
+        assert_eq!(b["aliases"]["other"], json!({}));
+        // a create body's mapping overrides the template's type of a field
+        s.create_index_with(
+            "bar-2",
+            &json!({"mappings": {"properties": {"field2": {"type": "long"}}}}),
+        )
+        .unwrap();
+        assert_eq!(
+            s.get_mapping("bar-2").unwrap()["bar-2"]["mappings"]["properties"]["field2"]["type"],
+            "long"
+        );
+        // get, in-use delete refused, missing component refused
+        let g = s.get_component_templates(Some("ct_*")).unwrap();
+        assert_eq!(g["component_templates"].as_array().unwrap().len(), 2);
+        assert_eq!(g["component_templates"][0]["name"], "ct_high");
+        assert!(s.component_template_exists("ct_low"));
+        let e = s.delete_component_template("ct_low").unwrap_err();
+        assert_eq!(e.es_type(), "illegal_argument_exception");
+        let e = s
+            .put_template(
+                "t2",
+                &json!({"index_patterns": ["zz*"], "composed_of": ["nope"]}),
+                false,
+            )
+            .unwrap_err();
+        assert_eq!(
+            (e.status(), e.es_type()),
+            (400, "invalid_index_template_exception")
+        );
+        let e = s
+            .put_component_template("c", &json!({"version": 1}))
+            .unwrap_err();
+        assert_eq!(
+            (e.status(), e.es_type()),
+            (400, "x_content_parse_exception")
+        );
+        s.delete_template("my-template", false).unwrap();
+        s.delete_component_template("ct_low").unwrap();
+        assert_eq!(
+            s.delete_component_template("ct_low").unwrap_err().status(),
+            404
+        );
+        assert_eq!(
+            s.get_component_templates(Some("ct_low"))
+                .unwrap_err()
+                .status(),
             404
         );
     }

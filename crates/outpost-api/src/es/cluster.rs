@@ -73,6 +73,72 @@ pub(crate) fn xpack() -> Result<Reply, EsError> {
     ))
 }
 
+/// `_ilm/policy[/{name}]`: lifecycle policies are kept (Logstash and Beats
+/// install theirs and check for them) but not run.
+pub(crate) fn ilm_policy(st: &EsState, req: &Req, name: Option<&str>) -> Result<Reply, EsError> {
+    let mut policies = st.ilm.lock().unwrap_or_else(|p| p.into_inner());
+    let missing = |n: &str| {
+        EsError::new(
+            404,
+            "resource_not_found_exception",
+            format!("Lifecycle policy not found: {n}"),
+        )
+    };
+    match (&req.method, name) {
+        (&axum::http::Method::GET, None) => Ok(Reply::Json(
+            200,
+            Value::Object(policies.clone().into_iter().collect()),
+        )),
+        (&axum::http::Method::GET, Some(n)) => {
+            let mut out = Map::new();
+            for part in n.split(',') {
+                let found: Vec<(&String, &Value)> = policies
+                    .iter()
+                    .filter(|(k, _)| super::filter_path::glob(part, k))
+                    .collect();
+                if found.is_empty() && !part.contains('*') {
+                    return Err(missing(part));
+                }
+                out.extend(found.into_iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            Ok(Reply::Json(200, Value::Object(out)))
+        }
+        (&axum::http::Method::DELETE, Some(n)) => match policies.remove(n) {
+            Some(_) => Ok(Reply::Json(200, json!({"acknowledged": true}))),
+            None => Err(missing(n)),
+        },
+        (_, Some(n)) => {
+            let body = req.required_json()?;
+            let Some(policy) = body.get("policy").cloned() else {
+                return Err(EsError::new(
+                    400,
+                    "x_content_parse_exception",
+                    "[1:2] [put_lifecycle_request] policy doesn't support values of type: VALUE_NULL",
+                ));
+            };
+            let version = policies
+                .get(n)
+                .and_then(|p| p["version"].as_i64())
+                .unwrap_or(0)
+                + 1;
+            let now = st.store.now_ms();
+            policies.insert(
+                n.to_string(),
+                json!({"version": version, "modified_date": super::cluster::iso_ms(now), "policy": policy}),
+            );
+            Ok(Reply::Json(200, json!({"acknowledged": true})))
+        }
+        _ => Err(EsError::illegal("policy name is required")),
+    }
+}
+
+/// `2026-01-01T00:00:00.000Z` of epoch milliseconds.
+pub(crate) fn iso_ms(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
+}
+
 /// Figures of one index for health and `_cat`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Info {

@@ -48,7 +48,7 @@ impl FilterPath {
 }
 
 /// Whether a key matches a segment with `*` wildcards.
-fn glob(pat: &str, key: &str) -> bool {
+pub(crate) fn glob(pat: &str, key: &str) -> bool {
     if !pat.contains('*') {
         return pat == key;
     }

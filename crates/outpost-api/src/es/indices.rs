@@ -191,3 +191,53 @@ pub(crate) fn template(
         (_, None) => Err(EsError::illegal("template name is required")),
     }
 }
+
+/// `[/{index}]/_alias[/{name}]`: get, HEAD, put and delete aliases.
+pub(crate) fn alias(
+    st: &EsState,
+    req: &Req,
+    idx: Option<&str>,
+    name: Option<&str>,
+) -> Result<Reply, EsError> {
+    match (&req.method, idx, name) {
+        (&Method::HEAD, i, Some(n)) => Ok(Reply::Status(if st.store.alias_exists(i, n) {
+            200
+        } else {
+            404
+        })),
+        (&Method::GET, i, n) => match st.store.get_aliases(i, n) {
+            Ok(v) => Ok(Reply::Json(200, v)),
+            // ES answers a missing alias with its string error.
+            Err(outpost_logs::Error::AliasesNotFound(a)) => Err(EsError::Text {
+                status: 404,
+                text: format!("alias [{a}] missing"),
+            }),
+            Err(e) => Err(e.into()),
+        },
+        (&Method::DELETE, Some(i), Some(n)) => {
+            st.store.delete_alias(i, n)?;
+            Ok(acknowledged())
+        }
+        (_, Some(i), Some(n)) => {
+            st.store.put_alias(i, n, &req.json()?)?;
+            Ok(acknowledged())
+        }
+        _ => Err(EsError::illegal("alias name is required")),
+    }
+}
+
+/// `_data_stream[/{name}]`.
+pub(crate) fn data_stream(st: &EsState, req: &Req, name: Option<&str>) -> Result<Reply, EsError> {
+    match (&req.method, name) {
+        (&Method::GET, n) => Ok(Reply::Json(200, st.store.get_data_streams(n)?)),
+        (&Method::PUT, Some(n)) => {
+            st.store.create_data_stream(n)?;
+            Ok(acknowledged())
+        }
+        (&Method::DELETE, Some(n)) => {
+            st.store.delete_data_stream(n)?;
+            Ok(acknowledged())
+        }
+        _ => Err(EsError::illegal("data stream name is required")),
+    }
+}

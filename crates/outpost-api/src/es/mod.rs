@@ -26,7 +26,8 @@ mod routes;
 mod search;
 mod security;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -54,6 +55,8 @@ pub struct EsState {
     pub auth: Arc<EsAuth>,
     /// Refused requests, for `/metrics`.
     pub counters: Arc<EsCounters>,
+    /// Lifecycle policies by name (`_ilm/policy`), kept but not run.
+    pub(crate) ilm: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
 }
 
 impl EsState {
@@ -64,6 +67,7 @@ impl EsState {
             cluster_name: cluster_name.into(),
             auth: Arc::new(auth),
             counters: Arc::new(EsCounters::default()),
+            ilm: Arc::default(),
         }
     }
 

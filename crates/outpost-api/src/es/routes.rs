@@ -31,6 +31,10 @@ pub(crate) enum Ep<'a> {
     CatHealth,
     Template(Option<&'a str>, bool),
     Authenticate,
+    Aliases,
+    Alias(Option<&'a str>, Option<&'a str>),
+    DataStream(Option<&'a str>),
+    IlmPolicy(Option<&'a str>),
     Index(&'a str),
     Doc(&'a str, Option<&'a str>),
     Create(&'a str, &'a str),
@@ -49,6 +53,7 @@ const GET_PUT_POST: &[M] = &[M::GET, M::PUT, M::POST];
 const INDEX: &[M] = &[M::GET, M::HEAD, M::PUT, M::DELETE];
 const DOC: &[M] = &[M::GET, M::HEAD, M::PUT, M::POST, M::DELETE];
 const TEMPLATE: &[M] = &[M::GET, M::HEAD, M::PUT, M::POST, M::DELETE];
+const GET_PUT_DELETE: &[M] = &[M::GET, M::PUT, M::DELETE];
 
 /// The endpoint of a path and the methods it takes.
 pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
@@ -76,6 +81,15 @@ pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
         ["_template"] => (Ep::Template(None, true), GET),
         ["_template", n] => (Ep::Template(Some(n), true), TEMPLATE),
         ["_security", "_authenticate"] => (Ep::Authenticate, GET),
+        ["_aliases"] => (Ep::Aliases, GET_POST),
+        ["_alias"] => (Ep::Alias(None, None), GET),
+        ["_alias", n] => (Ep::Alias(None, Some(n)), GET_HEAD),
+        ["_data_stream"] => (Ep::DataStream(None), GET),
+        ["_data_stream", n] => (Ep::DataStream(Some(n)), GET_PUT_DELETE),
+        ["_ilm", "policy"] => (Ep::IlmPolicy(None), GET),
+        ["_ilm", "policy", n] => (Ep::IlmPolicy(Some(n)), GET_PUT_DELETE),
+        [i, "_alias" | "_aliases"] => (Ep::Alias(Some(i), None), GET),
+        [i, "_alias" | "_aliases", n] => (Ep::Alias(Some(i), Some(n)), TEMPLATE),
         [i] => (Ep::Index(i), INDEX),
         [i, "_bulk"] => (Ep::Bulk(Some(i)), PUT_POST),
         [i, "_search"] => (Ep::Search(Some(i)), GET_POST),
@@ -142,6 +156,14 @@ pub(crate) fn dispatch(st: &EsState, req: &Req) -> Result<Reply, EsError> {
         Ep::Settings(i) => indices::put_settings(st, req, i.unwrap_or_default()),
         Ep::DeleteByQuery(i) => indices::delete_by_query(st, req, i),
         Ep::Template(n, legacy) => indices::template(st, req, n, legacy),
+        Ep::Aliases if *m == M::GET => indices::alias(st, req, None, None),
+        Ep::Aliases => Ok(Reply::Json(
+            200,
+            st.store.update_aliases(&req.required_json()?)?,
+        )),
+        Ep::Alias(i, n) => indices::alias(st, req, i, n),
+        Ep::DataStream(n) => indices::data_stream(st, req, n),
+        Ep::IlmPolicy(n) => cluster::ilm_policy(st, req, n),
         Ep::Index(i) => match *m {
             M::HEAD => indices::exists(st, i),
             M::GET => indices::get_index(st, req, i),

@@ -5,6 +5,7 @@
 mod bool_query;
 mod exists;
 mod field;
+mod highlight_terms;
 mod ids;
 mod match_all;
 mod match_phrase;
@@ -28,6 +29,7 @@ use crate::index::{Fields, LogIndex};
 use crate::mapping::Mapping;
 
 pub use bool_query::BoolQuery;
+pub(crate) use highlight_terms::{HlKind, HlTerm};
 pub use match_query::Operator;
 pub use range::RangeQuery;
 

@@ -117,7 +117,11 @@ impl RangeQuery {
                 let (lo, hi) = self.date_bounds(ctx.now_ms)?;
                 if path == "@timestamp" {
                     let f = ctx.fields.ts;
-                    let t = |ms: i64| Term::from_field_date(f, DateTime::from_timestamp_millis(ms));
+                    // tantivy keeps nanoseconds in an i64: clamp to its range (years 1677..2262)
+                    let t = |ms: i64| {
+                        let ms = ms.clamp(i64::MIN / 1_000_000, i64::MAX / 1_000_000);
+                        Term::from_field_date(f, DateTime::from_timestamp_millis(ms))
+                    };
                     let lo = match lo {
                         Bound::Included(x) => Bound::Included(t(x)),
                         Bound::Excluded(x) => Bound::Included(t(x.saturating_add(1))),
