@@ -11,6 +11,7 @@ import tempfile
 import threading
 import unittest
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the sources
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner as r  # noqa: E402
 
