@@ -19,15 +19,16 @@ fn ndjson(from: usize, n: usize, total: usize, out: &mut String) {
     out.clear();
     for i in from..from + n {
         let svc = SERVICES[i % SERVICES.len()];
+        let status = [200, 200, 201, 404, 500][i % 5];
         let ts = BASE_MS + (i as i64) * DAY_MS / total as i64;
         let doc = json!({
             "@timestamp": outpost_clock::text::rfc3339_millis(ts),
-            "message": format!("GET /api/{svc}/items/{} {}", i % 1000, [200, 200, 201, 404, 500][i % 5]),
+            "message": format!("GET /api/{svc}/items/{} {status}", i % 1000),
             "log": {"level": LEVELS[(i / 3) % LEVELS.len()]},
             "service": {"name": svc, "environment": "production"},
             "host": {"name": format!("node-{}", i % 16)},
             "kubernetes": {"pod": {"name": format!("{svc}-7d9f8c-{}", i % 11)}},
-            "http": {"response": {"status_code": [200, 200, 201, 404, 500][i % 5], "bytes": (i * 37) % 50_000}},
+            "http": {"response": {"status_code": status, "bytes": (i * 37) % 50_000}},
             "event": {"duration": (i % 1000) * 1000},
         });
         out.push_str("{\"index\":{}}\n");

@@ -207,6 +207,54 @@ fn the_seeds_security_needs_basic_auth() {
     assert!(!op.stderr().contains("s3cret"), "{}", op.stderr());
 }
 
+/// `ELASTIC_PASSWORD` logs `elastic` in, as the seed's Logstash output sends
+/// `${ELASTICSEARCH_PASSWORD}` (the binary started by hand to give it the variable).
+#[test]
+fn elastic_password_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = dir.path().join("ports.json");
+    let mut cmd = Command::new(bin());
+    for l in common::LISTENERS {
+        cmd.arg("--listen").arg(format!("{l}=127.0.0.1:0"));
+    }
+    let mut child = cmd
+        .arg("--ports-file")
+        .arg(&ports)
+        .env("ELASTIC_PASSWORD", "from-env")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let text = loop {
+        if let Ok(t) = std::fs::read_to_string(&ports) {
+            break t;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no ports file");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let addrs: Value = serde_json::from_str(&text).unwrap();
+    let es = format!("http://{}", addrs["elasticsearch"].as_str().unwrap());
+    let ok = http()
+        .get(format!("{es}/_security/_authenticate"))
+        .basic_auth("elastic", Some("from-env"))
+        .send()
+        .unwrap();
+    let bad = http()
+        .get(format!("{es}/"))
+        .basic_auth("elastic", Some("nope"))
+        .send()
+        .unwrap()
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(ok.status(), 200);
+    let me: Value = ok.json().unwrap();
+    assert_eq!(me["username"], "elastic");
+    assert_eq!(me["authentication_realm"]["type"], "reserved");
+    assert_eq!(bad, 401);
+}
+
 #[test]
 fn logs_max_bytes_zero_is_refused() {
     let err = Outpost::try_start(&["--logs.max-bytes", "0"])

@@ -49,7 +49,7 @@ pub use date::{Rounding, eval_date_math, parse_date};
 pub use error::{Error, Result};
 pub use index::{Fields, LogIndex, OpType, WriteOutcome, WriterOptions};
 pub use mapping::{FieldType, Leaf, Mapping, Prepared};
-pub use resolve::validate_index_name;
+pub use resolve::{resolve_date_math_name, validate_index_name};
 pub use search::{MAX_RESULT_WINDOW, SearchOptions};
 
 pub use store::{DocWrite, LogStore, Refresh, StoreOptions, StoreStats};

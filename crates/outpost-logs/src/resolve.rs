@@ -35,7 +35,7 @@ pub fn validate_index_name(name: &str) -> Result<()> {
 }
 
 /// Resolves a date-math index name `<static{now/d}>` (format `yyyy.MM.dd` by default) at `now`.
-pub(crate) fn resolve_date_math_name(name: &str, now_ms: i64) -> Result<String> {
+pub fn resolve_date_math_name(name: &str, now_ms: i64) -> Result<String> {
     let Some(inner) = name.strip_prefix('<').and_then(|n| n.strip_suffix('>')) else {
         return Ok(name.to_string());
     };

@@ -523,7 +523,9 @@ impl Families {
                 base.merge(jaeger::collector_grpc_router(self.jaeger.clone()))
             }
             Listener::Zipkin => base.merge(jaeger::zipkin_router(self.jaeger.clone())),
-            Listener::Elasticsearch => base.merge(es::router(self.es.clone())),
+            Listener::Elasticsearch => {
+                es::with_product_header(base.merge(es::router(self.es.clone())))
+            }
             Listener::Beats => base,
         };
         metrics::count_requests(r, l.name(), self.metrics.clone())

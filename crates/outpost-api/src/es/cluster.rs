@@ -132,6 +132,51 @@ pub(crate) fn ilm_policy(st: &EsState, req: &Req, name: Option<&str>) -> Result<
     }
 }
 
+/// `_ingest/pipeline[/{id}]`: pipelines are kept (Filebeat and Logstash
+/// install theirs) but not run; `pipeline` on writes is accepted.
+pub(crate) fn pipeline(st: &EsState, req: &Req, id: Option<&str>) -> Result<Reply, EsError> {
+    let mut pipelines = st.pipelines.lock().unwrap_or_else(|p| p.into_inner());
+    match (&req.method, id) {
+        (&axum::http::Method::GET, None) => Ok(Reply::Json(
+            200,
+            Value::Object(pipelines.clone().into_iter().collect()),
+        )),
+        (&axum::http::Method::GET, Some(n)) => {
+            let out: Map<String, Value> = pipelines
+                .iter()
+                .filter(|(k, _)| n.split(',').any(|p| super::filter_path::glob(p, k)))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            // ES answers a missing pipeline with 404 and `{}`.
+            Ok(Reply::Json(
+                if out.is_empty() { 404 } else { 200 },
+                Value::Object(out),
+            ))
+        }
+        (&axum::http::Method::DELETE, Some(n)) => match pipelines.remove(n) {
+            Some(_) => Ok(Reply::Json(200, json!({"acknowledged": true}))),
+            None => Err(EsError::new(
+                404,
+                "resource_not_found_exception",
+                format!("pipeline [{n}] is missing"),
+            )),
+        },
+        (_, Some(n)) => {
+            let body = req.required_json()?;
+            if !body.get("processors").is_some_and(Value::is_array) {
+                return Err(EsError::new(
+                    400,
+                    "parse_exception",
+                    "[processors] required property is missing",
+                ));
+            }
+            pipelines.insert(n.to_string(), body);
+            Ok(Reply::Json(200, json!({"acknowledged": true})))
+        }
+        _ => Err(EsError::illegal("pipeline id is required")),
+    }
+}
+
 /// `2026-01-01T00:00:00.000Z` of epoch milliseconds.
 pub(crate) fn iso_ms(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
@@ -151,13 +196,14 @@ pub(crate) struct Info {
     pub(crate) docs: u64,
     pub(crate) deleted: u64,
     pub(crate) bytes: u64,
+    pub(crate) creation_ms: i64,
 }
 
 /// The indices an expression names (all when `None`), with their figures.
-pub(crate) fn infos(st: &EsState, expr: Option<&str>) -> Result<Vec<Info>, EsError> {
+pub(crate) fn infos(st: &EsState, expr: Option<&str>, hidden: bool) -> Result<Vec<Info>, EsError> {
     Ok(st
         .store
-        .index_infos(expr)?
+        .index_infos_expand(expr, hidden)?
         .into_iter()
         .map(|i| Info {
             name: i.name,
@@ -169,6 +215,7 @@ pub(crate) fn infos(st: &EsState, expr: Option<&str>) -> Result<Vec<Info>, EsErr
             docs: i.docs_count,
             deleted: i.docs_deleted,
             bytes: i.store_bytes,
+            creation_ms: i.creation_ms,
         })
         .collect())
 }
@@ -195,7 +242,7 @@ pub(crate) fn health(st: &EsState, req: &Req, expr: Option<&str>) -> Result<Repl
             )));
         }
     };
-    let (list, missing) = match infos(st, expr) {
+    let (list, missing) = match infos(st, expr, true) {
         Ok(l) => (l, false),
         Err(EsError::Object { status: 404, .. }) => (Vec::new(), true),
         Err(e) => return Err(e),
@@ -308,6 +355,8 @@ fn bytes_in(n: u64, unit: Option<&str>) -> Result<String, EsError> {
 /// A `_cat` table: columns (name, aliases, right-aligned) and rows of cells.
 struct Table {
     cols: Vec<(&'static str, &'static [&'static str], bool)>,
+    /// How many of `cols` show without `h`.
+    default_cols: usize,
     rows: Vec<Vec<String>>,
 }
 
@@ -329,7 +378,7 @@ impl Table {
                     })
                 })
                 .collect::<Result<_, _>>()?,
-            _ => (0..self.cols.len()).collect(),
+            _ => (0..self.default_cols).collect(),
         };
         let mut rows = self.rows.clone();
         if let Some(s) = req.param("s").filter(|s| !s.is_empty()) {
@@ -358,7 +407,11 @@ impl Table {
                 std::cmp::Ordering::Equal
             });
         }
-        if req.param("format") == Some("json") {
+        let json = match req.param("format") {
+            Some(f) => f == "json",
+            None => req.accepts_json_first(),
+        };
+        if json {
             let out: Vec<Value> = rows
                 .iter()
                 .map(|r| {
@@ -418,10 +471,19 @@ impl Table {
 /// `GET /_cat/indices[/{index}]`.
 pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result<Reply, EsError> {
     let unit = req.param("bytes");
-    let mut list = infos(st, expr)?;
+    let hidden = req
+        .param("expand_wildcards")
+        .is_some_and(|w| w.split(',').any(|x| x == "all" || x == "hidden"));
+    let mut list = infos(st, expr, hidden)?;
     list.sort_by(|a, b| a.name.cmp(&b.name));
-    if let Some(h) = req.param("health") {
-        list.retain(|i| i.health == h);
+    match req.param("health") {
+        None => {}
+        Some(h @ ("green" | "yellow" | "red")) => list.retain(|i| i.health == h),
+        Some(other) => {
+            return Err(EsError::illegal(format!(
+                "unknown cluster health status [{other}]"
+            )));
+        }
     }
     let rows = list
         .iter()
@@ -437,10 +499,13 @@ pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result
                 i.deleted.to_string(),
                 bytes_in(i.bytes, unit)?,
                 bytes_in(i.bytes, unit)?,
+                i.creation_ms.to_string(),
+                iso_ms(i.creation_ms),
             ])
         })
         .collect::<Result<Vec<_>, EsError>>()?;
     Table {
+        default_cols: 10,
         cols: vec![
             ("health", &["h"], false),
             ("status", &["s"], false),
@@ -452,6 +517,8 @@ pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result
             ("docs.deleted", &["dd", "docsDeleted"], true),
             ("store.size", &["ss", "storeSize"], true),
             ("pri.store.size", &[], true),
+            ("creation.date", &["cd"], true),
+            ("creation.date.string", &["cds"], false),
         ],
         rows,
     }
@@ -460,7 +527,7 @@ pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result
 
 /// `GET /_cat/health`.
 pub(crate) fn cat_health(st: &EsState, req: &Req) -> Result<Reply, EsError> {
-    let list = infos(st, None)?;
+    let list = infos(st, None, true)?;
     let status = list
         .iter()
         .map(|i| i.health)
@@ -493,6 +560,7 @@ pub(crate) fn cat_health(st: &EsState, req: &Req) -> Result<Reply, EsError> {
         format!("{pct:.1}%"),
     ];
     Table {
+        default_cols: 14,
         cols: vec![
             ("epoch", &["t", "time"], true),
             ("timestamp", &["ts", "hms", "hhmmss"], false),

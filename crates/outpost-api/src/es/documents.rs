@@ -1,7 +1,9 @@
 //! Single-document APIs: `PUT|POST /{index}/_doc[/{id}]`,
-//! `PUT|POST /{index}/_create/{id}`, `GET|HEAD|DELETE /{index}/_doc/{id}`
-//! and `GET|HEAD /{index}/_source/{id}`, with `refresh`, `op_type` and the
-//! `_source`, `_source_includes`, `_source_excludes` filters of gets.
+//! `PUT|POST /{index}/_create/{id}`, `GET|HEAD|DELETE /{index}/_doc/{id}`,
+//! `GET|HEAD /{index}/_source/{id}`, `POST /{index}/_update/{id}` (partial
+//! `doc`, `upsert`, `doc_as_upsert`, noop detection; no scripts) and
+//! `_mget`, with `refresh`, `op_type` and the `_source`, `_source_includes`,
+//! `_source_excludes` filters of gets.
 
 use outpost_logs::{OpType, Refresh};
 use serde_json::{Map, Value, json};
@@ -38,6 +40,21 @@ pub(crate) fn index(
     if req.body.iter().all(u8::is_ascii_whitespace) {
         return Err(EsError::body_required());
     }
+    if req.flag("require_alias")? && !st.store.is_alias(idx) {
+        let mut extra = Map::new();
+        extra.insert("index_uuid".into(), "_na_".into());
+        extra.insert("index".into(), idx.into());
+        return Err(EsError::Object {
+            status: 404,
+            error: super::error::error_object(
+                "index_not_found_exception",
+                &format!(
+                    "no such index [{idx}] and [require_alias] request flag is [true] and [{idx}] is not an alias"
+                ),
+                extra,
+            ),
+        });
+    }
     let refresh = refresh_param(req)?;
     let w = st.store.index_doc(idx, id, &req.body, op, refresh)?;
     let mut body = w.to_es_json();
@@ -67,15 +84,7 @@ pub(crate) fn get(
             json!({"_index": idx, "_id": id, "found": false}),
         ));
     };
-    let mut body = Map::new();
-    body.insert("_index".into(), idx.into());
-    body.insert("_id".into(), id.into());
-    body.insert("_version".into(), version.into());
-    body.insert("found".into(), true.into());
-    if let Some(source) = filtered_source(req, &src)? {
-        body.insert("_source".into(), source);
-    }
-    Ok(Reply::Json(200, Value::Object(body)))
+    Ok(Reply::Json(200, found_body(req, idx, id, &src, version)?))
 }
 
 /// `DELETE /{index}/_doc/{id}`: 200 `deleted`, or 404 `not_found`.
@@ -131,6 +140,163 @@ pub(crate) fn source(
     }
     let v = filtered_source(req, &src)?.unwrap_or_else(|| json!({}));
     Ok(Reply::Json(200, v))
+}
+
+/// The body of one found document, as `GET /{index}/_doc/{id}` answers.
+fn found_body(req: &Req, idx: &str, id: &str, src: &[u8], version: u64) -> Result<Value, EsError> {
+    let mut body = Map::new();
+    body.insert("_index".into(), idx.into());
+    body.insert("_id".into(), id.into());
+    body.insert("_version".into(), version.into());
+    body.insert("found".into(), true.into());
+    if let Some(source) = filtered_source(req, src)? {
+        body.insert("_source".into(), source);
+    }
+    Ok(Value::Object(body))
+}
+
+/// `GET|POST [/{index}]/_mget`: `{"docs":[{"_index","_id"}]}` or `{"ids":[…]}`.
+pub(crate) fn mget(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
+    let body = req.required_json()?;
+    let mut wanted: Vec<(Option<String>, String)> = Vec::new();
+    if let Some(docs) = body.get("docs").and_then(Value::as_array) {
+        for d in docs {
+            let id = match d.get("_id") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => {
+                    return Err(EsError::new(
+                        400,
+                        "action_request_validation_exception",
+                        "Validation Failed: 1: id is missing for doc 0;",
+                    ));
+                }
+            };
+            let i = d.get("_index").and_then(Value::as_str).map(str::to_string);
+            wanted.push((i, id));
+        }
+    } else if let Some(ids) = body.get("ids").and_then(Value::as_array) {
+        for id in ids {
+            let id = id.as_str().map_or_else(|| id.to_string(), str::to_string);
+            wanted.push((None, id));
+        }
+    } else {
+        return Err(EsError::illegal(
+            "unknown parameter for mget, expected [docs] or [ids]",
+        ));
+    }
+    if wanted.is_empty() {
+        return Err(EsError::new(
+            400,
+            "action_request_validation_exception",
+            "Validation Failed: 1: no documents to get;",
+        ));
+    }
+    let mut docs = Vec::with_capacity(wanted.len());
+    for (i, id) in wanted {
+        let Some(index) = i.as_deref().or(idx) else {
+            return Err(EsError::new(
+                400,
+                "action_request_validation_exception",
+                "Validation Failed: 1: index is missing for doc 0;",
+            ));
+        };
+        docs.push(match st.store.get_doc(index, &id) {
+            Ok(Some((src, version))) => found_body(req, index, &id, &src, version)?,
+            Ok(None) => json!({"_index": index, "_id": id, "found": false}),
+            Err(e) => json!({"_index": index, "_id": id, "error": e.to_es_json()}),
+        });
+    }
+    Ok(Reply::Json(200, json!({ "docs": docs })))
+}
+
+/// Merges `patch` into `base` as a partial-document update does: objects
+/// merge key by key, anything else replaces.
+fn merge(base: &mut Value, patch: &Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(k) {
+                    Some(existing) if existing.is_object() && v.is_object() => merge(existing, v),
+                    _ => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
+}
+
+/// `POST /{index}/_update/{id}`.
+pub(crate) fn update(st: &EsState, req: &Req, idx: &str, id: &str) -> Result<Reply, EsError> {
+    let body = req.required_json()?;
+    if body.get("script").is_some() {
+        return Err(EsError::illegal(
+            "scripted updates are not supported by outpost; send a partial [doc]",
+        ));
+    }
+    let doc = body.get("doc");
+    let as_upsert = body.get("doc_as_upsert").and_then(Value::as_bool) == Some(true);
+    let detect_noop = body.get("detect_noop").and_then(Value::as_bool) != Some(false);
+    let refresh = refresh_param(req)?;
+    let existing = match st.store.get_doc(idx, id) {
+        Ok(found) => found,
+        Err(outpost_logs::Error::IndexNotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let write = |v: &Value| -> Result<outpost_logs::DocWrite, EsError> {
+        let bytes = serde_json::to_vec(v).map_err(|e| EsError::illegal(e.to_string()))?;
+        Ok(st
+            .store
+            .index_doc(idx, Some(id), &bytes, OpType::Index, refresh)?)
+    };
+    let Some((src, version)) = existing else {
+        let first = match (body.get("upsert"), doc) {
+            (Some(u), _) => u,
+            (None, Some(d)) if as_upsert => d,
+            _ => {
+                let mut extra = Map::new();
+                extra.insert("index_uuid".into(), "_na_".into());
+                extra.insert("shard".into(), "0".into());
+                extra.insert("index".into(), idx.into());
+                return Err(EsError::Object {
+                    status: 404,
+                    error: super::error::error_object(
+                        "document_missing_exception",
+                        &format!("[{id}]: document missing"),
+                        extra,
+                    ),
+                });
+            }
+        };
+        let w = write(first)?;
+        return Ok(Reply::Json(w.status(), w.to_es_json()));
+    };
+    let Some(doc) = doc else {
+        return Err(EsError::new(
+            400,
+            "action_request_validation_exception",
+            "Validation Failed: 1: script or doc is missing;",
+        ));
+    };
+    let mut merged: Value = serde_json::from_slice(&src).map_err(|e| super::error::bad_json(&e))?;
+    let before = merged.clone();
+    merge(&mut merged, doc);
+    if detect_noop && merged == before {
+        return Ok(Reply::Json(
+            200,
+            json!({
+                "_index": idx,
+                "_id": id,
+                "_version": version,
+                "result": "noop",
+                "_shards": {"total": 0, "successful": 0, "failed": 0},
+            }),
+        ));
+    }
+    let w = write(&merged)?;
+    Ok(Reply::Json(200, w.to_es_json()))
 }
 
 fn list(s: Option<&str>) -> Vec<String> {
@@ -219,6 +385,16 @@ pub(crate) fn filter_source(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partial_docs_merge_objects_and_replace_the_rest() {
+        let mut v = json!({"a": {"b": 1, "c": 2}, "d": [1], "e": "x"});
+        merge(&mut v, &json!({"a": {"c": 3, "z": 0}, "d": [2], "f": null}));
+        assert_eq!(
+            v,
+            json!({"a": {"b": 1, "c": 3, "z": 0}, "d": [2], "e": "x", "f": null})
+        );
+    }
 
     #[test]
     fn source_filters_by_paths_and_wildcards() {

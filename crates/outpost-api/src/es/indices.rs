@@ -32,9 +32,12 @@ pub(crate) fn get_index(st: &EsState, req: &Req, idx: &str) -> Result<Reply, EsE
 pub(crate) fn create(st: &EsState, req: &Req, idx: &str) -> Result<Reply, EsError> {
     let body = req.json()?;
     st.store.create_index_with(idx, &body)?;
+    // `<logs-{now/d}>` answers with the name it resolved to.
+    let name = outpost_logs::resolve_date_math_name(idx, st.store.now_ms())
+        .unwrap_or_else(|_| idx.to_string());
     Ok(Reply::Json(
         200,
-        json!({"acknowledged": true, "shards_acknowledged": true, "index": idx}),
+        json!({"acknowledged": true, "shards_acknowledged": true, "index": name}),
     ))
 }
 
@@ -64,6 +67,11 @@ pub(crate) fn get_mapping(st: &EsState, req: &Req, idx: Option<&str>) -> Result<
         Err(outpost_logs::Error::IndexNotFound(_)) if req.flag("ignore_unavailable")? => json!({}),
         other => other?,
     };
+    if req.param("allow_no_indices") == Some("false")
+        && out.as_object().is_some_and(serde_json::Map::is_empty)
+    {
+        return Err(outpost_logs::Error::IndexNotFound(expr.to_string()).into());
+    }
     Ok(Reply::Json(200, out))
 }
 

@@ -57,6 +57,8 @@ pub struct EsState {
     pub counters: Arc<EsCounters>,
     /// Lifecycle policies by name (`_ilm/policy`), kept but not run.
     pub(crate) ilm: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
+    /// Ingest pipelines by id (`_ingest/pipeline`), kept but not run.
+    pub(crate) pipelines: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
 }
 
 impl EsState {
@@ -68,6 +70,7 @@ impl EsState {
             auth: Arc::new(auth),
             counters: Arc::new(EsCounters::default()),
             ilm: Arc::default(),
+            pipelines: Arc::default(),
         }
     }
 
@@ -102,6 +105,21 @@ pub fn router(state: EsState) -> Router {
             .fallback(handle)
             .with_state(state),
     )
+}
+
+/// Adds `X-Elastic-Product: Elasticsearch` to every response of `router`
+/// (the listener's health and Outpost routes too), as ES adds it before any
+/// handler runs.
+pub fn with_product_header(router: Router) -> Router {
+    router.layer(axum::middleware::map_response(
+        |mut resp: Response| async move {
+            resp.headers_mut().insert(
+                "x-elastic-product",
+                axum::http::HeaderValue::from_static("Elasticsearch"),
+            );
+            resp
+        },
+    ))
 }
 
 async fn handle(State(state): State<EsState>, req: Request) -> Response {

@@ -33,6 +33,8 @@ pub(crate) struct Req {
     pub(crate) body: Bytes,
     /// The authenticated user, when security is on.
     pub(crate) user: Option<String>,
+    /// The `Accept` header (`_cat` answers JSON when it asks for JSON first).
+    pub(crate) accept: Option<String>,
 }
 
 impl Req {
@@ -47,6 +49,7 @@ impl Req {
             params: crate::form::query_pairs(Some(query)),
             body: Bytes::copy_from_slice(body),
             user: None,
+            accept: None,
         }
     }
 
@@ -68,6 +71,20 @@ impl Req {
                 "Failed to parse value [{other}] as only [true] or [false] are allowed."
             ))),
         }
+    }
+
+    /// Whether the first type `Accept` names is JSON.
+    pub(crate) fn accepts_json_first(&self) -> bool {
+        self.accept.as_deref().is_some_and(|a| {
+            let first = a
+                .split(',')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            first.starts_with("application/json")
+                || first.starts_with("application/vnd.elasticsearch+json")
+        })
     }
 
     /// The body as JSON; an empty body is `{}`.
@@ -299,6 +316,10 @@ pub(crate) async fn handle(state: EsState, req: Request) -> Response {
             params,
             body,
             user,
+            accept: headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
         };
         let st = state.clone();
         tokio::task::spawn_blocking(move || super::routes::dispatch(&st, &req))
@@ -325,7 +346,17 @@ pub(crate) async fn handle(state: EsState, req: Request) -> Response {
                 );
                 return r;
             }
-            return render(resp, compat_v, filter.as_ref(), pretty, head);
+            let mut r = render(resp, compat_v, filter.as_ref(), pretty, head);
+            if status == 405 {
+                let segs = segments(parts.uri.path());
+                if let Some((_, methods)) = super::routes::route(&segs) {
+                    let allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
+                    if let Ok(v) = HeaderValue::from_str(&allow.join(",")) {
+                        r.headers_mut().insert(header::ALLOW, v);
+                    }
+                }
+            }
+            return r;
         }
     };
     render(reply, compat_v, filter.as_ref(), pretty, head)

@@ -39,6 +39,9 @@ pub(crate) enum Ep<'a> {
     Doc(&'a str, Option<&'a str>),
     Create(&'a str, &'a str),
     Source(&'a str, &'a str),
+    Update(&'a str, &'a str),
+    Mget(Option<&'a str>),
+    Pipeline(Option<&'a str>),
 }
 
 use Method as M;
@@ -82,6 +85,9 @@ pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
         ["_template", n] => (Ep::Template(Some(n), true), TEMPLATE),
         ["_security", "_authenticate"] => (Ep::Authenticate, GET),
         ["_aliases"] => (Ep::Aliases, GET_POST),
+        ["_mget"] => (Ep::Mget(None), GET_POST),
+        ["_ingest", "pipeline"] => (Ep::Pipeline(None), GET),
+        ["_ingest", "pipeline", n] => (Ep::Pipeline(Some(n)), GET_PUT_DELETE),
         ["_alias"] => (Ep::Alias(None, None), GET),
         ["_alias", n] => (Ep::Alias(None, Some(n)), GET_HEAD),
         ["_data_stream"] => (Ep::DataStream(None), GET),
@@ -104,6 +110,8 @@ pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
         [i, "_doc", id] => (Ep::Doc(i, Some(id)), DOC),
         [i, "_create", id] => (Ep::Create(i, id), PUT_POST),
         [i, "_source", id] => (Ep::Source(i, id), GET_HEAD),
+        [i, "_update", id] => (Ep::Update(i, id), POST),
+        [i, "_mget"] => (Ep::Mget(Some(i)), GET_POST),
         _ => return None,
     })
 }
@@ -178,6 +186,9 @@ pub(crate) fn dispatch(st: &EsState, req: &Req) -> Result<Reply, EsError> {
         },
         Ep::Create(i, id) => documents::index(st, req, i, Some(id), true),
         Ep::Source(i, id) => documents::source(st, req, i, id, *m == M::HEAD),
+        Ep::Update(i, id) => documents::update(st, req, i, id),
+        Ep::Mget(i) => documents::mget(st, req, i),
+        Ep::Pipeline(n) => cluster::pipeline(st, req, n),
     }
 }
 

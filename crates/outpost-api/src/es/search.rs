@@ -121,6 +121,179 @@ fn search_body(req: &Req) -> Result<Value, EsError> {
     Ok(body)
 }
 
+/// Top-level keys of a search body.
+const SEARCH_KEYS: &[&str] = &[
+    "query",
+    "size",
+    "from",
+    "sort",
+    "_source",
+    "track_total_hits",
+    "search_after",
+    "docvalue_fields",
+    "fields",
+    "stored_fields",
+    "script_fields",
+    "highlight",
+    "aggs",
+    "aggregations",
+    "post_filter",
+    "timeout",
+    "terminate_after",
+    "track_scores",
+    "min_score",
+    "runtime_mappings",
+    "explain",
+    "version",
+    "seq_no_primary_term",
+    "indices_boost",
+    "collapse",
+    "profile",
+    "stats",
+    "ext",
+    "pit",
+    "slice",
+    "suggest",
+    "rescore",
+];
+
+/// ES's token name of a JSON value, as its parsing errors print it.
+fn token(v: &Value) -> &'static str {
+    match v {
+        Value::Object(_) => "START_OBJECT",
+        Value::Array(_) => "START_ARRAY",
+        Value::String(_) => "VALUE_STRING",
+        Value::Number(_) => "VALUE_NUMBER",
+        Value::Bool(_) => "VALUE_BOOLEAN",
+        Value::Null => "VALUE_NULL",
+    }
+}
+
+/// Checks a search body as ES parses it, with the URL's
+/// `rest_total_hits_as_int`: unknown keys are a 400 `parsing_exception`, and
+/// an integer `track_total_hits` cannot be reported as an integer total.
+/// An exact count is asked for when an integer total is to be printed.
+fn check_search_body(body: &mut Value, o: SearchOptions) -> Result<(), EsError> {
+    let Some(m) = body.as_object_mut() else {
+        return Err(EsError::new(
+            400,
+            "parsing_exception",
+            format!("Unknown key for a {} in [null].", token(body)),
+        ));
+    };
+    if let Some((k, v)) = m.iter().find(|(k, _)| !SEARCH_KEYS.contains(&k.as_str())) {
+        return Err(EsError::new(
+            400,
+            "parsing_exception",
+            format!("Unknown key for a {} in [{k}].", token(v)),
+        ));
+    }
+    if o.total_hits_as_int {
+        match m.get("track_total_hits") {
+            None => {
+                m.insert("track_total_hits".into(), true.into());
+            }
+            Some(Value::Number(n)) => {
+                return Err(EsError::illegal(format!(
+                    "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got {n}"
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `hits.total` of an integer-total search that did not track hits: `-1`.
+fn finish(resp: &mut Value, body: &Value, o: SearchOptions) {
+    if o.total_hits_as_int
+        && body.get("track_total_hits") == Some(&Value::Bool(false))
+        && let Some(h) = resp.get_mut("hits").and_then(Value::as_object_mut)
+    {
+        h.insert("total".into(), (-1).into());
+    }
+}
+
+/// The name `typed_keys` prefixes an aggregation with (`sterms#name`).
+fn typed_name(kind: &str, result: &Value) -> String {
+    match kind {
+        "terms" => {
+            let first = result
+                .get("buckets")
+                .and_then(Value::as_array)
+                .and_then(|b| b.first())
+                .and_then(|b| b.get("key"));
+            match first {
+                Some(Value::Number(n)) if n.is_i64() || n.is_u64() => "lterms".into(),
+                Some(Value::Number(_)) => "dterms".into(),
+                _ => "sterms".into(),
+            }
+        }
+        "percentiles" => "tdigest_percentiles".into(),
+        "percentile_ranks" => "tdigest_percentile_ranks".into(),
+        "significant_terms" => "sigsterms".into(),
+        other => other.into(),
+    }
+}
+
+/// `typed_keys`: renames each aggregation result `type#name`, down through
+/// the buckets of its sub-aggregations (the Java client always asks for it).
+fn typed_keys(results: &mut Map<String, Value>, request: &Map<String, Value>) {
+    for (name, spec) in request {
+        let Some(spec) = spec.as_object() else {
+            continue;
+        };
+        let Some(kind) = spec
+            .keys()
+            .find(|k| !matches!(k.as_str(), "aggs" | "aggregations" | "meta"))
+        else {
+            continue;
+        };
+        let Some(mut result) = results.remove(name) else {
+            continue;
+        };
+        if let Some(sub) = spec
+            .get("aggs")
+            .or_else(|| spec.get("aggregations"))
+            .and_then(Value::as_object)
+        {
+            if let Some(r) = result.as_object_mut() {
+                typed_keys(r, sub);
+            }
+            match result.get_mut("buckets") {
+                Some(Value::Array(bs)) => bs
+                    .iter_mut()
+                    .filter_map(Value::as_object_mut)
+                    .for_each(|b| typed_keys(b, sub)),
+                Some(Value::Object(bs)) => bs
+                    .values_mut()
+                    .filter_map(Value::as_object_mut)
+                    .for_each(|b| typed_keys(b, sub)),
+                _ => {}
+            }
+        }
+        results.insert(format!("{}#{name}", typed_name(kind, &result)), result);
+    }
+}
+
+/// Applies `typed_keys` to a search response when the URL asks for it.
+fn apply_typed_keys(req: &Req, resp: &mut Value, body: &Value) -> Result<(), EsError> {
+    if !req.flag("typed_keys")? {
+        return Ok(());
+    }
+    let request = body
+        .get("aggs")
+        .or_else(|| body.get("aggregations"))
+        .and_then(Value::as_object);
+    if let (Some(request), Some(results)) = (
+        request,
+        resp.get_mut("aggregations").and_then(Value::as_object_mut),
+    ) {
+        typed_keys(results, request);
+    }
+    Ok(())
+}
+
 /// The index expression: the path's, or every index.
 fn target(idx: Option<&str>) -> &str {
     idx.unwrap_or("_all")
@@ -128,14 +301,28 @@ fn target(idx: Option<&str>) -> &str {
 
 /// `GET|POST [/{index}]/_search`.
 pub(crate) fn search(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
-    let body = search_body(req)?;
-    let out = st.store.search(target(idx), &body, opts(req)?)?;
+    let mut body = search_body(req)?;
+    let o = opts(req)?;
+    check_search_body(&mut body, o)?;
+    let mut out = st.store.search(target(idx), &body, o)?;
+    finish(&mut out, &body, o);
+    apply_typed_keys(req, &mut out, &body)?;
     Ok(Reply::Json(200, out))
 }
 
 /// `GET|POST [/{index}]/_count`.
 pub(crate) fn count(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
     let mut body = req.json()?;
+    if let Some((k, _)) = body
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.as_str() != "query"))
+    {
+        return Err(EsError::new(
+            400,
+            "parsing_exception",
+            format!("request does not support [{k}]"),
+        ));
+    }
     if let (Some(q), Some(o)) = (url_query(req), body.as_object_mut()) {
         o.insert("query".into(), q);
     }
@@ -235,12 +422,15 @@ pub(crate) fn msearch(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Repl
         let Some(body_line) = lines.get(i + 1).filter(|_| i + 1 < n) else {
             break;
         };
-        let body: Value = if body_line.iter().all(u8::is_ascii_whitespace) {
+        let mut body: Value = if body_line.iter().all(u8::is_ascii_whitespace) {
             json!({})
         } else {
             serde_json::from_slice(body_line).map_err(|e| bad_json(&e))?
         };
-        searches.push((item(&header, idx, base)?, body));
+        let (expr, o) = item(&header, idx, base)?;
+        // A body ES cannot parse fails the whole request, as its parser does.
+        check_search_body(&mut body, o)?;
+        searches.push(((expr, o), body));
         i += 2;
     }
     if searches.is_empty() {
@@ -254,6 +444,8 @@ pub(crate) fn msearch(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Repl
     for ((expr, o), body) in searches {
         let entry = match st.store.search(&expr, &body, o) {
             Ok(mut r) => {
+                finish(&mut r, &body, o);
+                apply_typed_keys(req, &mut r, &body)?;
                 if let Some(m) = r.as_object_mut() {
                     m.insert("status".into(), 200.into());
                 }
@@ -295,6 +487,62 @@ mod tests {
         assert_eq!(b["track_total_hits"], 100);
         let req = Req::new(Method::GET, "/_search?size=x", b"");
         assert_eq!(search_body(&req).unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn search_bodies_are_checked_as_es_parses_them() {
+        let o = SearchOptions::default();
+        let e = check_search_body(&mut json!({"match": {"a": 1}}), o).unwrap_err();
+        assert_eq!(
+            e.body().unwrap()["error"]["reason"],
+            "Unknown key for a START_OBJECT in [match]."
+        );
+        let as_int = SearchOptions {
+            total_hits_as_int: true,
+            ..o
+        };
+        let mut b = json!({"size": 1});
+        check_search_body(&mut b, as_int).unwrap();
+        assert_eq!(b["track_total_hits"], true);
+        let e = check_search_body(&mut json!({"track_total_hits": 100}), as_int).unwrap_err();
+        assert!(
+            e.body().unwrap()["error"]["reason"]
+                .as_str()
+                .unwrap()
+                .ends_with("got 100"),
+            "{e:?}"
+        );
+        let mut r = json!({"hits": {"hits": []}});
+        finish(&mut r, &json!({"track_total_hits": false}), as_int);
+        assert_eq!(r["hits"]["total"], -1);
+    }
+
+    #[test]
+    fn typed_keys_prefix_aggregations_down_through_buckets() {
+        let request = json!({
+            "h": {"date_histogram": {"field": "@timestamp"}, "aggs": {
+                "t": {"terms": {"field": "level"}},
+                "p": {"percentiles": {"field": "n"}},
+            }},
+            "f": {"filters": {"filters": {"a": {}}}, "aggs": {"n": {"terms": {"field": "n"}}}},
+        });
+        let mut results = json!({
+            "h": {"buckets": [{"key": 1, "doc_count": 1,
+                "t": {"buckets": [{"key": "error", "doc_count": 1}]},
+                "p": {"values": {"50.0": 1.0}}}]},
+            "f": {"buckets": {"a": {"doc_count": 1, "n": {"buckets": [{"key": 2.5, "doc_count": 1}]}}}},
+        });
+        typed_keys(
+            results.as_object_mut().unwrap(),
+            request.as_object().unwrap(),
+        );
+        let b = &results["date_histogram#h"]["buckets"][0];
+        assert_eq!(b["sterms#t"]["buckets"][0]["key"], "error");
+        assert_eq!(b["tdigest_percentiles#p"]["values"]["50.0"], 1.0);
+        assert_eq!(
+            results["filters#f"]["buckets"]["a"]["dterms#n"]["buckets"][0]["key"],
+            2.5
+        );
     }
 
     #[test]

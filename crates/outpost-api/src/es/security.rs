@@ -6,7 +6,6 @@
 //! who the caller is.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::http::{HeaderMap, header};
 use base64::Engine as _;
@@ -32,7 +31,6 @@ enum Realm {
 pub struct EsAuth {
     enabled: bool,
     users: BTreeMap<String, (Secret, Realm)>,
-    warned: AtomicBool,
 }
 
 impl EsAuth {
@@ -41,7 +39,6 @@ impl EsAuth {
         EsAuth {
             enabled: false,
             users: BTreeMap::new(),
-            warned: AtomicBool::new(false),
         }
     }
 
@@ -58,7 +55,6 @@ impl EsAuth {
         EsAuth {
             enabled: true,
             users,
-            warned: AtomicBool::new(false),
         }
     }
 
@@ -67,7 +63,7 @@ impl EsAuth {
         self.enabled
     }
 
-    /// How many users may log in.
+    /// How many users may log in (none with security on: every request is refused).
     pub fn user_count(&self) -> usize {
         self.users.len()
     }
@@ -80,11 +76,6 @@ impl EsAuth {
     ) -> Result<Option<String>, EsError> {
         if !self.enabled {
             return Ok(None);
-        }
-        if self.users.is_empty() && !self.warned.swap(true, Ordering::Relaxed) {
-            tracing::warn!(
-                "elasticsearch.yml sets xpack.security.enabled: true but no users are configured (--elasticsearch.users FILE or ELASTIC_PASSWORD); every elasticsearch request is refused with 401"
-            );
         }
         let Some((user, password)) = basic_credentials(headers) else {
             return Err(unauthorized(format!(

@@ -319,3 +319,17 @@ async fn a_body_over_the_limit_is_413_with_an_empty_body_and_counted() {
     assert_eq!(code, 413);
     assert_eq!(st.counters.body_too_large().get(), 2);
 }
+
+#[tokio::test]
+async fn the_product_header_covers_the_listeners_other_routes() {
+    let base = Router::new().route("/-/healthy", axum::routing::get(|| async { "ok" }));
+    let r = with_product_header(base.merge(router(state(None, None))));
+    for (method, uri) in [("GET", "/-/healthy"), ("POST", "/-/healthy"), ("GET", "/")] {
+        let (_, h, _) = send(&r, method, uri, &[], vec![]).await;
+        assert_eq!(
+            h.get("x-elastic-product").map(|v| v.to_str().unwrap()),
+            Some("Elasticsearch"),
+            "{method} {uri}"
+        );
+    }
+}

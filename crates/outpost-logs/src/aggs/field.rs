@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use serde_json::{Value, json};
 use tantivy::columnar::{BytesColumn, Column, ColumnIndex, TermOrdHit};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{DateTime, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::encode;
@@ -85,6 +86,9 @@ enum Src {
         nums: Vec<f64>,
         /// Exact integer value of each ordinal (longs, dates, booleans).
         ints: Vec<i64>,
+        /// Per document, its single value's relative ordinal ([`NONE`] without one), when the
+        /// field is single-valued in the segment and worth projecting (see [`project`]).
+        proj: Option<Vec<u32>>,
     },
 }
 
@@ -106,16 +110,9 @@ impl FieldSrc {
                     f(t.into_timestamp_millis() as f64);
                 }
             }
-            Src::Kv {
-                col, lo, hi, nums, ..
-            } => {
-                if nums.is_empty() {
-                    return;
-                }
-                for o in col.term_ords(doc) {
-                    if o >= *lo && o < *hi {
-                        f(nums[(o - lo) as usize]);
-                    }
+            Src::Kv { nums, .. } => {
+                if !nums.is_empty() {
+                    self.for_each_ord(doc, |o| f(nums[o as usize]));
                 }
             }
         }
@@ -131,26 +128,11 @@ impl FieldSrc {
                     f(t.into_timestamp_millis());
                 }
             }
-            Src::Kv {
-                col,
-                lo,
-                hi,
-                ints,
-                nums,
-                ..
-            } => {
+            Src::Kv { ints, nums, .. } => {
                 if !ints.is_empty() {
-                    for o in col.term_ords(doc) {
-                        if o >= *lo && o < *hi {
-                            f(ints[(o - lo) as usize]);
-                        }
-                    }
+                    self.for_each_ord(doc, |o| f(ints[o as usize]));
                 } else if !nums.is_empty() {
-                    for o in col.term_ords(doc) {
-                        if o >= *lo && o < *hi {
-                            f(nums[(o - lo) as usize] as i64);
-                        }
-                    }
+                    self.for_each_ord(doc, |o| f(nums[o as usize] as i64));
                 }
             }
         }
@@ -159,7 +141,18 @@ impl FieldSrc {
     /// Calls `f` with each value ordinal of `doc`, relative to the field's first ordinal.
     #[inline]
     pub(crate) fn for_each_ord(&self, doc: DocId, mut f: impl FnMut(u64)) {
-        if let Src::Kv { col, lo, hi, .. } = &self.src {
+        if let Src::Kv {
+            col, lo, hi, proj, ..
+        } = &self.src
+        {
+            if let Some(p) = proj {
+                if let Some(&o) = p.get(doc as usize)
+                    && o != NONE
+                {
+                    f(u64::from(o));
+                }
+                return;
+            }
             for o in col.term_ords(doc) {
                 if o >= *lo && o < *hi {
                     f(o - lo);
@@ -171,9 +164,22 @@ impl FieldSrc {
     /// Calls `f` with every value ordinal (relative) of `docs` (sorted, no per-document
     /// identity): runs of consecutive documents are decoded block-wise from the column.
     pub(crate) fn for_each_ord_bulk(&self, docs: &[DocId], mut f: impl FnMut(u64)) {
-        let Src::Kv { col, lo, hi, .. } = &self.src else {
+        let Src::Kv {
+            col, lo, hi, proj, ..
+        } = &self.src
+        else {
             return;
         };
+        if let Some(p) = proj {
+            for &d in docs {
+                if let Some(&o) = p.get(d as usize)
+                    && o != NONE
+                {
+                    f(u64::from(o));
+                }
+            }
+            return;
+        }
         let (lo, hi) = (*lo, *hi);
         let ords = col.ords();
         for_each_row_run(&ords.index, docs, |rows| {
@@ -232,7 +238,10 @@ impl FieldSrc {
 
     /// Whether a document holds at most one value (`@ts`).
     pub(crate) fn single_valued(&self) -> bool {
-        matches!(self.src, Src::Ts(_) | Src::Empty)
+        matches!(
+            self.src,
+            Src::Ts(_) | Src::Empty | Src::Kv { proj: Some(_), .. }
+        )
     }
 
     /// Whether `doc` has a value.
@@ -240,7 +249,12 @@ impl FieldSrc {
         match &self.src {
             Src::Empty => false,
             Src::Ts(c) => c.first(doc).is_some(),
-            Src::Kv { col, lo, hi, .. } => col.term_ords(doc).any(|o| o >= *lo && o < *hi),
+            Src::Kv {
+                col, lo, hi, proj, ..
+            } => match proj {
+                Some(p) => p.get(doc as usize).is_some_and(|o| *o != NONE),
+                None => col.term_ords(doc).any(|o| o >= *lo && o < *hi),
+            },
         }
     }
 
@@ -402,6 +416,14 @@ impl<'a> Seg<'a> {
         })
     }
 
+    fn project_ctx(&self) -> Option<(&SegmentReader, tantivy::schema::Field)> {
+        let reader = self.reader();
+        // projecting reads the field's postings once (at most max_doc entries); reading the kv
+        // column instead costs every kv value of every matching document
+        let dense = self.docs.len().saturating_mul(PROJECT_DENSITY) >= reader.max_doc() as usize;
+        dense.then(|| (reader, self.index.fields().kv))
+    }
+
     /// The segment reader.
     pub(crate) fn reader(&self) -> &SegmentReader {
         self.searcher.segment_reader(self.seg_ord)
@@ -436,7 +458,7 @@ impl<'a> Seg<'a> {
             ),
             Some(k) => match &self.kv {
                 None => Src::Empty,
-                Some(col) => kv_src(col, field, k)?,
+                Some(col) => kv_src(col, field, k, self.project_ctx())?,
             },
         };
         let f = Rc::new(FieldSrc { kind, src });
@@ -456,7 +478,60 @@ fn ord_of(col: &BytesColumn, key: &[u8]) -> Result<u64> {
     })
 }
 
-fn kv_src(col: &BytesColumn, field: &str, kind: ValKind) -> Result<Src> {
+/// No value in a projection.
+const NONE: u32 = u32::MAX;
+/// Fields with more distinct values in a segment than this are not projected.
+const PROJECT_MAX_TERMS: u64 = 1 << 16;
+/// Project when the matching documents are at least 1/this of the segment.
+const PROJECT_DENSITY: usize = 16;
+
+/// The per-document value ordinals of a single-valued field, from the `kv` postings of its
+/// terms; `None` when a document holds two values or the terms do not line up with the column.
+fn project(
+    reader: &SegmentReader,
+    kv: tantivy::schema::Field,
+    start: &[u8],
+    end: &[u8],
+    n: u64,
+) -> Result<Option<Vec<u32>>> {
+    let inv = reader.inverted_index(kv)?;
+    let mut stream = inv
+        .terms()
+        .range()
+        .ge(start)
+        .lt(end)
+        .into_stream()
+        .map_err(io)?;
+    let mut proj = vec![NONE; reader.max_doc() as usize];
+    let mut rel: u32 = 0;
+    while stream.advance() {
+        let mut block = inv
+            .read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)
+            .map_err(io)?;
+        loop {
+            let docs = block.docs();
+            if docs.is_empty() {
+                break;
+            }
+            for &d in docs {
+                match proj.get_mut(d as usize) {
+                    Some(slot) if *slot == NONE => *slot = rel,
+                    _ => return Ok(None),
+                }
+            }
+            block.advance();
+        }
+        rel = rel.saturating_add(1);
+    }
+    Ok((u64::from(rel) == n).then_some(proj))
+}
+
+fn kv_src(
+    col: &BytesColumn,
+    field: &str,
+    kind: ValKind,
+    project_ctx: Option<(&SegmentReader, tantivy::schema::Field)>,
+) -> Result<Src> {
     let tag = kind.tag();
     let start = encode::prefix(field, tag);
     let end = encode::prefix(field, tag.saturating_add(1));
@@ -500,12 +575,19 @@ fn kv_src(col: &BytesColumn, field: &str, kind: ValKind) -> Result<Src> {
             )));
         }
     }
+    let proj = match project_ctx {
+        Some((reader, kv)) if hi > lo && hi - lo <= PROJECT_MAX_TERMS => {
+            project(reader, kv, &start, &end, hi - lo)?
+        }
+        _ => None,
+    };
     Ok(Src::Kv {
         col: col.clone(),
         lo,
         hi,
         nums,
         ints,
+        proj,
     })
 }
 

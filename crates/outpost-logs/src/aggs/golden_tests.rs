@@ -694,3 +694,72 @@ fn sparse_timestamps_and_missing_option() {
     assert_eq!(a["max"]["value"], json!((T0 + 8 * MIN) as f64));
     assert_eq!(a["c"]["value"], json!(6));
 }
+
+#[test]
+fn projected_and_column_paths_agree() {
+    // 200 documents in one segment: a query matching few of them reads the kv column, one
+    // matching most reads the projection of single-valued fields; arrays always read the column
+    let s = LogStore::new(StoreOptions::default(), outpost_clock::Clock::manual(T0));
+    let mut body = String::new();
+    for i in 0..200 {
+        let (svc, tag) = (["a", "b", "c"][i % 3], ["y", "z"][i % 2]);
+        let d = json!({"svc": svc, "n": i % 7, "tags": ["x", tag], "grp": i % 50});
+        body.push_str(&format!(
+            "{{\"index\":{{\"_index\":\"p\",\"_id\":\"{i}\"}}}}\n{d}\n"
+        ));
+    }
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    let run = |q: Value| {
+        s.search(
+            "p",
+            &json!({"size": 0, "query": q, "aggs": {
+                "svc": {"terms": {"field": "svc.keyword"}},
+                "tags": {"terms": {"field": "tags.keyword"}},
+                "sum": {"sum": {"field": "n"}},
+                "card": {"cardinality": {"field": "n"}},
+                "h": {"histogram": {"field": "n", "interval": 3}, "aggs": {"s": {"terms": {"field": "svc.keyword"}}}},
+            }}),
+            SearchOptions::default(),
+        )
+        .unwrap()["aggregations"]
+            .clone()
+    };
+    // few: grp 0 → documents 0, 50, 100, 150
+    let few = run(json!({"term": {"grp": 0}}));
+    assert_eq!(
+        keys_counts(&few["svc"]),
+        vec![(json!("a"), 2), (json!("b"), 1), (json!("c"), 1)]
+    );
+    assert_eq!(
+        keys_counts(&few["tags"]),
+        vec![(json!("x"), 4), (json!("y"), 4)]
+    );
+    assert_eq!(few["sum"]["value"], json!(6.0));
+    assert_eq!(few["card"]["value"], json!(4));
+    assert_eq!(
+        keys_counts(&few["h"]),
+        vec![(json!(0.0), 3), (json!(3.0), 1)]
+    );
+    // all: the projection; counts follow from i % 3, i % 7, i % 2
+    let all = run(json!({"match_all": {}}));
+    assert_eq!(
+        keys_counts(&all["svc"]),
+        vec![(json!("a"), 67), (json!("b"), 67), (json!("c"), 66)]
+    );
+    assert_eq!(
+        keys_counts(&all["tags"]),
+        vec![(json!("x"), 200), (json!("y"), 100), (json!("z"), 100)]
+    );
+    let sum_n: u64 = (0..200).map(|i| i % 7).sum();
+    assert_eq!(all["sum"]["value"], json!(sum_n as f64));
+    assert_eq!(all["card"]["value"], json!(7));
+    assert_eq!(
+        all["h"]["buckets"][0]["doc_count"],
+        json!((0..200).filter(|i| i % 7 < 3).count())
+    );
+    let a_in_first: usize = (0..200).filter(|i| i % 7 < 3 && i % 3 == 0).count();
+    assert_eq!(
+        all["h"]["buckets"][0]["s"]["buckets"][0],
+        json!({"key": "a", "doc_count": a_in_first})
+    );
+}
