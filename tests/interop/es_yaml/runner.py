@@ -428,7 +428,9 @@ class Client:
 
     def request(self, method, path, body=None, headers=None):
         """(status, headers dict lowercased, body bytes)."""
-        hdrs = {"Accept": "application/json"}
+        # No Accept header by default, as the reference runner's client: the
+        # _cat APIs answer in the format Accept asks for (text without it).
+        hdrs = {}
         if self.auth:
             hdrs["Authorization"] = self.auth
         hdrs.update(headers or {})
