@@ -459,7 +459,8 @@ impl LogStore {
             let searcher = &searchers[i];
             let count = searcher.search(&tq, &Count)? as u64;
             total = total.saturating_add(count);
-            if count == 0 {
+            // `size: 0` (aggregation-only requests): no hits to rank
+            if count == 0 || want == 0 {
                 continue;
             }
             let ts_only = sort.len() == 1
