@@ -156,7 +156,8 @@ fn bulk_then_search_reads_its_writes() {
 
 #[test]
 fn the_seeds_security_needs_basic_auth() {
-    // The embedded stack sets xpack.security.enabled: true; no users: all refused.
+    // The embedded stack sets xpack.security.enabled: true; no users configured: as ES 8 on its
+    // first start, a generated password for `elastic` (in a private file, never in the log).
     let op = Outpost::start(&[]);
     let es = op.url("elasticsearch");
     let r = http().get(format!("{es}/")).send().unwrap();
@@ -176,11 +177,23 @@ fn the_seeds_security_needs_basic_auth() {
         &op,
         &["outpost_es_requests_rejected_total{reason=\"unauthorized\"} 1"],
     );
+    let pw_file = op.dir().join("elastic-password");
+    let pw = std::fs::read_to_string(&pw_file).unwrap();
+    let pw = pw.trim();
+    assert_eq!(pw.len(), 20);
+    let r = http()
+        .get(format!("{es}/"))
+        .basic_auth("elastic", Some(pw))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
     assert!(
-        op.stderr().contains("no elasticsearch users configured"),
+        op.stderr()
+            .contains("generated a password for user elastic"),
         "{}",
         op.stderr()
     );
+    assert!(!op.stderr().contains(pw), "{}", op.stderr());
     drop(op);
 
     let users = tempfile::NamedTempFile::new().unwrap();

@@ -48,6 +48,11 @@ pub struct Outpost {
 impl Outpost {
     /// Starts outpost with every listener on 127.0.0.1:0 plus `extra` args,
     /// and waits for its ports file.
+    /// The directory of the ports file (where Outpost writes files for its clients).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn start(extra: &[&str]) -> Outpost {
         Self::try_start(extra).unwrap_or_else(|e| panic!("outpost did not start: {e}"))
     }

@@ -15,6 +15,42 @@ use tracing::{info, warn};
 
 use crate::ServeArgs;
 
+/// File the generated `elastic` password goes to.
+pub(crate) const ELASTIC_PASSWORD_FILE: &str = "elastic-password";
+
+/// 20 characters of `[A-Za-z0-9]` from the OS's randomness (the std hasher's random keys).
+fn generated_password() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(20);
+    while out.len() < 20 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_usize(out.len());
+        let mut x = h.finish();
+        for _ in 0..5 {
+            out.push(ALPHABET[(x % ALPHABET.len() as u64) as usize] as char);
+            x /= ALPHABET.len() as u64;
+        }
+    }
+    out.truncate(20);
+    out
+}
+
+/// Writes `text` to `path`, readable by the owner only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.write_all(b"\n")
+}
+
 /// How often the store's refresh policy runs, in clock time.
 const TICK: Duration = Duration::from_millis(250);
 
@@ -46,17 +82,27 @@ pub(crate) fn start(
             }
             None => Vec::new(),
         };
-        let elastic = std::env::var("ELASTIC_PASSWORD").ok().map(Secret::new);
+        let mut elastic = std::env::var("ELASTIC_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(Secret::new);
+        if elastic.is_none() && users.is_empty() {
+            // as Elasticsearch 8 does on its first start: a generated password for `elastic`,
+            // here written to a file (never logged) next to the other files Outpost writes
+            let path = crate::serve::sidecar_dir(args).join(ELASTIC_PASSWORD_FILE);
+            let pw = generated_password();
+            write_private(&path, &pw).with_context(|| format!("writing {}", path.display()))?;
+            info!(
+                file = %path.display(),
+                "elasticsearch security is on and no user is configured: generated a password for user elastic (set ELASTIC_PASSWORD or --elasticsearch.users to choose)"
+            );
+            elastic = Some(Secret::new(pw));
+        }
         let auth = EsAuth::basic(users, elastic);
         info!(
             users = auth.user_count(),
             "elasticsearch security enabled (xpack.security.enabled: true): basic auth required"
         );
-        if auth.user_count() == 0 {
-            warn!(
-                "no elasticsearch users configured (--elasticsearch.users FILE or ELASTIC_PASSWORD): every elasticsearch request will be refused with 401"
-            );
-        }
         auth
     } else {
         EsAuth::open()
@@ -79,4 +125,32 @@ pub(crate) fn start(
         }
     });
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_20_alphanumerics_and_differ() {
+        let a = generated_password();
+        let b = generated_password();
+        assert_eq!(a.len(), 20);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()), "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_password_file_is_private() {
+        let path = std::env::temp_dir().join(format!("outpost-pw-{}", std::process::id()));
+        write_private(&path, "s3cret").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "s3cret\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let _ = std::fs::remove_file(&path);
+    }
 }

@@ -435,7 +435,7 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
                 if spec.listener == Listener::Elasticsearch && args.elasticsearch_tls =>
             {
                 let router = families.router_for(spec.listener);
-                let dir = es_cert_dir(&args);
+                let dir = sidecar_dir(&args);
                 let (tls, cert) = crate::es_tls::tls_listener(listener, &dir)?;
                 info!(certificate = %cert.display(), "elasticsearch listener serves https (--elasticsearch.tls)");
                 let mut rx = rx;
@@ -501,9 +501,9 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     Ok(())
 }
 
-/// Where `--elasticsearch.tls` writes its certificate: beside the ports file, else in the data
-/// dir, else the temp dir.
-fn es_cert_dir(args: &ServeArgs) -> PathBuf {
+/// Where Outpost writes files for its clients (the `--elasticsearch.tls` certificate, a generated
+/// `elastic` password): beside the ports file, else in the data dir, else the temp dir.
+pub(crate) fn sidecar_dir(args: &ServeArgs) -> PathBuf {
     args.ports_file
         .as_ref()
         .and_then(|p| p.parent())
