@@ -867,3 +867,31 @@ fn terms_on_a_date_field_with_include_exclude_dates() {
         json!([{"key": 1_409_529_600_000_i64, "key_as_string": "2014-09-01T00:00:00.000Z", "doc_count": 1}])
     );
 }
+
+#[test]
+fn multi_field_of_a_date_reads_the_parent_values() {
+    let s = LogStore::new(StoreOptions::default(), outpost_clock::Clock::manual(T0));
+    s.create_index(
+        "d",
+        Some(&json!({"properties": {"date": {"type": "date", "fields": {"nanos": {"type": "date_nanos"}}}}})),
+    )
+    .unwrap();
+    let body = "{\"index\":{\"_index\":\"d\"}}\n{\"date\":\"2016-01-01\"}\n";
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    for field in ["date", "date.nanos"] {
+        let res = s
+            .search(
+                "d",
+                &json!({"size": 0, "aggs": {"h": {"date_histogram": {
+                    "field": field, "fixed_interval": "1ms", "time_zone": "America/Phoenix"}}}}),
+                SearchOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(
+            res["aggregations"]["h"]["buckets"],
+            json!([{"key": 1_451_606_400_000_i64,
+                    "key_as_string": "2015-12-31T17:00:00.000-07:00", "doc_count": 1}]),
+            "{field}"
+        );
+    }
+}
