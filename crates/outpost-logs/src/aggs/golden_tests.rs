@@ -895,3 +895,42 @@ fn multi_field_of_a_date_reads_the_parent_values() {
         );
     }
 }
+
+#[test]
+fn constant_score_filters_and_percentiles_interpolate_over_three_values() {
+    let s = LogStore::new(StoreOptions::default(), outpost_clock::Clock::manual(T0));
+    let body: String = [1, 51, 101, 151]
+        .iter()
+        .map(|v| format!("{{\"index\":{{\"_index\":\"p\"}}}}\n{{\"int_field\":{v}}}\n"))
+        .collect();
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    let res = s
+        .search(
+            "p",
+            &json!({"query": {"constant_score": {"filter": {"range": {"int_field": {"gte": 50}}}}},
+                "aggs": {"p": {"percentiles": {"field": "int_field"}},
+                         "c": {"cardinality": {"field": "int_field"}}}}),
+            SearchOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(res["hits"]["total"]["value"], json!(3));
+    assert_eq!(res["hits"]["hits"][0]["_score"], json!(1.0));
+    let v = &res["aggregations"]["p"]["values"];
+    assert_eq!(v["25.0"], json!(63.5));
+    assert_eq!(v["50.0"], json!(101.0));
+    assert_eq!(v["75.0"], json!(138.5));
+    assert_eq!(res["aggregations"]["c"]["value"], json!(3));
+    let all = s
+        .search(
+            "p",
+            &json!({"size": 0, "aggs": {"p": {"percentiles": {"field": "int_field"}},
+                "p200": {"percentiles": {"field": "int_field", "tdigest": {"compression": 200}}}}}),
+            SearchOptions::default(),
+        )
+        .unwrap();
+    let a = &all["aggregations"];
+    assert_eq!(a["p"]["values"]["25.0"], json!(51.0));
+    assert_eq!(a["p"]["values"]["75.0"], json!(151.0));
+    assert_eq!(a["p200"]["values"]["25.0"], json!(26.0));
+    assert_eq!(a["p200"]["values"]["75.0"], json!(126.0));
+}

@@ -90,6 +90,7 @@ impl Query {
                 }
             }
             Query::QueryString(q) => node_terms(&q.root, &q.fields, out),
+            Query::ConstantScore(q, _) => q.highlight_terms(out),
             Query::MatchAll
             | Query::MatchNone
             | Query::Range(_)

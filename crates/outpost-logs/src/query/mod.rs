@@ -66,6 +66,8 @@ pub enum Query {
     Ids(ids::IdsQuery),
     /// `query_string` / `simple_query_string`: the Lucene syntax tree, expanded per index.
     QueryString(query_string::QueryStringQuery),
+    /// `constant_score`: its filter, every hit scoring the boost (default 1).
+    ConstantScore(Box<Query>, f32),
 }
 
 /// Parses a query object (`{"match": {...}}`).
@@ -94,6 +96,12 @@ pub fn parse(v: &Value) -> Result<Query> {
         "terms" => Query::Terms(terms::parse(body)?),
         "range" => Query::Range(range::parse(body)?),
         "bool" => Query::Bool(bool_query::parse(body)?),
+        "constant_score" => Query::ConstantScore(
+            Box::new(parse(body.get("filter").ok_or_else(|| {
+                Error::Parsing("[constant_score] requires a 'filter' element".into())
+            })?)?),
+            body.get("boost").and_then(Value::as_f64).unwrap_or(1.0) as f32,
+        ),
         "exists" => Query::Exists(exists::parse(body)?),
         "prefix" => Query::Prefix(prefix::parse(body)?),
         "wildcard" => Query::Wildcard(wildcard::parse(body)?),
@@ -161,6 +169,10 @@ impl Query {
             Query::Regexp(q) => q.compile(ctx),
             Query::Ids(q) => q.compile(ctx),
             Query::QueryString(q) => q.compile(ctx),
+            Query::ConstantScore(q, boost) => Ok(Box::new(tantivy::query::ConstScoreQuery::new(
+                q.compile(ctx)?,
+                *boost,
+            ))),
         }
     }
 }
