@@ -45,7 +45,7 @@ fn compression(o: &Map<String, Value>) -> Result<Option<f64>> {
         }
     }
     if let Some(x) = c
-        && !(x >= 0.0)
+        && (x.is_nan() || x < 0.0)
     {
         return Err(Error::IllegalArgument(format!(
             "[compression] must be greater than or equal to 0. Found [{}] in [{TY}]",
@@ -176,7 +176,9 @@ impl State {
 
     pub(crate) fn finish(mut self, spec: &Spec) -> Map<String, Value> {
         self.values.sort_by(f64::total_cmp);
-        let val = |p: f64| percentile(&self.values, p, spec.default_compression).map_or(Value::Null, |x| json!(x));
+        let val = |p: f64| {
+            percentile(&self.values, p, spec.default_compression).map_or(Value::Null, |x| json!(x))
+        };
         let values = if spec.keyed {
             let mut m = Map::new();
             for &p in &spec.percents {
