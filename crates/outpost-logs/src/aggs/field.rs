@@ -65,6 +65,27 @@ pub(crate) fn kind_of(mapping: &Mapping, field: &str) -> Option<ValKind> {
     }
 }
 
+/// The field a path reads: an unmapped `a.b` whose `a` is a mapped leaf (date, number, boolean,
+/// keyword) can only be a multi-field of `a` (a leaf has no object children), and the mapping
+/// keeps no multi-fields besides `text`'s `.keyword`, so it reads `a`'s values (`date.nanos`
+/// declared as a `date_nanos` multi-field of `date`).
+pub(crate) fn multi_field_parent<'f>(mapping: &Mapping, field: &'f str) -> &'f str {
+    if mapping.get(field).is_some() || kind_of(mapping, field).is_some() {
+        return field;
+    }
+    match field.rsplit_once('.') {
+        Some((parent, _))
+            if !matches!(
+                mapping.get(parent),
+                None | Some(FieldType::Text { .. } | FieldType::Object)
+            ) =>
+        {
+            parent
+        }
+        _ => field,
+    }
+}
+
 /// Refuses a `text` field with ES's fielddata error.
 pub(crate) fn check_aggregatable(mapping: &Mapping, field: &str, index: &str) -> Result<()> {
     if let Some(FieldType::Text { .. }) = mapping.get(field) {
@@ -448,6 +469,7 @@ impl<'a> Seg<'a> {
         if let Some(f) = self.cache.borrow().get(&key) {
             return Ok(f.clone());
         }
+        let field = multi_field_parent(self.mapping, field);
         let kind = kind_of(self.mapping, field);
         let src = match kind {
             None => Src::Empty,

@@ -804,3 +804,133 @@ fn other_date_fields_read_the_kv_column() {
         json!("2026-11-24T10:00:00.000Z")
     );
 }
+
+#[test]
+fn terms_missing_on_unmapped_fields_are_typed_by_value_type() {
+    let s = corpus();
+    let a = aggs(
+        &s,
+        json!({"size": 0, "query": {"ids": {"values": ["1"]}}, "aggs": {
+            "s": {"terms": {"field": "unmapped_s", "value_type": "string", "missing": "abc"}},
+            "b": {"terms": {"field": "unmapped_b", "value_type": "boolean", "missing": true}},
+            "d": {"terms": {"field": "unmapped_d", "value_type": "date", "missing": "2016-05-11"}},
+            "l": {"terms": {"field": "unmapped_l", "value_type": "long", "missing": 3}},
+            "f": {"terms": {"field": "unmapped_f", "value_type": "double", "missing": 3.5}},
+        }}),
+    );
+    assert_eq!(a["s"]["buckets"], json!([{"key": "abc", "doc_count": 1}]));
+    assert_eq!(
+        a["b"]["buckets"],
+        json!([{"key": 1, "key_as_string": "true", "doc_count": 1}])
+    );
+    assert_eq!(
+        a["d"]["buckets"],
+        json!([{"key": 1_462_924_800_000_i64, "key_as_string": "2016-05-11T00:00:00.000Z", "doc_count": 1}])
+    );
+    assert_eq!(a["l"]["buckets"], json!([{"key": 3, "doc_count": 1}]));
+    assert_eq!(a["f"]["buckets"], json!([{"key": 3.5, "doc_count": 1}]));
+}
+
+#[test]
+fn terms_on_a_date_field_with_include_exclude_dates() {
+    let s = LogStore::new(StoreOptions::default(), outpost_clock::Clock::manual(T0));
+    let body = [
+        "{\"index\":{\"_index\":\"d\",\"_id\":\"1\"}}\n{\"date\":\"2016-05-03\"}\n",
+        "{\"index\":{\"_index\":\"d\",\"_id\":\"2\"}}\n{\"date\":\"2014-09-01\"}\n",
+        "{\"index\":{\"_index\":\"d\",\"_id\":\"3\"}}\n{\"date\":\"2016-05-03\"}\n",
+    ]
+    .concat();
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    let run = |t: Value| {
+        let res = s
+            .search(
+                "d",
+                &json!({"size": 0, "aggs": {"t": {"terms": t}}}),
+                SearchOptions::default(),
+            )
+            .unwrap();
+        res["aggregations"]["t"]["buckets"].clone()
+    };
+    assert_eq!(
+        run(json!({"field": "date"})),
+        json!([
+            {"key": 1_462_233_600_000_i64, "key_as_string": "2016-05-03T00:00:00.000Z", "doc_count": 2},
+            {"key": 1_409_529_600_000_i64, "key_as_string": "2014-09-01T00:00:00.000Z", "doc_count": 1},
+        ])
+    );
+    assert_eq!(
+        run(json!({"field": "date", "include": ["2016-05-03"]})),
+        json!([{"key": 1_462_233_600_000_i64, "key_as_string": "2016-05-03T00:00:00.000Z", "doc_count": 2}])
+    );
+    assert_eq!(
+        run(json!({"field": "date", "exclude": ["2016-05-03"]})),
+        json!([{"key": 1_409_529_600_000_i64, "key_as_string": "2014-09-01T00:00:00.000Z", "doc_count": 1}])
+    );
+}
+
+#[test]
+fn multi_field_of_a_date_reads_the_parent_values() {
+    let s = LogStore::new(StoreOptions::default(), outpost_clock::Clock::manual(T0));
+    s.create_index(
+        "d",
+        Some(&json!({"properties": {"date": {"type": "date", "fields": {"nanos": {"type": "date_nanos"}}}}})),
+    )
+    .unwrap();
+    let body = "{\"index\":{\"_index\":\"d\"}}\n{\"date\":\"2016-01-01\"}\n";
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    for field in ["date", "date.nanos"] {
+        let res = s
+            .search(
+                "d",
+                &json!({"size": 0, "aggs": {"h": {"date_histogram": {
+                    "field": field, "fixed_interval": "1ms", "time_zone": "America/Phoenix"}}}}),
+                SearchOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(
+            res["aggregations"]["h"]["buckets"],
+            json!([{"key": 1_451_606_400_000_i64,
+                    "key_as_string": "2015-12-31T17:00:00.000-07:00", "doc_count": 1}]),
+            "{field}"
+        );
+    }
+}
+
+#[test]
+fn constant_score_filters_and_percentiles_interpolate_over_three_values() {
+    let s = LogStore::new(StoreOptions::default(), outpost_clock::Clock::manual(T0));
+    let body: String = [1, 51, 101, 151]
+        .iter()
+        .map(|v| format!("{{\"index\":{{\"_index\":\"p\"}}}}\n{{\"int_field\":{v}}}\n"))
+        .collect();
+    assert!(!s.bulk(None, body.as_bytes(), Refresh::True).unwrap().errors);
+    let res = s
+        .search(
+            "p",
+            &json!({"query": {"constant_score": {"filter": {"range": {"int_field": {"gte": 50}}}}},
+                "aggs": {"p": {"percentiles": {"field": "int_field"}},
+                         "c": {"cardinality": {"field": "int_field"}}}}),
+            SearchOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(res["hits"]["total"]["value"], json!(3));
+    assert_eq!(res["hits"]["hits"][0]["_score"], json!(1.0));
+    let v = &res["aggregations"]["p"]["values"];
+    assert_eq!(v["25.0"], json!(63.5));
+    assert_eq!(v["50.0"], json!(101.0));
+    assert_eq!(v["75.0"], json!(138.5));
+    assert_eq!(res["aggregations"]["c"]["value"], json!(3));
+    let all = s
+        .search(
+            "p",
+            &json!({"size": 0, "aggs": {"p": {"percentiles": {"field": "int_field"}},
+                "p200": {"percentiles": {"field": "int_field", "tdigest": {"compression": 200}}}}}),
+            SearchOptions::default(),
+        )
+        .unwrap();
+    let a = &all["aggregations"];
+    assert_eq!(a["p"]["values"]["25.0"], json!(51.0));
+    assert_eq!(a["p"]["values"]["75.0"], json!(151.0));
+    assert_eq!(a["p200"]["values"]["25.0"], json!(26.0));
+    assert_eq!(a["p200"]["values"]["75.0"], json!(126.0));
+}

@@ -228,7 +228,10 @@ impl State {
             },
             State::Metric(st) => st.order_value(prop),
             State::Cardinality(st) => Some(st.count() as f64),
-            State::Percentiles(st) => st.order_value(prop),
+            State::Percentiles(st) => match &agg.kind {
+                Kind::Percentiles(s) => st.order_value(s, prop),
+                _ => None,
+            },
             State::Filter(b) | State::Missing(b) => Some(b.doc_count as f64),
             _ => None,
         }

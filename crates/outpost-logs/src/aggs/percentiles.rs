@@ -3,6 +3,10 @@
 //! `i` sits at rank `i + 0.5`, ranks between two values interpolate linearly, ranks below the
 //! first or above the last give the min or max. `percents` (default 1, 5, 25, 50, 75, 95, 99),
 //! `keyed` (default true, keys like `"95.0"`), `missing`; `tdigest`/`hdr` options are accepted.
+//! With the default compression (100) a rank that falls exactly halfway between two values
+//! reads the upper value instead of their midpoint (what ES answers for `[1, 51, 101, 151]`:
+//! p25/p50/p75 = 51/101/151); an explicit other `tdigest.compression` interpolates there too
+//! (26/76/126). A negative compression is a 400.
 
 use serde_json::{Map, Value, json};
 use tantivy::DocId;
@@ -20,6 +24,35 @@ pub(crate) struct Spec {
     percents: Vec<f64>,
     keyed: bool,
     missing: Option<f64>,
+    /// Whether the compression is the default one (exact halfway ranks read the upper value).
+    default_compression: bool,
+}
+
+/// The default t-digest compression.
+const DEFAULT_COMPRESSION: f64 = 100.0;
+
+/// `tdigest.compression` (or a top-level `compression`), validated.
+fn compression(o: &Map<String, Value>) -> Result<Option<f64>> {
+    let mut c = super::f64_opt(TY, o, "compression")?;
+    if let Some(td) = o.get("tdigest").filter(|v| !v.is_null()) {
+        let Some(t) = td.as_object() else {
+            return Err(Error::XContentParse(format!(
+                "[{TY}] failed to parse field [tdigest]"
+            )));
+        };
+        if let Some(x) = super::f64_opt(TY, t, "compression")? {
+            c = Some(x);
+        }
+    }
+    if let Some(x) = c
+        && (x.is_nan() || x < 0.0)
+    {
+        return Err(Error::IllegalArgument(format!(
+            "[compression] must be greater than or equal to 0. Found [{}] in [{TY}]",
+            java_double(x)
+        )));
+    }
+    Ok(c)
 }
 
 impl Spec {
@@ -40,7 +73,7 @@ impl Spec {
             ],
         )?;
         let percents = match o.get("percents") {
-            None | Some(Value::Null) => vec![1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0],
+            None => vec![1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0],
             Some(Value::Array(a)) => {
                 let mut out = Vec::with_capacity(a.len());
                 for v in a {
@@ -71,7 +104,9 @@ impl Spec {
                 )));
             }
         };
+        let default_compression = compression(o)?.is_none_or(|c| c == DEFAULT_COMPRESSION);
         Ok(Spec {
+            default_compression,
             field: super::field_required(TY, o)?,
             percents,
             keyed: super::bool_opt(TY, o, "keyed")?.unwrap_or(true),
@@ -86,8 +121,9 @@ pub(crate) struct State {
     values: Vec<f64>,
 }
 
-/// The `p`-th percentile of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+/// The `p`-th percentile of sorted values; `snap`: a rank exactly halfway between two values
+/// reads the upper one.
+fn percentile(sorted: &[f64], p: f64, snap: bool) -> Option<f64> {
     let n = sorted.len();
     let first = *sorted.first()?;
     let last = *sorted.last()?;
@@ -101,6 +137,9 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     let pos = rank - 0.5;
     let i = pos.floor() as usize;
     let frac = pos - i as f64;
+    if snap && frac == 0.5 {
+        return sorted.get(i + 1).copied();
+    }
     let a = sorted[i];
     let b = sorted.get(i + 1).copied().unwrap_or(a);
     Some(a + (b - a) * frac)
@@ -128,16 +167,18 @@ impl State {
     }
 
     /// The percentile an `order` path names (`"pct.99"`, `"pct[99.0]"`).
-    pub(crate) fn order_value(&self, prop: Option<&str>) -> Option<f64> {
+    pub(crate) fn order_value(&self, spec: &Spec, prop: Option<&str>) -> Option<f64> {
         let p: f64 = prop?.parse().ok()?;
         let mut v = self.values.clone();
         v.sort_by(f64::total_cmp);
-        percentile(&v, p)
+        percentile(&v, p, spec.default_compression)
     }
 
     pub(crate) fn finish(mut self, spec: &Spec) -> Map<String, Value> {
         self.values.sort_by(f64::total_cmp);
-        let val = |p: f64| percentile(&self.values, p).map_or(Value::Null, |x| json!(x));
+        let val = |p: f64| {
+            percentile(&self.values, p, spec.default_compression).map_or(Value::Null, |x| json!(x))
+        };
         let values = if spec.keyed {
             let mut m = Map::new();
             for &p in &spec.percents {
@@ -160,16 +201,47 @@ impl State {
 
 #[cfg(test)]
 mod tests {
-    use super::percentile;
+    use super::{Spec, percentile};
+    use serde_json::json;
 
     #[test]
     fn singleton_centroids_interpolate_between_ranks() {
         let v = [1.0, 51.0, 101.0, 151.0];
-        assert_eq!(percentile(&v, 1.0), Some(1.0));
-        assert_eq!(percentile(&v, 25.0), Some(26.0));
-        assert_eq!(percentile(&v, 50.0), Some(76.0));
-        assert_eq!(percentile(&v, 75.0), Some(126.0));
-        assert_eq!(percentile(&v, 99.0), Some(151.0));
-        assert_eq!(percentile(&[], 50.0), None);
+        assert_eq!(percentile(&v, 1.0, false), Some(1.0));
+        assert_eq!(percentile(&v, 25.0, false), Some(26.0));
+        assert_eq!(percentile(&v, 50.0, false), Some(76.0));
+        assert_eq!(percentile(&v, 75.0, false), Some(126.0));
+        assert_eq!(percentile(&v, 99.0, false), Some(151.0));
+        assert_eq!(percentile(&[], 50.0, false), None);
+    }
+
+    #[test]
+    fn default_compression_reads_upper_value_at_halfway_ranks() {
+        let v = [1.0, 51.0, 101.0, 151.0];
+        assert_eq!(percentile(&v, 5.0, true), Some(1.0));
+        assert_eq!(percentile(&v, 25.0, true), Some(51.0));
+        assert_eq!(percentile(&v, 50.0, true), Some(101.0));
+        assert_eq!(percentile(&v, 75.0, true), Some(151.0));
+        let v = [51.0, 101.0, 151.0];
+        assert_eq!(percentile(&v, 25.0, true), Some(63.5));
+        assert_eq!(percentile(&v, 50.0, true), Some(101.0));
+        assert_eq!(percentile(&v, 75.0, true), Some(138.5));
+    }
+
+    #[test]
+    fn compression_is_validated() {
+        let s = Spec::parse(&json!({"field": "x"})).unwrap();
+        assert!(s.default_compression);
+        let s = Spec::parse(&json!({"field": "x", "tdigest": {"compression": 200}})).unwrap();
+        assert!(!s.default_compression);
+        let e = Spec::parse(&json!({"field": "x", "tdigest": {"compression": -1}})).unwrap_err();
+        assert_eq!(e.status(), 400);
+        let null = Spec::parse(&json!({"field": "x", "percents": null})).unwrap_err();
+        assert_eq!(null.status(), 400);
+        assert!(
+            e.to_string()
+                .contains("[compression] must be greater than or equal to 0. Found [-1.0]"),
+            "{e}"
+        );
     }
 }

@@ -56,6 +56,7 @@ impl Filter {
             Filter::Values(vs) => vs.iter().any(|v| {
                 *v == text
                     || match (k, v.parse::<f64>()) {
+                        (Key::Date(ms), _) => crate::date::parse_date(v) == Some(*ms),
                         (Key::Str(_), _) | (_, Err(_)) => false,
                         (other, Ok(x)) => other == &Key::Double(x),
                     }
@@ -75,6 +76,8 @@ pub(crate) struct Spec {
     exclude: Option<Filter>,
     order: Vec<(OrderKey, bool)>,
     format: Option<String>,
+    /// `value_type`: the kind of an unmapped field's `missing` key.
+    value_type: Option<ValKind>,
 }
 
 impl Spec {
@@ -122,6 +125,13 @@ impl Spec {
             exclude: Filter::parse("exclude", o.get("exclude"))?,
             order,
             format: o.get("format").and_then(Value::as_str).map(str::to_string),
+            value_type: match o.get("value_type").and_then(Value::as_str) {
+                Some("long" | "integer" | "short" | "byte") => Some(ValKind::Long),
+                Some("double" | "float" | "number" | "numeric") => Some(ValKind::Double),
+                Some("boolean") => Some(ValKind::Bool),
+                Some("date") => Some(ValKind::Date),
+                _ => None,
+            },
         })
     }
 
@@ -132,6 +142,7 @@ impl Spec {
 
     fn missing_key(&self, kind: Option<ValKind>) -> Option<Key> {
         let v = self.missing.as_ref()?;
+        let kind = kind.or(self.value_type);
         Some(match (kind, v) {
             (Some(ValKind::Long), Value::Number(n)) if n.is_i64() => {
                 Key::Long(n.as_i64().unwrap_or(0))
@@ -139,7 +150,19 @@ impl Spec {
             (Some(ValKind::Long | ValKind::Double), Value::Number(n)) => {
                 Key::Double(n.as_f64().unwrap_or(0.0))
             }
+            (Some(ValKind::Long | ValKind::Double), Value::String(t))
+                if t.trim().parse::<f64>().is_ok() =>
+            {
+                let x = t.trim().parse::<f64>().unwrap_or(0.0);
+                match t.trim().parse::<i64>() {
+                    Ok(i) if kind == Some(ValKind::Long) => Key::Long(i),
+                    _ => Key::Double(x),
+                }
+            }
             (Some(ValKind::Bool), Value::Bool(b)) => Key::Bool(*b),
+            (Some(ValKind::Bool), Value::String(t)) if t == "true" || t == "false" => {
+                Key::Bool(t == "true")
+            }
             (Some(ValKind::Date), _) => Key::Date(crate::date::parse_date_value(v).unwrap_or(0)),
             (_, Value::String(s)) => Key::Str(s.clone()),
             (_, other) => Key::Str(other.to_string()),

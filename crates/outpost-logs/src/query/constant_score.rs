@@ -1,9 +1,9 @@
 //! `constant_score`: its `filter` clause matched without scoring, every hit scoring the same
-//! (ES's default boost, 1.0). Expressed as a `bool` of `match_all` (the score) and the filter.
+//! (the `boost`, ES's default 1.0).
 
 use serde_json::Value;
 
-use super::{BoolQuery, Query, parse as parse_query};
+use super::{Query, parse as parse_query};
 use crate::error::{Error, Result};
 
 pub(super) fn parse(body: &Value) -> Result<Query> {
@@ -13,10 +13,16 @@ pub(super) fn parse(body: &Value) -> Result<Query> {
         ));
     };
     let mut filter = None;
+    let mut boost = 1.0f32;
     for (k, v) in o {
         match k.as_str() {
             "filter" => filter = Some(parse_query(v)?),
-            "boost" | "_name" => {}
+            "boost" => {
+                boost = v.as_f64().ok_or_else(|| {
+                    Error::Parsing("[constant_score] [boost] must be a number".into())
+                })? as f32
+            }
+            "_name" => {}
             other => {
                 return Err(Error::Parsing(format!(
                     "[constant_score] query does not support [{other}]"
@@ -29,11 +35,7 @@ pub(super) fn parse(body: &Value) -> Result<Query> {
             "[constant_score] requires a 'filter' element".into(),
         ));
     };
-    Ok(Query::Bool(BoolQuery {
-        must: vec![Query::MatchAll],
-        filter: vec![filter],
-        ..BoolQuery::default()
-    }))
+    Ok(Query::ConstantScore(Box::new(filter), boost))
 }
 
 #[cfg(test)]
@@ -47,12 +49,11 @@ mod tests {
     fn wraps_the_filter() {
         let q = parse(&json!({"constant_score": {"filter": {"term": {"a": "b"}}, "boost": 2}}))
             .unwrap();
-        let Query::Bool(b) = q else {
-            panic!("not a bool: {q:?}")
+        let Query::ConstantScore(filter, boost) = q else {
+            panic!("not a constant_score: {q:?}")
         };
-        assert_eq!(b.must, vec![Query::MatchAll]);
-        assert_eq!(b.filter.len(), 1);
-        assert!(matches!(b.filter[0], Query::Term(_)));
+        assert!(matches!(*filter, Query::Term(_)));
+        assert_eq!(boost, 2.0);
         let e = parse(&json!({"constant_score": {"boost": 2}})).unwrap_err();
         assert_eq!(
             e.to_string(),

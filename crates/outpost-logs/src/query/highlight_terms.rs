@@ -92,6 +92,7 @@ impl Query {
             Query::QueryString(q) => node_terms(&q.root, &q.fields, out),
             // alias filters are filter context: the request's own query is highlighted
             Query::PerIndex(_, default) => default.highlight_terms(out),
+            Query::ConstantScore(q, _) => q.highlight_terms(out),
             Query::MatchAll
             | Query::MatchNone
             | Query::Range(_)

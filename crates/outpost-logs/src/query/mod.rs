@@ -70,6 +70,8 @@ pub enum Query {
     /// A query that differs per index (an alias `filter` applied to the indices reached through
     /// the alias): the query of the index by name, else the default.
     PerIndex(Vec<(String, Query)>, Box<Query>),
+    /// `constant_score`: its filter, every hit scoring the boost (default 1).
+    ConstantScore(Box<Query>, f32),
 }
 
 /// Parses a query object (`{"match": {...}}`).
@@ -173,6 +175,10 @@ impl Query {
                 .find(|(name, _)| *name == ctx.index_name)
                 .map_or(default.as_ref(), |(_, q)| q)
                 .compile(ctx),
+            Query::ConstantScore(q, boost) => Ok(Box::new(tantivy::query::ConstScoreQuery::new(
+                q.compile(ctx)?,
+                *boost,
+            ))),
         }
     }
 }
