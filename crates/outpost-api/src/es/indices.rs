@@ -148,8 +148,13 @@ pub(crate) fn field_caps(st: &EsState, req: &Req, idx: Option<&str>) -> Result<R
     }
     Ok(Reply::Json(
         200,
-        st.store
-            .field_caps(idx.unwrap_or("_all"), &fields, opts(req)?)?,
+        st.store.field_caps_with(
+            idx.unwrap_or("_all"),
+            &fields,
+            &body,
+            req.flag("include_unmapped")?,
+            opts(req)?,
+        )?,
     ))
 }
 

@@ -1,7 +1,7 @@
 //! `_search`, `_msearch` and `_count`, with or without an index in the path.
 //! URL parameters are folded into the body as ES does (they win over it):
 //! `q` (with `df`, `default_operator`, `analyze_wildcard`, `lenient`) becomes
-//! a `query_string` query, then `size`, `from`, `sort`, `_source*`,
+//! a `query_string` query, then `size`, `from`, `sort`, `docvalue_fields`, `_source*`,
 //! `track_total_hits`; `ignore_unavailable` and `rest_total_hits_as_int`
 //! become search options. `_msearch` reads header/body pairs and answers
 //! each search on its own: a failed one is an `error` entry with its
@@ -85,6 +85,9 @@ fn search_body(req: &Req) -> Result<Value, EsError> {
     }
     if let Some(s) = req.param("sort") {
         o.insert("sort".into(), Value::Array(list(s)));
+    }
+    if let Some(d) = req.param("docvalue_fields") {
+        o.insert("docvalue_fields".into(), Value::Array(list(d)));
     }
     let inc = req.param("_source_includes").map(list);
     let exc = req.param("_source_excludes").map(list);
@@ -537,6 +540,17 @@ mod tests {
         assert_eq!(b["track_total_hits"], 100);
         let req = Req::new(Method::GET, "/_search?size=x", b"");
         assert_eq!(search_body(&req).unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn docvalue_fields_parameter_folds_into_the_body() {
+        let req = Req::new(
+            Method::GET,
+            "/i/_search?docvalue_fields=count,include.field1.keyword",
+            b"{\"docvalue_fields\":[\"other\"]}",
+        );
+        let b = search_body(&req).unwrap();
+        assert_eq!(b["docvalue_fields"], json!(["count", "include.field1.keyword"]));
     }
 
     #[test]
