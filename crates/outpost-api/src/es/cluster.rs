@@ -493,7 +493,11 @@ pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result
         .map(|i| {
             Ok(vec![
                 i.health.to_string(),
-                i.status.to_string(),
+                if super::indices::is_closed(st, &i.name) {
+                    "close".to_string()
+                } else {
+                    i.status.to_string()
+                },
                 i.name.clone(),
                 i.uuid.clone(),
                 i.pri.to_string(),

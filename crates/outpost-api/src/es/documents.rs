@@ -88,6 +88,7 @@ pub(crate) fn get(
     id: &str,
     head: bool,
 ) -> Result<Reply, EsError> {
+    super::indices::check_open(st, idx)?;
     let found = if req.param("realtime") == Some("false") {
         searchable(st, idx, id)?
     } else {

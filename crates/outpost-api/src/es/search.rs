@@ -353,6 +353,7 @@ pub(crate) fn search(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply
     let mut body = search_body(req)?;
     let o = opts(req)?;
     check_search_body(&mut body, o)?;
+    super::indices::check_open(st, target(idx))?;
     check_limits(st, target(idx), &body, o)?;
     if let Some(keep) = req.param("scroll") {
         return super::scroll::open(st, req, target(idx), body, o, keep);
@@ -379,6 +380,7 @@ pub(crate) fn count(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply,
     if let (Some(q), Some(o)) = (url_query(req), body.as_object_mut()) {
         o.insert("query".into(), q);
     }
+    super::indices::check_open(st, target(idx))?;
     let out = st.store.count(target(idx), &body, opts(req)?)?;
     Ok(Reply::Json(200, out))
 }
@@ -495,7 +497,14 @@ pub(crate) fn msearch(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Repl
     }
     let mut responses = Vec::with_capacity(searches.len());
     for ((expr, o), body) in searches {
-        let entry = match st.store.search(&expr, &body, o) {
+        let result = super::indices::check_open(st, &expr)
+            .map_err(|e| e.msearch_item())
+            .and_then(|()| {
+                st.store
+                    .search(&expr, &body, o)
+                    .map_err(|e| EsError::from(e).msearch_item())
+            });
+        let entry = match result {
             Ok(mut r) => {
                 finish(&mut r, &body, o);
                 apply_typed_keys(req, &mut r, &body)?;
@@ -504,7 +513,7 @@ pub(crate) fn msearch(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Repl
                 }
                 r
             }
-            Err(e) => EsError::from(e).msearch_item(),
+            Err(item) => item,
         };
         responses.push(entry);
     }
