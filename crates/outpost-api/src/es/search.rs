@@ -559,7 +559,10 @@ mod tests {
             b"{\"docvalue_fields\":[\"other\"]}",
         );
         let b = search_body(&req).unwrap();
-        assert_eq!(b["docvalue_fields"], json!(["count", "include.field1.keyword"]));
+        assert_eq!(
+            b["docvalue_fields"],
+            json!(["count", "include.field1.keyword"])
+        );
     }
 
     #[test]
