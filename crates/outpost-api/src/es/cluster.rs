@@ -417,7 +417,13 @@ impl Table {
                 .map(|r| {
                     let mut o = Map::new();
                     for &c in &picked {
-                        o.insert(self.cols[c].0.to_string(), r[c].clone().into());
+                        // An empty cell (a closed index's figures) is null.
+                        let v = if r[c].is_empty() {
+                            Value::Null
+                        } else {
+                            r[c].clone().into()
+                        };
+                        o.insert(self.cols[c].0.to_string(), v);
                     }
                     Value::Object(o)
                 })
@@ -491,17 +497,24 @@ pub(crate) fn cat_indices(st: &EsState, req: &Req, expr: Option<&str>) -> Result
     let rows = list
         .iter()
         .map(|i| {
+            // A closed index has no document or size figures to show.
+            let closed = super::indices::is_closed(st, &i.name);
+            let open = |v: String| if closed { String::new() } else { v };
             Ok(vec![
                 i.health.to_string(),
-                i.status.to_string(),
+                if closed {
+                    "close".to_string()
+                } else {
+                    i.status.to_string()
+                },
                 i.name.clone(),
                 i.uuid.clone(),
                 i.pri.to_string(),
                 i.rep.to_string(),
-                i.docs.to_string(),
-                i.deleted.to_string(),
-                bytes_in(i.bytes, unit)?,
-                bytes_in(i.bytes, unit)?,
+                open(i.docs.to_string()),
+                open(i.deleted.to_string()),
+                open(bytes_in(i.bytes, unit)?),
+                open(bytes_in(i.bytes, unit)?),
                 i.creation_ms.to_string(),
                 iso_ms(i.creation_ms),
             ])

@@ -20,6 +20,19 @@ pub(crate) fn refresh_param(req: &Req) -> Result<Refresh, EsError> {
     }
 }
 
+/// A write response's `_shards`: every copy of the shard (the primary and
+/// its `index.number_of_replicas` replicas), of which the primary answers.
+fn shard_header(st: &EsState, idx: &str, body: &mut Value) {
+    let replicas = st
+        .store
+        .index_setting(idx, "index.number_of_replicas")
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(1);
+    if let Some(sh) = body.get_mut("_shards").and_then(Value::as_object_mut) {
+        sh.insert("total".into(), replicas.saturating_add(1).into());
+    }
+}
+
 /// `PUT|POST /{index}/_doc[/{id}]` and `/_create/{id}` (`create`).
 pub(crate) fn index(
     st: &EsState,
@@ -58,6 +71,7 @@ pub(crate) fn index(
     let refresh = refresh_param(req)?;
     let w = st.store.index_doc(idx, id, &req.body, op, refresh)?;
     let mut body = w.to_es_json();
+    shard_header(st, &w.index, &mut body);
     if refresh == Refresh::True
         && let Some(o) = body.as_object_mut()
     {
@@ -74,6 +88,7 @@ pub(crate) fn get(
     id: &str,
     head: bool,
 ) -> Result<Reply, EsError> {
+    super::indices::check_open(st, idx)?;
     let found = if req.param("realtime") == Some("false") {
         searchable(st, idx, id)?
     } else {
@@ -113,20 +128,22 @@ pub(crate) fn delete(st: &EsState, req: &Req, idx: &str, id: &str) -> Result<Rep
     match st.store.delete_doc(idx, id, refresh)? {
         Some(w) => {
             let mut body = w.to_es_json();
+            shard_header(st, &w.index, &mut body);
             if let Some(o) = body.as_object_mut() {
                 o.insert("result".into(), "deleted".into());
             }
             Ok(Reply::Json(200, body))
         }
-        None => Ok(Reply::Json(
-            404,
-            json!({
+        None => {
+            let mut body = json!({
                 "_index": idx,
                 "_id": id,
                 "result": "not_found",
                 "_shards": {"total": 2, "successful": 1, "failed": 0},
-            }),
-        )),
+            });
+            shard_header(st, idx, &mut body);
+            Ok(Reply::Json(404, body))
+        }
     }
 }
 
@@ -291,7 +308,9 @@ pub(crate) fn update(st: &EsState, req: &Req, idx: &str, id: &str) -> Result<Rep
             }
         };
         let w = write(first)?;
-        return Ok(Reply::Json(w.status(), w.to_es_json()));
+        let mut body = w.to_es_json();
+        shard_header(st, &w.index, &mut body);
+        return Ok(Reply::Json(w.status(), body));
     };
     let Some(doc) = doc else {
         return Err(EsError::new(
@@ -316,7 +335,9 @@ pub(crate) fn update(st: &EsState, req: &Req, idx: &str, id: &str) -> Result<Rep
         ));
     }
     let w = write(&merged)?;
-    Ok(Reply::Json(200, w.to_es_json()))
+    let mut body = w.to_es_json();
+    shard_header(st, &w.index, &mut body);
+    Ok(Reply::Json(200, body))
 }
 
 fn list(s: Option<&str>) -> Vec<String> {

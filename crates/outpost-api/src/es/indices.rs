@@ -56,6 +56,9 @@ pub(crate) fn delete(st: &EsState, idx: &str) -> Result<Reply, EsError> {
     }
     for n in names {
         st.store.delete_index(n)?;
+        if let Ok(mut c) = st.closed.lock() {
+            c.remove(n);
+        }
     }
     Ok(acknowledged())
 }
@@ -98,29 +101,121 @@ pub(crate) fn put_settings(st: &EsState, req: &Req, idx: &str) -> Result<Reply, 
     Ok(Reply::Json(200, st.store.put_settings(idx, &body)?))
 }
 
-/// `POST [/{index}]/_refresh`.
-pub(crate) fn refresh(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
-    let expr = idx.unwrap_or("_all");
-    let names: Vec<String> = st
+/// The concrete indices of an expression (`ignore_unavailable` honoured).
+fn names(st: &EsState, req: &Req, expr: &str) -> Result<Vec<String>, EsError> {
+    Ok(st
         .store
         .resolve(expr, req.flag("ignore_unavailable")?)?
         .iter()
         .map(|i| i.name().to_string())
-        .collect();
-    // Shard copies as ES counts them: every primary and replica, of which the
-    // primaries (one node) answer.
+        .collect())
+}
+
+/// `_shards` of a broadcast over `names`, as ES counts shard copies: every
+/// primary and replica, of which the primaries (one node) answer.
+fn broadcast_shards(st: &EsState, names: &[String]) -> Result<Value, EsError> {
     let (mut total, mut ok) = (0u64, 0u64);
+    for n in names {
+        if let Some(i) = st.store.index_infos(Some(n))?.first() {
+            let p = u64::from(i.primaries);
+            total = total.saturating_add(p.saturating_mul(1 + u64::from(i.replicas)));
+            ok = ok.saturating_add(p);
+        }
+    }
+    Ok(json!({"total": total, "successful": ok, "failed": 0}))
+}
+
+/// `POST [/{index}]/_refresh`.
+pub(crate) fn refresh(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
+    let names = names(st, req, idx.unwrap_or("_all"))?;
     for n in &names {
         st.store.refresh(n)?;
-        if let Some(i) = st.store.index_infos(Some(n))?.first() {
-            total += u64::from(i.primaries) * (1 + u64::from(i.replicas));
-            ok += u64::from(i.primaries);
-        }
     }
     Ok(Reply::Json(
         200,
-        json!({"_shards": {"total": total, "successful": ok, "failed": 0}}),
+        json!({"_shards": broadcast_shards(st, &names)?}),
     ))
+}
+
+/// `POST [/{index}]/_forcemerge`: the store merges segments itself, so this
+/// only checks the indices and answers ES's broadcast shape.
+pub(crate) fn forcemerge(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply, EsError> {
+    if let Some(m) = req.param("max_num_segments")
+        && m.parse::<i64>().is_err()
+    {
+        return Err(EsError::illegal(format!(
+            "Failed to parse int parameter [max_num_segments] with value [{m}]"
+        )));
+    }
+    let names = names(st, req, idx.unwrap_or("_all"))?;
+    Ok(Reply::Json(
+        200,
+        json!({"_shards": broadcast_shards(st, &names)?}),
+    ))
+}
+
+/// `POST /{index}/_close` (`close`) and `/{index}/_open`: a closed index
+/// keeps its data, shows `close` in `_cat/indices`, and refuses searches
+/// and gets naming it (`index_closed_exception`).
+pub(crate) fn close(st: &EsState, req: &Req, idx: &str, close: bool) -> Result<Reply, EsError> {
+    if close && idx.split(',').any(|n| n.contains('*') || n == "_all") {
+        return Err(EsError::illegal(
+            "Wildcard expressions or all indices are not allowed",
+        ));
+    }
+    let names = names(st, req, idx)?;
+    let mut closed = st
+        .closed
+        .lock()
+        .map_err(|_| EsError::illegal("closed index set unavailable"))?;
+    let mut out = serde_json::Map::new();
+    for n in names {
+        if close {
+            closed.insert(n.clone());
+            out.insert(n, json!({"closed": true}));
+        } else {
+            closed.remove(&n);
+        }
+    }
+    let mut body = json!({"acknowledged": true, "shards_acknowledged": true});
+    if close && let Some(o) = body.as_object_mut() {
+        o.insert("indices".into(), Value::Object(out));
+    }
+    Ok(Reply::Json(200, body))
+}
+
+/// Refuses an expression naming a closed index (wildcards never do: they
+/// expand to open indices), as ES's `index_closed_exception`.
+pub(crate) fn check_open(st: &EsState, expr: &str) -> Result<(), EsError> {
+    let Ok(closed) = st.closed.lock() else {
+        return Ok(());
+    };
+    if closed.is_empty() {
+        return Ok(());
+    }
+    for n in expr.split(',').filter(|n| !n.contains('*')) {
+        if closed.contains(n) {
+            let uuid = st
+                .store
+                .index_infos(Some(n))
+                .ok()
+                .and_then(|v| v.first().map(|i| i.uuid.clone()))
+                .unwrap_or_else(|| "_na_".into());
+            let mut extra = serde_json::Map::new();
+            extra.insert("index_uuid".into(), uuid.into());
+            extra.insert("index".into(), n.into());
+            return Err(EsError::Object {
+                status: 400,
+                error: super::error::error_object("index_closed_exception", "closed", extra),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether `name` is closed.
+pub(crate) fn is_closed(st: &EsState, name: &str) -> bool {
+    st.closed.lock().is_ok_and(|c| c.contains(name))
 }
 
 /// `GET|POST [/{index}]/_field_caps?fields=…` (or `{"fields":[…]}`).
@@ -148,8 +243,13 @@ pub(crate) fn field_caps(st: &EsState, req: &Req, idx: Option<&str>) -> Result<R
     }
     Ok(Reply::Json(
         200,
-        st.store
-            .field_caps(idx.unwrap_or("_all"), &fields, opts(req)?)?,
+        st.store.field_caps_with(
+            idx.unwrap_or("_all"),
+            &fields,
+            &body,
+            req.flag("include_unmapped")?,
+            opts(req)?,
+        )?,
     ))
 }
 

@@ -64,6 +64,8 @@ pub struct EsState {
     pub(crate) pipelines: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
     /// Open scroll contexts by id.
     pub(crate) scrolls: Arc<Mutex<scroll::Scrolls>>,
+    /// Indices closed with `POST /{index}/_close` (kept, not searchable).
+    pub(crate) closed: Arc<Mutex<std::collections::BTreeSet<String>>>,
 }
 
 impl EsState {
@@ -77,6 +79,7 @@ impl EsState {
             ilm: Arc::default(),
             pipelines: Arc::default(),
             scrolls: Arc::default(),
+            closed: Arc::default(),
         }
     }
 

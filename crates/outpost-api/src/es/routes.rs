@@ -43,6 +43,9 @@ pub(crate) enum Ep<'a> {
     Mget(Option<&'a str>),
     Pipeline(Option<&'a str>),
     Scroll(Option<&'a str>),
+    Forcemerge(Option<&'a str>),
+    Close(&'a str),
+    Open(&'a str),
 }
 
 use Method as M;
@@ -72,6 +75,7 @@ pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
         ["_msearch"] => (Ep::Msearch(None), GET_POST),
         ["_count"] => (Ep::Count(None), GET_POST),
         ["_refresh"] => (Ep::Refresh(None), GET_POST),
+        ["_forcemerge"] => (Ep::Forcemerge(None), POST),
         ["_field_caps"] => (Ep::FieldCaps(None), GET_POST),
         ["_mapping"] => (Ep::Mapping(None), GET),
         ["_settings"] => (Ep::Settings(None), GET),
@@ -106,6 +110,9 @@ pub(crate) fn route(segs: &[String]) -> Option<(Ep<'_>, &'static [Method])> {
         [i, "_msearch"] => (Ep::Msearch(Some(i)), GET_POST),
         [i, "_count"] => (Ep::Count(Some(i)), GET_POST),
         [i, "_refresh"] => (Ep::Refresh(Some(i)), GET_POST),
+        [i, "_forcemerge"] => (Ep::Forcemerge(Some(i)), POST),
+        [i, "_close"] => (Ep::Close(i), POST),
+        [i, "_open"] => (Ep::Open(i), POST),
         [i, "_field_caps"] => (Ep::FieldCaps(Some(i)), GET_POST),
         [i, "_mapping"] => (Ep::Mapping(Some(i)), GET_PUT_POST),
         [i, "_settings"] => (Ep::Settings(Some(i)), GET_PUT),
@@ -161,6 +168,9 @@ pub(crate) fn dispatch(st: &EsState, req: &Req) -> Result<Reply, EsError> {
         Ep::Msearch(i) => search::msearch(st, req, i),
         Ep::Count(i) => search::count(st, req, i),
         Ep::Refresh(i) => indices::refresh(st, req, i),
+        Ep::Forcemerge(i) => indices::forcemerge(st, req, i),
+        Ep::Close(i) => indices::close(st, req, i, true),
+        Ep::Open(i) => indices::close(st, req, i, false),
         Ep::FieldCaps(i) => indices::field_caps(st, req, i),
         Ep::Mapping(i) if *m == M::GET => indices::get_mapping(st, req, i),
         Ep::Mapping(i) => indices::put_mapping(st, req, i.unwrap_or_default()),

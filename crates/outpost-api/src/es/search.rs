@@ -1,7 +1,7 @@
 //! `_search`, `_msearch` and `_count`, with or without an index in the path.
 //! URL parameters are folded into the body as ES does (they win over it):
 //! `q` (with `df`, `default_operator`, `analyze_wildcard`, `lenient`) becomes
-//! a `query_string` query, then `size`, `from`, `sort`, `_source*`,
+//! a `query_string` query, then `size`, `from`, `sort`, `docvalue_fields`, `_source*`,
 //! `track_total_hits`; `ignore_unavailable` and `rest_total_hits_as_int`
 //! become search options. `_msearch` reads header/body pairs and answers
 //! each search on its own: a failed one is an `error` entry with its
@@ -85,6 +85,9 @@ fn search_body(req: &Req) -> Result<Value, EsError> {
     }
     if let Some(s) = req.param("sort") {
         o.insert("sort".into(), Value::Array(list(s)));
+    }
+    if let Some(d) = req.param("docvalue_fields") {
+        o.insert("docvalue_fields".into(), Value::Array(list(d)));
     }
     let inc = req.param("_source_includes").map(list);
     let exc = req.param("_source_excludes").map(list);
@@ -350,6 +353,7 @@ pub(crate) fn search(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply
     let mut body = search_body(req)?;
     let o = opts(req)?;
     check_search_body(&mut body, o)?;
+    super::indices::check_open(st, target(idx))?;
     check_limits(st, target(idx), &body, o)?;
     if let Some(keep) = req.param("scroll") {
         return super::scroll::open(st, req, target(idx), body, o, keep);
@@ -376,6 +380,7 @@ pub(crate) fn count(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Reply,
     if let (Some(q), Some(o)) = (url_query(req), body.as_object_mut()) {
         o.insert("query".into(), q);
     }
+    super::indices::check_open(st, target(idx))?;
     let out = st.store.count(target(idx), &body, opts(req)?)?;
     Ok(Reply::Json(200, out))
 }
@@ -492,7 +497,14 @@ pub(crate) fn msearch(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Repl
     }
     let mut responses = Vec::with_capacity(searches.len());
     for ((expr, o), body) in searches {
-        let entry = match st.store.search(&expr, &body, o) {
+        let result = super::indices::check_open(st, &expr)
+            .map_err(|e| e.msearch_item())
+            .and_then(|()| {
+                st.store
+                    .search(&expr, &body, o)
+                    .map_err(|e| EsError::from(e).msearch_item())
+            });
+        let entry = match result {
             Ok(mut r) => {
                 finish(&mut r, &body, o);
                 apply_typed_keys(req, &mut r, &body)?;
@@ -501,7 +513,7 @@ pub(crate) fn msearch(st: &EsState, req: &Req, idx: Option<&str>) -> Result<Repl
                 }
                 r
             }
-            Err(e) => EsError::from(e).msearch_item(),
+            Err(item) => item,
         };
         responses.push(entry);
     }
@@ -537,6 +549,20 @@ mod tests {
         assert_eq!(b["track_total_hits"], 100);
         let req = Req::new(Method::GET, "/_search?size=x", b"");
         assert_eq!(search_body(&req).unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn docvalue_fields_parameter_folds_into_the_body() {
+        let req = Req::new(
+            Method::GET,
+            "/i/_search?docvalue_fields=count,include.field1.keyword",
+            b"{\"docvalue_fields\":[\"other\"]}",
+        );
+        let b = search_body(&req).unwrap();
+        assert_eq!(
+            b["docvalue_fields"],
+            json!(["count", "include.field1.keyword"])
+        );
     }
 
     #[test]
