@@ -8,6 +8,10 @@ use outpost_clock::{Clock, Stopwatch};
 use outpost_logs::{LogStore, Refresh, SearchOptions, StoreOptions};
 use serde_json::json;
 
+/// The allocator of the `outpost` binary, so the figures are the server's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BASE_MS: i64 = 1_796_600_000_000;
 const SERVICES: [&str; 8] = [
     "cart", "checkout", "auth", "payment", "gateway", "search", "email", "shipping",
@@ -59,6 +63,16 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// A `/proc/self/status` figure in kB (`VmRSS`, `VmHWM`; Linux; 0 elsewhere).
+fn status_kb(key: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn store() -> LogStore {
     let opts = StoreOptions {
         max_bytes: u64::MAX,
@@ -81,6 +95,22 @@ fn bulk(c: &mut Criterion) {
     eprintln!(
         "parse + mapping only: {:.1} MB/s ({leaves} leaves)",
         body.len() as f64 / 1e6 / secs
+    );
+    // the whole `_bulk` per CPU-second (all threads: the writer's indexing and merges count)
+    let (sw, cpu0) = (Stopwatch::start(), cpu_seconds());
+    for _ in 0..3 {
+        let s = store();
+        let res = s
+            .bulk(Some("logs-bench"), body.as_bytes(), Refresh::True)
+            .unwrap();
+        assert!(!res.errors);
+    }
+    let (secs, cpu) = (sw.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
+    eprintln!(
+        "_bulk 3 x {:.1} MB with refresh=true: {:.1} MB/s wall, {:.1} MB per CPU-second",
+        body.len() as f64 / 1e6,
+        3.0 * body.len() as f64 / 1e6 / secs,
+        3.0 * body.len() as f64 / 1e6 / cpu.max(0.01)
     );
     let mut g = c.benchmark_group("logs_bulk");
     g.sample_size(10);
@@ -125,11 +155,13 @@ fn search(c: &mut Criterion) {
     cpu += cpu_seconds() - cpu0;
     let st = s.stats();
     eprintln!(
-        "logs corpus: {docs} docs, {:.1} MB NDJSON indexed and refreshed in {secs:.1} s wall = {:.1} MB/s, {cpu:.1} CPU-s = {:.1} MB per CPU-second; index {:.1} MB",
+        "logs corpus: {docs} docs, {:.1} MB NDJSON indexed and refreshed in {secs:.1} s wall = {:.1} MB/s, {cpu:.1} CPU-s = {:.1} MB per CPU-second; index {:.1} MB; process RSS {:.1} MB (peak {:.1} MB)",
         bytes as f64 / 1e6,
         bytes as f64 / 1e6 / secs,
         bytes as f64 / 1e6 / cpu.max(0.01),
-        st.bytes as f64 / 1e6
+        st.bytes as f64 / 1e6,
+        status_kb("VmRSS") as f64 / 1e3,
+        status_kb("VmHWM") as f64 / 1e3,
     );
     // a 10-minute window somewhere in the corpus, one service, newest first
     let span_ms = (docs as i64) * 100;

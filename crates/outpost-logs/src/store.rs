@@ -4,6 +4,7 @@
 //! oldest whole index and counts it.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -26,6 +27,9 @@ pub struct StoreOptions {
     pub writer_threads: usize,
     /// Writer memory budget per index, in bytes.
     pub writer_memory_bytes: usize,
+    /// `--data-dir`: with [`LogStore::open`], each index lives on disk under
+    /// `<data_dir>/logs/<index>/`; `None` (and [`LogStore::new`]) keeps everything in RAM.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for StoreOptions {
@@ -35,6 +39,7 @@ impl Default for StoreOptions {
             refresh_interval_ms: 1000,
             writer_threads: 1,
             writer_memory_bytes: 32 << 20,
+            data_dir: None,
         }
     }
 }
@@ -126,6 +131,8 @@ pub struct LogStore {
     inner: Mutex<Inner>,
     id_seq: AtomicU64,
     node: u64,
+    /// `<data_dir>/logs` when the store is on disk.
+    root: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for LogStore {
@@ -137,7 +144,8 @@ impl std::fmt::Debug for LogStore {
 }
 
 impl LogStore {
-    /// An empty store on the project clock.
+    /// An empty in-memory store on the project clock (`opts.data_dir` is not used: see
+    /// [`LogStore::open`]).
     pub fn new(opts: StoreOptions, clock: Clock) -> LogStore {
         let node = (clock.now_ms() as u64).rotate_left(17) ^ 0x5f3a_91c2_7e4d;
         LogStore {
@@ -146,7 +154,48 @@ impl LogStore {
             inner: Mutex::new(Inner::default()),
             id_seq: AtomicU64::new(0),
             node,
+            root: None,
         }
+    }
+
+    /// A store in RAM (no `data_dir`) or on disk under `<data_dir>/logs/`, reopening the indices
+    /// a previous run left there (a directory without its meta file is skipped).
+    pub fn open(opts: StoreOptions, clock: Clock) -> Result<LogStore> {
+        let Some(data_dir) = opts.data_dir.clone() else {
+            return Ok(LogStore::new(opts, clock));
+        };
+        let root = data_dir.join("logs");
+        std::fs::create_dir_all(&root).map_err(|e| {
+            Error::Engine(format!("creating {}: {e}", root.display()))
+        })?;
+        let mut store = LogStore::new(opts, clock);
+        let mut inner = Inner::default();
+        let entries = std::fs::read_dir(&root)
+            .map_err(|e| Error::Engine(format!("reading {}: {e}", root.display())))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !path.join(crate::index::META_FILE).is_file() {
+                continue;
+            }
+            let idx = LogIndex::open(&path, store.now_ms(), store.writer_options())?;
+            inner.created = inner.created.max(idx.created());
+            inner.indices.insert(idx.name().to_string(), Arc::new(idx));
+        }
+        store.inner = Mutex::new(inner);
+        store.root = Some(root);
+        Ok(store)
+    }
+
+    fn writer_options(&self) -> WriterOptions {
+        WriterOptions {
+            threads: self.opts.writer_threads,
+            memory_bytes: self.opts.writer_memory_bytes,
+        }
+    }
+
+    /// Where on-disk indices live (`<data_dir>/logs`), `None` in RAM.
+    pub fn data_root(&self) -> Option<&Path> {
+        self.root.as_deref()
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -186,10 +235,8 @@ impl LogStore {
             uuid,
             inner.created,
             self.now_ms(),
-            WriterOptions {
-                threads: self.opts.writer_threads,
-                memory_bytes: self.opts.writer_memory_bytes,
-            },
+            self.writer_options(),
+            self.root.as_deref(),
         )?);
         inner.indices.insert(name.to_string(), idx.clone());
         Ok(idx)
@@ -222,11 +269,13 @@ impl LogStore {
 
     /// Deletes an index (`DELETE /{index}`).
     pub fn delete_index(&self, name: &str) -> Result<()> {
-        self.inner()
+        let idx = self
+            .inner()
             .indices
             .remove(name)
-            .map(|_| ())
-            .ok_or_else(|| Error::IndexNotFound(name.to_string()))
+            .ok_or_else(|| Error::IndexNotFound(name.to_string()))?;
+        remove_files(&idx);
+        Ok(())
     }
 
     /// Applies an explicit mapping (`PUT /{index}/_mapping`).
@@ -384,6 +433,7 @@ impl LogStore {
                 break;
             };
             total = total.saturating_sub(idx.bytes());
+            remove_files(&idx);
             inner.evicted_indices = inner.evicted_indices.saturating_add(1);
             inner.evicted_docs = inner.evicted_docs.saturating_add(idx.doc_count() as u64);
         }
@@ -399,5 +449,13 @@ impl LogStore {
             evicted_indices: inner.evicted_indices,
             evicted_docs: inner.evicted_docs,
         }
+    }
+}
+
+/// Deletes the directory of a dropped on-disk index (searches still holding it keep their open
+/// files until they finish; a failure leaves the files behind, never the index in the store).
+fn remove_files(idx: &LogIndex) {
+    if let Some(path) = idx.data_path() {
+        let _ = std::fs::remove_dir_all(path);
     }
 }
