@@ -73,10 +73,55 @@ fn status_kb(key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Where the index bytes go: tantivy's space usage per component and field.
+fn space_report(s: &LogStore) {
+    let idx = s.index("logs-bench").unwrap();
+    let usage = idx.searcher().space_usage().unwrap();
+    let mb = |b: u64| b as f64 / 1e6;
+    let mut parts: Vec<(String, u64)> = Vec::new();
+    let mut add = |name: String, b: u64| match parts.iter_mut().find(|(n, _)| *n == name) {
+        Some(p) => p.1 += b,
+        None => parts.push((name, b)),
+    };
+    for seg in usage.segments() {
+        add("store".into(), seg.store().total().get_bytes());
+        for (what, per) in [
+            ("termdict", seg.termdict()),
+            ("postings", seg.postings()),
+            ("positions", seg.positions()),
+            ("fast", seg.fast_fields()),
+            ("fieldnorms", seg.fieldnorms()),
+        ] {
+            for f in per.fields() {
+                add(format!("{what}:{}", f.field_name()), f.total().get_bytes());
+            }
+        }
+    }
+    parts.sort_by_key(|p| std::cmp::Reverse(p.1));
+    let list: Vec<String> = parts
+        .iter()
+        .filter(|p| p.1 > 0)
+        .map(|(n, b)| format!("{n} {:.1}", mb(*b)))
+        .collect();
+    eprintln!(
+        "index space: {} segments, {:.1} MB: {}",
+        usage.segments().len(),
+        mb(usage.total().get_bytes()),
+        list.join(", ")
+    );
+}
+
+/// The store under test; `OUTPOST_BENCH_WRITER_MB` / `OUTPOST_BENCH_WRITER_THREADS` override the
+/// writer defaults (for tuning runs).
 fn store() -> LogStore {
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<usize>().ok());
+    let defaults = StoreOptions::default();
     let opts = StoreOptions {
         max_bytes: u64::MAX,
-        ..StoreOptions::default()
+        writer_memory_bytes: env("OUTPOST_BENCH_WRITER_MB")
+            .map_or(defaults.writer_memory_bytes, |m| m << 20),
+        writer_threads: env("OUTPOST_BENCH_WRITER_THREADS").unwrap_or(defaults.writer_threads),
+        ..defaults
     };
     LogStore::new(opts, Clock::manual(BASE_MS + 86_400_000))
 }
@@ -163,6 +208,7 @@ fn search(c: &mut Criterion) {
         status_kb("VmRSS") as f64 / 1e3,
         status_kb("VmHWM") as f64 / 1e3,
     );
+    space_report(&s);
     // a 10-minute window somewhere in the corpus, one service, newest first
     let span_ms = (docs as i64) * 100;
     let query = |k: i64| {

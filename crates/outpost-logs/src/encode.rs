@@ -16,42 +16,13 @@ pub(crate) const BOOLEAN: u8 = b'b';
 /// Tag of the per-path presence marker.
 pub(crate) const EXISTS: u8 = b'e';
 
-/// Replaces `out` with the term prefix of a path and tag (the `*_into` forms reuse a buffer).
+/// Replaces `out` with the term prefix of a path and tag (the `*_into` forms fill a reused
+/// buffer with the same bytes as the allocating forms below).
 pub(crate) fn prefix_into(out: &mut Vec<u8>, path: &str, tag: u8) {
     out.clear();
     out.extend_from_slice(path.as_bytes());
     out.push(0);
     out.push(tag);
-}
-
-/// Appends a long (or date) value in sortable form.
-fn push_long(out: &mut Vec<u8>, value: i64) {
-    out.extend_from_slice(&((value as u64) ^ (1 << 63)).to_be_bytes());
-}
-
-/// Appends a double value in sortable form.
-fn push_double(out: &mut Vec<u8>, value: f64) {
-    let bits = value.to_bits();
-    let sortable = if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits ^ (1 << 63)
-    };
-    out.extend_from_slice(&sortable.to_be_bytes());
-}
-
-/// The term prefix of a path and tag.
-pub(crate) fn prefix(path: &str, tag: u8) -> Vec<u8> {
-    let mut out = Vec::with_capacity(path.len() + 2);
-    prefix_into(&mut out, path, tag);
-    out
-}
-
-/// A keyword term.
-pub(crate) fn keyword(path: &str, value: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    keyword_into(&mut out, path, "", value);
-    out
 }
 
 /// A keyword term into `out`, for the path `path` followed by `suffix` (`.keyword` twins).
@@ -64,37 +35,22 @@ pub(crate) fn keyword_into(out: &mut Vec<u8>, path: &str, suffix: &str, value: &
     out.extend_from_slice(value.as_bytes());
 }
 
-/// A long (or date, with [`DATE`]) term in sortable form.
-pub(crate) fn long(path: &str, tag: u8, value: i64) -> Vec<u8> {
-    let mut out = Vec::new();
-    long_into(&mut out, path, tag, value);
-    out
-}
-
 /// [`long`] into a buffer.
 pub(crate) fn long_into(out: &mut Vec<u8>, path: &str, tag: u8, value: i64) {
     prefix_into(out, path, tag);
-    push_long(out, value);
-}
-
-/// A double term in sortable form.
-pub(crate) fn double(path: &str, value: f64) -> Vec<u8> {
-    let mut out = Vec::new();
-    double_into(&mut out, path, value);
-    out
+    out.extend_from_slice(&((value as u64) ^ (1 << 63)).to_be_bytes());
 }
 
 /// [`double`] into a buffer.
 pub(crate) fn double_into(out: &mut Vec<u8>, path: &str, value: f64) {
+    let bits = value.to_bits();
+    let sortable = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits ^ (1 << 63)
+    };
     prefix_into(out, path, DOUBLE);
-    push_double(out, value);
-}
-
-/// A boolean term.
-pub(crate) fn boolean(path: &str, value: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    boolean_into(&mut out, path, value);
-    out
+    out.extend_from_slice(&sortable.to_be_bytes());
 }
 
 /// [`boolean`] into a buffer.
@@ -103,9 +59,67 @@ pub(crate) fn boolean_into(out: &mut Vec<u8>, path: &str, value: bool) {
     out.push(u8::from(value));
 }
 
+/// The term prefix of a path and tag.
+pub(crate) fn prefix(path: &str, tag: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.len() + 2);
+    out.extend_from_slice(path.as_bytes());
+    out.push(0);
+    out.push(tag);
+    out
+}
+
+/// A keyword term.
+pub(crate) fn keyword(path: &str, value: &str) -> Vec<u8> {
+    let mut out = prefix(path, KEYWORD);
+    out.extend_from_slice(value.as_bytes());
+    out
+}
+
+/// A long (or date, with [`DATE`]) term in sortable form.
+pub(crate) fn long(path: &str, tag: u8, value: i64) -> Vec<u8> {
+    let mut out = prefix(path, tag);
+    out.extend_from_slice(&((value as u64) ^ (1 << 63)).to_be_bytes());
+    out
+}
+
+/// A double term in sortable form.
+pub(crate) fn double(path: &str, value: f64) -> Vec<u8> {
+    let bits = value.to_bits();
+    let sortable = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits ^ (1 << 63)
+    };
+    let mut out = prefix(path, DOUBLE);
+    out.extend_from_slice(&sortable.to_be_bytes());
+    out
+}
+
+/// A boolean term.
+pub(crate) fn boolean(path: &str, value: bool) -> Vec<u8> {
+    let mut out = prefix(path, BOOLEAN);
+    out.push(u8::from(value));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buffer_forms_write_the_same_terms() {
+        let mut buf = b"junk".to_vec();
+        keyword_into(&mut buf, "a", ".keyword", "v");
+        assert_eq!(buf, keyword("a.keyword", "v"));
+        long_into(&mut buf, "n", DATE, -3);
+        assert_eq!(buf, long("n", DATE, -3));
+        double_into(&mut buf, "f", -2.5);
+        assert_eq!(buf, double("f", -2.5));
+        boolean_into(&mut buf, "b", true);
+        assert_eq!(buf, boolean("b", true));
+        prefix_into(&mut buf, "p", EXISTS);
+        assert_eq!(buf, prefix("p", EXISTS));
+    }
 
     #[test]
     fn numbers_sort_as_bytes() {
@@ -126,14 +140,5 @@ mod tests {
             assert!(double("f", w[0]) <= double("f", w[1]), "{} {}", w[0], w[1]);
         }
         assert!(keyword("a", "x") < keyword("a.b", "x"));
-        let mut buf = b"junk".to_vec();
-        keyword_into(&mut buf, "a", ".keyword", "v");
-        assert_eq!(buf, keyword("a.keyword", "v"));
-        long_into(&mut buf, "n", DATE, -3);
-        assert_eq!(buf, long("n", DATE, -3));
-        double_into(&mut buf, "f", 2.5);
-        assert_eq!(buf, double("f", 2.5));
-        boolean_into(&mut buf, "b", true);
-        assert_eq!(buf, boolean("b", true));
     }
 }

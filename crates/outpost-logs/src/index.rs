@@ -39,6 +39,9 @@ pub struct Fields {
     pub txt: Field,
     /// Exact values.
     pub kv: Field,
+    /// Presence markers (`path \0 e`, the [`crate::encode`] form): indexed only, outside the
+    /// `kv` fast column so aggregations' ordinals and the column's bytes stay on values.
+    pub ex: Field,
     /// `@timestamp`.
     pub ts: Field,
 }
@@ -57,6 +60,7 @@ fn schema() -> (Schema, Fields) {
             .set_expand_dots_enabled(),
     );
     let kv = b.add_bytes_field("kv", BytesOptions::default().set_indexed().set_fast());
+    let ex = b.add_bytes_field("ex", BytesOptions::default().set_indexed());
     let ts = b.add_date_field(
         "@ts",
         DateOptions::default()
@@ -71,6 +75,7 @@ fn schema() -> (Schema, Fields) {
             source,
             txt,
             kv,
+            ex,
             ts,
         },
     )
@@ -164,8 +169,15 @@ fn write_meta(dir: &Path, meta: &IndexMeta) -> Result<()> {
 
 /// Settings of every new tantivy index.
 fn index_settings() -> IndexSettings {
-    IndexSettings::default()
+    IndexSettings {
+        // larger blocks compress `_source` better; a fetch decompresses one block
+        docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+        ..IndexSettings::default()
+    }
 }
+
+/// Uncompressed bytes of a `_source` store block.
+const DOCSTORE_BLOCK_BYTES: usize = 64 << 10;
 
 /// How a document is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,6 +311,7 @@ impl LogIndex {
             source: field("_source")?,
             txt: field("txt")?,
             kv: field("kv")?,
+            ex: field("ex")?,
             ts: field("@ts")?,
         };
         let idx = LogIndex::assemble(
@@ -595,7 +608,7 @@ impl LogIndex {
         spans.sort_unstable_by(|a, b| arena[a.0..a.1].cmp(&arena[b.0..b.1]));
         spans.dedup_by(|a, b| arena[a.0..a.1] == arena[b.0..b.1]);
         for (start, end) in spans {
-            doc.add_bytes(f.kv, &arena[start..end]);
+            doc.add_bytes(f.ex, &arena[start..end]);
         }
         if !text.is_empty() {
             doc.add_field_value(f.txt, TxtValue::Object(&text));
@@ -832,23 +845,29 @@ mod tests {
         let idx = s.index("i").unwrap();
         let searcher = idx.searcher();
         let seg = &searcher.segment_readers()[0];
-        let inv = seg.inverted_index(idx.fields().kv).unwrap();
         let mut terms = Vec::new();
-        let mut stream = inv.terms().stream().unwrap();
-        while stream.advance() {
-            let k = stream.key();
-            let zero = k.iter().position(|b| *b == 0).unwrap();
-            terms.push(format!(
-                "{}/{}",
-                std::str::from_utf8(&k[..zero]).unwrap(),
-                k[zero + 1] as char
-            ));
+        for field in [idx.fields().kv, idx.fields().ex] {
+            let inv = seg.inverted_index(field).unwrap();
+            let mut stream = inv.terms().stream().unwrap();
+            while stream.advance() {
+                let k = stream.key();
+                let zero = k.iter().position(|b| *b == 0).unwrap();
+                let tag = k[zero + 1];
+                assert_eq!(tag == b'e', field == idx.fields().ex, "presence terms apart");
+                terms.push(format!(
+                    "{}/{}",
+                    std::str::from_utf8(&k[..zero]).unwrap(),
+                    tag as char
+                ));
+            }
         }
-        let expected = [
+        terms.sort();
+        let mut expected = [
             "a/e", "a.b/e", "a.b.keyword/e", "a.b.keyword/k", "a.c/e", "a.c/l", "a.d/b",
             "a.d/b", "a.d/e", "f/d", "f/e", "m/e", "m.k/e", "m.k.keyword/e", "m.k.keyword/k",
             "tags/e", "tags.keyword/e", "tags.keyword/k", "tags.keyword/k",
         ];
+        expected.sort();
         assert_eq!(terms, expected);
         for path in ["tags", "a", "m.k", "a.b.keyword"] {
             assert_eq!(hits(&s, "i", json!({"exists": {"field": path}})), ["1"]);

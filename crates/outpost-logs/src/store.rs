@@ -127,12 +127,12 @@ struct Inner {
 /// The log store.
 pub struct LogStore {
     clock: Clock,
+    /// `<data_dir>/logs` when the store is on disk.
+    root: Option<PathBuf>,
     opts: StoreOptions,
     inner: Mutex<Inner>,
     id_seq: AtomicU64,
     node: u64,
-    /// `<data_dir>/logs` when the store is on disk.
-    root: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for LogStore {
@@ -150,11 +150,11 @@ impl LogStore {
         let node = (clock.now_ms() as u64).rotate_left(17) ^ 0x5f3a_91c2_7e4d;
         LogStore {
             clock,
+            root: None,
             opts,
             inner: Mutex::new(Inner::default()),
             id_seq: AtomicU64::new(0),
             node,
-            root: None,
         }
     }
 
@@ -235,7 +235,10 @@ impl LogStore {
             uuid,
             inner.created,
             self.now_ms(),
-            self.writer_options(),
+            WriterOptions {
+                threads: self.opts.writer_threads,
+                memory_bytes: self.opts.writer_memory_bytes,
+            },
             self.root.as_deref(),
         )?);
         inner.indices.insert(name.to_string(), idx.clone());
