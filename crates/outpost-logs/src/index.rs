@@ -376,7 +376,8 @@ impl LogIndex {
         let mut versions = HashMap::new();
         for seg in searcher.segment_readers() {
             let inverted = seg.inverted_index(self.fields.id)?;
-            let io = |e: std::io::Error| Error::Engine(format!("reading ids of {}: {e}", self.name));
+            let io =
+                |e: std::io::Error| Error::Engine(format!("reading ids of {}: {e}", self.name));
             let mut terms = inverted.terms().stream().map_err(io)?;
             while terms.advance() {
                 let info = terms.value();
@@ -767,20 +768,39 @@ mod tests {
                 "{\"index\":{\"_id\":\"2\"}}\n{\"@timestamp\":\"2026-12-07T10:01:00Z\",\"message\":\"disk write two\",\"n\":2}\n",
                 "{\"index\":{\"_id\":\"3\"}}\n{\"message\":\"gone\"}\n",
             );
-            let res = s.bulk(Some("logs-a"), body.as_bytes(), Refresh::True).unwrap();
+            let res = s
+                .bulk(Some("logs-a"), body.as_bytes(), Refresh::True)
+                .unwrap();
             assert!(!res.errors);
             s.delete_doc("logs-a", "3", Refresh::True).unwrap();
             s.put_mapping("logs-b", &json!({})).unwrap_err();
-            s.create_index("logs-b", Some(&json!({"properties": {"code": {"type": "keyword"}}})))
-                .unwrap();
-            s.index_doc("logs-b", Some("x"), br#"{"code": "E1"}"#, OpType::Index, Refresh::True)
-                .unwrap();
-            assert!(tmp.path().join("logs/logs-a").join(super::META_FILE).is_file());
+            s.create_index(
+                "logs-b",
+                Some(&json!({"properties": {"code": {"type": "keyword"}}})),
+            )
+            .unwrap();
+            s.index_doc(
+                "logs-b",
+                Some("x"),
+                br#"{"code": "E1"}"#,
+                OpType::Index,
+                Refresh::True,
+            )
+            .unwrap();
+            assert!(
+                tmp.path()
+                    .join("logs/logs-a")
+                    .join(super::META_FILE)
+                    .is_file()
+            );
         }
         let s = disk_store(tmp.path(), u64::MAX);
         assert!(s.exists("logs-a") && s.exists("logs-b"));
         assert_eq!(s.stats().docs, 3);
-        assert_eq!(hits(&s, "logs-a", json!({"match": {"message": "disk"}})), ["1", "2"]);
+        assert_eq!(
+            hits(&s, "logs-a", json!({"match": {"message": "disk"}})),
+            ["1", "2"]
+        );
         assert_eq!(
             hits(&s, "logs-*", json!({"range": {"n": {"gte": 2}}})),
             ["2"],
@@ -793,18 +813,34 @@ mod tests {
             mapping["logs-b"]["mappings"]["properties"]["code"]["type"],
             "keyword"
         );
-        assert_eq!(s.get_doc("logs-a", "3").unwrap(), None, "deleted stays deleted");
+        assert_eq!(
+            s.get_doc("logs-a", "3").unwrap(),
+            None,
+            "deleted stays deleted"
+        );
         // an existing id is an update after the restart, a new one a create
         let w = s
-            .index_doc("logs-a", Some("1"), br#"{"message": "again"}"#, OpType::Index, Refresh::True)
+            .index_doc(
+                "logs-a",
+                Some("1"),
+                br#"{"message": "again"}"#,
+                OpType::Index,
+                Refresh::True,
+            )
             .unwrap();
         assert!(!w.outcome.created);
-        assert_eq!(hits(&s, "logs-a", json!({"match": {"message": "disk"}})), ["2"]);
+        assert_eq!(
+            hits(&s, "logs-a", json!({"match": {"message": "disk"}})),
+            ["2"]
+        );
         // a new index after the restart is ordered after the reopened ones
         s.create_index("logs-c", None).unwrap();
         assert!(s.index("logs-c").unwrap().created() > s.index("logs-b").unwrap().created());
         s.delete_index("logs-c").unwrap();
-        assert!(!tmp.path().join("logs/logs-c").exists(), "delete removes the directory");
+        assert!(
+            !tmp.path().join("logs/logs-c").exists(),
+            "delete removes the directory"
+        );
     }
 
     #[test]
@@ -820,7 +856,9 @@ mod tests {
                 body.push_str(&doc);
                 body.push('\n');
             }
-            let res = s.bulk(Some(&index), body.as_bytes(), Refresh::True).unwrap();
+            let res = s
+                .bulk(Some(&index), body.as_bytes(), Refresh::True)
+                .unwrap();
             assert!(!res.errors);
         }
         let st = s.stats();
@@ -853,7 +891,11 @@ mod tests {
                 let k = stream.key();
                 let zero = k.iter().position(|b| *b == 0).unwrap();
                 let tag = k[zero + 1];
-                assert_eq!(tag == b'e', field == idx.fields().ex, "presence terms apart");
+                assert_eq!(
+                    tag == b'e',
+                    field == idx.fields().ex,
+                    "presence terms apart"
+                );
                 terms.push(format!(
                     "{}/{}",
                     std::str::from_utf8(&k[..zero]).unwrap(),
@@ -863,9 +905,25 @@ mod tests {
         }
         terms.sort();
         let mut expected = [
-            "a/e", "a.b/e", "a.b.keyword/e", "a.b.keyword/k", "a.c/e", "a.c/l", "a.d/b",
-            "a.d/b", "a.d/e", "f/d", "f/e", "m/e", "m.k/e", "m.k.keyword/e", "m.k.keyword/k",
-            "tags/e", "tags.keyword/e", "tags.keyword/k", "tags.keyword/k",
+            "a/e",
+            "a.b/e",
+            "a.b.keyword/e",
+            "a.b.keyword/k",
+            "a.c/e",
+            "a.c/l",
+            "a.d/b",
+            "a.d/b",
+            "a.d/e",
+            "f/d",
+            "f/e",
+            "m/e",
+            "m.k/e",
+            "m.k.keyword/e",
+            "m.k.keyword/k",
+            "tags/e",
+            "tags.keyword/e",
+            "tags.keyword/k",
+            "tags.keyword/k",
         ];
         expected.sort();
         assert_eq!(terms, expected);

@@ -257,11 +257,7 @@ impl Mapping {
         let base = path.len();
         for (key, value) in obj {
             let kb = key.as_bytes();
-            if kb.is_empty()
-                || kb[0] == b'.'
-                || kb[kb.len() - 1] == b'.'
-                || key.contains("..")
-            {
+            if kb.is_empty() || kb[0] == b'.' || kb[kb.len() - 1] == b'.' || key.contains("..") {
                 return Err(Error::MapperParsing(format!(
                     "field name cannot be an empty string or contain empty segments [{key}]"
                 )));

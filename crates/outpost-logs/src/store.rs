@@ -165,9 +165,8 @@ impl LogStore {
             return Ok(LogStore::new(opts, clock));
         };
         let root = data_dir.join("logs");
-        std::fs::create_dir_all(&root).map_err(|e| {
-            Error::Engine(format!("creating {}: {e}", root.display()))
-        })?;
+        std::fs::create_dir_all(&root)
+            .map_err(|e| Error::Engine(format!("creating {}: {e}", root.display())))?;
         let mut store = LogStore::new(opts, clock);
         let mut inner = Inner::default();
         let entries = std::fs::read_dir(&root)

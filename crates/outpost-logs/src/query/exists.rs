@@ -2,8 +2,8 @@
 //! their children).
 
 use serde_json::Value;
-use tantivy::query::{Query as TQuery, TermQuery};
 use tantivy::Term;
+use tantivy::query::{Query as TQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 
 use super::Ctx;
