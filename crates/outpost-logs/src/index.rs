@@ -1,7 +1,14 @@
 //! One logical Elasticsearch index: a tantivy index (schema below), its mapping, the live ids
 //! with their versions, and the refresh state. Schema: `_id` (raw, stored), `_source` (stored
 //! bytes as sent), `txt` (JSON field, analyzed text with positions, dotted paths), `kv` (exact
-//! values, see [`crate::encode`]) and `@ts` (`@timestamp` as a fast, indexed date).
+//! values, see [`crate::encode`]; also a fast column), `ex` (the per-path presence markers,
+//! indexed only) and `@ts` (`@timestamp` as a fast, indexed date).
+//!
+//! Storage: a `RamDirectory`, or with `--data-dir` an `MmapDirectory` under
+//! `<data_dir>/logs/<index>/` with [`META_FILE`] beside tantivy's files (name, uuid, creation
+//! order, mapping) so [`LogIndex::open`] brings the index back; ids come back from the `_id`
+//! terms at version 1. A document is walked once ([`Mapping::walk`]) and its tantivy document
+//! is built from borrowed values with one reused term buffer.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
