@@ -8,6 +8,10 @@ use outpost_clock::{Clock, Stopwatch};
 use outpost_logs::{LogStore, Refresh, SearchOptions, StoreOptions};
 use serde_json::json;
 
+/// The allocator of the `outpost` binary, so the figures are the server's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BASE_MS: i64 = 1_796_600_000_000;
 const SERVICES: [&str; 8] = [
     "cart", "checkout", "auth", "payment", "gateway", "search", "email", "shipping",
@@ -59,10 +63,65 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// A `/proc/self/status` figure in kB (`VmRSS`, `VmHWM`; Linux; 0 elsewhere).
+fn status_kb(key: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Where the index bytes go: tantivy's space usage per component and field.
+fn space_report(s: &LogStore) {
+    let idx = s.index("logs-bench").unwrap();
+    let usage = idx.searcher().space_usage().unwrap();
+    let mb = |b: u64| b as f64 / 1e6;
+    let mut parts: Vec<(String, u64)> = Vec::new();
+    let mut add = |name: String, b: u64| match parts.iter_mut().find(|(n, _)| *n == name) {
+        Some(p) => p.1 += b,
+        None => parts.push((name, b)),
+    };
+    for seg in usage.segments() {
+        add("store".into(), seg.store().total().get_bytes());
+        for (what, per) in [
+            ("termdict", seg.termdict()),
+            ("postings", seg.postings()),
+            ("positions", seg.positions()),
+            ("fast", seg.fast_fields()),
+            ("fieldnorms", seg.fieldnorms()),
+        ] {
+            for f in per.fields() {
+                add(format!("{what}:{}", f.field_name()), f.total().get_bytes());
+            }
+        }
+    }
+    parts.sort_by_key(|p| std::cmp::Reverse(p.1));
+    let list: Vec<String> = parts
+        .iter()
+        .filter(|p| p.1 > 0)
+        .map(|(n, b)| format!("{n} {:.1}", mb(*b)))
+        .collect();
+    eprintln!(
+        "index space: {} segments, {:.1} MB: {}",
+        usage.segments().len(),
+        mb(usage.total().get_bytes()),
+        list.join(", ")
+    );
+}
+
+/// The store under test; `OUTPOST_BENCH_WRITER_MB` / `OUTPOST_BENCH_WRITER_THREADS` override the
+/// writer defaults (for tuning runs).
 fn store() -> LogStore {
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<usize>().ok());
+    let defaults = StoreOptions::default();
     let opts = StoreOptions {
         max_bytes: u64::MAX,
-        ..StoreOptions::default()
+        writer_memory_bytes: env("OUTPOST_BENCH_WRITER_MB")
+            .map_or(defaults.writer_memory_bytes, |m| m << 20),
+        writer_threads: env("OUTPOST_BENCH_WRITER_THREADS").unwrap_or(defaults.writer_threads),
+        ..defaults
     };
     LogStore::new(opts, Clock::manual(BASE_MS + 86_400_000))
 }
@@ -81,6 +140,22 @@ fn bulk(c: &mut Criterion) {
     eprintln!(
         "parse + mapping only: {:.1} MB/s ({leaves} leaves)",
         body.len() as f64 / 1e6 / secs
+    );
+    // the whole `_bulk` per CPU-second (all threads: the writer's indexing and merges count)
+    let (sw, cpu0) = (Stopwatch::start(), cpu_seconds());
+    for _ in 0..3 {
+        let s = store();
+        let res = s
+            .bulk(Some("logs-bench"), body.as_bytes(), Refresh::True)
+            .unwrap();
+        assert!(!res.errors);
+    }
+    let (secs, cpu) = (sw.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
+    eprintln!(
+        "_bulk 3 x {:.1} MB with refresh=true: {:.1} MB/s wall, {:.1} MB per CPU-second",
+        body.len() as f64 / 1e6,
+        3.0 * body.len() as f64 / 1e6 / secs,
+        3.0 * body.len() as f64 / 1e6 / cpu.max(0.01)
     );
     let mut g = c.benchmark_group("logs_bulk");
     g.sample_size(10);
@@ -125,12 +200,15 @@ fn search(c: &mut Criterion) {
     cpu += cpu_seconds() - cpu0;
     let st = s.stats();
     eprintln!(
-        "logs corpus: {docs} docs, {:.1} MB NDJSON indexed and refreshed in {secs:.1} s wall = {:.1} MB/s, {cpu:.1} CPU-s = {:.1} MB per CPU-second; index {:.1} MB",
+        "logs corpus: {docs} docs, {:.1} MB NDJSON indexed and refreshed in {secs:.1} s wall = {:.1} MB/s, {cpu:.1} CPU-s = {:.1} MB per CPU-second; index {:.1} MB; process RSS {:.1} MB (peak {:.1} MB)",
         bytes as f64 / 1e6,
         bytes as f64 / 1e6 / secs,
         bytes as f64 / 1e6 / cpu.max(0.01),
-        st.bytes as f64 / 1e6
+        st.bytes as f64 / 1e6,
+        status_kb("VmRSS") as f64 / 1e3,
+        status_kb("VmHWM") as f64 / 1e3,
     );
+    space_report(&s);
     // a 10-minute window somewhere in the corpus, one service, newest first
     let span_ms = (docs as i64) * 100;
     let query = |k: i64| {

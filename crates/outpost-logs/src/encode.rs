@@ -16,6 +16,49 @@ pub(crate) const BOOLEAN: u8 = b'b';
 /// Tag of the per-path presence marker.
 pub(crate) const EXISTS: u8 = b'e';
 
+/// Replaces `out` with the term prefix of a path and tag (the `*_into` forms fill a reused
+/// buffer with the same bytes as the allocating forms below).
+pub(crate) fn prefix_into(out: &mut Vec<u8>, path: &str, tag: u8) {
+    out.clear();
+    out.extend_from_slice(path.as_bytes());
+    out.push(0);
+    out.push(tag);
+}
+
+/// A keyword term into `out`, for the path `path` followed by `suffix` (`.keyword` twins).
+pub(crate) fn keyword_into(out: &mut Vec<u8>, path: &str, suffix: &str, value: &str) {
+    out.clear();
+    out.extend_from_slice(path.as_bytes());
+    out.extend_from_slice(suffix.as_bytes());
+    out.push(0);
+    out.push(KEYWORD);
+    out.extend_from_slice(value.as_bytes());
+}
+
+/// [`long`] into a buffer.
+pub(crate) fn long_into(out: &mut Vec<u8>, path: &str, tag: u8, value: i64) {
+    prefix_into(out, path, tag);
+    out.extend_from_slice(&((value as u64) ^ (1 << 63)).to_be_bytes());
+}
+
+/// [`double`] into a buffer.
+pub(crate) fn double_into(out: &mut Vec<u8>, path: &str, value: f64) {
+    let bits = value.to_bits();
+    let sortable = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits ^ (1 << 63)
+    };
+    prefix_into(out, path, DOUBLE);
+    out.extend_from_slice(&sortable.to_be_bytes());
+}
+
+/// [`boolean`] into a buffer.
+pub(crate) fn boolean_into(out: &mut Vec<u8>, path: &str, value: bool) {
+    prefix_into(out, path, BOOLEAN);
+    out.push(u8::from(value));
+}
+
 /// The term prefix of a path and tag.
 pub(crate) fn prefix(path: &str, tag: u8) -> Vec<u8> {
     let mut out = Vec::with_capacity(path.len() + 2);
@@ -80,6 +123,21 @@ pub(crate) fn decode_double(v: &[u8]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buffer_forms_write_the_same_terms() {
+        let mut buf = b"junk".to_vec();
+        keyword_into(&mut buf, "a", ".keyword", "v");
+        assert_eq!(buf, keyword("a.keyword", "v"));
+        long_into(&mut buf, "n", DATE, -3);
+        assert_eq!(buf, long("n", DATE, -3));
+        double_into(&mut buf, "f", -2.5);
+        assert_eq!(buf, double("f", -2.5));
+        boolean_into(&mut buf, "b", true);
+        assert_eq!(buf, boolean("b", true));
+        prefix_into(&mut buf, "p", EXISTS);
+        assert_eq!(buf, prefix("p", EXISTS));
+    }
 
     #[test]
     fn numbers_sort_as_bytes() {

@@ -2,7 +2,9 @@
 //! first-seen type wins, explicit mappings (`put_mapping`) override. A document is checked
 //! against the mapping as a whole; a value that does not fit refuses only that document.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use serde_json::{Map, Value, json};
 
@@ -129,6 +131,47 @@ pub enum Leaf {
 /// A document's leaves and the paths it adds to the mapping.
 pub type Prepared = (Vec<(String, Leaf)>, Vec<(String, FieldType)>);
 
+/// A leaf borrowing its text from the document.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum LeafRef<'v> {
+    /// Analyzed text; the flag says whether its `.keyword` twin is indexed too.
+    Text(Cow<'v, str>, bool),
+    /// An exact keyword.
+    Keyword(Cow<'v, str>),
+    /// A long.
+    Long(i64),
+    /// A double.
+    Double(f64),
+    /// A boolean.
+    Boolean(bool),
+    /// A date in epoch ms.
+    Date(i64),
+}
+
+impl LeafRef<'_> {
+    fn to_owned_leaf(&self) -> Leaf {
+        match self {
+            LeafRef::Text(s, kw) => Leaf::Text(s.to_string(), *kw),
+            LeafRef::Keyword(s) => Leaf::Keyword(s.to_string()),
+            LeafRef::Long(n) => Leaf::Long(*n),
+            LeafRef::Double(x) => Leaf::Double(*x),
+            LeafRef::Boolean(b) => Leaf::Boolean(*b),
+            LeafRef::Date(ms) => Leaf::Date(*ms),
+        }
+    }
+}
+
+/// A walked document: its leaves (paths as ranges of `paths`) and the paths it adds.
+#[derive(Debug)]
+pub(crate) struct Walked<'v> {
+    /// The leaf paths, one after another.
+    pub(crate) paths: String,
+    /// Each leaf with the range of its path in `paths`, in document order.
+    pub(crate) leaves: Vec<(Range<usize>, LeafRef<'v>)>,
+    /// Paths the document adds to the mapping.
+    pub(crate) added: Vec<(String, FieldType)>,
+}
+
 /// The mapping of one index.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Mapping {
@@ -188,15 +231,31 @@ impl Mapping {
     /// Like [`Mapping::index_document`] without changing the mapping: the leaves and the new
     /// paths the document would add (apply them with [`Mapping::extend`]).
     pub fn prepare(&self, source: &Value, id: &str) -> Result<Prepared> {
+        let walked = self.walk(source, id)?;
+        let leaves = walked
+            .leaves
+            .iter()
+            .map(|(r, leaf)| (walked.paths[r.clone()].to_string(), leaf.to_owned_leaf()))
+            .collect();
+        Ok((leaves, walked.added))
+    }
+
+    /// The walk behind [`Mapping::prepare`] without copies: leaf paths live in one arena,
+    /// string values borrow from the document.
+    pub(crate) fn walk<'v>(&self, source: &'v Value, id: &str) -> Result<Walked<'v>> {
         let Value::Object(obj) = source else {
             return Err(Error::MapperParsing(
                 "failed to parse, document is empty or not an object".to_string(),
             ));
         };
-        let mut added: Vec<(String, FieldType)> = Vec::new();
-        let mut leaves = Vec::new();
-        self.walk_object(obj, "", id, &mut added, &mut leaves)?;
-        Ok((leaves, added))
+        let mut w = Walked {
+            paths: String::with_capacity(1024),
+            leaves: Vec::with_capacity(64),
+            added: Vec::new(),
+        };
+        let mut path = String::with_capacity(128);
+        self.walk_object(obj, &mut path, id, &mut w)?;
+        Ok(w)
     }
 
     /// Adds dynamically mapped paths (first-seen type wins).
@@ -212,42 +271,37 @@ impl Mapping {
             .or_else(|| added.iter().find(|(p, _)| p == path).map(|(_, t)| t))
     }
 
-    fn walk_object(
+    /// Walks an object whose path is `path` (empty at the root); `path` is restored on return.
+    fn walk_object<'v>(
         &self,
-        obj: &Map<String, Value>,
-        prefix: &str,
+        obj: &'v Map<String, Value>,
+        path: &mut String,
         id: &str,
-        added: &mut Vec<(String, FieldType)>,
-        leaves: &mut Vec<(String, Leaf)>,
+        w: &mut Walked<'v>,
     ) -> Result<()> {
+        let base = path.len();
         for (key, value) in obj {
-            if key.is_empty() || key.split('.').any(str::is_empty) {
+            let kb = key.as_bytes();
+            if kb.is_empty() || kb[0] == b'.' || kb[kb.len() - 1] == b'.' || key.contains("..") {
                 return Err(Error::MapperParsing(format!(
                     "field name cannot be an empty string or contain empty segments [{key}]"
                 )));
             }
-            let path = if prefix.is_empty() {
-                key.clone()
-            } else {
-                format!("{prefix}.{key}")
-            };
-            // parents of dotted keys are objects
-            let mut parent = prefix.to_string();
-            for seg in key
-                .split('.')
-                .collect::<Vec<_>>()
-                .split_last()
-                .map(|(_, p)| p)
-                .unwrap_or(&[])
-            {
-                parent = if parent.is_empty() {
-                    (*seg).to_string()
-                } else {
-                    format!("{parent}.{seg}")
-                };
-                self.ensure_object(&parent, added)?;
+            if base > 0 {
+                path.push('.');
             }
-            self.walk_value(value, &path, id, added, leaves)?;
+            // parents of dotted keys are objects
+            for (i, b) in kb.iter().enumerate() {
+                if *b == b'.' {
+                    path.push_str(&key[..i]);
+                    self.ensure_object(path, &mut w.added)?;
+                    path.truncate(if base > 0 { base + 1 } else { 0 });
+                }
+            }
+            path.push_str(key);
+            let res = self.walk_value(value, path, id, w);
+            path.truncate(base);
+            res?;
         }
         Ok(())
     }
@@ -265,37 +319,37 @@ impl Mapping {
         }
     }
 
-    fn walk_value(
+    fn walk_value<'v>(
         &self,
-        value: &Value,
-        path: &str,
+        value: &'v Value,
+        path: &mut String,
         id: &str,
-        added: &mut Vec<(String, FieldType)>,
-        leaves: &mut Vec<(String, Leaf)>,
+        w: &mut Walked<'v>,
     ) -> Result<()> {
         match value {
             Value::Null => Ok(()),
             Value::Array(items) => {
                 for item in items {
-                    self.walk_value(item, path, id, added, leaves)?;
+                    self.walk_value(item, path, id, w)?;
                 }
                 Ok(())
             }
             Value::Object(obj) => {
-                self.ensure_object(path, added)?;
-                self.walk_object(obj, path, id, added, leaves)
+                self.ensure_object(path, &mut w.added)?;
+                self.walk_object(obj, path, id, w)
             }
             _ => {
-                let ty = match self.lookup(path, added) {
-                    Some(ty) => ty.clone(),
-                    None => {
-                        let ty = dynamic_type(value);
-                        added.push((path.to_string(), ty.clone()));
-                        ty
-                    }
+                let known = self.lookup(path, &w.added);
+                let dynamic = if known.is_none() {
+                    Some(dynamic_type(value))
+                } else {
+                    None
                 };
-                let leaf = convert(value, &ty).ok_or_else(|| {
-                    if ty == FieldType::Object {
+                let Some(ty) = known.or(dynamic.as_ref()) else {
+                    return Ok(());
+                };
+                let leaf = convert(value, ty).ok_or_else(|| {
+                    if *ty == FieldType::Object {
                         Error::MapperParsing(format!(
                             "object mapping for [{path}] tried to parse field [{path}] as object, but found a concrete value"
                         ))
@@ -307,8 +361,13 @@ impl Mapping {
                         ))
                     }
                 })?;
+                if let Some(ty) = dynamic {
+                    w.added.push((path.clone(), ty));
+                }
                 if let Some(leaf) = leaf {
-                    leaves.push((path.to_string(), leaf));
+                    let start = w.paths.len();
+                    w.paths.push_str(path);
+                    w.leaves.push((start..w.paths.len(), leaf));
                 }
                 Ok(())
             }
@@ -405,30 +464,37 @@ fn dynamic_type(v: &Value) -> FieldType {
     }
 }
 
+/// Whether a string is longer than `above` characters (bytes bound the count from above).
+fn longer_than(s: &str, above: usize) -> bool {
+    s.len() > above && s.chars().count() > above
+}
+
 /// Converts a value for a type: `None` = does not fit; `Some(None)` = accepted, nothing indexed.
-fn convert(v: &Value, ty: &FieldType) -> Option<Option<Leaf>> {
-    let text = || match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+fn convert<'v>(v: &'v Value, ty: &FieldType) -> Option<Option<LeafRef<'v>>> {
+    let text = || -> Option<Cow<'v, str>> {
+        match v {
+            Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+            Value::Number(n) => Some(Cow::Owned(n.to_string())),
+            Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            _ => None,
+        }
     };
     Some(match ty {
         FieldType::Object => return None,
         FieldType::Text { keyword } => {
             let s = text()?;
-            let kw = keyword.is_some_and(|above| s.chars().count() <= above);
-            Some(Leaf::Text(s, kw))
+            let kw = keyword.is_some_and(|above| !longer_than(&s, above));
+            Some(LeafRef::Text(s, kw))
         }
         FieldType::Keyword { ignore_above } => {
             let s = text()?;
-            if ignore_above.is_some_and(|above| s.chars().count() > above) {
+            if ignore_above.is_some_and(|above| longer_than(&s, above)) {
                 None
             } else {
-                Some(Leaf::Keyword(s))
+                Some(LeafRef::Keyword(s))
             }
         }
-        FieldType::Long => Some(Leaf::Long(match v {
+        FieldType::Long => Some(LeafRef::Long(match v {
             Value::Number(n) => n
                 .as_i64()
                 .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))?,
@@ -443,18 +509,18 @@ fn convert(v: &Value, ty: &FieldType) -> Option<Option<Leaf>> {
             }
             _ => return None,
         })),
-        FieldType::Double(_) => Some(Leaf::Double(match v {
+        FieldType::Double(_) => Some(LeafRef::Double(match v {
             Value::Number(n) => n.as_f64()?,
             Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite())?,
             _ => return None,
         })),
-        FieldType::Boolean => Some(Leaf::Boolean(match v {
+        FieldType::Boolean => Some(LeafRef::Boolean(match v {
             Value::Bool(b) => *b,
             Value::String(s) if s == "true" => true,
             Value::String(s) if s == "false" || s.is_empty() => false,
             _ => return None,
         })),
-        FieldType::Date => Some(Leaf::Date(parse_date_value(v)?)),
+        FieldType::Date => Some(LeafRef::Date(parse_date_value(v)?)),
     })
 }
 

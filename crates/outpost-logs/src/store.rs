@@ -4,6 +4,7 @@
 //! oldest whole index and counts it.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -26,6 +27,9 @@ pub struct StoreOptions {
     pub writer_threads: usize,
     /// Writer memory budget per index, in bytes.
     pub writer_memory_bytes: usize,
+    /// `--data-dir`: with [`LogStore::open`], each index lives on disk under
+    /// `<data_dir>/logs/<index>/`; `None` (and [`LogStore::new`]) keeps everything in RAM.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for StoreOptions {
@@ -34,7 +38,10 @@ impl Default for StoreOptions {
             max_bytes: 1 << 30,
             refresh_interval_ms: 1000,
             writer_threads: 1,
-            writer_memory_bytes: 32 << 20,
+            // 1M Filebeat documents: 64 MiB segments merge less than 32 MiB ones (14 segments
+            // at the end instead of 22; index 0.71 instead of 0.86 of the NDJSON size)
+            writer_memory_bytes: 64 << 20,
+            data_dir: None,
         }
     }
 }
@@ -122,6 +129,8 @@ struct Inner {
 /// The log store.
 pub struct LogStore {
     clock: Clock,
+    /// `<data_dir>/logs` when the store is on disk.
+    root: Option<PathBuf>,
     opts: StoreOptions,
     inner: Mutex<Inner>,
     id_seq: AtomicU64,
@@ -139,17 +148,58 @@ impl std::fmt::Debug for LogStore {
 }
 
 impl LogStore {
-    /// An empty store on the project clock.
+    /// An empty in-memory store on the project clock (`opts.data_dir` is not used: see
+    /// [`LogStore::open`]).
     pub fn new(opts: StoreOptions, clock: Clock) -> LogStore {
         let node = (clock.now_ms() as u64).rotate_left(17) ^ 0x5f3a_91c2_7e4d;
         LogStore {
             clock,
+            root: None,
             opts,
             inner: Mutex::new(Inner::default()),
             id_seq: AtomicU64::new(0),
             node,
             meta: crate::admin::Meta::default(),
         }
+    }
+
+    /// A store in RAM (no `data_dir`) or on disk under `<data_dir>/logs/`, reopening the indices
+    /// a previous run left there (a directory without its meta file is skipped).
+    pub fn open(opts: StoreOptions, clock: Clock) -> Result<LogStore> {
+        let Some(data_dir) = opts.data_dir.clone() else {
+            return Ok(LogStore::new(opts, clock));
+        };
+        let root = data_dir.join("logs");
+        std::fs::create_dir_all(&root)
+            .map_err(|e| Error::Engine(format!("creating {}: {e}", root.display())))?;
+        let mut store = LogStore::new(opts, clock);
+        let mut inner = Inner::default();
+        let entries = std::fs::read_dir(&root)
+            .map_err(|e| Error::Engine(format!("reading {}: {e}", root.display())))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !path.join(crate::index::META_FILE).is_file() {
+                continue;
+            }
+            let idx = LogIndex::open(&path, store.now_ms(), store.writer_options())?;
+            inner.created = inner.created.max(idx.created());
+            inner.indices.insert(idx.name().to_string(), Arc::new(idx));
+        }
+        store.inner = Mutex::new(inner);
+        store.root = Some(root);
+        Ok(store)
+    }
+
+    fn writer_options(&self) -> WriterOptions {
+        WriterOptions {
+            threads: self.opts.writer_threads,
+            memory_bytes: self.opts.writer_memory_bytes,
+        }
+    }
+
+    /// Where on-disk indices live (`<data_dir>/logs`), `None` in RAM.
+    pub fn data_root(&self) -> Option<&Path> {
+        self.root.as_deref()
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -193,6 +243,7 @@ impl LogStore {
                 threads: self.opts.writer_threads,
                 memory_bytes: self.opts.writer_memory_bytes,
             },
+            self.root.as_deref(),
         )?);
         self.apply_templates(&idx)?;
         inner.indices.insert(name.to_string(), idx.clone());
@@ -227,11 +278,13 @@ impl LogStore {
 
     /// Deletes an index (`DELETE /{index}`).
     pub fn delete_index(&self, name: &str) -> Result<()> {
-        self.inner()
+        let idx = self
+            .inner()
             .indices
             .remove(name)
-            .map(|_| ())
-            .ok_or_else(|| Error::IndexNotFound(name.to_string()))
+            .ok_or_else(|| Error::IndexNotFound(name.to_string()))?;
+        remove_files(&idx);
+        Ok(())
     }
 
     /// Applies an explicit mapping (`PUT /{index}/_mapping`).
@@ -408,6 +461,7 @@ impl LogStore {
                 break;
             };
             total = total.saturating_sub(idx.bytes());
+            remove_files(&idx);
             inner.evicted_indices = inner.evicted_indices.saturating_add(1);
             inner.evicted_docs = inner.evicted_docs.saturating_add(idx.doc_count() as u64);
         }
@@ -423,5 +477,13 @@ impl LogStore {
             evicted_indices: inner.evicted_indices,
             evicted_docs: inner.evicted_docs,
         }
+    }
+}
+
+/// Deletes the directory of a dropped on-disk index (searches still holding it keep their open
+/// files until they finish; a failure leaves the files behind, never the index in the store).
+fn remove_files(idx: &LogIndex) {
+    if let Some(path) = idx.data_path() {
+        let _ = std::fs::remove_dir_all(path);
     }
 }

@@ -2,6 +2,7 @@
 //! their children).
 
 use serde_json::Value;
+use tantivy::Term;
 use tantivy::query::{Query as TQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 
@@ -37,6 +38,6 @@ impl ExistsQuery {
 
 /// The exists logic shared with `query_string`'s `_exists_:f` and `f:*`.
 pub(super) fn exists_query(ctx: &Ctx<'_>, field: &str) -> Result<Box<dyn TQuery>> {
-    let term = ctx.kv_term(&encode::prefix(field, encode::EXISTS));
+    let term = Term::from_field_bytes(ctx.fields.ex, &encode::prefix(field, encode::EXISTS));
     Ok(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
 }
