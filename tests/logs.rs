@@ -294,3 +294,37 @@ fn check_warns_that_http_tls_is_served_as_plain_http() {
         "{text}"
     );
 }
+
+/// `--data-dir`: indices live on disk and come back after a restart, including writes that were
+/// not refreshed when the process was stopped (the shutdown refreshes them).
+#[test]
+fn data_dir_keeps_indices_across_a_restart() {
+    let dir = open_stack();
+    let data = tempfile::tempdir().unwrap();
+    let args = [
+        dir.path().to_str().unwrap(),
+        "--data-dir",
+        data.path().to_str().unwrap(),
+    ];
+    let mut op = Outpost::start(&args);
+    let es = op.url("elasticsearch");
+    let (code, _) = post_ndjson(
+        &format!("{es}/_bulk"),
+        ndjson(&[
+            json!({"index": {"_index": "logs-keep", "_id": "a"}}),
+            json!({"message": "kept across restarts", "level": "warn"}),
+        ]),
+    );
+    assert_eq!(code, 200);
+    op.signal("TERM");
+    let (status, _) = op.wait_exit(Duration::from_secs(10));
+    assert!(status.success(), "{}", op.stderr());
+    assert!(data.path().join("logs/logs-keep").is_dir());
+
+    let op = Outpost::start(&args);
+    let es = op.url("elasticsearch");
+    assert_eq!(count(&es, "message:restarts"), 1);
+    let r = http().get(format!("{es}/logs-keep/_doc/a")).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().unwrap()["_source"]["level"], "warn");
+}

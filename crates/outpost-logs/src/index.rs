@@ -580,7 +580,10 @@ impl LogIndex {
                 }
                 LeafRef::Date(ms) => {
                     if path == "@timestamp" {
-                        doc.add_date(f.ts, DateTime::from_timestamp_millis(*ms));
+                        // tantivy keeps nanoseconds in an i64 (years 1677..2262): the fast
+                        // column clamps, the exact value stays in `kv` and `_source`
+                        let clamped = (*ms).clamp(i64::MIN / 1_000_000, i64::MAX / 1_000_000);
+                        doc.add_date(f.ts, DateTime::from_timestamp_millis(clamped));
                     }
                     encode::long_into(&mut term, path, encode::DATE, *ms);
                     doc.add_bytes(f.kv, &term);

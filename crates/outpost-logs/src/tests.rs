@@ -634,3 +634,31 @@ fn size_and_docvalue_fields_limits() {
             .is_ok()
     );
 }
+
+/// Regression: a `@timestamp` beyond tantivy's nanosecond range (after 2262) overflowed the
+/// fast date (a panic in debug builds). It is stored, found by term and range, and sorts last.
+#[test]
+fn timestamps_beyond_2262_are_stored_and_found() {
+    let s = store();
+    let body = "{\"index\":{\"_index\":\"far\",\"_id\":\"future\"}}\n{\"@timestamp\":\"2300-01-01T00:00:00Z\"}\n\
+                {\"index\":{\"_index\":\"far\",\"_id\":\"past\"}}\n{\"@timestamp\":\"1600-01-01T00:00:00Z\"}\n\
+                {\"index\":{\"_index\":\"far\",\"_id\":\"now\"}}\n{\"@timestamp\":\"2026-01-01T00:00:00Z\"}\n";
+    let r = s.bulk(None, body.as_bytes(), Refresh::True).unwrap();
+    assert!(!r.errors, "{:?}", r.to_es_json());
+    let res = s
+        .search(
+            "far",
+            &json!({"query": {"range": {"@timestamp": {"gte": "2299-01-01"}}}}),
+            SearchOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(hit_ids(&res), vec!["future"]);
+    let res = s
+        .search(
+            "far",
+            &json!({"sort": [{"@timestamp": "asc"}]}),
+            SearchOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(hit_ids(&res), vec!["past", "now", "future"]);
+}

@@ -64,13 +64,17 @@ pub(crate) fn start(
     if args.logs_max_bytes == 0 {
         bail!("--logs.max-bytes must be at least 1");
     }
-    let store = Arc::new(LogStore::new(
-        StoreOptions {
-            max_bytes: args.logs_max_bytes,
-            ..StoreOptions::default()
-        },
-        clock.clone(),
-    ));
+    let opts = StoreOptions {
+        max_bytes: args.logs_max_bytes,
+        data_dir: args.data_dir.clone(),
+        ..StoreOptions::default()
+    };
+    let store = Arc::new(match &opts.data_dir {
+        // indices on disk under <data-dir>/logs/, reopened from an earlier run
+        Some(dir) => LogStore::open(opts.clone(), clock.clone())
+            .with_context(|| format!("opening the log store under {}", dir.display()))?,
+        None => LogStore::new(opts, clock.clone()),
+    });
     let es_file = stack.elasticsearch.clone().unwrap_or_default();
     let auth = if es_file.security_enabled {
         let users = match &args.elasticsearch_users {

@@ -497,6 +497,13 @@ async fn serve(args: ServeArgs, startup: Stopwatch) -> Result<()> {
     if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
         warn!("listeners did not close within the grace period; exiting anyway");
     }
+    // unrefreshed log writes reach the index files (kept on disk with --data-dir)
+    let store = families.es.store.clone();
+    if store.stats().indices > 0
+        && let Err(e) = store.refresh("_all")
+    {
+        warn!(error = %e, "log store refresh at shutdown failed");
+    }
     info!("bye");
     Ok(())
 }
