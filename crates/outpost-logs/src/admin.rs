@@ -4,6 +4,8 @@
 //! store's indices, keyed by index uuid.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Map, Value, json};
@@ -112,14 +114,168 @@ impl MetaInner {
     }
 }
 
-/// The store's metadata lock.
+/// The metadata file under `<data_dir>/logs/`.
+pub(crate) const META_FILE: &str = "_meta.json";
+
+impl IndexMeta {
+    fn to_json(&self) -> Value {
+        json!({
+            "settings": self.settings,
+            "aliases": self.aliases,
+            "creation_ms": self.creation_ms,
+            "data_stream": self.data_stream,
+        })
+    }
+
+    fn from_json(v: &Value) -> IndexMeta {
+        let obj = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        IndexMeta {
+            settings: obj("settings"),
+            aliases: obj("aliases"),
+            creation_ms: v.get("creation_ms").and_then(Value::as_i64).unwrap_or(0),
+            data_stream: v
+                .get("data_stream")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        }
+    }
+}
+
+impl MetaInner {
+    /// The persisted form (templates and per-index metadata; pending mappings are transient).
+    fn to_json(&self) -> Value {
+        let indices: Map<String, Value> = self
+            .indices
+            .iter()
+            .map(|(uuid, m)| (uuid.clone(), m.to_json()))
+            .collect();
+        json!({
+            "version": 1,
+            "composable": self.composable,
+            "legacy": self.legacy,
+            "components": self.components,
+            "indices": indices,
+        })
+    }
+
+    fn from_json(v: &Value) -> MetaInner {
+        let map = |k: &str| -> BTreeMap<String, Value> {
+            v.get(k)
+                .and_then(Value::as_object)
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default()
+        };
+        let indices = v
+            .get("indices")
+            .and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .map(|(uuid, m)| (uuid.clone(), IndexMeta::from_json(m)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        MetaInner {
+            composable: map("composable"),
+            legacy: map("legacy"),
+            components: map("components"),
+            indices,
+            pending_mappings: HashMap::new(),
+        }
+    }
+}
+
+/// The store's metadata lock, written to [`META_FILE`] after each change when the store is
+/// on disk.
 #[derive(Debug, Default)]
-pub(crate) struct Meta(Mutex<MetaInner>);
+pub(crate) struct Meta {
+    inner: Mutex<MetaInner>,
+    /// `<data_dir>/logs/_meta.json` when on disk.
+    path: Option<PathBuf>,
+    /// Writes of the metadata file that failed (the change stays in memory).
+    persist_errors: AtomicU64,
+}
 
 impl Meta {
-    /// Locks the metadata (never held while taking the store's index lock).
-    pub(crate) fn lock(&self) -> MutexGuard<'_, MetaInner> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    /// Metadata persisted at `path`, loaded from it when the file exists.
+    pub(crate) fn load(path: PathBuf) -> Result<Meta> {
+        let inner = match std::fs::read(&path) {
+            Ok(bytes) => {
+                let v: Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| Error::Engine(format!("parsing {}: {e}", path.display())))?;
+                MetaInner::from_json(&v)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => MetaInner::default(),
+            Err(e) => return Err(Error::Engine(format!("reading {}: {e}", path.display()))),
+        };
+        Ok(Meta {
+            inner: Mutex::new(inner),
+            path: Some(path),
+            persist_errors: AtomicU64::new(0),
+        })
+    }
+
+    /// Locks the metadata (never held while taking the store's index lock). A mutable access
+    /// through the guard marks it changed; the file is rewritten when the guard drops.
+    pub(crate) fn lock(&self) -> MetaGuard<'_> {
+        MetaGuard {
+            guard: self.inner.lock().unwrap_or_else(|p| p.into_inner()),
+            meta: self,
+            dirty: false,
+        }
+    }
+
+    /// Failed writes of the metadata file so far.
+    pub(crate) fn persist_errors(&self) -> u64 {
+        self.persist_errors.load(Ordering::Relaxed)
+    }
+
+    fn persist(&self, inner: &MetaInner) {
+        let Some(path) = &self.path else { return };
+        if write_atomic(path, &inner.to_json()).is_err() {
+            self.persist_errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Writes `v` to `path` through a temporary file and a rename.
+fn write_atomic(path: &Path, v: &Value) -> std::io::Result<()> {
+    let body = serde_json::to_vec_pretty(v).map_err(std::io::Error::other)?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, body)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// A held metadata lock that persists the metadata on drop when it was mutably accessed.
+pub(crate) struct MetaGuard<'a> {
+    guard: MutexGuard<'a, MetaInner>,
+    meta: &'a Meta,
+    dirty: bool,
+}
+
+impl std::ops::Deref for MetaGuard<'_> {
+    type Target = MetaInner;
+    fn deref(&self) -> &MetaInner {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for MetaGuard<'_> {
+    fn deref_mut(&mut self) -> &mut MetaInner {
+        self.dirty = true;
+        &mut self.guard
+    }
+}
+
+impl Drop for MetaGuard<'_> {
+    fn drop(&mut self) {
+        if self.dirty {
+            self.meta.persist(&self.guard);
+        }
     }
 }
 
@@ -844,5 +1000,165 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(e.status(), 404);
+    }
+
+    fn disk_store(dir: &std::path::Path) -> LogStore {
+        let opts = StoreOptions {
+            data_dir: Some(dir.to_path_buf()),
+            ..StoreOptions::default()
+        };
+        LogStore::open(opts, outpost_clock::Clock::manual(1_700_000_000_000)).unwrap()
+    }
+
+    #[test]
+    fn metadata_survives_a_restart_under_data_dir() {
+        let tmp = tempfile::tempdir().unwrap();
+        let opts = SearchOptions::default();
+        let (templates, legacy, components, settings);
+        {
+            let s = disk_store(tmp.path());
+            s.put_component_template(
+                "ct",
+                &json!({"template": {"settings": {"index.number_of_replicas": 0}}}),
+            )
+            .unwrap();
+            s.put_template(
+                "logs-tpl",
+                &json!({
+                    "index_patterns": ["logs-*"],
+                    "composed_of": ["ct"],
+                    "template": {
+                        "mappings": {"properties": {"code": {"type": "keyword"}}},
+                        "aliases": {"all-logs": {}}
+                    }
+                }),
+                false,
+            )
+            .unwrap();
+            s.put_template(
+                "old",
+                &json!({"index_patterns": ["old-*"], "order": 2}),
+                true,
+            )
+            .unwrap();
+            s.create_index_with(
+                "app-1",
+                &json!({"settings": {"index": {"number_of_replicas": 2, "refresh_interval": "5s"}},
+                        "aliases": {"errors": {"filter": {"term": {"level": "error"}}}}}),
+            )
+            .unwrap();
+            for (id, level) in [("1", "error"), ("2", "info")] {
+                let doc = format!("{{\"level\":\"{level}\"}}");
+                s.index_doc(
+                    "app-1",
+                    Some(id),
+                    doc.as_bytes(),
+                    OpType::Index,
+                    Refresh::True,
+                )
+                .unwrap();
+            }
+            s.put_alias("app-1", "apps", &json!({})).unwrap();
+            s.put_settings("app-1", &json!({"index": {"max_result_window": 50}}))
+                .unwrap();
+            // a deleted index takes its metadata with it
+            s.create_index_with("gone-1", &json!({"aliases": {"gone": {}}}))
+                .unwrap();
+            s.delete_index("gone-1").unwrap();
+            templates = s.get_templates(None, false).unwrap();
+            legacy = s.get_templates(None, true).unwrap();
+            components = s.get_component_templates(None).unwrap();
+            settings = s.get_settings("app-1", opts).unwrap();
+            assert_eq!(s.meta_persist_errors(), 0);
+            assert!(tmp.path().join("logs").join(super::META_FILE).is_file());
+        }
+        let s = disk_store(tmp.path());
+        assert_eq!(s.get_templates(None, false).unwrap(), templates);
+        assert_eq!(s.get_templates(None, true).unwrap(), legacy);
+        assert_eq!(s.get_component_templates(None).unwrap(), components);
+        assert_eq!(s.get_settings("app-1", opts).unwrap(), settings);
+        assert_eq!(
+            settings["app-1"]["settings"]["index"]["max_result_window"],
+            "50"
+        );
+        assert_eq!(
+            s.index_setting("app-1", "index.refresh_interval")
+                .as_deref(),
+            Some("5s")
+        );
+        // aliases resolve on search, filters included
+        let count = |expr: &str| s.count(expr, &json!({}), opts).unwrap()["count"].clone();
+        assert_eq!(count("errors"), 1);
+        assert_eq!(count("apps"), 2);
+        assert!(!s.is_alias("gone"));
+        // a new index matching the template gets its mappings, settings and aliases
+        s.index_doc(
+            "logs-x",
+            Some("a"),
+            br#"{"code": "E1 E2"}"#,
+            OpType::Index,
+            Refresh::True,
+        )
+        .unwrap();
+        let mapping = s.get_mapping("logs-x").unwrap();
+        assert_eq!(
+            mapping["logs-x"]["mappings"]["properties"]["code"]["type"],
+            "keyword"
+        );
+        assert_eq!(
+            s.index_setting("logs-x", "index.number_of_replicas")
+                .as_deref(),
+            Some("0")
+        );
+        assert_eq!(count("all-logs"), 1);
+        let res = s
+            .search(
+                "all-logs",
+                &json!({"query": {"term": {"code": "E1 E2"}}}),
+                opts,
+            )
+            .unwrap();
+        assert_eq!(res["hits"]["total"]["value"], 1);
+    }
+
+    #[test]
+    fn ram_store_writes_no_meta_file() {
+        let s = store();
+        s.put_template("t", &json!({"index_patterns": ["t-*"]}), false)
+            .unwrap();
+        assert!(s.data_root().is_none());
+        assert_eq!(s.meta_persist_errors(), 0);
+    }
+
+    #[test]
+    fn meta_json_round_trips() {
+        let mut inner = super::MetaInner::default();
+        inner
+            .composable
+            .insert("t".into(), json!({"index_patterns": ["x-*"]}));
+        inner.indices.insert(
+            "u1".into(),
+            super::IndexMeta {
+                settings: json!({"index.number_of_replicas": "1"})
+                    .as_object()
+                    .cloned()
+                    .unwrap(),
+                aliases: json!({"a": {}}).as_object().cloned().unwrap(),
+                creation_ms: 42,
+                data_stream: Some("ds".into()),
+            },
+        );
+        let back = super::MetaInner::from_json(&inner.to_json());
+        assert_eq!(back.composable, inner.composable);
+        let m = &back.indices["u1"];
+        assert_eq!(m.creation_ms, 42);
+        assert_eq!(m.data_stream.as_deref(), Some("ds"));
+        assert_eq!(m.aliases, inner.indices["u1"].aliases);
+        assert_eq!(m.settings, inner.indices["u1"].settings);
+        // a corrupt file is an error, not silently empty metadata
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("m.json");
+        std::fs::write(&p, b"{not json").unwrap();
+        assert!(super::Meta::load(p).is_err());
     }
 }

@@ -185,6 +185,17 @@ impl LogStore {
             inner.created = inner.created.max(idx.created());
             inner.indices.insert(idx.name().to_string(), Arc::new(idx));
         }
+        let meta = crate::admin::Meta::load(root.join(crate::admin::META_FILE))?;
+        {
+            // metadata of indices whose directories are gone is dropped
+            let live: std::collections::HashSet<&str> =
+                inner.indices.values().map(|i| i.uuid()).collect();
+            let mut m = meta.lock();
+            if m.indices.keys().any(|u| !live.contains(u.as_str())) {
+                m.indices.retain(|u, _| live.contains(u.as_str()));
+            }
+        }
+        store.meta = meta;
         store.inner = Mutex::new(inner);
         store.root = Some(root);
         Ok(store)
@@ -195,6 +206,12 @@ impl LogStore {
             threads: self.opts.writer_threads,
             memory_bytes: self.opts.writer_memory_bytes,
         }
+    }
+
+    /// Failed writes of `<data_dir>/logs/_meta.json` (templates, aliases, index settings) since
+    /// start; the changes stay in memory and the next change rewrites the whole file.
+    pub fn meta_persist_errors(&self) -> u64 {
+        self.meta.persist_errors()
     }
 
     /// Where on-disk indices live (`<data_dir>/logs`), `None` in RAM.
@@ -283,6 +300,7 @@ impl LogStore {
             .indices
             .remove(name)
             .ok_or_else(|| Error::IndexNotFound(name.to_string()))?;
+        self.meta.lock().indices.remove(idx.uuid());
         remove_files(&idx);
         Ok(())
     }
