@@ -7,10 +7,11 @@
 //! Storage: a `RamDirectory`, or with `--data-dir` an `MmapDirectory` under
 //! `<data_dir>/logs/<index>/` with [`META_FILE`] beside tantivy's files (name, uuid, creation
 //! order, mapping) so [`LogIndex::open`] brings the index back; ids come back from the `_id`
-//! terms at version 1. A document is walked once ([`Mapping::walk`]) and its tantivy document
+//! terms, their versions and the seq_no counter from the last commit's payload (only ids at a
+//! version above 1 are listed there; the rest are at 1). A document is walked once ([`Mapping::walk`]) and its tantivy document
 //! is built from borrowed values with one reused term buffer.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use std::path::{Path, PathBuf};
@@ -210,6 +211,9 @@ struct State {
     writer: IndexWriter,
     mapping: Arc<Mapping>,
     versions: HashMap<String, u64>,
+    /// Live ids at a version above 1 (kept in the commit payload on disk, see
+    /// [`LogIndex::refresh`]; reopened ids not listed come back at version 1).
+    bumped: HashSet<String>,
     seq_no: u64,
     pending: usize,
     last_refresh_ms: i64,
@@ -294,7 +298,8 @@ impl LogIndex {
     }
 
     /// Reopens an on-disk index from its directory (tantivy's files and [`META_FILE`]). Ids
-    /// come back from the `_id` terms of live documents, each at version 1.
+    /// come back from the `_id` terms of live documents, at the versions the last commit's
+    /// payload lists (1 otherwise), and `seq_no` resumes from that payload.
     pub fn open(path: &Path, now_ms: i64, w: WriterOptions) -> Result<LogIndex> {
         let meta_path = path.join(META_FILE);
         let raw = std::fs::read(&meta_path).map_err(|e| io_err("reading", &meta_path, e))?;
@@ -370,6 +375,7 @@ impl LogIndex {
                 writer,
                 mapping: Arc::new(mapping),
                 versions: HashMap::new(),
+                bumped: HashSet::new(),
                 seq_no: 0,
                 pending: 0,
                 last_refresh_ms: now_ms,
@@ -406,9 +412,31 @@ impl LogIndex {
                 }
             }
         }
+        // the last commit's payload: the seq_no counter and the ids at a version above 1
+        let payload = self
+            .index
+            .load_metas()?
+            .payload
+            .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok());
+        let mut bumped = HashSet::new();
+        let mut seq_no = versions.len() as u64;
+        if let Some(p) = payload {
+            seq_no = seq_no.max(p.get("seq_no").and_then(|v| v.as_u64()).unwrap_or(0));
+            if let Some(saved) = p.get("versions").and_then(|v| v.as_object()) {
+                for (id, v) in saved {
+                    if let (Some(live), Some(v)) = (versions.get_mut(id), v.as_u64())
+                        && v > 1
+                    {
+                        *live = v;
+                        bumped.insert(id.clone());
+                    }
+                }
+            }
+        }
         let mut st = self.state();
-        st.seq_no = versions.len() as u64;
+        st.seq_no = seq_no;
         st.versions = versions;
+        st.bumped = bumped;
         Ok(())
     }
 
@@ -516,6 +544,9 @@ impl LogIndex {
         st.writer.add_document(doc)?;
         let version = existing.map_or(1, |v| v.saturating_add(1));
         st.versions.insert(id.to_string(), version);
+        if version > 1 && self.storage.path().is_some() {
+            st.bumped.insert(id.to_string());
+        }
         let seq_no = st.seq_no;
         st.seq_no = st.seq_no.saturating_add(1);
         st.pending = st.pending.saturating_add(1);
@@ -530,6 +561,7 @@ impl LogIndex {
     pub fn delete(&self, id: &str) -> Option<WriteOutcome> {
         let mut st = self.state();
         let version = st.versions.remove(id)?;
+        st.bumped.remove(id);
         st.writer
             .delete_term(Term::from_field_text(self.fields.id, id));
         let seq_no = st.seq_no;
@@ -636,7 +668,21 @@ impl LogIndex {
     pub fn refresh(&self, now_ms: i64) -> Result<()> {
         let mut st = self.state();
         if st.pending > 0 {
-            st.writer.commit()?;
+            if self.storage.path().is_some() {
+                // on disk the commit carries seq_no and the versions above 1, so a reopen
+                // resumes them (cheap for append-only logs: only updated ids are listed)
+                let versions: serde_json::Map<String, serde_json::Value> = st
+                    .bumped
+                    .iter()
+                    .filter_map(|id| Some((id.clone(), st.versions.get(id).copied()?.into())))
+                    .collect();
+                let payload = serde_json::json!({"seq_no": st.seq_no, "versions": versions});
+                let mut commit = st.writer.prepare_commit()?;
+                commit.set_payload(&payload.to_string());
+                commit.commit()?;
+            } else {
+                st.writer.commit()?;
+            }
             self.reader.reload()?;
             st.pending = 0;
         }
@@ -769,6 +815,35 @@ mod tests {
     }
 
     #[test]
+    fn data_dir_versions_and_seq_no_survive_a_restart() {
+        let tmp = tempfile::tempdir().unwrap();
+        let put = |s: &LogStore, id: &str, refresh: Refresh| {
+            s.index_doc("v-1", Some(id), br#"{"n": 1}"#, OpType::Index, refresh)
+                .unwrap()
+                .outcome
+        };
+        {
+            let s = disk_store(tmp.path(), u64::MAX);
+            for _ in 0..3 {
+                put(&s, "x", Refresh::False);
+            }
+            put(&s, "y", Refresh::False);
+            put(&s, "y", Refresh::False);
+            s.delete_doc("v-1", "y", Refresh::False).unwrap();
+            let last = put(&s, "z", Refresh::True);
+            assert_eq!((last.version, last.seq_no), (1, 6));
+        }
+        let s = disk_store(tmp.path(), u64::MAX);
+        assert_eq!(s.get_doc("v-1", "x").unwrap().unwrap().1, 3);
+        assert_eq!(s.get_doc("v-1", "z").unwrap().unwrap().1, 1);
+        assert!(s.get_doc("v-1", "y").unwrap().is_none());
+        let x = put(&s, "x", Refresh::True);
+        assert_eq!((x.version, x.seq_no, x.created), (4, 7, false));
+        let y = put(&s, "y", Refresh::True);
+        assert_eq!((y.version, y.seq_no, y.created), (1, 8, true));
+    }
+
+    #[test]
     fn data_dir_indices_survive_a_restart() {
         let tmp = tempfile::tempdir().unwrap();
         {
@@ -880,7 +955,10 @@ mod tests {
             "the evicted index's directory is gone"
         );
         assert!(tmp.path().join("logs/logs-2026.12.06").is_dir());
-        let on_disk = std::fs::read_dir(tmp.path().join("logs")).unwrap().count();
+        let on_disk = std::fs::read_dir(tmp.path().join("logs"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().is_dir())
+            .count();
         assert_eq!(on_disk, st.indices, "one directory per live index");
     }
 

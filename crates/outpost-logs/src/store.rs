@@ -466,6 +466,7 @@ impl LogStore {
     /// `keep` (the indices being written).
     fn enforce_cap(&self, keep: &[&str]) {
         let mut inner = self.inner();
+        let mut evicted: Vec<String> = Vec::new();
         let mut total: u64 = inner.indices.values().map(|i| i.bytes()).sum();
         while total > self.opts.max_bytes {
             let oldest = inner
@@ -480,8 +481,17 @@ impl LogStore {
             };
             total = total.saturating_sub(idx.bytes());
             remove_files(&idx);
+            evicted.push(idx.uuid().to_string());
             inner.evicted_indices = inner.evicted_indices.saturating_add(1);
             inner.evicted_docs = inner.evicted_docs.saturating_add(idx.doc_count() as u64);
+        }
+        drop(inner);
+        if !evicted.is_empty() {
+            // the evicted indices' settings and aliases go with them
+            let mut meta = self.meta.lock();
+            for uuid in &evicted {
+                meta.indices.remove(uuid);
+            }
         }
     }
 
