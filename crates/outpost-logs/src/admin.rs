@@ -1,7 +1,9 @@
 //! Index administration: `PUT /{index}` with settings, mappings and aliases (templates applied
 //! first), `GET /{index}`, `_settings` get/put, the figures behind `_cat/indices` and
 //! `_cluster/health`, and `_delete_by_query`. Per-index settings and aliases live beside the
-//! store's indices, keyed by index uuid.
+//! store's indices, keyed by index uuid; with `--data-dir` they and the templates are written to
+//! `<data_dir>/logs/_meta.json` (temporary file, then rename) after every change and loaded by
+//! [`LogStore::open`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -164,7 +164,8 @@ impl LogStore {
     }
 
     /// A store in RAM (no `data_dir`) or on disk under `<data_dir>/logs/`, reopening the indices
-    /// a previous run left there (a directory without its meta file is skipped).
+    /// a previous run left there (a directory without its meta file is skipped) and the store's
+    /// metadata (templates, aliases, index settings) from `_meta.json`.
     pub fn open(opts: StoreOptions, clock: Clock) -> Result<LogStore> {
         let Some(data_dir) = opts.data_dir.clone() else {
             return Ok(LogStore::new(opts, clock));

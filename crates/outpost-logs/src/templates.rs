@@ -645,7 +645,16 @@ impl LogStore {
     /// settings and aliases into its metadata).
     pub(crate) fn apply_templates(&self, idx: &LogIndex) -> Result<()> {
         let mut c = self.template_contribution(idx.name());
-        if let Some(body) = self.meta.lock().pending_mappings.remove(idx.name()) {
+        let pending = {
+            let mut meta = self.meta.lock();
+            // only a mutable access rewrites the metadata file: look before removing
+            if meta.pending_mappings.contains_key(idx.name()) {
+                meta.pending_mappings.remove(idx.name())
+            } else {
+                None
+            }
+        };
+        if let Some(body) = pending {
             c.mappings.push(body);
         }
         if !c.mappings.is_empty() {
