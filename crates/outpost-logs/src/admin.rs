@@ -246,7 +246,7 @@ impl Meta {
 
 /// Writes `v` to `path` through a temporary file and a rename.
 fn write_atomic(path: &Path, v: &Value) -> std::io::Result<()> {
-    let body = serde_json::to_vec_pretty(v).map_err(std::io::Error::other)?;
+    let body = serde_json::to_vec(v).map_err(std::io::Error::other)?;
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, body)?;
     std::fs::rename(&tmp, path)
