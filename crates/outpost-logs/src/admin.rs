@@ -756,10 +756,7 @@ mod tests {
     use crate::store::{LogStore, Refresh, StoreOptions};
 
     fn store() -> LogStore {
-        LogStore::new(
-            StoreOptions::default(),
-            outpost_clock::Clock::manual(1_700_000_000_000),
-        )
+        LogStore::for_tests()
     }
 
     #[test]

@@ -357,13 +357,10 @@ mod tests {
 
     use crate::OpType;
     use crate::search::SearchOptions;
-    use crate::store::{LogStore, Refresh, StoreOptions};
+    use crate::store::{LogStore, Refresh};
 
     fn store() -> LogStore {
-        LogStore::new(
-            StoreOptions::default(),
-            outpost_clock::Clock::manual(1_700_000_000_000),
-        )
+        LogStore::for_tests()
     }
 
     #[test]

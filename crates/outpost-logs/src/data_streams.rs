@@ -106,14 +106,11 @@ impl LogStore {
 mod tests {
     use serde_json::json;
 
-    use crate::store::{LogStore, Refresh, StoreOptions};
+    use crate::store::{LogStore, Refresh};
     use crate::{OpType, SearchOptions};
 
     fn store() -> LogStore {
-        LogStore::new(
-            StoreOptions::default(),
-            outpost_clock::Clock::manual(1_700_000_000_000),
-        )
+        LogStore::for_tests()
     }
 
     #[test]

@@ -195,13 +195,10 @@ mod tests {
     use serde_json::{Value, json};
 
     use crate::search::SearchOptions;
-    use crate::store::{LogStore, StoreOptions};
+    use crate::store::LogStore;
 
     fn store() -> LogStore {
-        LogStore::new(
-            StoreOptions::default(),
-            outpost_clock::Clock::manual(1_700_000_000_000),
-        )
+        LogStore::for_tests()
     }
 
     fn f(list: &[&str]) -> Vec<String> {

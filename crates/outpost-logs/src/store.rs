@@ -516,3 +516,11 @@ fn remove_files(idx: &LogIndex) {
         let _ = std::fs::remove_dir_all(path);
     }
 }
+
+#[cfg(test)]
+impl LogStore {
+    /// A RAM store with default options on a manual clock at 2023-11-14T22:13:20Z, for tests.
+    pub(crate) fn for_tests() -> LogStore {
+        LogStore::new(StoreOptions::default(), Clock::manual(1_700_000_000_000))
+    }
+}

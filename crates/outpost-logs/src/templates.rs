@@ -676,13 +676,10 @@ mod tests {
     use serde_json::json;
 
     use crate::error::Error;
-    use crate::store::{LogStore, StoreOptions};
+    use crate::store::LogStore;
 
     fn store() -> LogStore {
-        LogStore::new(
-            StoreOptions::default(),
-            outpost_clock::Clock::manual(1_700_000_000_000),
-        )
+        LogStore::for_tests()
     }
 
     #[test]
