@@ -30,7 +30,7 @@ const METADATA_FIELDS: &[(&str, bool, bool)] = &[
 /// Searchable and aggregatable of a mapped type.
 fn caps(ty: &str) -> (bool, bool) {
     match ty {
-        "text" => (true, false),
+        "text" | "match_only_text" => (true, false),
         "object" | "nested" => (false, false),
         _ => (true, true),
     }
@@ -124,7 +124,7 @@ impl LogStore {
             }
             let mapping = idx.mapping();
             for (path, ty) in mapping.fields() {
-                let tn = ty.name();
+                let tn = mapping.type_name(path).unwrap_or(ty.name());
                 if wanted(path) {
                     let (s, a) = caps(tn);
                     add(path, tn, name, s, a, false);
