@@ -846,4 +846,58 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_store_finds_opaque_fields_by_exists_and_reports_their_types() {
+        use crate::search::SearchOptions;
+        use crate::index::OpType;
+        use crate::store::{LogStore, Refresh, StoreOptions};
+        let s = LogStore::new(
+            StoreOptions::default(),
+            outpost_clock::Clock::manual(1_700_000_000_000),
+        );
+        s.create_index_with(
+            "test",
+            &json!({"mappings": {"dynamic": false, "properties": {
+                "binary": {"type": "binary", "doc_values": true}, "geo_point": {"type": "geo_point"},
+                "ip": {"type": "ip"}, "byte": {"type": "byte"}, "match_only_text": {"type": "match_only_text"}}}}),
+        )
+        .unwrap();
+        let doc = br#"{"binary": "YWJjZGUxMjM0", "geo_point": [0.0, 20.0], "ip": "192.168.0.1",
+            "byte": 1, "match_only_text": "foo bar"}"#;
+        s.index_doc("test", Some("1"), doc, OpType::Index, Refresh::True)
+            .unwrap();
+        s.index_doc("test", Some("2"), b"{}", OpType::Index, Refresh::True)
+            .unwrap();
+        for field in ["binary", "geo_point", "ip", "byte", "match_only_text"] {
+            let r = s
+                .count(
+                    "test",
+                    &json!({"query": {"exists": {"field": field}}}),
+                    SearchOptions::default(),
+                )
+                .unwrap();
+            assert_eq!(r["count"], 1, "{field}");
+        }
+        let r = s
+            .count(
+                "test",
+                &json!({"query": {"term": {"ip": "192.168.0.1"}}}),
+                SearchOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(r["count"], 1);
+        let m = s.get_mapping("test").unwrap();
+        assert_eq!(
+            m["test"]["mappings"]["properties"]["geo_point"]["type"],
+            "geo_point"
+        );
+        assert_eq!(m["test"]["mappings"]["properties"]["byte"]["type"], "byte");
+        let caps = s
+            .field_caps("test", &["*".to_string()], SearchOptions::default())
+            .unwrap();
+        assert!(caps["fields"]["geo_point"]["geo_point"].is_object(), "{caps}");
+        assert!(caps["fields"]["ip"]["ip"].is_object(), "{caps}");
+        assert!(caps["fields"]["byte"]["byte"].is_object(), "{caps}");
+    }
 }
