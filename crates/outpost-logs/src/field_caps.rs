@@ -126,7 +126,10 @@ impl LogStore {
             for (path, ty) in mapping.fields() {
                 let tn = mapping.type_name(path).unwrap_or(ty.name());
                 if wanted(path) {
-                    let (s, a) = caps(tn);
+                    let (mut s, mut a) = caps(tn);
+                    // declared `index: false` / `doc_values: false` turn the capability off
+                    s &= mapping.param(path, "index") != Some(&Value::Bool(false));
+                    a &= mapping.param(path, "doc_values") != Some(&Value::Bool(false));
                     add(path, tn, name, s, a, false);
                 }
                 if let FieldType::Text { keyword: Some(_) } = ty {

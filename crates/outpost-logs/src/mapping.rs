@@ -225,6 +225,11 @@ impl Mapping {
         }
     }
 
+    /// A parameter a path was declared with (`index`, `doc_values`, `meta`, ...).
+    pub fn param(&self, path: &str, key: &str) -> Option<&Value> {
+        self.declared.get(path).and_then(|d| d.get(key))
+    }
+
     /// Whether a path was declared with a type the store keeps as an opaque value.
     fn opaque(&self, path: &str) -> bool {
         self.declared
@@ -253,6 +258,11 @@ impl Mapping {
     /// is refused with ES's `illegal_argument_exception` text; nothing is applied then.
     pub fn put(&mut self, body: &Value) -> Result<()> {
         if let Value::Object(o) = body {
+            if o.len() == 1 && matches!(o.get("_doc"), Some(Value::Object(_))) {
+                return Err(Error::IllegalArgument(
+                    "Types cannot be provided in put mapping requests".to_string(),
+                ));
+            }
             crate::admin::validate_mapping_body(o, false)?;
         }
         let mut root = Map::new();
@@ -835,7 +845,11 @@ mod tests {
         let err = m
             .put(&json!({"_doc": {"properties": {"a": {"type": "keyword"}}}}))
             .unwrap_err();
-        assert!(err.to_string().contains("cannot be nested under a type [_doc]"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "Types cannot be provided in put mapping requests"
+        );
+        assert_eq!(err.es_type(), "illegal_argument_exception");
         assert!(m.is_empty());
         for doc in [json!({".": "bar"}), json!({"..": "bar"}), json!({"foo": {".": "bar"}})] {
             let err = m.index_document(&doc, "1").unwrap_err();
@@ -860,7 +874,8 @@ mod tests {
             "test",
             &json!({"mappings": {"dynamic": false, "properties": {
                 "binary": {"type": "binary", "doc_values": true}, "geo_point": {"type": "geo_point"},
-                "ip": {"type": "ip"}, "byte": {"type": "byte"}, "match_only_text": {"type": "match_only_text"}}}}),
+                "ip": {"type": "ip"}, "byte": {"type": "byte"}, "match_only_text": {"type": "match_only_text"},
+                "n": {"type": "long", "index": false}, "f": {"type": "float", "doc_values": false}}}}),
         )
         .unwrap();
         let doc = br#"{"binary": "YWJjZGUxMjM0", "geo_point": [0.0, 20.0], "ip": "192.168.0.1",
@@ -899,5 +914,9 @@ mod tests {
         assert!(caps["fields"]["geo_point"]["geo_point"].is_object(), "{caps}");
         assert!(caps["fields"]["ip"]["ip"].is_object(), "{caps}");
         assert!(caps["fields"]["byte"]["byte"].is_object(), "{caps}");
+        assert_eq!(caps["fields"]["n"]["long"]["searchable"], false);
+        assert_eq!(caps["fields"]["n"]["long"]["aggregatable"], true);
+        assert_eq!(caps["fields"]["f"]["float"]["searchable"], true);
+        assert_eq!(caps["fields"]["f"]["float"]["aggregatable"], false);
     }
 }
