@@ -285,15 +285,19 @@ impl Mapping {
         let mut new = BTreeMap::new();
         let mut declared = BTreeMap::new();
         collect_properties(props, "", &mut new, &mut declared)?;
-        let name_of = |path: &str, ty: &FieldType, d: &BTreeMap<String, Map<String, Value>>| {
-            match d.get(path).and_then(|d| d.get("type")) {
-                Some(Value::String(t)) => t.clone(),
-                _ => ty.name().to_string(),
-            }
+        let name_of = |path: &str, ty: &FieldType, d: &BTreeMap<String, Map<String, Value>>| match d
+            .get(path)
+            .and_then(|d| d.get("type"))
+        {
+            Some(Value::String(t)) => t.clone(),
+            _ => ty.name().to_string(),
         };
         for (path, ty) in &new {
             if let Some(old) = self.fields.get(path) {
-                let (was, now) = (name_of(path, old, &self.declared), name_of(path, ty, &declared));
+                let (was, now) = (
+                    name_of(path, old, &self.declared),
+                    name_of(path, ty, &declared),
+                );
                 if was != now && !(*old == FieldType::Object && *ty == FieldType::Object) {
                     return Err(Error::IllegalArgument(format!(
                         "mapper [{path}] cannot be changed from type [{was}] to [{now}]"
@@ -507,20 +511,20 @@ impl Mapping {
                 }
                 (_, Some(d)) => Value::Object(d.clone()),
                 (ty, None) => match ty {
-                FieldType::Object => json!({"properties": {}}),
-                FieldType::Text {
-                    keyword: Some(above),
-                } => json!({
-                    "type": "text",
-                    "fields": {"keyword": {"type": "keyword", "ignore_above": above}}
-                }),
-                FieldType::Keyword {
-                    ignore_above: Some(above),
-                } => {
-                    json!({"type": "keyword", "ignore_above": above})
-                }
-                other => json!({"type": other.name()}),
-            },
+                    FieldType::Object => json!({"properties": {}}),
+                    FieldType::Text {
+                        keyword: Some(above),
+                    } => json!({
+                        "type": "text",
+                        "fields": {"keyword": {"type": "keyword", "ignore_above": above}}
+                    }),
+                    FieldType::Keyword {
+                        ignore_above: Some(above),
+                    } => {
+                        json!({"type": "keyword", "ignore_above": above})
+                    }
+                    other => json!({"type": other.name()}),
+                },
             };
             insert_path(&mut root, &segs, def);
         }
@@ -762,10 +766,15 @@ mod tests {
             "geo": {"type": "geo_point"}, "shape": {"type": "geo_shape"},
             "r": {"type": "integer_range"}, "v": {"type": "dense_vector", "dims": 2},
             "fl": {"type": "flattened"}, "ip": {"type": "ip"}}}))
-        .unwrap();
-        for (i, geo) in [json!([0.0, 20.0]), json!({"lat": 1.5, "lon": 2}), json!("1,2"), json!(7)]
-            .iter()
-            .enumerate()
+            .unwrap();
+        for (i, geo) in [
+            json!([0.0, 20.0]),
+            json!({"lat": 1.5, "lon": 2}),
+            json!("1,2"),
+            json!(7),
+        ]
+        .iter()
+        .enumerate()
         {
             let leaves = m
                 .index_document(&json!({"geo": geo}), &i.to_string())
@@ -791,7 +800,10 @@ mod tests {
         assert_eq!(m.type_name("r"), Some("integer_range"));
         let out = m.to_es_json();
         assert_eq!(out["properties"]["geo"], json!({"type": "geo_point"}));
-        assert_eq!(out["properties"]["v"], json!({"type": "dense_vector", "dims": 2}));
+        assert_eq!(
+            out["properties"]["v"],
+            json!({"type": "dense_vector", "dims": 2})
+        );
         assert_eq!(out["dynamic"], json!(false));
         // a mapping reloaded from its own output is the same
         let mut again = Mapping::default();
@@ -827,10 +839,15 @@ mod tests {
             "mapper [i] cannot be changed from type [integer] to [long]"
         );
         // values still index by their stored type
-        let leaves = m.index_document(&json!({"i": "5", "hf": 1.5}), "1").unwrap();
+        let leaves = m
+            .index_document(&json!({"i": "5", "hf": 1.5}), "1")
+            .unwrap();
         assert_eq!(
             leaves,
-            vec![("i".into(), Leaf::Long(5)), ("hf".into(), Leaf::Double(1.5))]
+            vec![
+                ("i".into(), Leaf::Long(5)),
+                ("hf".into(), Leaf::Double(1.5))
+            ]
         );
     }
 
@@ -841,7 +858,10 @@ mod tests {
             .put(&json!({"properties": {"": {"type": "keyword"}}}))
             .unwrap_err();
         assert_eq!(err.es_type(), "illegal_argument_exception");
-        assert!(err.to_string().contains("field name cannot be an empty string"));
+        assert!(
+            err.to_string()
+                .contains("field name cannot be an empty string")
+        );
         let err = m
             .put(&json!({"_doc": {"properties": {"a": {"type": "keyword"}}}}))
             .unwrap_err();
@@ -851,7 +871,11 @@ mod tests {
         );
         assert_eq!(err.es_type(), "illegal_argument_exception");
         assert!(m.is_empty());
-        for doc in [json!({".": "bar"}), json!({"..": "bar"}), json!({"foo": {".": "bar"}})] {
+        for doc in [
+            json!({".": "bar"}),
+            json!({"..": "bar"}),
+            json!({"foo": {".": "bar"}}),
+        ] {
             let err = m.index_document(&doc, "1").unwrap_err();
             assert_eq!(err.es_type(), "mapper_parsing_exception");
             assert_eq!(
@@ -863,8 +887,8 @@ mod tests {
 
     #[test]
     fn a_store_finds_opaque_fields_by_exists_and_reports_their_types() {
-        use crate::search::SearchOptions;
         use crate::index::OpType;
+        use crate::search::SearchOptions;
         use crate::store::{LogStore, Refresh, StoreOptions};
         let s = LogStore::new(
             StoreOptions::default(),
@@ -911,7 +935,10 @@ mod tests {
         let caps = s
             .field_caps("test", &["*".to_string()], SearchOptions::default())
             .unwrap();
-        assert!(caps["fields"]["geo_point"]["geo_point"].is_object(), "{caps}");
+        assert!(
+            caps["fields"]["geo_point"]["geo_point"].is_object(),
+            "{caps}"
+        );
         assert!(caps["fields"]["ip"]["ip"].is_object(), "{caps}");
         assert!(caps["fields"]["byte"]["byte"].is_object(), "{caps}");
         assert_eq!(caps["fields"]["n"]["long"]["searchable"], false);
