@@ -3,7 +3,7 @@
 //! indices. Mapped fields, their `.keyword` multi-fields, object parents, and the metadata
 //! fields Elasticsearch 8 lists (`_id`, `_index`, `_source`, ...).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
@@ -102,6 +102,9 @@ impl LogStore {
         }
         // field -> type -> entry
         let mut out: BTreeMap<String, BTreeMap<String, TypeEntry>> = BTreeMap::new();
+        // (field, type) -> declared `meta` key -> the values the indices give it
+        type Metas = BTreeMap<(String, String), BTreeMap<String, BTreeSet<String>>>;
+        let mut metas: Metas = BTreeMap::new();
         let mut add = |field: &str, ty: &str, index: &str, s: bool, a: bool, meta: bool| {
             let e = out
                 .entry(field.to_string())
@@ -131,6 +134,13 @@ impl LogStore {
                     s &= mapping.param(path, "index") != Some(&Value::Bool(false));
                     a &= mapping.param(path, "doc_values") != Some(&Value::Bool(false));
                     add(path, tn, name, s, a, false);
+                    if let Some(Value::Object(m)) = mapping.param(path, "meta") {
+                        let e = metas.entry((path.to_string(), tn.to_string())).or_default();
+                        for (k, v) in m {
+                            let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                            e.entry(k.clone()).or_default().insert(v);
+                        }
+                    }
                 }
                 if let FieldType::Text { keyword: Some(_) } = ty {
                     let twin = format!("{path}.keyword");
@@ -178,12 +188,16 @@ impl LogStore {
             let mut tmap = Map::new();
             for (ty, e) in types {
                 let mut o = Map::new();
+                let meta = metas.remove(&(field.clone(), ty.clone()));
                 o.insert("type".into(), json!(ty));
                 o.insert("metadata_field".into(), json!(e.metadata));
                 o.insert("searchable".into(), json!(e.searchable));
                 o.insert("aggregatable".into(), json!(e.aggregatable));
                 if several {
                     o.insert("indices".into(), json!(e.indices));
+                }
+                if let Some(meta) = meta {
+                    o.insert("meta".into(), json!(meta));
                 }
                 tmap.insert(ty, Value::Object(o));
             }

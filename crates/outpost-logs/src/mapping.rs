@@ -945,5 +945,21 @@ mod tests {
         assert_eq!(caps["fields"]["n"]["long"]["aggregatable"], true);
         assert_eq!(caps["fields"]["f"]["float"]["searchable"], true);
         assert_eq!(caps["fields"]["f"]["float"]["aggregatable"], false);
+        // declared `meta` merges across indices, values as sorted lists
+        for (name, unit) in [("m1", "ms"), ("m2", "ns")] {
+            s.create_index_with(
+                name,
+                &json!({"mappings": {"properties": {"latency": {"type": "long",
+                    "meta": {"unit": unit, "metric_type": "gauge"}}}}}),
+            )
+            .unwrap();
+        }
+        let caps = s
+            .field_caps("m1,m2", &["latency".to_string()], SearchOptions::default())
+            .unwrap();
+        assert_eq!(
+            caps["fields"]["latency"]["long"]["meta"],
+            json!({"metric_type": ["gauge"], "unit": ["ms", "ns"]})
+        );
     }
 }
