@@ -42,6 +42,9 @@ struct TypeEntry {
     searchable: bool,
     aggregatable: bool,
     metadata: bool,
+    /// Indices where the field is not searchable / not aggregatable.
+    non_searchable: Vec<String>,
+    non_aggregatable: Vec<String>,
 }
 
 impl LogStore {
@@ -111,11 +114,19 @@ impl LogStore {
                 .or_default()
                 .entry(ty.to_string())
                 .or_default();
+            let first = e.indices.is_empty();
             if e.indices.last().is_none_or(|n| n != index) {
                 e.indices.push(index.to_string());
+                if !s {
+                    e.non_searchable.push(index.to_string());
+                }
+                if !a {
+                    e.non_aggregatable.push(index.to_string());
+                }
             }
-            e.searchable = s;
-            e.aggregatable = a;
+            // capable only where every index is
+            e.searchable = s && (first || e.searchable);
+            e.aggregatable = a && (first || e.aggregatable);
             e.metadata = meta;
         };
         for idx in &indices {
@@ -177,6 +188,7 @@ impl LogStore {
                             searchable: false,
                             aggregatable: false,
                             metadata: false,
+                            ..TypeEntry::default()
                         },
                     );
                 }
@@ -195,6 +207,13 @@ impl LogStore {
                 o.insert("aggregatable".into(), json!(e.aggregatable));
                 if several {
                     o.insert("indices".into(), json!(e.indices));
+                }
+                // the indices that differ, when the indices disagree
+                if !e.non_searchable.is_empty() && e.non_searchable.len() < e.indices.len() {
+                    o.insert("non_searchable_indices".into(), json!(e.non_searchable));
+                }
+                if !e.non_aggregatable.is_empty() && e.non_aggregatable.len() < e.indices.len() {
+                    o.insert("non_aggregatable_indices".into(), json!(e.non_aggregatable));
                 }
                 if let Some(meta) = meta {
                     o.insert("meta".into(), json!(meta));

@@ -945,11 +945,12 @@ mod tests {
         assert_eq!(caps["fields"]["n"]["long"]["aggregatable"], true);
         assert_eq!(caps["fields"]["f"]["float"]["searchable"], true);
         assert_eq!(caps["fields"]["f"]["float"]["aggregatable"], false);
-        // declared `meta` merges across indices, values as sorted lists
-        for (name, unit) in [("m1", "ms"), ("m2", "ns")] {
+        // declared `meta` merges across indices, values as sorted lists; capabilities hold
+        // where every index has them, the others are named
+        for (name, unit, index) in [("m1", "ms", false), ("m2", "ns", true)] {
             s.create_index_with(
                 name,
-                &json!({"mappings": {"properties": {"latency": {"type": "long",
+                &json!({"mappings": {"properties": {"latency": {"type": "long", "index": index,
                     "meta": {"unit": unit, "metric_type": "gauge"}}}}}),
             )
             .unwrap();
@@ -961,5 +962,11 @@ mod tests {
             caps["fields"]["latency"]["long"]["meta"],
             json!({"metric_type": ["gauge"], "unit": ["ms", "ns"]})
         );
+        assert_eq!(caps["fields"]["latency"]["long"]["searchable"], false);
+        assert_eq!(
+            caps["fields"]["latency"]["long"]["non_searchable_indices"],
+            json!(["m1"])
+        );
+        assert!(caps["fields"]["latency"]["long"]["non_aggregatable_indices"].is_null());
     }
 }
