@@ -225,6 +225,12 @@ impl Mapping {
         }
     }
 
+    /// Whether the root mapping says `dynamic: false`: new fields are kept in `_source` only.
+    fn dynamic_off(&self) -> bool {
+        matches!(self.root.get("dynamic"), Some(Value::Bool(false)))
+            || matches!(self.root.get("dynamic"), Some(Value::String(s)) if s == "false")
+    }
+
     /// A parameter a path was declared with (`index`, `doc_values`, `meta`, ...).
     pub fn param(&self, path: &str, key: &str) -> Option<&Value> {
         self.declared.get(path).and_then(|d| d.get(key))
@@ -449,11 +455,19 @@ impl Mapping {
                 Ok(())
             }
             Value::Object(obj) => {
+                if self.dynamic_off() && self.lookup(path, &w.added).is_none() {
+                    // kept in `_source` only
+                    return Ok(());
+                }
                 self.ensure_object(path, &mut w.added)?;
                 self.walk_object(obj, path, id, w)
             }
             _ => {
                 let known = self.lookup(path, &w.added);
+                if known.is_none() && self.dynamic_off() {
+                    // kept in `_source` only
+                    return Ok(());
+                }
                 let dynamic = if known.is_none() {
                     Some(dynamic_type(value))
                 } else {
@@ -795,6 +809,13 @@ mod tests {
         assert!(leaves.contains(&("ip".into(), Leaf::Keyword("192.168.0.1".into()))));
         // nothing below an opaque field was mapped dynamically
         assert!(m.fields().all(|(p, _)| !p.contains('.')), "{m:?}");
+        // `dynamic: false`: unmapped fields stay in `_source` only
+        let leaves = m
+            .index_document(&json!({"new": 1, "obj": {"a": "b"}, "ip": "::1"}), "y")
+            .unwrap();
+        assert_eq!(leaves, vec![("ip".into(), Leaf::Keyword("::1".into()))]);
+        assert_eq!(m.get("new"), None);
+        assert_eq!(m.get("obj"), None);
         assert_eq!(m.type_name("geo"), Some("geo_point"));
         assert_eq!(m.type_name("ip"), Some("ip"));
         assert_eq!(m.type_name("r"), Some("integer_range"));
