@@ -3,7 +3,7 @@
 //! indices. Mapped fields, their `.keyword` multi-fields, object parents, and the metadata
 //! fields Elasticsearch 8 lists (`_id`, `_index`, `_source`, ...).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
@@ -30,7 +30,7 @@ const METADATA_FIELDS: &[(&str, bool, bool)] = &[
 /// Searchable and aggregatable of a mapped type.
 fn caps(ty: &str) -> (bool, bool) {
     match ty {
-        "text" => (true, false),
+        "text" | "match_only_text" => (true, false),
         "object" | "nested" => (false, false),
         _ => (true, true),
     }
@@ -42,6 +42,9 @@ struct TypeEntry {
     searchable: bool,
     aggregatable: bool,
     metadata: bool,
+    /// Indices where the field is not searchable / not aggregatable.
+    non_searchable: Vec<String>,
+    non_aggregatable: Vec<String>,
 }
 
 impl LogStore {
@@ -102,17 +105,28 @@ impl LogStore {
         }
         // field -> type -> entry
         let mut out: BTreeMap<String, BTreeMap<String, TypeEntry>> = BTreeMap::new();
+        // (field, type) -> declared `meta` key -> the values the indices give it
+        type Metas = BTreeMap<(String, String), BTreeMap<String, BTreeSet<String>>>;
+        let mut metas: Metas = BTreeMap::new();
         let mut add = |field: &str, ty: &str, index: &str, s: bool, a: bool, meta: bool| {
             let e = out
                 .entry(field.to_string())
                 .or_default()
                 .entry(ty.to_string())
                 .or_default();
+            let first = e.indices.is_empty();
             if e.indices.last().is_none_or(|n| n != index) {
                 e.indices.push(index.to_string());
+                if !s {
+                    e.non_searchable.push(index.to_string());
+                }
+                if !a {
+                    e.non_aggregatable.push(index.to_string());
+                }
             }
-            e.searchable = s;
-            e.aggregatable = a;
+            // capable only where every index is
+            e.searchable = s && (first || e.searchable);
+            e.aggregatable = a && (first || e.aggregatable);
             e.metadata = meta;
         };
         for idx in &indices {
@@ -124,10 +138,20 @@ impl LogStore {
             }
             let mapping = idx.mapping();
             for (path, ty) in mapping.fields() {
-                let tn = ty.name();
+                let tn = mapping.type_name(path).unwrap_or(ty.name());
                 if wanted(path) {
-                    let (s, a) = caps(tn);
+                    let (mut s, mut a) = caps(tn);
+                    // declared `index: false` / `doc_values: false` turn the capability off
+                    s &= mapping.param(path, "index") != Some(&Value::Bool(false));
+                    a &= mapping.param(path, "doc_values") != Some(&Value::Bool(false));
                     add(path, tn, name, s, a, false);
+                    if let Some(Value::Object(m)) = mapping.param(path, "meta") {
+                        let e = metas.entry((path.to_string(), tn.to_string())).or_default();
+                        for (k, v) in m {
+                            let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                            e.entry(k.clone()).or_default().insert(v);
+                        }
+                    }
                 }
                 if let FieldType::Text { keyword: Some(_) } = ty {
                     let twin = format!("{path}.keyword");
@@ -164,6 +188,7 @@ impl LogStore {
                             searchable: false,
                             aggregatable: false,
                             metadata: false,
+                            ..TypeEntry::default()
                         },
                     );
                 }
@@ -175,12 +200,23 @@ impl LogStore {
             let mut tmap = Map::new();
             for (ty, e) in types {
                 let mut o = Map::new();
+                let meta = metas.remove(&(field.clone(), ty.clone()));
                 o.insert("type".into(), json!(ty));
                 o.insert("metadata_field".into(), json!(e.metadata));
                 o.insert("searchable".into(), json!(e.searchable));
                 o.insert("aggregatable".into(), json!(e.aggregatable));
                 if several {
                     o.insert("indices".into(), json!(e.indices));
+                }
+                // the indices that differ, when the indices disagree
+                if !e.non_searchable.is_empty() && e.non_searchable.len() < e.indices.len() {
+                    o.insert("non_searchable_indices".into(), json!(e.non_searchable));
+                }
+                if !e.non_aggregatable.is_empty() && e.non_aggregatable.len() < e.indices.len() {
+                    o.insert("non_aggregatable_indices".into(), json!(e.non_aggregatable));
+                }
+                if let Some(meta) = meta {
+                    o.insert("meta".into(), json!(meta));
                 }
                 tmap.insert(ty, Value::Object(o));
             }

@@ -70,7 +70,7 @@ impl FieldType {
             "float" | "half_float" | "scaled_float" => FieldType::Double("float"),
             "boolean" => FieldType::Boolean,
             "date" | "date_nanos" => FieldType::Date,
-            "object" | "nested" | "flattened" => FieldType::Object,
+            "object" | "nested" => FieldType::Object,
             // types outside the store's model, kept so index templates (Logstash's ECS, Filebeat's)
             // load: exact values as keywords, structured values as objects, scores as doubles
             "ip" | "version" | "binary" | "alias" | "join" => {
@@ -80,11 +80,28 @@ impl FieldType {
                 FieldType::Text { keyword: None }
             }
             "token_count" => FieldType::Long,
-            "rank_feature" | "dense_vector" => FieldType::Double("float"),
-            "geo_point"
+            "rank_feature" => FieldType::Double("float"),
+            t if is_opaque(t) => FieldType::Object,
+            other => {
+                return Err(Error::MapperParsing(format!(
+                    "no handler for type [{other}] declared on field"
+                )));
+            }
+        })
+    }
+}
+
+/// Types the store cannot index natively: any JSON value is accepted, kept in `_source`,
+/// marked present for `exists` and indexed as one exact value (its text or its JSON).
+fn is_opaque(ty: &str) -> bool {
+    matches!(
+        ty,
+        "geo_point"
             | "geo_shape"
             | "point"
             | "shape"
+            | "flattened"
+            | "dense_vector"
             | "histogram"
             | "rank_features"
             | "sparse_vector"
@@ -95,14 +112,8 @@ impl FieldType {
             | "long_range"
             | "double_range"
             | "date_range"
-            | "ip_range" => FieldType::Object,
-            other => {
-                return Err(Error::MapperParsing(format!(
-                    "no handler for type [{other}] declared on field"
-                )));
-            }
-        })
-    }
+            | "ip_range"
+    )
 }
 
 fn ignore_above(def: &Value) -> Option<usize> {
@@ -176,12 +187,62 @@ pub(crate) struct Walked<'v> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Mapping {
     fields: BTreeMap<String, FieldType>,
+    /// Explicitly declared definitions (without `properties`), echoed by `_mapping`.
+    declared: BTreeMap<String, Map<String, Value>>,
+    /// Root-level parameters (`dynamic`, `_source`, `_meta`, ...), echoed by `_mapping`.
+    root: Map<String, Value>,
 }
+
+/// Root-level mapping parameters (not field names).
+const ROOT_PARAMS: &[&str] = &[
+    "dynamic",
+    "date_detection",
+    "numeric_detection",
+    "dynamic_templates",
+    "dynamic_date_formats",
+    "runtime",
+    "enabled",
+    "subobjects",
+    "_source",
+    "_meta",
+    "_routing",
+    "_field_names",
+    "_data_stream_timestamp",
+];
 
 impl Mapping {
     /// The type of a dotted path, if mapped.
     pub fn get(&self, path: &str) -> Option<&FieldType> {
         self.fields.get(path)
+    }
+
+    /// The type name a path was declared with (`integer`, `ip`, `geo_point`, ...), else the
+    /// name of its stored type.
+    pub fn type_name(&self, path: &str) -> Option<&str> {
+        match self.declared.get(path).and_then(|d| d.get("type")) {
+            Some(Value::String(t)) => Some(t.as_str()),
+            _ => self.fields.get(path).map(FieldType::name),
+        }
+    }
+
+    /// Whether the root mapping says `dynamic: false`: new fields are kept in `_source` only.
+    fn dynamic_off(&self) -> bool {
+        matches!(self.root.get("dynamic"), Some(Value::Bool(false)))
+            || matches!(self.root.get("dynamic"), Some(Value::String(s)) if s == "false")
+    }
+
+    /// A parameter a path was declared with (`index`, `doc_values`, `meta`, ...).
+    pub fn param(&self, path: &str, key: &str) -> Option<&Value> {
+        self.declared.get(path).and_then(|d| d.get(key))
+    }
+
+    /// Whether a path was declared with a type the store keeps as an opaque value.
+    fn opaque(&self, path: &str) -> bool {
+        self.declared
+            .get(path)
+            .and_then(|d| d.get("type"))
+            .and_then(Value::as_str)
+            .is_some_and(is_opaque)
     }
 
     /// All mapped paths with their types, in path order.
@@ -202,21 +263,65 @@ impl Mapping {
     /// Applies an explicit `{"properties": {...}}` mapping. A path that already has another type
     /// is refused with ES's `illegal_argument_exception` text; nothing is applied then.
     pub fn put(&mut self, body: &Value) -> Result<()> {
-        let props = body.get("properties").unwrap_or(body);
+        if let Value::Object(o) = body {
+            if o.len() == 1 && matches!(o.get("_doc"), Some(Value::Object(_))) {
+                return Err(Error::IllegalArgument(
+                    "Types cannot be provided in put mapping requests".to_string(),
+                ));
+            }
+            crate::admin::validate_mapping_body(o, false)?;
+        }
+        let mut root = Map::new();
+        let mut rest = Map::new();
+        if let Value::Object(o) = body {
+            for (k, v) in o {
+                if ROOT_PARAMS.contains(&k.as_str()) {
+                    root.insert(k.clone(), v.clone());
+                } else {
+                    rest.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let rest = Value::Object(rest);
+        let props = match body.get("properties") {
+            Some(p) => p,
+            None if body.is_object() => &rest,
+            None => body,
+        };
         let mut new = BTreeMap::new();
-        collect_properties(props, "", &mut new)?;
+        let mut declared = BTreeMap::new();
+        collect_properties(props, "", &mut new, &mut declared)?;
+        let name_of = |path: &str, ty: &FieldType, d: &BTreeMap<String, Map<String, Value>>| match d
+            .get(path)
+            .and_then(|d| d.get("type"))
+        {
+            Some(Value::String(t)) => t.clone(),
+            _ => ty.name().to_string(),
+        };
         for (path, ty) in &new {
-            if let Some(old) = self.fields.get(path)
-                && old.name() != ty.name()
-            {
-                return Err(Error::IllegalArgument(format!(
-                    "mapper [{path}] cannot be changed from type [{}] to [{}]",
-                    old.name(),
-                    ty.name()
-                )));
+            if let Some(old) = self.fields.get(path) {
+                let (was, now) = (
+                    name_of(path, old, &self.declared),
+                    name_of(path, ty, &declared),
+                );
+                if was != now && !(*old == FieldType::Object && *ty == FieldType::Object) {
+                    return Err(Error::IllegalArgument(format!(
+                        "mapper [{path}] cannot be changed from type [{was}] to [{now}]"
+                    )));
+                }
             }
         }
         self.fields.extend(new);
+        self.root.extend(root);
+        for (path, def) in declared {
+            match self.declared.get_mut(&path) {
+                // parameters given again are updated, others kept
+                Some(old) => old.extend(def),
+                None => {
+                    self.declared.insert(path, def);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -282,6 +387,11 @@ impl Mapping {
         let base = path.len();
         for (key, value) in obj {
             let kb = key.as_bytes();
+            if !kb.is_empty() && kb.iter().all(|b| *b == b'.') {
+                return Err(Error::MapperParsing(
+                    "field name cannot contain only the character [.]".to_string(),
+                ));
+            }
             if kb.is_empty() || kb[0] == b'.' || kb[kb.len() - 1] == b'.' || key.contains("..") {
                 return Err(Error::MapperParsing(format!(
                     "field name cannot be an empty string or contain empty segments [{key}]"
@@ -328,6 +438,16 @@ impl Mapping {
     ) -> Result<()> {
         match value {
             Value::Null => Ok(()),
+            Value::Array(_) | Value::Object(_)
+                if self.fields.get(path.as_str()) == Some(&FieldType::Object)
+                    && self.opaque(path) =>
+            {
+                let start = w.paths.len();
+                w.paths.push_str(path);
+                let leaf = LeafRef::Keyword(Cow::Owned(value.to_string()));
+                w.leaves.push((start..w.paths.len(), leaf));
+                Ok(())
+            }
             Value::Array(items) => {
                 for item in items {
                     self.walk_value(item, path, id, w)?;
@@ -335,11 +455,19 @@ impl Mapping {
                 Ok(())
             }
             Value::Object(obj) => {
+                if self.dynamic_off() && self.lookup(path, &w.added).is_none() {
+                    // kept in `_source` only
+                    return Ok(());
+                }
                 self.ensure_object(path, &mut w.added)?;
                 self.walk_object(obj, path, id, w)
             }
             _ => {
                 let known = self.lookup(path, &w.added);
+                if known.is_none() && self.dynamic_off() {
+                    // kept in `_source` only
+                    return Ok(());
+                }
                 let dynamic = if known.is_none() {
                     Some(dynamic_type(value))
                 } else {
@@ -348,7 +476,16 @@ impl Mapping {
                 let Some(ty) = known.or(dynamic.as_ref()) else {
                     return Ok(());
                 };
-                let leaf = convert(value, ty).ok_or_else(|| {
+                let opaque = *ty == FieldType::Object && known.is_some() && self.opaque(path);
+                let leaf = if opaque {
+                    Some(Some(LeafRef::Keyword(match value {
+                        Value::String(s) => Cow::Borrowed(s.as_str()),
+                        other => Cow::Owned(other.to_string()),
+                    })))
+                } else {
+                    convert(value, ty)
+                };
+                let leaf = leaf.ok_or_else(|| {
                     if *ty == FieldType::Object {
                         Error::MapperParsing(format!(
                             "object mapping for [{path}] tried to parse field [{path}] as object, but found a concrete value"
@@ -379,24 +516,40 @@ impl Mapping {
         let mut root = Map::new();
         for (path, ty) in &self.fields {
             let segs: Vec<&str> = path.split('.').collect();
-            let def = match ty {
-                FieldType::Object => json!({"properties": {}}),
-                FieldType::Text {
-                    keyword: Some(above),
-                } => json!({
-                    "type": "text",
-                    "fields": {"keyword": {"type": "keyword", "ignore_above": above}}
-                }),
-                FieldType::Keyword {
-                    ignore_above: Some(above),
-                } => {
-                    json!({"type": "keyword", "ignore_above": above})
+            let declared = self.declared.get(path);
+            let def = match (ty, declared) {
+                (FieldType::Object, Some(d)) if !self.opaque(path) => {
+                    let mut d = d.clone();
+                    d.insert("properties".into(), json!({}));
+                    Value::Object(d)
                 }
-                other => json!({"type": other.name()}),
+                (_, Some(d)) => Value::Object(d.clone()),
+                (ty, None) => match ty {
+                    FieldType::Object => json!({"properties": {}}),
+                    FieldType::Text {
+                        keyword: Some(above),
+                    } => json!({
+                        "type": "text",
+                        "fields": {"keyword": {"type": "keyword", "ignore_above": above}}
+                    }),
+                    FieldType::Keyword {
+                        ignore_above: Some(above),
+                    } => {
+                        json!({"type": "keyword", "ignore_above": above})
+                    }
+                    other => json!({"type": other.name()}),
+                },
             };
             insert_path(&mut root, &segs, def);
         }
-        json!({ "properties": root })
+        if root.is_empty() && self.root.is_empty() {
+            return json!({});
+        }
+        let mut out = self.root.clone();
+        if !root.is_empty() {
+            out.insert("properties".into(), Value::Object(root));
+        }
+        Value::Object(out)
     }
 }
 
@@ -428,6 +581,7 @@ fn collect_properties(
     props: &Value,
     prefix: &str,
     out: &mut BTreeMap<String, FieldType>,
+    declared: &mut BTreeMap<String, Map<String, Value>>,
 ) -> Result<()> {
     let Some(obj) = props.as_object() else {
         return Err(Error::MapperParsing(
@@ -440,13 +594,20 @@ fn collect_properties(
         } else {
             format!("{prefix}.{name}")
         };
-        if let Some(sub) = def.get("properties") {
+        let mut params = def.as_object().cloned().unwrap_or_default();
+        if let Some(sub) = params.remove("properties") {
             out.insert(path.clone(), FieldType::Object);
-            collect_properties(sub, &path, out)?;
+            if !params.is_empty() {
+                declared.insert(path.clone(), params);
+            }
+            collect_properties(&sub, &path, out, declared)?;
             continue;
         }
         let ty_name = def.get("type").and_then(Value::as_str).unwrap_or("object");
-        out.insert(path, FieldType::from_explicit(ty_name, def)?);
+        out.insert(path.clone(), FieldType::from_explicit(ty_name, def)?);
+        if !params.is_empty() {
+            declared.insert(path, params);
+        }
     }
     Ok(())
 }
@@ -610,5 +771,223 @@ mod tests {
             m.put(&json!({"properties": {"x": {"type": "geo_shape_nope"}}}))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn opaque_types_accept_any_value_and_keep_their_names() {
+        let mut m = Mapping::default();
+        m.put(&json!({"dynamic": false, "properties": {
+            "geo": {"type": "geo_point"}, "shape": {"type": "geo_shape"},
+            "r": {"type": "integer_range"}, "v": {"type": "dense_vector", "dims": 2},
+            "fl": {"type": "flattened"}, "ip": {"type": "ip"}}}))
+            .unwrap();
+        for (i, geo) in [
+            json!([0.0, 20.0]),
+            json!({"lat": 1.5, "lon": 2}),
+            json!("1,2"),
+            json!(7),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let leaves = m
+                .index_document(&json!({"geo": geo}), &i.to_string())
+                .unwrap();
+            assert_eq!(leaves.len(), 1, "{geo}");
+            assert_eq!(leaves[0].0, "geo");
+        }
+        let leaves = m
+            .index_document(
+                &json!({"shape": {"type": "point", "coordinates": [1, 2]},
+                    "r": {"gte": 1, "lte": 5}, "v": [0.5, 1.5], "fl": {"a": {"b": "c"}},
+                    "ip": "192.168.0.1"}),
+                "x",
+            )
+            .unwrap();
+        let paths: Vec<&str> = leaves.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["shape", "r", "v", "fl", "ip"]);
+        assert!(leaves.contains(&("ip".into(), Leaf::Keyword("192.168.0.1".into()))));
+        // nothing below an opaque field was mapped dynamically
+        assert!(m.fields().all(|(p, _)| !p.contains('.')), "{m:?}");
+        // `dynamic: false`: unmapped fields stay in `_source` only
+        let leaves = m
+            .index_document(&json!({"new": 1, "obj": {"a": "b"}, "ip": "::1"}), "y")
+            .unwrap();
+        assert_eq!(leaves, vec![("ip".into(), Leaf::Keyword("::1".into()))]);
+        assert_eq!(m.get("new"), None);
+        assert_eq!(m.get("obj"), None);
+        assert_eq!(m.type_name("geo"), Some("geo_point"));
+        assert_eq!(m.type_name("ip"), Some("ip"));
+        assert_eq!(m.type_name("r"), Some("integer_range"));
+        let out = m.to_es_json();
+        assert_eq!(out["properties"]["geo"], json!({"type": "geo_point"}));
+        assert_eq!(
+            out["properties"]["v"],
+            json!({"type": "dense_vector", "dims": 2})
+        );
+        assert_eq!(out["dynamic"], json!(false));
+        // a mapping reloaded from its own output is the same
+        let mut again = Mapping::default();
+        again.put(&out).unwrap();
+        assert_eq!(again, m);
+    }
+
+    #[test]
+    fn mapping_echoes_declared_types_and_parameters() {
+        assert_eq!(Mapping::default().to_es_json(), json!({}));
+        let mut m = Mapping::default();
+        let decl = json!({"properties": {
+            "i": {"type": "integer", "store": true, "null_value": 0},
+            "s": {"type": "short", "index": false, "doc_values": false},
+            "b": {"type": "byte", "meta": {"unit": "ms"}},
+            "hf": {"type": "half_float"},
+            "sf": {"type": "scaled_float", "scaling_factor": 100},
+            "d": {"type": "date", "format": "yyyy-MM-dd"},
+            "k": {"type": "keyword", "ignore_above": 10},
+            "t": {"type": "text", "analyzer": "whitespace", "search_analyzer": "standard",
+                  "fields": {"raw": {"type": "keyword"}, "en": {"type": "text", "analyzer": "english"}}},
+            "o": {"type": "nested", "properties": {"x": {"type": "long"}}}}});
+        m.put(&decl).unwrap();
+        assert_eq!(m.to_es_json(), decl);
+        assert_eq!(m.get("i"), Some(&FieldType::Long));
+        assert_eq!(m.get("sf"), Some(&FieldType::Double("float")));
+        // integer → long is a type change, as in ES
+        let err = m
+            .put(&json!({"properties": {"i": {"type": "long"}}}))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mapper [i] cannot be changed from type [integer] to [long]"
+        );
+        // values still index by their stored type
+        let leaves = m
+            .index_document(&json!({"i": "5", "hf": 1.5}), "1")
+            .unwrap();
+        assert_eq!(
+            leaves,
+            vec![
+                ("i".into(), Leaf::Long(5)),
+                ("hf".into(), Leaf::Double(1.5))
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_field_names_are_refused() {
+        let mut m = Mapping::default();
+        let err = m
+            .put(&json!({"properties": {"": {"type": "keyword"}}}))
+            .unwrap_err();
+        assert_eq!(err.es_type(), "illegal_argument_exception");
+        assert!(
+            err.to_string()
+                .contains("field name cannot be an empty string")
+        );
+        let err = m
+            .put(&json!({"_doc": {"properties": {"a": {"type": "keyword"}}}}))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Types cannot be provided in put mapping requests"
+        );
+        assert_eq!(err.es_type(), "illegal_argument_exception");
+        assert!(m.is_empty());
+        for doc in [
+            json!({".": "bar"}),
+            json!({"..": "bar"}),
+            json!({"foo": {".": "bar"}}),
+        ] {
+            let err = m.index_document(&doc, "1").unwrap_err();
+            assert_eq!(err.es_type(), "mapper_parsing_exception");
+            assert_eq!(
+                err.to_string(),
+                "field name cannot contain only the character [.]"
+            );
+        }
+    }
+
+    #[test]
+    fn a_store_finds_opaque_fields_by_exists_and_reports_their_types() {
+        use crate::index::OpType;
+        use crate::search::SearchOptions;
+        use crate::store::{LogStore, Refresh, StoreOptions};
+        let s = LogStore::new(
+            StoreOptions::default(),
+            outpost_clock::Clock::manual(1_700_000_000_000),
+        );
+        s.create_index_with(
+            "test",
+            &json!({"mappings": {"dynamic": false, "properties": {
+                "binary": {"type": "binary", "doc_values": true}, "geo_point": {"type": "geo_point"},
+                "ip": {"type": "ip"}, "byte": {"type": "byte"}, "match_only_text": {"type": "match_only_text"},
+                "n": {"type": "long", "index": false}, "f": {"type": "float", "doc_values": false}}}}),
+        )
+        .unwrap();
+        let doc = br#"{"binary": "YWJjZGUxMjM0", "geo_point": [0.0, 20.0], "ip": "192.168.0.1",
+            "byte": 1, "match_only_text": "foo bar"}"#;
+        s.index_doc("test", Some("1"), doc, OpType::Index, Refresh::True)
+            .unwrap();
+        s.index_doc("test", Some("2"), b"{}", OpType::Index, Refresh::True)
+            .unwrap();
+        for field in ["binary", "geo_point", "ip", "byte", "match_only_text"] {
+            let r = s
+                .count(
+                    "test",
+                    &json!({"query": {"exists": {"field": field}}}),
+                    SearchOptions::default(),
+                )
+                .unwrap();
+            assert_eq!(r["count"], 1, "{field}");
+        }
+        let r = s
+            .count(
+                "test",
+                &json!({"query": {"term": {"ip": "192.168.0.1"}}}),
+                SearchOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(r["count"], 1);
+        let m = s.get_mapping("test").unwrap();
+        assert_eq!(
+            m["test"]["mappings"]["properties"]["geo_point"]["type"],
+            "geo_point"
+        );
+        assert_eq!(m["test"]["mappings"]["properties"]["byte"]["type"], "byte");
+        let caps = s
+            .field_caps("test", &["*".to_string()], SearchOptions::default())
+            .unwrap();
+        assert!(
+            caps["fields"]["geo_point"]["geo_point"].is_object(),
+            "{caps}"
+        );
+        assert!(caps["fields"]["ip"]["ip"].is_object(), "{caps}");
+        assert!(caps["fields"]["byte"]["byte"].is_object(), "{caps}");
+        assert_eq!(caps["fields"]["n"]["long"]["searchable"], false);
+        assert_eq!(caps["fields"]["n"]["long"]["aggregatable"], true);
+        assert_eq!(caps["fields"]["f"]["float"]["searchable"], true);
+        assert_eq!(caps["fields"]["f"]["float"]["aggregatable"], false);
+        // declared `meta` merges across indices, values as sorted lists; capabilities hold
+        // where every index has them, the others are named
+        for (name, unit, index) in [("m1", "ms", false), ("m2", "ns", true)] {
+            s.create_index_with(
+                name,
+                &json!({"mappings": {"properties": {"latency": {"type": "long", "index": index,
+                    "meta": {"unit": unit, "metric_type": "gauge"}}}}}),
+            )
+            .unwrap();
+        }
+        let caps = s
+            .field_caps("m1,m2", &["latency".to_string()], SearchOptions::default())
+            .unwrap();
+        assert_eq!(
+            caps["fields"]["latency"]["long"]["meta"],
+            json!({"metric_type": ["gauge"], "unit": ["ms", "ns"]})
+        );
+        assert_eq!(caps["fields"]["latency"]["long"]["searchable"], false);
+        assert_eq!(
+            caps["fields"]["latency"]["long"]["non_searchable_indices"],
+            json!(["m1"])
+        );
+        assert!(caps["fields"]["latency"]["long"]["non_aggregatable_indices"].is_null());
     }
 }
