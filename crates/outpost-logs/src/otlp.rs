@@ -206,13 +206,14 @@ impl LogStore {
                         // ids are exact terms (trace correlation); racing creators are fine
                         let _ = self.create_index(&index, Some(&otlp_mapping()));
                     }
+                    let doc = Value::Object(doc);
                     buf.clear();
-                    if let Err(e) = serde_json::to_writer(&mut buf, &Value::Object(doc)) {
+                    if let Err(e) = serde_json::to_writer(&mut buf, &doc) {
                         out.rejected = out.rejected.saturating_add(1);
                         out.first_error.get_or_insert_with(|| e.to_string());
                         continue;
                     }
-                    match self.write_one(&index, None, &buf, OpType::Create) {
+                    match self.write_parsed(&index, None, &buf, &doc, OpType::Create) {
                         Ok(w) => {
                             out.accepted = out.accepted.saturating_add(1);
                             if !touched.contains(&w.index) {

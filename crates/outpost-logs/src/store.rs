@@ -367,10 +367,23 @@ impl LogStore {
         source: &[u8],
         op: OpType,
     ) -> Result<DocWrite> {
-        let idx = self.index_for_write(index)?;
         let value: Value = serde_json::from_slice(source).map_err(|e| {
             Error::MapperParsing(format!("failed to parse: {}", e.to_string().to_lowercase()))
         })?;
+        self.write_parsed(index, id, source, &value, op)
+    }
+
+    /// [`LogStore::write_one`] for a document already parsed (`value` is `source` decoded), so
+    /// writers that build the document (OTLP logs) do not parse it again.
+    pub(crate) fn write_parsed(
+        &self,
+        index: &str,
+        id: Option<&str>,
+        source: &[u8],
+        value: &Value,
+        op: OpType,
+    ) -> Result<DocWrite> {
+        let idx = self.index_for_write(index)?;
         let id = match id {
             Some("") => {
                 return Err(Error::IllegalArgument(
@@ -386,7 +399,7 @@ impl LogStore {
             Some(id) => id.to_string(),
             None => self.next_id(),
         };
-        let outcome = idx.write(&id, source, &value, op)?;
+        let outcome = idx.write(&id, source, value, op)?;
         Ok(DocWrite {
             index: idx.name().to_string(),
             id,

@@ -105,6 +105,27 @@ fn check_keys(body: &Map<String, Value>, allowed: &[&str], what: &str) -> Result
     Ok(())
 }
 
+/// The `template` part of a composable or component template (`settings` nested, `mappings`
+/// checked, `aliases` normalized), refusing other keys.
+fn template_part(t: &Map<String, Value>) -> Result<Map<String, Value>> {
+    check_keys(
+        t,
+        &["settings", "mappings", "aliases", "lifecycle"],
+        "template",
+    )?;
+    let mut tmpl = Map::new();
+    if let Some(s) = t.get("settings") {
+        tmpl.insert("settings".into(), nest_settings(&flat_settings(s)?));
+    }
+    if let Some(m) = check_mappings(t.get("mappings"))? {
+        tmpl.insert("mappings".into(), m);
+    }
+    if let Some(a) = t.get("aliases") {
+        tmpl.insert("aliases".into(), Value::Object(normalize_aliases(a)?));
+    }
+    Ok(tmpl)
+}
+
 fn check_mappings(m: Option<&Value>) -> Result<Option<Value>> {
     match m {
         None | Some(Value::Null) => Ok(None),
@@ -174,22 +195,7 @@ fn normalize_composable(name: &str, body: &Value) -> Result<(Value, Vec<String>,
                 "[index_template] failed to parse field [template]".into(),
             ));
         };
-        check_keys(
-            t,
-            &["settings", "mappings", "aliases", "lifecycle"],
-            "template",
-        )?;
-        let mut tmpl = Map::new();
-        if let Some(s) = t.get("settings") {
-            tmpl.insert("settings".into(), nest_settings(&flat_settings(s)?));
-        }
-        if let Some(m) = check_mappings(t.get("mappings"))? {
-            tmpl.insert("mappings".into(), m);
-        }
-        if let Some(a) = t.get("aliases") {
-            tmpl.insert("aliases".into(), Value::Object(normalize_aliases(a)?));
-        }
-        out.insert("template".into(), Value::Object(tmpl));
+        out.insert("template".into(), Value::Object(template_part(t)?));
     }
     out.insert(
         "composed_of".into(),
@@ -336,21 +342,7 @@ fn normalize_component(body: &Value) -> Result<Value> {
             "[component_template] Required [template]".into(),
         ));
     };
-    check_keys(
-        t,
-        &["settings", "mappings", "aliases", "lifecycle"],
-        "template",
-    )?;
-    let mut tmpl = Map::new();
-    if let Some(s) = t.get("settings") {
-        tmpl.insert("settings".into(), nest_settings(&flat_settings(s)?));
-    }
-    if let Some(m) = check_mappings(t.get("mappings"))? {
-        tmpl.insert("mappings".into(), m);
-    }
-    if let Some(a) = t.get("aliases") {
-        tmpl.insert("aliases".into(), Value::Object(normalize_aliases(a)?));
-    }
+    let tmpl = template_part(t)?;
     let mut out = Map::new();
     out.insert("template".into(), Value::Object(tmpl));
     for k in ["version", "_meta"] {
